@@ -1,0 +1,53 @@
+# ollama-tui: every target creates .venv when it is missing and installs what it needs.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+
+.PHONY: run test lint typecheck check-imports unit real bench clean
+
+## Environments ---------------------------------------------------------------
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/activate
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+## Using it -------------------------------------------------------------------
+
+run: $(VENV)/.installed-run  ## start the app against OLLAMA_HOST (default http://127.0.0.1:11434)
+	$(BIN)/ollama-tui $(ARGS)
+
+## Checking it ----------------------------------------------------------------
+
+test: lint typecheck check-imports unit real  ## everything CI runs
+
+lint: $(VENV)/.installed-test  ## ruff lint and format check
+	$(BIN)/ruff check ollama_tui tests bench
+	$(BIN)/ruff format --check ollama_tui tests bench
+
+typecheck: $(VENV)/.installed-test  ## mypy on the package
+	$(BIN)/mypy
+
+check-imports: $(VENV)/.installed-test  ## the layer contracts of DESIGN.md section 2
+	$(BIN)/lint-imports
+
+unit: $(VENV)/.installed-test  ## the suite against the fake server (real tier skips without OLLAMA_TEST_HOST)
+	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/real
+
+real: $(VENV)/.installed-test  ## the tier against a real Ollama at OLLAMA_TEST_HOST; skipped when unset
+	$(PY) -m pytest -q -p no:cacheprovider tests/real
+
+bench: $(VENV)/.installed-test  ## benchmarks against the budgets of DESIGN.md section 7
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

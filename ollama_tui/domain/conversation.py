@@ -1,0 +1,144 @@
+"""Provides the conversation model: the contents of one session file (storage contract v1)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
+from pydantic.functional_serializers import SerializerFunctionWrapHandler
+
+from .ids import new_id
+
+SESSION_SCHEMA = "ollama-tui/session"
+SESSION_VERSION = 1
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class _Tolerant(BaseModel):
+    """Keeps fields it does not know, so a rewrite never loses what a newer version added."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, validate_assignment=False)
+
+
+class MessageStatus(str, Enum):
+    """Where an assistant message stands."""
+
+    STREAMING = "streaming"
+    COMPLETE = "complete"
+    INTERRUPTED = "interrupted"
+    INCOMPLETE = "incomplete"
+    ERROR = "error"
+
+
+class Stats(_Tolerant):
+    """Counters from a reply's final line; durations are nanoseconds."""
+
+    prompt_eval_count: int = 0
+    eval_count: int = 0
+    eval_duration: int = 0
+    total_duration: int = 0
+    load_duration: int = 0
+    prompt_eval_duration: int = 0
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        """Generation speed, or None when the server reported no duration."""
+        if self.eval_count <= 0 or self.eval_duration <= 0:
+            return None
+        return self.eval_count / self.eval_duration * 1e9
+
+
+class Role(str, Enum):
+    SYSTEM = "system"
+    USER = "user"
+    ASSISTANT = "assistant"
+    TOOL = "tool"
+
+
+# Fields only an assistant message carries; left out of other roles' JSON when unset.
+_ASSISTANT_FIELDS = ("thinking", "model", "status", "error", "done_reason", "stats")
+
+
+class Message(_Tolerant):
+    """One turn of a conversation."""
+
+    id: str = Field(default_factory=new_id)
+    role: Role
+    content: str = ""
+    created_at: datetime = Field(default_factory=utc_now)
+    thinking: str | None = None
+    model: str | None = None
+    status: MessageStatus | None = None
+    error: str | None = None
+    done_reason: str | None = None
+    stats: Stats | None = None
+
+    @model_serializer(mode="wrap")
+    def _drop_unused_assistant_fields(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if self.role is not Role.ASSISTANT and isinstance(data, dict):
+            for key in _ASSISTANT_FIELDS:
+                if data.get(key) is None:
+                    data.pop(key, None)
+        return data
+
+    @classmethod
+    def user(cls, content: str) -> Message:
+        return cls(role=Role.USER, content=content)
+
+    @classmethod
+    def assistant(cls, model: str) -> Message:
+        return cls(
+            role=Role.ASSISTANT,
+            content="",
+            thinking="",
+            model=model,
+            status=MessageStatus.STREAMING,
+        )
+
+
+class ConversationSettings(_Tolerant):
+    """The Ollama request fields for the next reply, under Ollama's own names."""
+
+    model: str | None = None
+    system: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+    format: str | dict[str, Any] | None = None
+    think: bool | str | None = None
+    keep_alive: str | float | None = None
+
+
+class Conversation(_Tolerant):
+    """A whole conversation, exactly as saved in `<data_dir>/sessions/<id>.json`."""
+
+    schema_: str = Field(default=SESSION_SCHEMA, alias="schema")
+    version: int = SESSION_VERSION
+    id: str = Field(default_factory=new_id)
+    title: str = "New conversation"
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+    host: str | None = None
+    settings: ConversationSettings = Field(default_factory=ConversationSettings)
+    messages: list[Message] = Field(default_factory=list)
+
+    def touch(self) -> None:
+        """Mark the conversation as changed now."""
+        self.updated_at = utc_now()
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The JSON-ready dict of the storage contract, unknown fields included."""
+        return self.model_dump(mode="json", by_alias=True)
+
+    @property
+    def models_used(self) -> list[str]:
+        """Every model that wrote a reply, in first-use order."""
+        seen: dict[str, None] = {}
+        for message in self.messages:
+            if message.role is Role.ASSISTANT and message.model:
+                seen.setdefault(message.model, None)
+        return list(seen)

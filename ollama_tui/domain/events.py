@@ -1,0 +1,33 @@
+"""Provides the typed events of a streamed reply, as the client yields them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .conversation import Stats
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    """A fragment of reply text, already sanitised."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThinkingDelta:
+    """A fragment of the model's reasoning, already sanitised."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class StreamDone:
+    """The final line: why the reply ended and its counters."""
+
+    done_reason: str | None
+    stats: Stats
+    model: str = ""
+
+
+StreamEvent = TextDelta | ThinkingDelta | StreamDone
