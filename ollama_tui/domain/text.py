@@ -28,9 +28,7 @@ def _build_translation() -> dict[int, str]:
 
 
 _TRANSLATION = _build_translation()
-_ANY_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f" + "".join(sorted(_BIDI_CONTROLS)) + "]"
-)
+_ANY_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + "".join(sorted(_BIDI_CONTROLS)) + "]")
 
 
 def sanitize_for_terminal(text: str) -> str:
