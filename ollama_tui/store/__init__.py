@@ -1,0 +1,28 @@
+"""Provides the session store: conversations on disk, safely (DESIGN.md section 4)."""
+
+from .atomic import atomic_write_bytes, ensure_private_dir
+from .errors import (
+    InvalidSessionId,
+    SessionNotFound,
+    SessionReadOnly,
+    StoreError,
+    UnreadableSession,
+)
+from .sessions import LoadedSession, SessionStore, SessionSummary, UnreadableEntry
+from .workspace import WorkspaceState, WorkspaceStore
+
+__all__ = [
+    "InvalidSessionId",
+    "LoadedSession",
+    "SessionNotFound",
+    "SessionReadOnly",
+    "SessionStore",
+    "SessionSummary",
+    "StoreError",
+    "UnreadableEntry",
+    "UnreadableSession",
+    "WorkspaceState",
+    "WorkspaceStore",
+    "atomic_write_bytes",
+    "ensure_private_dir",
+]

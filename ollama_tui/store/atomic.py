@@ -1,0 +1,82 @@
+"""Provides atomic, private file writes: a reader sees the old file or the new one, never half."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from pathlib import Path
+
+TEMP_PREFIX = "."
+TEMP_SUFFIX = ".tmp"
+
+
+def temp_name_for(path: Path) -> str:
+    """A hidden, unique temporary name beside `path`, recognisable as ours."""
+    return f"{TEMP_PREFIX}{path.name}.{os.getpid()}.{os.urandom(4).hex()}{TEMP_SUFFIX}"
+
+
+def is_temp_name(name: str) -> bool:
+    return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Makes the rename itself durable; some filesystems cannot open a directory.
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    """Replace `path` with `data` so that a crash at any moment leaves the old or new file.
+
+    The temporary file is created with `mode` from the start (O_EXCL, not chmod after), so the
+    content is never readable by others, whatever the umask.
+
+    Raises:
+        OSError: unchanged, for example ENOSPC on a full disk; the old file is intact and the
+            temporary file removed.
+    """
+    temp = path.with_name(temp_name_for(path))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(temp, flags, mode)
+    try:
+        try:
+            os.fchmod(fd, mode)  # the umask may have taken bits away; never adds any
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def ensure_private_dir(path: Path, *, tighten: bool = True) -> Path:
+    """Create `path` (and parents) as 0700, whatever the umask.
+
+    Args:
+        path: The folder.
+        tighten: Also set an existing folder we own to 0700. Off for a folder the user
+            named, which may be shared on purpose.
+    """
+    existed = path.is_dir()
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not existed or tighten:
+        info = path.stat()
+        if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) != 0o700:
+            os.chmod(path, 0o700)
+    return path

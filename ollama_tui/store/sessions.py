@@ -1,0 +1,243 @@
+"""Provides the session store: one JSON file per conversation, under the storage contract v1."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..domain.conversation import (
+    SESSION_SCHEMA,
+    SESSION_VERSION,
+    Conversation,
+    MessageStatus,
+)
+from ..domain.ids import is_valid_id
+from .atomic import atomic_write_bytes, ensure_private_dir, is_temp_name
+from .errors import InvalidSessionId, SessionNotFound, SessionReadOnly, UnreadableSession
+from .locks import SessionLocks
+
+STALE_TEMP_AGE = 60.0
+"""Seconds after which a leftover temporary file is surely from a write that died."""
+
+
+@dataclass(frozen=True)
+class LoadedSession:
+    """A conversation read from disk; `read_only_reason` is None when this instance may write."""
+
+    conversation: Conversation
+    read_only_reason: str | None
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One line of the saved-conversations list."""
+
+    id: str
+    title: str
+    created_at: datetime
+    updated_at: datetime
+    models: list[str]
+    message_count: int
+    path: Path
+
+
+@dataclass(frozen=True)
+class UnreadableEntry:
+    """A file in the sessions folder that could not be read, and why; it is left as it is."""
+
+    path: Path
+    reason: str
+
+
+def _describe_validation_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "the file"
+    return f"not a valid session ({where}: {first['msg']})"
+
+
+def parse_session(path: Path, raw: bytes) -> tuple[Conversation, int]:
+    """Parse a session file's bytes; returns the conversation and its format version.
+
+    Raises:
+        UnreadableSession: with a short, specific reason.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UnreadableSession(path, f"not UTF-8 text (byte {error.start})") from None
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UnreadableSession(
+            path, f"not valid JSON (line {error.lineno}, column {error.colno})"
+        ) from None
+    if not isinstance(data, dict):
+        raise UnreadableSession(path, f"not an ollama-tui session (a JSON {type(data).__name__})")
+    schema = data.get("schema")
+    if schema != SESSION_SCHEMA:
+        found = "no schema field" if schema is None else f"schema {schema!r}"
+        raise UnreadableSession(path, f"not an ollama-tui session ({found})")
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise UnreadableSession(path, f"unknown format version {version!r}")
+    try:
+        conversation = Conversation.model_validate(data)
+    except ValidationError as error:
+        raise UnreadableSession(path, _describe_validation_error(error)) from None
+    return conversation, version
+
+
+class SessionStore:
+    """Reads and writes `<data_dir>/sessions/<id>.json` safely.
+
+    Writes are atomic and private. A file that does not parse is never written, renamed or
+    deleted. A file from a newer version, or a conversation another running instance holds,
+    is read-only here.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.sessions_dir = data_dir / "sessions"
+        ensure_private_dir(data_dir, tighten=False)
+        ensure_private_dir(self.sessions_dir)
+        self._locks = SessionLocks(data_dir / "locks")
+        self._read_only: dict[str, str] = {}
+        self._remove_stale_temp_files()
+
+    def _remove_stale_temp_files(self) -> None:
+        now = time.time()
+        for entry in os.scandir(self.sessions_dir):
+            if not is_temp_name(entry.name):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False) and (
+                    now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_AGE
+                ):
+                    os.unlink(entry.path)
+
+    def path_for(self, session_id: str) -> Path:
+        """The file of a conversation; refuses any id that could leave the sessions folder."""
+        if not is_valid_id(session_id):
+            raise InvalidSessionId(session_id)
+        return self.sessions_dir / f"{session_id}.json"
+
+    def exists(self, session_id: str) -> bool:
+        return self.path_for(session_id).exists()
+
+    def load(self, session_id: str) -> LoadedSession:
+        """Read a conversation and take this instance's lock on it if it can.
+
+        Replies that were `streaming` when the file was written are read back as
+        `interrupted`: whoever wrote them is gone.
+
+        Raises:
+            InvalidSessionId, SessionNotFound, UnreadableSession.
+        """
+        path = self.path_for(session_id)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise SessionNotFound(session_id) from None
+        except OSError as error:
+            raise UnreadableSession(path, error.strerror or str(error)) from None
+        try:
+            conversation, version = parse_session(path, raw)
+        except UnreadableSession as error:
+            self._read_only[session_id] = f"the file on disk is unreadable ({error.reason})"
+            raise
+        for message in conversation.messages:
+            if message.status is MessageStatus.STREAMING:
+                message.status = MessageStatus.INTERRUPTED
+        reason: str | None
+        if version > SESSION_VERSION:
+            reason = f"it was written by a newer version of ollama-tui (format {version})"
+        else:
+            reason = self._locks.acquire(session_id)
+        if reason is None:
+            self._read_only.pop(session_id, None)
+        else:
+            self._read_only[session_id] = reason
+        return LoadedSession(conversation, reason)
+
+    def save(self, conversation: Conversation) -> None:
+        """Write a conversation atomically, 0600.
+
+        Raises:
+            SessionReadOnly: the file belongs to a newer version or another instance, or is
+                unreadable on disk (and so is left alone).
+            OSError: unchanged (ENOSPC for a full disk); the previous file is intact.
+        """
+        session_id = conversation.id
+        path = self.path_for(session_id)
+        reason = self._read_only.get(session_id)
+        if reason is None and not self._locks.holds(session_id):
+            reason = self._first_write_refusal(path)
+            if reason is None:
+                reason = self._locks.acquire(session_id)
+        if reason is not None:
+            raise SessionReadOnly(f"not saved: {reason}")
+        if path.is_symlink():
+            raise SessionReadOnly("not saved: the file is a symbolic link, which is never replaced")
+        data = json.dumps(conversation.to_json_dict(), ensure_ascii=False, indent=1)
+        atomic_write_bytes(path, data.encode("utf-8"))
+
+    def _first_write_refusal(self, path: Path) -> str | None:
+        """Before writing a conversation this instance never loaded: never clobber a file."""
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            return f"the file on disk cannot be read ({error.strerror or error})"
+        try:
+            _, version = parse_session(path, raw)
+        except UnreadableSession as error:
+            return f"the file on disk is unreadable ({error.reason})"
+        if version > SESSION_VERSION:
+            return f"it was written by a newer version of ollama-tui (format {version})"
+        return None
+
+    def list_sessions(self) -> tuple[list[SessionSummary], list[UnreadableEntry]]:
+        """Every saved conversation, most recently updated first, and the files that are not."""
+        summaries: list[SessionSummary] = []
+        unreadable: list[UnreadableEntry] = []
+        for path in self.sessions_dir.glob("*.json"):
+            if is_temp_name(path.name):
+                continue
+            try:
+                conversation, _ = parse_session(path, path.read_bytes())
+            except UnreadableSession as error:
+                unreadable.append(UnreadableEntry(path, error.reason))
+                continue
+            except OSError as error:
+                unreadable.append(UnreadableEntry(path, error.strerror or str(error)))
+                continue
+            summaries.append(
+                SessionSummary(
+                    id=path.stem,
+                    title=conversation.title,
+                    created_at=conversation.created_at,
+                    updated_at=conversation.updated_at,
+                    models=conversation.models_used,
+                    message_count=len(conversation.messages),
+                    path=path,
+                )
+            )
+        summaries.sort(key=lambda summary: summary.updated_at, reverse=True)
+        return summaries, unreadable
+
+    def release(self, session_id: str) -> None:
+        """Let other instances write this conversation (its tab was closed)."""
+        self._locks.release(session_id)
+        self._read_only.pop(session_id, None)
+
+    def close(self) -> None:
+        self._locks.release_all()
