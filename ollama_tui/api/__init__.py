@@ -1,0 +1,1 @@
+"""Provides our Ollama client. Importing this package does not import httpx."""

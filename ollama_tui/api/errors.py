@@ -1,0 +1,90 @@
+"""Provides the client's one error hierarchy: each failure a user can meet, clearly worded."""
+
+from __future__ import annotations
+
+import re
+
+from ..domain.text import sanitize_for_terminal
+
+
+class OllamaError(Exception):
+    """Base of everything the client raises; `message` is shown to the user as it is."""
+
+    def __init__(self, message: str) -> None:
+        self.message = sanitize_for_terminal(message)
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ServerUnavailable(OllamaError):
+    """Nothing answered at the host: refused, unknown name, unreachable network."""
+
+    def __init__(self, host: str, reason: str) -> None:
+        super().__init__(f"Cannot reach Ollama at {host} ({reason}).")
+        self.host = host
+
+
+class RequestTimedOut(OllamaError):
+    """Connecting, sending, or waiting for the next line took longer than allowed."""
+
+
+class ResponseError(OllamaError):
+    """The server answered with an HTTP error status before any reply body."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ModelNotFound(ResponseError):
+    """The model is not on this server (a 404 that says so)."""
+
+    def __init__(self, status: int, message: str, model: str) -> None:
+        super().__init__(status, message)
+        self.model = model
+
+
+class StreamFailed(OllamaError):
+    """The server reported an error in the middle of a streamed reply."""
+
+
+class StreamIncomplete(OllamaError):
+    """The reply ended cleanly but without its final `done` line."""
+
+
+class ConnectionLost(OllamaError):
+    """The connection dropped in the middle of a reply (server stopped or restarted)."""
+
+
+class ProtocolError(OllamaError):
+    """The server sent something that is not Ollama's wire format."""
+
+
+# Ollama says `model 'x' not found` (most routes) or `model "x" not found, try pulling it first`.
+_MODEL_NOT_FOUND = re.compile(r"""model ['"](?P<model>.+?)['"] not found""")
+
+
+def error_for_status(status: int, body: bytes, content_type: str) -> ResponseError:
+    """Turn an HTTP error response into the matching error, quoting the server's own words."""
+    text = body.decode("utf-8", errors="replace").strip()
+    message = ""
+    if "json" in content_type or text.startswith("{"):
+        import json
+
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("error"), str):
+            message = data["error"]
+    if not message:
+        message = text[:500] if text else f"HTTP {status} with an empty body"
+    if status == 403 and not text:
+        message += " (a reverse proxy in front of Ollama may need to send `Host: localhost:11434`)"
+    if status == 404:
+        match = _MODEL_NOT_FOUND.search(message)
+        if match:
+            return ModelNotFound(status, message, match.group("model"))
+    return ResponseError(status, message)

@@ -1,0 +1,113 @@
+"""Provides tolerant wire models: unknown fields are kept, missing ones default (omitempty)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..domain.conversation import Stats
+
+
+class WireModel(BaseModel):
+    """A newer server's extra fields survive; an older server's missing ones never break."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class ModelDetails(WireModel):
+    parent_model: str = ""
+    format: str = ""
+    family: str = ""
+    families: list[str] | None = None
+    parameter_size: str = ""
+    quantization_level: str = ""
+
+
+class ModelEntry(WireModel):
+    """One item of `/api/tags`."""
+
+    name: str = ""
+    model: str = ""
+    modified_at: str = ""
+    size: int = 0
+    digest: str = ""
+    details: ModelDetails = Field(default_factory=ModelDetails)
+    capabilities: list[str] = Field(default_factory=list)
+
+
+class RunningModel(WireModel):
+    """One item of `/api/ps`."""
+
+    name: str = ""
+    model: str = ""
+    size: int = 0
+    size_vram: int = 0
+    digest: str = ""
+    details: ModelDetails = Field(default_factory=ModelDetails)
+    expires_at: str = ""
+    context_length: int = 0
+
+
+class ShowResponse(WireModel):
+    license: str = ""
+    modelfile: str = ""
+    parameters: str = ""
+    template: str = ""
+    system: str = ""
+    details: ModelDetails = Field(default_factory=ModelDetails)
+    model_info: dict[str, Any] = Field(default_factory=dict)
+    capabilities: list[str] = Field(default_factory=list)
+    modified_at: str = ""
+
+
+class PullProgress(WireModel):
+    """One progress line of a pull (or push, or create)."""
+
+    status: str = ""
+    digest: str = ""
+    total: int = 0
+    completed: int = 0
+
+
+class _Request(WireModel):
+    def to_body(self, *, stream: bool) -> dict[str, Any]:
+        """The JSON body: unset fields left out, as Ollama's own clients do."""
+        body = {key: value for key, value in self.model_dump().items() if value is not None}
+        if not body.get("options"):
+            body.pop("options", None)
+        body["stream"] = stream
+        return body
+
+
+class ChatRequest(_Request):
+    model: str
+    messages: list[dict[str, Any]] = Field(default_factory=list)
+    options: dict[str, Any] | None = None
+    format: str | dict[str, Any] | None = None
+    keep_alive: str | float | None = None
+    think: bool | str | None = None
+
+
+class GenerateRequest(_Request):
+    model: str
+    prompt: str = ""
+    suffix: str | None = None
+    system: str | None = None
+    template: str | None = None
+    raw: bool | None = None
+    images: list[str] | None = None
+    options: dict[str, Any] | None = None
+    format: str | dict[str, Any] | None = None
+    keep_alive: str | float | None = None
+    think: bool | str | None = None
+
+
+class ChatResult(WireModel):
+    """A whole reply, from a non-streamed chat or generate."""
+
+    content: str = ""
+    thinking: str = ""
+    done_reason: str | None = None
+    stats: Stats = Field(default_factory=Stats)
+    model: str = ""
