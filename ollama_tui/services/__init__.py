@@ -1,0 +1,1 @@
+"""Provides the use-cases the UI drives and a test can drive without a screen."""

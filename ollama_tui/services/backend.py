@@ -1,0 +1,74 @@
+"""Provides the one object the UI talks to: the client, the saver and the workspace together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..api.host import display_host, public_url
+from ..domain.conversation import Conversation
+from ..domain.events import StreamEvent
+from .catalogue import ModelChoice, load_catalogue
+from .chat_turn import ChatTurn
+from .connection import ServerStatus, probe_server
+from .pull import PullState, pull_model
+from .saver import ConversationSaver, SaveProblem
+from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from ..api.client import OllamaClient
+    from ..config import Settings
+
+
+class Backend:
+    """Everything behind the screen, built by the composition root and shared by all tabs."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        client: OllamaClient,
+        workspace: Workspace,
+        saver: ConversationSaver,
+    ) -> None:
+        self.settings = settings
+        self.client = client
+        self.workspace = workspace
+        self.saver = saver
+
+    @property
+    def host_label(self) -> str:
+        """`host:port` of the server, without credentials."""
+        return display_host(self.client.base_url)
+
+    @property
+    def host_url(self) -> str:
+        """The server's base URL as recorded in session files: never with credentials."""
+        return public_url(self.client.base_url)
+
+    async def probe(self) -> ServerStatus:
+        return await probe_server(self.client)
+
+    async def models(self) -> list[ModelChoice]:
+        return await load_catalogue(self.client)
+
+    def chat_turn(
+        self,
+        conversation: Conversation,
+        *,
+        on_event: Callable[[StreamEvent], None],
+        on_save_problem: Callable[[SaveProblem], None],
+    ) -> ChatTurn:
+        return ChatTurn(
+            self.client,
+            self.saver,
+            conversation,
+            on_event=on_event,
+            on_save_problem=on_save_problem,
+        )
+
+    async def pull(self, model: str, on_progress: Callable[[PullState], None]) -> PullState:
+        return await pull_model(self.client, model, on_progress)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        self.workspace.close_all()

@@ -1,0 +1,96 @@
+"""Provides the model catalogue: `/api/tags` merged with `/api/ps`, and the default choice."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..api.errors import ResponseError
+from ..api.models import ModelEntry, RunningModel
+from ..domain.text import sanitize_for_terminal
+
+if TYPE_CHECKING:
+    from ..api.client import OllamaClient
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """One installed model as the picker shows it."""
+
+    name: str
+    size: int
+    parameter_size: str
+    quantization: str
+    family: str
+    loaded: bool = False
+    size_in_memory: int = 0
+    size_vram: int = 0
+    expires_at: str = ""
+
+    def matches(self, query: str) -> bool:
+        """Every word of the query occurs in the name or family, case-insensitively."""
+        haystack = f"{self.name} {self.family} {self.parameter_size}".casefold()
+        return all(word in haystack for word in query.casefold().split())
+
+
+def merge_models(installed: list[ModelEntry], running: list[RunningModel]) -> list[ModelChoice]:
+    """Join the two lists by name; sorted by name as `ollama list` users expect."""
+    loaded = {model.name or model.model: model for model in running}
+    choices = []
+    for entry in installed:
+        name = sanitize_for_terminal(entry.name or entry.model)
+        if not name:
+            continue
+        live = loaded.get(entry.name) or loaded.get(entry.model)
+        details = entry.details
+        choices.append(
+            ModelChoice(
+                name=name,
+                size=entry.size,
+                parameter_size=sanitize_for_terminal(details.parameter_size),
+                quantization=sanitize_for_terminal(details.quantization_level),
+                family=sanitize_for_terminal(details.family),
+                loaded=live is not None,
+                size_in_memory=live.size if live else 0,
+                size_vram=live.size_vram if live else 0,
+                expires_at=live.expires_at if live else "",
+            )
+        )
+    return sorted(choices, key=lambda choice: choice.name.casefold())
+
+
+async def load_catalogue(client: OllamaClient) -> list[ModelChoice]:
+    """Fetch both lists at once; a server without `/api/ps` (before 0.1.38) shows none loaded."""
+
+    async def running_models() -> list[RunningModel]:
+        try:
+            return await client.ps()
+        except ResponseError as error:
+            if error.status == 404:
+                return []
+            raise
+
+    installed, running = await asyncio.gather(client.tags(), running_models())
+    return merge_models(installed, running)
+
+
+def default_model(choices: list[ModelChoice], last_used: str | None) -> str | None:
+    """The model for a new conversation: the last one used, else a loaded one, else the first."""
+    names = {choice.name for choice in choices}
+    if last_used and (last_used in names or not choices):
+        return last_used
+    for choice in choices:
+        if choice.loaded:
+            return choice.name
+    return choices[0].name if choices else None
+
+
+def format_size(size: int) -> str:
+    """Bytes as `ollama list` shows them (decimal units)."""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"

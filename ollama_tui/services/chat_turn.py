@@ -1,0 +1,171 @@
+"""Provides a chat turn: the request from a conversation, the reply streamed into it, saved."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..api.errors import OllamaError, StreamIncomplete
+from ..api.models import ChatRequest
+from ..domain.conversation import Conversation, Message, MessageStatus, Role
+from ..domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta
+from ..domain.text import derive_title, sanitize_for_terminal
+from .saver import ConversationSaver, SaveProblem
+
+if TYPE_CHECKING:
+    from ..api.client import OllamaClient
+
+CHECKPOINT_INTERVAL = 2.0
+"""Seconds between saves of a reply being streamed: a kill loses at most this much."""
+
+# Message fields Ollama accepts in chat history besides role and content.
+_HISTORY_FIELDS = ("images", "thinking", "tool_calls", "tool_name", "tool_call_id")
+
+
+def add_user_message(conversation: Conversation, text: str) -> Message:
+    """Append the user's prompt, exactly as typed after sanitising; titles a new conversation."""
+    message = Message.user(sanitize_for_terminal(text))
+    if not any(m.role is Role.USER for m in conversation.messages):
+        conversation.title = derive_title(message.content)
+    conversation.messages.append(message)
+    conversation.touch()
+    return message
+
+
+def _history_entry(message: Message) -> dict[str, Any]:
+    entry: dict[str, Any] = {"role": message.role.value, "content": message.content}
+    extra = message.model_extra or {}
+    for name in _HISTORY_FIELDS:
+        if extra.get(name):
+            entry[name] = extra[name]
+    return entry
+
+
+def build_chat_request(conversation: Conversation) -> ChatRequest:
+    """The `/api/chat` request for the next reply: settings plus the history so far.
+
+    Assistant turns that produced no text (a failed request) are left out, as is the
+    message being written; partial replies the user saw are kept.
+    """
+    settings = conversation.settings
+    if not settings.model:
+        raise ValueError("the conversation has no model")
+    messages: list[dict[str, Any]] = []
+    if settings.system:
+        messages.append({"role": Role.SYSTEM.value, "content": settings.system})
+    for message in conversation.messages:
+        if message.role is Role.ASSISTANT and (
+            not message.content or message.status is MessageStatus.STREAMING
+        ):
+            continue
+        messages.append(_history_entry(message))
+    return ChatRequest(
+        model=settings.model,
+        messages=messages,
+        options=dict(settings.options) or None,
+        format=settings.format,
+        keep_alive=settings.keep_alive,
+        think=settings.think,
+    )
+
+
+@dataclass(frozen=True)
+class TurnOutcome:
+    """How a turn ended: the assistant message as saved, and the error if it failed."""
+
+    message: Message
+    error: OllamaError | None = None
+
+
+class ChatTurn:
+    """Streams one reply into a conversation and keeps its file up to date.
+
+    The assistant message is appended at once with status `streaming`, saved at most every
+    `checkpoint_interval` seconds while text arrives, and settled as `complete`,
+    `interrupted` (cancelled), `incomplete` (no final line) or `error` at the end.
+    """
+
+    def __init__(
+        self,
+        client: OllamaClient,
+        saver: ConversationSaver,
+        conversation: Conversation,
+        *,
+        on_event: Callable[[StreamEvent], None],
+        on_save_problem: Callable[[SaveProblem], None],
+        checkpoint_interval: float = CHECKPOINT_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.saver = saver
+        self.conversation = conversation
+        self.on_event = on_event
+        self.on_save_problem = on_save_problem
+        self.checkpoint_interval = checkpoint_interval
+        self.clock = clock
+        self.request = build_chat_request(conversation)
+        self.message = Message.assistant(self.request.model)
+        # Text arrives in thousands of fragments: join on checkpoints, not per fragment.
+        self._content: list[str] = []
+        self._thinking: list[str] = []
+
+    def _sync_text(self) -> None:
+        self.message.content = "".join(self._content)
+        self.message.thinking = "".join(self._thinking)
+
+    async def _checkpoint(self) -> None:
+        self._sync_text()
+        self.conversation.touch()
+        problem = await self.saver.save(self.conversation)
+        if problem is not None:
+            self.on_save_problem(problem)
+
+    def _settle(self, status: MessageStatus, error: str | None = None) -> None:
+        self._sync_text()
+        self.message.status = status
+        self.message.error = error
+        self.conversation.touch()
+
+    async def run(self) -> TurnOutcome:
+        """Stream the reply; cancellation (the user's stop) is saved and re-raised."""
+        self.conversation.messages.append(self.message)
+        last_save = self.clock()
+        try:
+            async with self.client.chat_stream(self.request) as events:
+                async for event in events:
+                    if isinstance(event, TextDelta):
+                        self._content.append(event.text)
+                    elif isinstance(event, ThinkingDelta):
+                        self._thinking.append(event.text)
+                    elif isinstance(event, StreamDone):
+                        self.message.done_reason = event.done_reason
+                        self.message.stats = event.stats
+                        self._settle(MessageStatus.COMPLETE)
+                    self.on_event(event)
+                    if self.clock() - last_save >= self.checkpoint_interval:
+                        last_save = self.clock()
+                        await self._checkpoint()
+        except asyncio.CancelledError:
+            self._settle(MessageStatus.INTERRUPTED)
+            # The loop may be shutting down: write on this thread rather than await a worker.
+            problem = self.saver.save_blocking(self.conversation)
+            if problem is not None:
+                self.on_save_problem(problem)
+            raise
+        except OllamaError as error:
+            status = (
+                MessageStatus.INCOMPLETE
+                if isinstance(error, StreamIncomplete)
+                else MessageStatus.ERROR
+            )
+            self._settle(status, error.message)
+            await self._checkpoint()
+            return TurnOutcome(self.message, error)
+        if self.message.status is MessageStatus.STREAMING:
+            # The client ends iteration only after `done`; this guards a client bug.
+            self._settle(MessageStatus.INCOMPLETE, "The reply ended without a final line.")
+        await self._checkpoint()
+        return TurnOutcome(self.message)

@@ -1,0 +1,9 @@
+"""Provides the client's error types to the UI, which must not import the client itself."""
+
+from ..api.errors import (
+    ModelNotFound,
+    OllamaError,
+    ServerUnavailable,
+)
+
+__all__ = ["ModelNotFound", "OllamaError", "ServerUnavailable"]

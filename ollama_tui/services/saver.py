@@ -1,0 +1,99 @@
+"""Provides conversation saving off the UI's critical path, newest snapshot always last."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..domain.conversation import Conversation
+from ..store import SessionReadOnly, SessionStore
+
+
+@dataclass(frozen=True)
+class SaveProblem:
+    """Why a save failed; the conversation stays in memory and the next save retries."""
+
+    session_id: str
+    message: str
+
+
+def describe_save_error(conversation: Conversation, error: Exception) -> str:
+    """A specific, user-facing sentence for a failed save."""
+    title = conversation.title
+    if isinstance(error, SessionReadOnly):
+        return f"'{title}' is read-only and was not saved: {error.reason}."
+    if isinstance(error, OSError):
+        if error.errno == errno.ENOSPC:
+            reason = "the disk is full"
+        elif error.errno == errno.EDQUOT:
+            reason = "the disk quota is exceeded"
+        elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            reason = "permission denied"
+        else:
+            reason = error.strerror or str(error)
+        return (
+            f"Could not save '{title}': {reason}. It is kept in memory and saved again "
+            "with the next change."
+        )
+    return f"Could not save '{title}': {error}."
+
+
+@dataclass
+class _Slot:
+    """Write ordering for one conversation: snapshots are numbered, stale ones are skipped."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    issued: int = 0
+    written: int = 0
+
+
+class ConversationSaver:
+    """Writes conversations through the store, usually in a worker thread.
+
+    The JSON snapshot is taken on the event loop, where the conversation is mutated, so the
+    thread never reads a half-updated object. Each snapshot gets a number; a write whose
+    snapshot is older than one already on disk is skipped, so a slow checkpoint can never
+    land after the final save of a reply.
+    """
+
+    def __init__(self, store: SessionStore) -> None:
+        self.store = store
+        self._slots: dict[str, _Slot] = {}
+
+    def _issue(self, conversation: Conversation) -> tuple[_Slot, int, dict[str, Any]]:
+        slot = self._slots.setdefault(conversation.id, _Slot())
+        slot.issued += 1
+        return slot, slot.issued, conversation.to_json_dict()
+
+    def _write(self, slot: _Slot, number: int, data: dict[str, Any]) -> None:
+        with slot.lock:
+            if number <= slot.written:
+                return
+            self.store.save(Conversation.model_validate(data))
+            slot.written = number
+
+    async def save(self, conversation: Conversation) -> SaveProblem | None:
+        """Save now, off the loop; returns the problem instead of raising it."""
+        slot, number, data = self._issue(conversation)
+        try:
+            await asyncio.to_thread(self._write, slot, number, data)
+        except (OSError, SessionReadOnly) as error:
+            return SaveProblem(conversation.id, describe_save_error(conversation, error))
+        return None
+
+    def save_blocking(self, conversation: Conversation) -> SaveProblem | None:
+        """Save on the calling thread: for the last save of a cancelled reply or at exit,
+        when the event loop may not get to run another task."""
+        slot, number, data = self._issue(conversation)
+        try:
+            self._write(slot, number, data)
+        except (OSError, SessionReadOnly) as error:
+            return SaveProblem(conversation.id, describe_save_error(conversation, error))
+        return None
+
+    def forget(self, session_id: str) -> None:
+        """Drop the bookkeeping of a conversation that was closed."""
+        self._slots.pop(session_id, None)
