@@ -1,0 +1,366 @@
+"""Provides the app: conversation tabs, the status line, global keys and the palette."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterable
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from ..domain.conversation import Conversation, ConversationSettings
+from ..services.backend import Backend
+from ..services.catalogue import ModelChoice, default_model
+from ..services.connection import ConnectionState, ServerStatus
+from ..services.errors import OllamaError
+from ..services.workspace import OpenConversation
+from .chat_view import ChatView
+from .composer import Composer
+from .help_screen import HelpScreen, describe_bindings
+from .model_picker import ModelPickerScreen
+from .safe_text import notify_plain, plain
+from .status_line import StatusLine
+from .themes import DEFAULT_THEME, load_themes, shipped_theme_dirs
+
+ONLINE_PROBE_INTERVAL = 30.0
+"""Seconds between checks that a reachable server is still there."""
+TAB_TITLE_LIMIT = 24
+
+
+def _pane_id(conversation_id: str) -> str:
+    # Widget ids may not start with a digit; conversation ids often do.
+    return f"c-{conversation_id}"
+
+
+class OllamaTuiApp(App[None]):
+    """A keyboard-driven workspace for chatting with Ollama models in tabs."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "ollama-tui"
+    # Bindings that TextArea would otherwise swallow (Ctrl+W deletes a word there) are priority.
+    BINDINGS = [
+        Binding("ctrl+n", "new_tab", "New", priority=True, id="app.new_tab"),
+        Binding("ctrl+w", "close_tab", "Close", priority=True, id="app.close_tab"),
+        Binding("ctrl+l", "pick_model", "Model", priority=True, id="app.pick_model"),
+        Binding(
+            "ctrl+pagedown,alt+right",
+            "next_tab",
+            "Next tab",
+            show=False,
+            priority=True,
+            id="app.next_tab",
+        ),
+        Binding(
+            "ctrl+pageup,alt+left",
+            "previous_tab",
+            "Previous tab",
+            show=False,
+            priority=True,
+            id="app.previous_tab",
+        ),
+        *(
+            Binding(
+                f"alt+{number}",
+                f"go_to_tab({number})",
+                f"Go to tab {number}",
+                show=False,
+                priority=True,
+                id=f"app.tab_{number}",
+            )
+            for number in range(1, 10)
+        ),
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+    ]
+
+    def __init__(self, backend: Backend) -> None:
+        super().__init__()
+        self.backend = backend
+        self.models: list[ModelChoice] | None = None
+        """The catalogue, or None until the server first answers."""
+        self.last_model: str | None = None
+        self.server_status = ServerStatus(backend.host_label, ConnectionState.CONNECTING)
+        self._probe_now = asyncio.Event()
+        self._quitting = False
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield TabbedContent(id="tabs")
+        with Vertical(id="bottom-bar"):
+            yield Footer()
+            yield StatusLine(id="status")
+
+    @property
+    def tabs(self) -> TabbedContent:
+        return self.query_one("#tabs", TabbedContent)
+
+    @property
+    def status_line(self) -> StatusLine:
+        return self.query_one("#status", StatusLine)
+
+    def chat_views(self) -> list[ChatView]:
+        return list(self.query(ChatView))
+
+    @property
+    def current_view(self) -> ChatView | None:
+        pane = self.tabs.active_pane
+        if pane is None:
+            return None
+        views = pane.query(ChatView)
+        return views.first() if views else None
+
+    def _register_themes(self) -> None:
+        themes, problems = load_themes(shipped_theme_dirs())
+        for theme in themes:
+            self.register_theme(theme)
+        if DEFAULT_THEME in self.available_themes:
+            self.theme = DEFAULT_THEME
+        if problems:
+            notify_plain(
+                self,
+                "Skipped theme files: " + "; ".join(problems),
+                severity="warning",
+            )
+
+    async def on_mount(self) -> None:
+        self._register_themes()
+        self.status_line.show_server(self.server_status)
+        restored = self.backend.workspace.restore()
+        self.last_model = restored.last_model
+        for item in restored.conversations:
+            await self._add_tab(item, activate=False)
+        if restored.active_id:
+            self.tabs.active = _pane_id(restored.active_id)
+        if not restored.conversations:
+            await self.action_new_tab()
+        for problem in restored.problems:
+            notify_plain(self, problem, severity="warning", timeout=10)
+        self._focus_composer()
+        # After the first frame: the first request imports httpx, which takes a while.
+        self.call_after_refresh(self.monitor_server)
+
+    # -- tabs -----------------------------------------------------------------------------
+
+    def _tab_label(self, view: ChatView) -> Content:
+        title = view.conversation.title
+        if len(title) > TAB_TITLE_LIMIT:
+            title = title[: TAB_TITLE_LIMIT - 1].rstrip() + "…"
+        label = plain(title)
+        if view.is_streaming:
+            label = Content.styled("● ", "$accent") + label
+        if view.read_only_reason:
+            label = label + Content(" (read-only)")
+        return label
+
+    async def _add_tab(self, item: OpenConversation, *, activate: bool = True) -> ChatView:
+        view = ChatView(self.backend, item.conversation, read_only_reason=item.read_only_reason)
+        pane = TabPane(self._tab_label(view), view, id=_pane_id(item.conversation.id))
+        await self.tabs.add_pane(pane)
+        if activate:
+            self.tabs.active = pane.id or ""
+            self._focus_composer()
+        return view
+
+    def _refresh_tab_label(self, view: ChatView) -> None:
+        self.tabs.get_tab(_pane_id(view.conversation.id)).label = self._tab_label(view)
+
+    def _focus_composer(self) -> None:
+        view = self.current_view
+        if view is not None and not view.composer.disabled:
+            view.composer.focus()
+
+    def _new_conversation(self) -> Conversation:
+        model = default_model(self.models or [], self.last_model)
+        return Conversation(
+            host=self.backend.host_url,
+            settings=ConversationSettings(model=model),
+        )
+
+    async def action_new_tab(self) -> None:
+        await self._add_tab(OpenConversation(self._new_conversation()))
+
+    async def action_close_tab(self) -> None:
+        view = self.current_view
+        pane = self.tabs.active_pane
+        if view is None or pane is None or pane.id is None:
+            return
+        await view.stop_and_wait()
+        await self.tabs.remove_pane(pane.id)
+        conversation_id = view.conversation.id
+        self.backend.workspace.close(conversation_id)
+        self.backend.saver.forget(conversation_id)
+        if not self.tabs.tab_count:
+            await self.action_new_tab()
+        self._focus_composer()
+
+    def _switch_tab(self, step: int) -> None:
+        panes = [pane.id for pane in self.tabs.query(TabPane) if pane.id]
+        if len(panes) < 2:
+            return
+        index = panes.index(self.tabs.active) if self.tabs.active in panes else 0
+        self.tabs.active = panes[(index + step) % len(panes)]
+
+    def action_next_tab(self) -> None:
+        self._switch_tab(1)
+
+    def action_previous_tab(self) -> None:
+        self._switch_tab(-1)
+
+    def action_go_to_tab(self, number: int) -> None:
+        panes = [pane.id for pane in self.tabs.query(TabPane) if pane.id]
+        if 0 < number <= len(panes):
+            self.tabs.active = panes[number - 1]
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self) -> None:
+        self._focus_composer()
+
+    @on(ChatView.TitleChanged)
+    @on(ChatView.StreamingChanged)
+    def _view_changed(self, event: ChatView.TitleChanged | ChatView.StreamingChanged) -> None:
+        self._refresh_tab_label(event.view)
+        self.refresh_bindings()
+
+    @on(ChatView.ModelUsed)
+    def _model_used(self, event: ChatView.ModelUsed) -> None:
+        self.last_model = event.model
+
+    @on(ChatView.ServerUnreachable)
+    def _server_unreachable(self) -> None:
+        self._probe_now.set()
+
+    # -- the server -----------------------------------------------------------------------
+
+    @work(group="server", exclusive=True, exit_on_error=False)
+    async def monitor_server(self) -> None:
+        """Probe the server, load the models once it answers, and keep retrying while down."""
+        while True:
+            status = await self.backend.probe()
+            came_online = (
+                status.state is ConnectionState.ONLINE
+                and self.server_status.state is not ConnectionState.ONLINE
+            )
+            if status != self.server_status:
+                self.server_status = status
+                self.status_line.show_server(status)
+                if status.state is ConnectionState.OFFLINE:
+                    notify_plain(self, status.advice, severity="error", timeout=8)
+            if came_online:
+                await self.refresh_models()
+            interval = (
+                ONLINE_PROBE_INTERVAL
+                if status.state is ConnectionState.ONLINE
+                else self.backend.settings.reconnect_interval
+            )
+            self._probe_now.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._probe_now.wait(), timeout=interval)
+
+    async def refresh_models(self) -> None:
+        """Reload the catalogue; new, unused conversations get the default model."""
+        try:
+            models = await self.backend.models()
+        except OllamaError as error:
+            notify_plain(self, f"Could not list models: {error.message}", severity="error")
+            return
+        self.models = models
+        for view in self.chat_views():
+            model = default_model(models, self.last_model)
+            if model and not view.conversation.settings.model and not view.has_messages:
+                view.set_model(model)
+        if isinstance(self.screen, ModelPickerScreen):
+            self.screen.set_choices(models)
+
+    # -- model picker ---------------------------------------------------------------------
+
+    def action_pick_model(self) -> None:
+        view = self.current_view
+        if view is None or isinstance(self.screen, ModelPickerScreen):
+            return
+        note = ""
+        if self.server_status.state is ConnectionState.OFFLINE:
+            note = self.server_status.advice
+
+        def chosen(model: str | None) -> None:
+            if model and view.is_mounted:
+                view.set_model(model)
+                self.last_model = model
+            self._focus_composer()
+
+        self.push_screen(
+            ModelPickerScreen(self.models, view.conversation.settings.model, note), chosen
+        )
+        if self.server_status.state is not ConnectionState.OFFLINE:
+            self.run_worker(
+                self.refresh_models(), group="models", exclusive=True, exit_on_error=False
+            )
+
+    # -- help, palette, quit --------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        from .pull_panel import PullOfferScreen
+
+        sections = [
+            ("Everywhere", [*describe_bindings(self.BINDINGS), ("Ctrl+P", "Command palette")]),
+            ("Conversation", describe_bindings(ChatView.BINDINGS)),
+            ("Composer", describe_bindings(Composer.BINDINGS)),
+            ("Model picker", describe_bindings(ModelPickerScreen.BINDINGS)),
+            ("Pull offer", describe_bindings(PullOfferScreen.BINDINGS)),
+        ]
+        self.push_screen(HelpScreen(sections))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        view = self.current_view
+        yield SystemCommand("New conversation", "Open a new tab (Ctrl+N)", self.action_new_tab)
+        yield SystemCommand(
+            "Close conversation", "Close this tab; it stays saved (Ctrl+W)", self.action_close_tab
+        )
+        yield SystemCommand("Next tab", "Ctrl+PageDown or Alt+Right", self.action_next_tab)
+        yield SystemCommand("Previous tab", "Ctrl+PageUp or Alt+Left", self.action_previous_tab)
+        yield SystemCommand(
+            "Choose model", "The model for this conversation (Ctrl+L)", self.action_pick_model
+        )
+        yield SystemCommand("Help", "Every key (F1)", self.action_help)
+        if view is not None:
+            if view.is_streaming:
+                yield SystemCommand(
+                    "Stop reply", "Stop the reply being written (Esc)", view.action_stop_reply
+                )
+            yield SystemCommand(
+                "Retry reply", "Ask again after a failed reply (Ctrl+R)", view.action_retry
+            )
+            yield SystemCommand(
+                "Edit prompt in $EDITOR", "Ctrl+G", view.composer.action_edit_externally
+            )
+            yield SystemCommand("Show earlier messages", "Ctrl+Up", view.action_show_earlier)
+            yield SystemCommand("Follow the end", "Ctrl+End", view.action_follow)
+
+    def remember_workspace(self) -> None:
+        views = self.chat_views()
+        # A tab never used leaves no file, so it is not reopened either.
+        open_ids = [view.conversation.id for view in views if view.has_messages]
+        current = self.current_view
+        active = current.conversation.id if current is not None else None
+        problem = self.backend.workspace.remember(open_ids, active, self.last_model)
+        if problem:
+            notify_plain(self, problem, severity="error")
+
+    async def action_quit(self) -> None:
+        """Quit in any state: replies in progress are saved as interrupted first."""
+        if self._quitting:
+            return
+        self._quitting = True
+        await asyncio.gather(*(view.stop_and_wait() for view in self.chat_views()))
+        self.remember_workspace()
+        await self.backend.aclose()
+        self.exit()

@@ -1,0 +1,62 @@
+"""Provides the composer: Enter sends, Ctrl+J adds a line, Ctrl+G edits in $EDITOR."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import TextArea
+
+
+class Composer(TextArea):
+    """The prompt editor at the bottom of a conversation."""
+
+    BINDINGS = [
+        # TextArea inserts a newline for Enter before ordinary bindings run: only a
+        # priority binding can claim Enter for sending.
+        Binding("enter", "submit", "Send", priority=True, id="composer.send"),
+        # Ctrl+J is LF and reaches us in every terminal; Shift/Alt+Enter only where the
+        # terminal speaks the kitty keyboard protocol.
+        Binding(
+            "ctrl+j,shift+enter,alt+enter",
+            "newline",
+            "New line",
+            key_display="^j",
+            priority=True,
+            id="composer.newline",
+        ),
+        Binding("ctrl+g", "edit_externally", "Editor", id="composer.editor"),
+    ]
+
+    @dataclass
+    class Submitted(Message):
+        """The user asked to send the prompt."""
+
+        composer: Composer
+        text: str
+
+    @dataclass
+    class EditRequested(Message):
+        """The user asked to edit the prompt in an external editor."""
+
+        composer: Composer
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(
+            id=id,
+            soft_wrap=True,
+            show_line_numbers=False,
+            tab_behavior="focus",
+            compact=True,
+            placeholder="Ask anything. Enter sends, Ctrl+J adds a line, F1 lists every key.",
+        )
+
+    def action_submit(self) -> None:
+        self.post_message(self.Submitted(self, self.text))
+
+    def action_newline(self) -> None:
+        self.insert("\n")
+
+    def action_edit_externally(self) -> None:
+        self.post_message(self.EditRequested(self))

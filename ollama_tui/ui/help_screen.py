@@ -1,0 +1,72 @@
+"""Provides the help screen: every key, grouped by where it works."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+SELECTING_TEXT = (
+    "Selecting text: drag with the mouse and press Ctrl+C to copy (sent to your terminal "
+    "with OSC 52, which works over SSH where the terminal allows it). To use your terminal's "
+    "own selection instead, hold Shift (Option on macOS) while dragging."
+)
+
+
+_KEY_NAMES = {"pageup": "PageUp", "pagedown": "PageDown", "escape": "Esc"}
+
+
+def _format_key(key: str) -> str:
+    """`ctrl+pagedown` -> `Ctrl+PageDown`, `f1` -> `F1`, `y` -> `y`."""
+    *modifiers, name = key.strip().split("+")
+    if name in _KEY_NAMES:
+        name = _KEY_NAMES[name]
+    elif len(name) > 1 or modifiers:
+        name = name.capitalize()
+    return "+".join([*(modifier.capitalize() for modifier in modifiers), name])
+
+
+def _key_label(binding: Binding) -> str:
+    return ", ".join(_format_key(key) for key in binding.key.split(","))
+
+
+def describe_bindings(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
+    """(keys, what they do) for every binding with a description."""
+    rows = []
+    for binding in bindings:
+        if isinstance(binding, Binding) and binding.description:
+            rows.append((_key_label(binding), binding.description))
+    return rows
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists every key; Escape or F1 closes it."""
+
+    BINDINGS = [Binding("escape,f1,q", "close", "Close", id="help.close")]
+
+    def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+        super().__init__(classes="dialog-screen")
+        self.sections = sections
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog help"):
+            yield Static(Content("Keys  ·  Esc closes"), classes="dialog-title")
+            with VerticalScroll():
+                for title, rows in self.sections:
+                    yield Static(Content.styled(title, "bold $accent"), classes="help-section")
+                    width = max((len(keys) for keys, _ in rows), default=0)
+                    lines = [
+                        Content.styled(keys.ljust(width), "bold") + Content("  " + text)
+                        for keys, text in rows
+                    ]
+                    yield Static(Content("\n").join(lines))
+                yield Static(Content.styled("Text", "bold $accent"), classes="help-section")
+                yield Static(Content(SELECTING_TEXT))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
