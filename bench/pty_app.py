@@ -1,0 +1,128 @@
+"""Provides a real pseudo-terminal running ollama-tui, for benchmarks that read its bytes."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import pty
+import signal
+import struct
+import sys
+import termios
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class PtyApp:
+    """ollama-tui in a pty of a given size; every byte it writes is kept with its arrival time."""
+
+    def __init__(
+        self,
+        args: list[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        cols: int = 100,
+        rows: int = 30,
+    ) -> None:
+        self.args = args
+        self.env = {**os.environ, "TERM": "xterm-256color", **(env or {})}
+        self.cols = cols
+        self.rows = rows
+        self.output = bytearray()
+        self._arrivals: list[tuple[float, int]] = []  # (time, length of output after the read)
+        self._changed = threading.Condition()
+        self.started_at = 0.0
+        self.pid = 0
+        self.fd = -1
+        self._reader: threading.Thread | None = None
+
+    def start(self) -> PtyApp:
+        self.started_at = time.monotonic()
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: become the app
+            try:
+                os.execvpe(
+                    sys.executable, [sys.executable, "-m", "ollama_tui", *self.args], self.env
+                )
+            finally:
+                os._exit(127)
+        self.pid, self.fd = pid, fd
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", self.rows, self.cols, 0, 0))
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        return self
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                chunk = b""
+            with self._changed:
+                if chunk:
+                    self.output += chunk
+                    self._arrivals.append((time.monotonic(), len(self.output)))
+                else:
+                    self._arrivals.append((time.monotonic(), -1))
+                self._changed.notify_all()
+            if not chunk:
+                return
+
+    def wait_for(self, marker: bytes, *, start: int = 0, timeout: float = 30.0) -> float:
+        """The time the output first held `marker` at or after byte `start`."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                index = self.output.find(marker, start)
+                if index >= 0:
+                    end = index + len(marker)
+                    for arrived, length in self._arrivals:
+                        if length >= end:
+                            return arrived
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (self._arrivals and self._arrivals[-1][1] == -1):
+                    raise TimeoutError(f"{marker!r} did not appear within {timeout} s")
+                self._changed.wait(remaining)
+
+    def send(self, data: bytes) -> None:
+        os.write(self.fd, data)
+
+    def type_text(self, text: str) -> None:
+        for char in text:
+            self.send(char.encode())
+            time.sleep(0.005)  # a human's pace, so the terminal parser sees separate keys
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU the app has used so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+    def rss_bytes(self) -> int:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Quit with Ctrl+Q as a user would; kill only if it does not go."""
+        if not self.pid:
+            return
+        with contextlib.suppress(OSError):
+            self.send(b"\x11")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            done, _ = os.waitpid(self.pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.02)
+        else:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        self.pid = 0
+        with contextlib.suppress(OSError):
+            os.close(self.fd)

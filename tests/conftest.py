@@ -1,0 +1,67 @@
+"""Shared fixtures: the fake Ollama server, a private data dir and the app built on them."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ollama_tui.cli import build_app
+from ollama_tui.config import Settings
+from ollama_tui.ui.app import OllamaTuiApp
+from tests.fake_ollama.server import FakeOllama
+
+pytest_plugins = ["tests.fake_ollama.fixtures"]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def make_app(fake_ollama: FakeOllama, data_dir: Path) -> Callable[..., OllamaTuiApp]:
+    """Build the real app, as the CLI does, against the fake server and a temporary data dir."""
+
+    def factory(*, host: str | None = None, **overrides: object) -> OllamaTuiApp:
+        settings = Settings(
+            host=host or fake_ollama.url,
+            data_dir=data_dir,
+            reconnect_interval=0.2,
+            **overrides,  # type: ignore[arg-type]
+        )
+        return build_app(settings)
+
+    return factory
+
+
+async def wait_until(
+    predicate: Callable[[], object], timeout: float = 5.0, message: str = ""
+) -> None:
+    """Wait for a condition the app reaches asynchronously; fail with `message` on timeout."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for: {message or predicate}")
+        await asyncio.sleep(0.01)
+
+
+def screen_text(app: OllamaTuiApp) -> str:
+    """The characters on the app's screen right now, one line per row."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+def session_file(data_dir: Path, conversation_id: str) -> Path:
+    return data_dir / "sessions" / f"{conversation_id}.json"
+
+
+async def ready(app: OllamaTuiApp) -> None:
+    """Wait until the server answered and the first tab has its default model."""
+    await wait_until(lambda: app.models is not None, message="the model list")
+    view = app.current_view
+    assert view is not None
+    await wait_until(lambda: view.conversation.settings.model, message="a default model")

@@ -1,0 +1,216 @@
+"""Chatting in one tab: sending, streaming, stopping, the composer, the saved file."""
+
+from __future__ import annotations
+
+import json
+import stat
+import sys
+import threading
+from pathlib import Path
+
+from textual import events
+
+from ollama_tui.ui.message_widgets import AssistantMessage, UserMessage
+from tests.conftest import ready, screen_text, session_file, wait_until
+from tests.fake_ollama.server import FakeOllama
+
+
+async def test_enter_sends_and_the_reply_streams_into_the_session_file(
+    make_app, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    fake_ollama.script_reply(["Rayleigh ", "**scattering**", "\n\n```python\nprint(1)\n```\n"])
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app)
+        view = app.current_view
+        await pilot.press(*"Why is the sky blue?")
+        await pilot.press("enter")
+        await wait_until(lambda: not view.is_streaming and len(view.conversation.messages) == 2)
+        await pilot.pause()
+        assert view.composer.text == ""
+        assert len(view.query(UserMessage)) == 1
+        reply = view.query_one(AssistantMessage)
+        meta = str(reply.query_one(".reply-meta").content)
+        assert "llama3.2:latest" in meta and "tok/s" in meta
+        # The code block is rendered as a highlighted fence, not as literal backticks.
+        assert reply.query("MarkdownFence")
+        text = screen_text(app)
+        assert "Rayleigh scattering" in text
+        assert "Why is the sky blue?" in text
+        tab_label = str(app.tabs.get_tab(app.tabs.active).label)
+        assert "Why is the sky blue?" in tab_label
+
+    data = json.loads(session_file(data_dir, view.conversation.id).read_text())
+    assert data["schema"] == "ollama-tui/session" and data["version"] == 1
+    assert data["title"] == "Why is the sky blue?"
+    user, assistant = data["messages"]
+    assert user["role"] == "user" and user["content"] == "Why is the sky blue?"
+    assert assistant["content"] == "Rayleigh **scattering**\n\n```python\nprint(1)\n```\n"
+    assert assistant["model"] == "llama3.2:latest"
+    assert assistant["status"] == "complete" and assistant["done_reason"] == "stop"
+    assert assistant["stats"]["eval_count"] > 0
+    body = fake_ollama.requests_to("/api/chat")[-1].body
+    assert body["model"] == "llama3.2:latest"
+    assert body["messages"] == [{"role": "user", "content": "Why is the sky blue?"}]
+
+
+async def test_files_are_private(make_app, data_dir: Path) -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        await ready(app)
+        await pilot.press(*"hi", "enter")
+        view = app.current_view
+        await wait_until(lambda: not view.is_streaming and len(view.conversation.messages) == 2)
+    path = session_file(data_dir, view.conversation.id)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+async def test_escape_stops_the_reply_keeps_the_text_and_closes_the_connection(
+    make_app, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    hold = threading.Event()
+    fake_ollama.script_reply(["partial ", "answer ", "never sent"], hold=hold, hold_after=2)
+    app = make_app()
+    try:
+        async with app.run_test() as pilot:
+            await ready(app)
+            view = app.current_view
+            await pilot.press(*"tell me", "enter")
+            await wait_until(lambda: view.conversation.messages[-1].role.value == "assistant")
+            reply = view.query_one(AssistantMessage)
+            await wait_until(lambda: "answer" in reply._body.source, message="partial text shown")
+            await pilot.press("escape")
+            await wait_until(lambda: not view.is_streaming)
+            request = fake_ollama.requests_to("/api/chat")[-1]
+            fake_ollama.wait_for(lambda: request.disconnected_at is not None)
+            assert view.composer.text == ""  # Escape never clears the composer
+            assert "stopped" in str(reply.query_one(".reply-meta").content)
+    finally:
+        hold.set()
+    saved = json.loads(session_file(data_dir, view.conversation.id).read_text())
+    assistant = saved["messages"][-1]
+    assert assistant["status"] == "interrupted"
+    assert assistant["content"] == "partial answer "
+
+
+async def test_ctrl_j_adds_a_line_and_paste_keeps_lines(make_app, fake_ollama: FakeOllama) -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        await ready(app)
+        view = app.current_view
+        await pilot.press(*"first", "ctrl+j", *"second")
+        assert view.composer.text == "first\nsecond"
+        assert not fake_ollama.requests_to("/api/chat")
+        view.composer.clear()
+        # As the terminal delivers it: one bracketed paste, to the app, which routes it.
+        app.post_message(events.Paste("line one\nline two\n"))
+        await pilot.pause()
+        assert view.composer.text == "line one\nline two\n"
+        assert not fake_ollama.requests_to("/api/chat")
+        await pilot.press("enter")
+        await wait_until(lambda: fake_ollama.requests_to("/api/chat"))
+        body = fake_ollama.requests_to("/api/chat")[-1].body
+        assert body["messages"][-1]["content"] == "line one\nline two\n"
+
+
+async def test_ctrl_g_edits_the_prompt_in_the_editor(make_app, monkeypatch, tmp_path: Path) -> None:
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import sys\n"
+        "path = sys.argv[1]\n"
+        "text = open(path).read()\n"
+        "open(path, 'w').write(text + ' and more\\nfrom the editor\\n')\n"
+    )
+    monkeypatch.setenv("VISUAL", f"{sys.executable} {editor}")
+    app = make_app()
+    async with app.run_test() as pilot:
+        await ready(app)
+        view = app.current_view
+        await pilot.press(*"draft")
+        await pilot.press("ctrl+g")
+        await wait_until(lambda: "editor" in view.composer.text)
+        assert view.composer.text == "draft and more\nfrom the editor"
+
+
+async def test_a_prompt_that_cannot_be_sent_stays_in_the_composer(
+    make_app, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.models.clear()
+    app = make_app()
+    async with app.run_test() as pilot:
+        await wait_until(lambda: app.models is not None)
+        view = app.current_view
+        assert view.conversation.settings.model is None
+        await pilot.press(*"hello", "enter")
+        await pilot.pause()
+        assert view.composer.text == "hello"
+        assert not view.conversation.messages
+        assert any("Ctrl+L" in str(n.message) for n in app._notifications)
+
+
+async def test_a_failed_reply_keeps_the_prompt_and_shows_the_error(
+    make_app, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    fake_ollama.script_reply(
+        ["half a rep"], end="error", error="model runner has unexpectedly stopped"
+    )
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app)
+        view = app.current_view
+        await pilot.press(*"question", "enter")
+        await wait_until(lambda: not view.is_streaming and len(view.conversation.messages) == 2)
+        await pilot.pause()
+        assert "model runner has unexpectedly stopped" in screen_text(app)
+    saved = json.loads(session_file(data_dir, view.conversation.id).read_text())
+    assert saved["messages"][0]["content"] == "question"
+    assert saved["messages"][1]["status"] == "error"
+    assert saved["messages"][1]["content"] == "half a rep"
+    assert "unexpectedly stopped" in saved["messages"][1]["error"]
+
+
+async def test_following_the_bottom_stops_when_scrolled_up(
+    make_app, fake_ollama: FakeOllama
+) -> None:
+    hold = threading.Event()
+    fake_ollama.script_reply([f"line {n}\n\n" for n in range(40)])
+    fake_ollama.script_reply([f"more {n}\n\n" for n in range(40)], hold=hold, hold_after=20)
+    fake_ollama.script_reply([f"again {n}\n\n" for n in range(40)])
+    app = make_app()
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ready(app)
+            view = app.current_view
+            transcript = view.transcript
+
+            async def settled(turns: int) -> None:
+                await wait_until(
+                    lambda: not view.is_streaming and len(view.conversation.messages) == turns
+                )
+                await pilot.pause()
+
+            await pilot.press(*"long please", "enter")
+            await settled(2)
+            await wait_until(lambda: transcript.scroll_y == transcript.max_scroll_y)
+            # The second reply stops half-way; the user reads back meanwhile.
+            await pilot.press(*"more", "enter")
+            await wait_until(lambda: len(view.query(AssistantMessage)) == 2)
+            await wait_until(lambda: "more 19" in view.query(AssistantMessage).last()._body.source)
+            await pilot.press("pageup")
+            await pilot.pause()
+            reading_at = transcript.scroll_y
+            assert reading_at < transcript.max_scroll_y
+            hold.set()
+            await settled(4)
+            # The rest of the reply arrived below; the view stayed where the user was.
+            assert transcript.scroll_y == reading_at
+            assert transcript.max_scroll_y > reading_at
+            # Ctrl+End jumps to the end and follows new text again.
+            await pilot.press("ctrl+end")
+            await wait_until(lambda: transcript.scroll_y == transcript.max_scroll_y)
+            await pilot.press(*"again", "enter")
+            await settled(6)
+            await wait_until(lambda: transcript.scroll_y == transcript.max_scroll_y)
+    finally:
+        hold.set()

@@ -1,0 +1,141 @@
+"""The model picker, switching models mid-conversation, and the default model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ollama_tui.ui.model_picker import ModelPickerScreen
+from tests.conftest import ready, screen_text, session_file, wait_until
+from tests.fake_ollama.server import FakeOllama
+
+
+async def test_picker_lists_installed_and_loaded_models_and_filters(
+    make_app, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.running.append(
+        {
+            "name": "qwen2.5:0.5b",
+            "model": "qwen2.5:0.5b",
+            "size": 1_200_000_000,
+            "size_vram": 1_200_000_000,
+            "expires_at": "2030-01-01T00:00:00Z",
+            "details": {"family": "qwen2"},
+        }
+    )
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app)
+        await pilot.press("ctrl+l")
+        await wait_until(lambda: isinstance(app.screen, ModelPickerScreen))
+        picker = app.screen
+        await wait_until(lambda: len(picker._shown) == 2)
+        text = screen_text(app)
+        assert "llama3.2:latest" in text and "qwen2.5:0.5b" in text
+        assert "loaded" in text
+        await pilot.press(*"qwen")
+        assert [choice.name for choice in picker._shown] == ["qwen2.5:0.5b"]
+        await pilot.press("enter")
+        await wait_until(lambda: not isinstance(app.screen, ModelPickerScreen))
+        assert app.current_view.conversation.settings.model == "qwen2.5:0.5b"
+        assert app.focused is app.current_view.composer
+
+
+async def test_switching_model_mid_conversation_keeps_history(
+    make_app, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        await ready(app)
+        view = app.current_view
+        await pilot.press(*"first", "enter")
+        await wait_until(lambda: not view.is_streaming and len(view.conversation.messages) == 2)
+        await pilot.press("ctrl+l")
+        await wait_until(lambda: isinstance(app.screen, ModelPickerScreen))
+        await pilot.press(*"qwen", "enter")
+        await wait_until(lambda: view.conversation.settings.model == "qwen2.5:0.5b")
+        await pilot.press(*"second", "enter")
+        await wait_until(lambda: not view.is_streaming and len(view.conversation.messages) == 4)
+        # A new tab starts with the model used last.
+        await pilot.press("ctrl+n")
+        assert app.current_view.conversation.settings.model == "qwen2.5:0.5b"
+    body = fake_ollama.requests_to("/api/chat")[-1].body
+    assert body["model"] == "qwen2.5:0.5b"
+    assert [m["content"] for m in body["messages"]] == ["first", "Echo: first", "second"]
+    saved = json.loads(session_file(data_dir, view.conversation.id).read_text())
+    assert [m.get("model") for m in saved["messages"]] == [
+        None,
+        "llama3.2:latest",
+        None,
+        "qwen2.5:0.5b",
+    ]
+    assert saved["settings"]["model"] == "qwen2.5:0.5b"
+
+
+async def test_escape_cancels_the_picker(make_app) -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        await ready(app)
+        await pilot.press("ctrl+l")
+        await wait_until(lambda: isinstance(app.screen, ModelPickerScreen))
+        await pilot.press(*"qwen", "escape")
+        assert not isinstance(app.screen, ModelPickerScreen)
+        assert app.current_view.conversation.settings.model == "llama3.2:latest"
+
+
+async def test_a_loaded_model_is_the_default_without_a_last_used_one(
+    make_app, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.running.append({"name": "qwen2.5:0.5b", "model": "qwen2.5:0.5b", "size": 1})
+    app = make_app()
+    async with app.run_test():
+        await ready(app)
+        assert app.current_view.conversation.settings.model == "qwen2.5:0.5b"
+
+
+async def test_unknown_model_offers_a_pull_then_replies(
+    make_app, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    fake_ollama.script_pull(layers=2, steps=3)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app)
+        view = app.current_view
+        view.set_model("mistral:7b")
+        await pilot.press(*"hello", "enter")
+        from ollama_tui.ui.pull_panel import PullOfferScreen
+
+        await wait_until(lambda: isinstance(app.screen, PullOfferScreen))
+        assert "mistral:7b" in screen_text(app)
+        await pilot.press("enter")
+        await wait_until(lambda: not view.is_streaming and view.conversation.messages[-1].content)
+        assert view.conversation.messages[-1].content == "Echo: hello"
+        assert len(view.conversation.messages) == 2
+        pulls = fake_ollama.requests_to("/api/pull")
+        assert pulls and pulls[0].body["model"] == "mistral:7b"
+    saved = json.loads(session_file(data_dir, view.conversation.id).read_text())
+    assert saved["messages"][-1]["model"] == "mistral:7b"
+    assert saved["messages"][-1]["status"] == "complete"
+
+
+async def test_a_failed_pull_is_shown_verbatim_and_nothing_is_lost(
+    make_app, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    fake_ollama.offline = True
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(app)
+        view = app.current_view
+        view.set_model("mistral:7b")
+        await pilot.press(*"hello", "enter")
+        from ollama_tui.ui.pull_panel import PullOfferScreen
+
+        await wait_until(lambda: isinstance(app.screen, PullOfferScreen))
+        await pilot.press("enter")
+        await wait_until(lambda: view.pull_panel.has_class("-failed"))
+        await pilot.pause()
+        assert "dial tcp: lookup registry.ollama.ai" in screen_text(app)
+        assert view.conversation.messages[0].content == "hello"
+    saved = json.loads(session_file(data_dir, view.conversation.id).read_text())
+    assert saved["messages"][0]["content"] == "hello"
+    assert "not found" in saved["messages"][1]["error"]

@@ -1,0 +1,133 @@
+"""Tabs: opening, closing, switching, several streaming at once, reopened at start."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+from ollama_tui.ui.message_widgets import AssistantMessage
+from tests.conftest import ready, session_file, wait_until
+from tests.fake_ollama.server import FakeOllama
+
+
+async def test_new_close_and_switch_tabs(make_app, data_dir: Path) -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        await ready(app)
+        first = app.current_view
+        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+n")
+        assert app.tabs.tab_count == 3
+        third = app.current_view
+        assert third is not first
+        assert app.focused is third.composer
+        await pilot.press("alt+1")
+        assert app.current_view is first
+        await pilot.press("ctrl+pageup")
+        assert app.current_view is third
+        await pilot.press("ctrl+pagedown")
+        assert app.current_view is first
+        await pilot.press("alt+right")
+        second = app.current_view
+        assert second not in (first, third)
+        await pilot.press("ctrl+w")
+        assert app.tabs.tab_count == 2
+        assert second not in app.chat_views()
+        await pilot.press("ctrl+w", "ctrl+w")
+        # Closing the last tab leaves a fresh one, never an empty window.
+        assert app.tabs.tab_count == 1
+        assert not app.current_view.conversation.messages
+    # Tabs never used leave no file.
+    assert not list((data_dir / "sessions").glob("*.json"))
+
+
+async def test_replies_stream_in_two_tabs_at_once(
+    make_app, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    hold_a, hold_b = threading.Event(), threading.Event()
+    fake_ollama.script_reply(["alpha ", "one ", "two"], hold=hold_a, hold_after=1)
+    fake_ollama.script_reply(["beta ", "three ", "four"], hold=hold_b, hold_after=1)
+    app = make_app()
+    try:
+        async with app.run_test() as pilot:
+            await ready(app)
+            tab_a = app.current_view
+            await pilot.press(*"first question", "enter")
+            await wait_until(lambda: tab_a.query(AssistantMessage))
+            await pilot.press("ctrl+n")
+            tab_b = app.current_view
+            await wait_until(lambda: tab_b.conversation.settings.model)
+            await pilot.press(*"second question", "enter")
+            await wait_until(lambda: tab_b.query(AssistantMessage))
+            reply_a = tab_a.query_one(AssistantMessage)
+            reply_b = tab_b.query_one(AssistantMessage)
+            await wait_until(lambda: "alpha" in reply_a._body.source)
+            await wait_until(lambda: "beta" in reply_b._body.source)
+            assert tab_a.is_streaming and tab_b.is_streaming
+            assert "●" in str(app.tabs.get_tab(f"c-{tab_a.conversation.id}").label)
+            # The composer of the visible tab still takes typing while both stream.
+            await pilot.press(*"typing")
+            assert tab_b.composer.text == "typing"
+            hold_b.set()
+            await wait_until(lambda: not tab_b.is_streaming)
+            assert tab_a.is_streaming
+            hold_a.set()
+            await wait_until(lambda: not tab_a.is_streaming)
+    finally:
+        hold_a.set()
+        hold_b.set()
+    a = json.loads(session_file(data_dir, tab_a.conversation.id).read_text())
+    b = json.loads(session_file(data_dir, tab_b.conversation.id).read_text())
+    assert a["messages"][-1]["content"] == "alpha one two"
+    assert b["messages"][-1]["content"] == "beta three four"
+
+
+async def test_open_tabs_come_back_at_the_next_start(
+    make_app, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        await ready(app)
+        await pilot.press(*"one", "enter")
+        first = app.current_view
+        await wait_until(lambda: not first.is_streaming and len(first.conversation.messages) == 2)
+        await pilot.press("ctrl+n")
+        await wait_until(lambda: app.current_view.conversation.settings.model)
+        await pilot.press(*"two", "enter")
+        second = app.current_view
+        await wait_until(lambda: not second.is_streaming and len(second.conversation.messages) == 2)
+        await pilot.press("ctrl+n")  # an unused tab is not remembered
+        await pilot.press("alt+1")
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0
+
+    again = make_app()
+    async with again.run_test() as pilot:
+        await wait_until(lambda: again.tabs.tab_count == 2)
+        titles = [view.conversation.title for view in again.chat_views()]
+        assert titles == ["one", "two"]
+        assert again.current_view.conversation.id == first.conversation.id
+        assert "Echo: one" in again.current_view.query_one(AssistantMessage)._body.source
+
+
+async def test_quit_while_streaming_saves_the_reply_as_interrupted(
+    make_app, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    hold = threading.Event()
+    fake_ollama.script_reply(["so far ", "and more"], hold=hold, hold_after=1)
+    app = make_app()
+    try:
+        async with app.run_test() as pilot:
+            await ready(app)
+            view = app.current_view
+            await pilot.press(*"question", "enter")
+            await wait_until(lambda: view.query(AssistantMessage))
+            await wait_until(lambda: "so far" in view.query_one(AssistantMessage)._body.source)
+            await pilot.press("ctrl+q")
+    finally:
+        hold.set()
+    assert app.return_code == 0
+    saved = json.loads(session_file(data_dir, view.conversation.id).read_text())
+    assert saved["messages"][-1]["status"] == "interrupted"
+    assert saved["messages"][-1]["content"] == "so far "
