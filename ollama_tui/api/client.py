@@ -8,7 +8,9 @@ reason closes the response, and closing the connection is what stops Ollama gene
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import socket
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -66,14 +68,19 @@ def _stats_of(data: Mapping[str, Any]) -> Stats:
     return Stats(**counters)
 
 
-def _connect_reason(error: Exception) -> str:
-    text = str(error).lower()
-    if "refused" in text:
-        return "connection refused"
-    if any(words in text for words in ("name or service", "nodename", "name resolution")):
-        return "unknown host name"
-    if "unreachable" in text:
-        return "network unreachable"
+def _connect_reason(error: BaseException) -> str:
+    """The cause of a failed connection in a few words, from the OSError underneath."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            return "unknown host name"
+        if isinstance(seen, OSError) and seen.errno is not None:
+            if seen.errno == errno.ECONNREFUSED:
+                return "connection refused"
+            if seen.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+                return "network unreachable"
+            return seen.strerror or str(seen)
+        seen = seen.__cause__ or seen.__context__
     return str(error) or type(error).__name__
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _OLLAMA_PORT = 11434
 # Valid places to bind a server, but not to connect to (Ollama's ConnectableHost).
 _CONNECTABLE = {"0.0.0.0": "127.0.0.1", "::": "::1"}
+_HOST_SAFE = "-._~!$&'()*+,;="
 
 
 def _split_host_port(hostport: str) -> tuple[str, str] | None:
@@ -65,11 +66,16 @@ def parse_ollama_host(value: str | None) -> str:
     if not port.isdigit() or int(port) > 65535:
         port = str(default_port)
     host = host or "127.0.0.1"  # ":1234": the server binds everything, we dial this machine
-    host = _CONNECTABLE.get(_as_ip(host) or host, host)
-    if ":" in host:
-        host = f"[{host}]"
-    prefix = "/" + path.strip("/") if path.strip("/") else ""
-    credentials = f"{userinfo}@" if at else ""
+    ip = _as_ip(host)
+    if ip is not None:
+        host = _CONNECTABLE.get(ip, ip)
+        host = f"[{host}]" if ":" in host else host
+    else:
+        # A name with characters no URL allows still makes a URL: the connection then fails
+        # with "unknown host name" rather than the app with a parse error.
+        host = quote(host, safe=_HOST_SAFE)
+    prefix = "/" + quote(path.strip("/"), safe="/%") if path.strip("/") else ""
+    credentials = quote(userinfo, safe=":%" + _HOST_SAFE) + "@" if at else ""
     return f"{scheme}://{credentials}{host}:{int(port)}{prefix}"
 
 

@@ -27,6 +27,10 @@ def parse_line(line: bytes) -> dict[str, Any] | None:
     return data
 
 
+def _too_long(limit: int) -> ProtocolError:
+    return ProtocolError(f"The server sent a line longer than {limit:,} bytes; it was not read.")
+
+
 async def iter_json_lines(
     chunks: AsyncIterator[bytes], *, max_line_bytes: int
 ) -> AsyncIterator[dict[str, Any]]:
@@ -40,15 +44,15 @@ async def iter_json_lines(
         buffer += chunk
         start = 0
         while (end := buffer.find(b"\n", start)) >= 0:
+            if end - start > max_line_bytes:
+                raise _too_long(max_line_bytes)
             data = parse_line(bytes(buffer[start:end]))
             start = end + 1
             if data is not None:
                 yield data
         del buffer[:start]
         if len(buffer) > max_line_bytes:
-            raise ProtocolError(
-                f"The server sent a line longer than {max_line_bytes:,} bytes; it was not read."
-            )
+            raise _too_long(max_line_bytes)
     data = parse_line(bytes(buffer))
     if data is not None:
         yield data
