@@ -1,0 +1,368 @@
+"""The session store on a real temporary directory: the storage contract of DESIGN.md §4."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ollama_tui.domain.conversation import Conversation, Message, MessageStatus
+from ollama_tui.store import (
+    InvalidSessionId,
+    SessionNotFound,
+    SessionReadOnly,
+    SessionStore,
+    UnreadableSession,
+    WorkspaceState,
+    WorkspaceStore,
+)
+
+
+def _conversation(title: str = "Sky") -> Conversation:
+    conversation = Conversation(title=title, host="http://127.0.0.1:11434")
+    conversation.settings.model = "llama3.1:8b"
+    conversation.settings.options = {"temperature": 0.7, "num_ctx": 8192}
+    conversation.messages.append(Message.user("Why is the sky blue?"))
+    reply = Message.assistant("llama3.1:8b")
+    reply.content = "Rayleigh scattering …"
+    reply.status = MessageStatus.COMPLETE
+    reply.done_reason = "stop"
+    conversation.messages.append(reply)
+    return conversation
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_round_trip_matches_the_contract(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    conversation = _conversation()
+    store.save(conversation)
+    data = json.loads(store.path_for(conversation.id).read_text(encoding="utf-8"))
+    assert data["schema"] == "ollama-tui/session" and data["version"] == 1
+    assert data["settings"]["options"] == {"temperature": 0.7, "num_ctx": 8192}
+    assert set(data["messages"][0]) == {"id", "role", "content", "created_at"}
+    assert data["messages"][1]["model"] == "llama3.1:8b"
+    assert data["messages"][1]["status"] == "complete"
+    assert "…" in store.path_for(conversation.id).read_text(encoding="utf-8")  # not \\u escapes
+    loaded = store.load(conversation.id)
+    assert loaded.read_only_reason is None
+    assert loaded.conversation == conversation
+
+
+def test_unknown_fields_survive_a_rewrite(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    conversation = _conversation()
+    store.save(conversation)
+    path = store.path_for(conversation.id)
+    data = json.loads(path.read_text())
+    data["future_top"] = {"a": 1}
+    data["settings"]["future_setting"] = [1, 2]
+    data["messages"][1]["future_message_field"] = "kept"
+    path.write_text(json.dumps(data))
+    store.release(conversation.id)
+    loaded = store.load(conversation.id).conversation
+    loaded.title = "Renamed"
+    store.save(loaded)
+    again = json.loads(path.read_text())
+    assert again["future_top"] == {"a": 1}
+    assert again["settings"]["future_setting"] == [1, 2]
+    assert again["messages"][1]["future_message_field"] == "kept"
+    assert again["title"] == "Renamed"
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o000, 0o077])
+def test_files_are_0600_and_folders_0700_whatever_the_umask(tmp_path: Path, umask: int) -> None:
+    previous = os.umask(umask)
+    try:
+        store = SessionStore(tmp_path / "data")
+        conversation = _conversation()
+        store.save(conversation)
+        WorkspaceStore(tmp_path / "data").save(WorkspaceState([conversation.id], None, None))
+    finally:
+        os.umask(previous)
+    assert _mode(store.sessions_dir) == 0o700
+    assert _mode(tmp_path / "data") == 0o700
+    assert _mode(store.path_for(conversation.id)) == 0o600
+    assert _mode(tmp_path / "data" / "workspace.json") == 0o600
+    assert _mode(tmp_path / "data" / "locks") == 0o700
+
+
+def test_streaming_is_read_back_as_interrupted(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    conversation = _conversation()
+    conversation.messages[1].status = MessageStatus.STREAMING
+    store.save(conversation)
+    store.release(conversation.id)
+    loaded = store.load(conversation.id).conversation
+    assert loaded.messages[1].status is MessageStatus.INTERRUPTED
+
+
+def test_a_newer_version_opens_read_only_and_is_never_written(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    conversation = _conversation()
+    store.save(conversation)
+    store.release(conversation.id)
+    path = store.path_for(conversation.id)
+    data = json.loads(path.read_text())
+    data["version"] = 2
+    data["something_new"] = True
+    path.write_text(json.dumps(data))
+    before = path.read_bytes()
+    loaded = store.load(conversation.id)
+    assert loaded.read_only_reason is not None and "newer version" in loaded.read_only_reason
+    with pytest.raises(SessionReadOnly):
+        store.save(loaded.conversation)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"{not json", "not valid JSON (line 1, column 2)"),
+        (b"\xff\xfe garbage", "not UTF-8 text"),
+        (b"[1, 2]", "not an ollama-tui session (a JSON list)"),
+        (b'{"hello": "world"}', "not an ollama-tui session (no schema field)"),
+        (b'{"schema": "other-app/thing", "version": 1}', "schema 'other-app/thing'"),
+        (b'{"schema": "ollama-tui/session", "version": "x"}', "unknown format version"),
+        (
+            b'{"schema": "ollama-tui/session", "version": 1, "messages": [{"role": "alien"}]}',
+            "not a valid session (messages.0.role",
+        ),
+    ],
+)
+def test_unreadable_files_are_reported_and_never_touched(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    store = SessionStore(tmp_path)
+    path = store.sessions_dir / "01BROKEN.json"
+    path.write_bytes(content)
+    os.utime(path, (1_000_000, 1_000_000))
+    with pytest.raises(UnreadableSession) as caught:
+        store.load("01BROKEN")
+    assert reason in caught.value.reason
+    summaries, unreadable = store.list_sessions()
+    assert summaries == []
+    assert [(entry.path, reason in entry.reason) for entry in unreadable] == [(path, True)]
+    # Saving a conversation with that id is refused rather than clobbering the file.
+    conversation = _conversation()
+    conversation.id = "01BROKEN"
+    with pytest.raises(SessionReadOnly):
+        store.save(conversation)
+    other = SessionStore(tmp_path)
+    with pytest.raises(SessionReadOnly):
+        other.save(conversation)
+    assert path.read_bytes() == content
+    assert path.stat().st_mtime == 1_000_000
+
+
+@pytest.mark.parametrize("bad", ["../x", "a/b", "", "..", "x.json", "a b", "é", "x\x00"])
+def test_ids_that_could_leave_the_folder_are_refused(tmp_path: Path, bad: str) -> None:
+    store = SessionStore(tmp_path)
+    with pytest.raises(InvalidSessionId):
+        store.load(bad)
+    conversation = _conversation()
+    conversation.id = bad
+    with pytest.raises(InvalidSessionId):
+        store.save(conversation)
+
+
+def test_missing_session(tmp_path: Path) -> None:
+    with pytest.raises(SessionNotFound):
+        SessionStore(tmp_path).load("01NOPE")
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SessionStore(tmp_path)
+    conversation = _conversation()
+    store.save(conversation)
+    path = store.path_for(conversation.id)
+    before = path.read_bytes()
+
+    def disk_full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    conversation.title = "Changed"
+    with pytest.raises(OSError) as caught:
+        store.save(conversation)
+    assert caught.value.errno == errno.ENOSPC
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in store.sessions_dir.iterdir()) == [path.name]
+
+
+def test_leftover_temporary_files_are_ignored_and_old_ones_removed(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    conversation = _conversation()
+    store.save(conversation)
+    fresh = store.sessions_dir / f".{conversation.id}.json.123.abcd.tmp"
+    stale = store.sessions_dir / f".{conversation.id}.json.456.ef01.tmp"
+    fresh.write_text("{half")
+    stale.write_text("{half")
+    os.utime(stale, (1_000_000, 1_000_000))
+    summaries, unreadable = SessionStore(tmp_path).list_sessions()
+    assert [s.id for s in summaries] == [conversation.id] and unreadable == []
+    assert fresh.exists() and not stale.exists()
+
+
+def test_a_symlink_is_never_replaced(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "data")
+    target = tmp_path / "elsewhere.json"
+    target.write_text("precious")
+    conversation = _conversation()
+    store.path_for(conversation.id).symlink_to(target)
+    with pytest.raises(SessionReadOnly):
+        store.save(conversation)
+    assert target.read_text() == "precious"
+    assert store.path_for(conversation.id).is_symlink()
+
+
+def test_list_is_newest_first_with_models_and_counts(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    older, newer = _conversation("older"), _conversation("newer")
+    older.updated_at = older.updated_at.replace(year=2020)
+    store.save(older)
+    store.save(newer)
+    summaries, _ = store.list_sessions()
+    assert [s.title for s in summaries] == ["newer", "older"]
+    assert summaries[0].models == ["llama3.1:8b"] and summaries[0].message_count == 2
+
+
+def test_a_second_instance_in_the_same_process_gets_read_only(tmp_path: Path) -> None:
+    first, second = SessionStore(tmp_path), SessionStore(tmp_path)
+    conversation = _conversation()
+    first.save(conversation)
+    loaded = second.load(conversation.id)
+    assert loaded.read_only_reason is not None
+    assert "another ollama-tui instance" in loaded.read_only_reason
+    assert f"pid {os.getpid()}" in loaded.read_only_reason
+    with pytest.raises(SessionReadOnly):
+        second.save(loaded.conversation)
+    conversation.title = "still mine"
+    first.save(conversation)
+    first.release(conversation.id)
+    assert second.load(conversation.id).read_only_reason is None
+    second.save(conversation)
+
+
+def test_the_lock_holds_across_processes_and_dies_with_its_holder(tmp_path: Path) -> None:
+    conversation = _conversation()
+    writer = SessionStore(tmp_path)
+    writer.save(conversation)
+    writer.close()
+    script = textwrap.dedent(f"""
+        import sys, time
+        from pathlib import Path
+        from ollama_tui.store import SessionStore
+        store = SessionStore(Path({str(tmp_path)!r}))
+        loaded = store.load({conversation.id!r})
+        print("READY" if loaded.read_only_reason is None else "REFUSED", flush=True)
+        time.sleep(60)
+    """)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "READY"
+        here = SessionStore(tmp_path)
+        loaded = here.load(conversation.id)
+        assert (
+            loaded.read_only_reason is not None and f"pid {holder.pid}" in loaded.read_only_reason
+        )
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+        here.release(conversation.id)
+        assert here.load(conversation.id).read_only_reason is None
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_kill_during_saves_never_leaves_a_broken_file(tmp_path: Path) -> None:
+    script = textwrap.dedent(f"""
+        from pathlib import Path
+        from ollama_tui.domain.conversation import Conversation, Message
+        from ollama_tui.store import SessionStore
+        store = SessionStore(Path({str(tmp_path)!r}))
+        conversation = Conversation(id="01KILLTEST")
+        conversation.messages.append(Message.user("x" * 200_000))
+        store.save(conversation)
+        print("SAVED", flush=True)
+        n = 0
+        while True:
+            n += 1
+            conversation.title = f"save {{n}}"
+            store.save(conversation)
+    """)
+    for _ in range(5):
+        writer = subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parents[1],
+        )
+        assert writer.stdout is not None
+        assert writer.stdout.readline().strip() == "SAVED"
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        data = json.loads((tmp_path / "sessions" / "01KILLTEST.json").read_text())
+        assert data["messages"][0]["content"] == "x" * 200_000
+
+
+def test_workspace_state_round_trip_and_a_corrupt_file(tmp_path: Path) -> None:
+    store = WorkspaceStore(tmp_path)
+    assert store.load() == WorkspaceState([], None, None)
+    store.save(WorkspaceState(["a", "b"], "b", "qwen:7b", extra={"future": 1}))
+    assert store.load() == WorkspaceState(["a", "b"], "b", "qwen:7b", extra={"future": 1})
+    (tmp_path / "workspace.json").write_text("{oops")
+    assert store.load() == WorkspaceState([], None, None)
+    assert store.problem is not None and "not valid JSON" in store.problem
+    assert (tmp_path / "workspace.json").read_text() == "{oops"
+
+
+_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)
+_json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**53), 2**53), _text)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    title=_text,
+    contents=st.lists(_text, max_size=6),
+    extra=st.dictionaries(
+        st.text("abcdefgh", min_size=1, max_size=8).map(lambda k: "x_" + k),
+        _json_scalars,
+        max_size=4,
+    ),
+)
+def test_any_conversation_survives_a_round_trip(
+    tmp_path: Path, title: str, contents: list[str], extra: dict[str, object]
+) -> None:
+    store = SessionStore(tmp_path)
+    conversation = Conversation(title=title, **extra)
+    for content in contents:
+        conversation.messages.append(Message.user(content))
+    store.save(conversation)
+    store.release(conversation.id)
+    loaded = store.load(conversation.id).conversation
+    assert loaded.to_json_dict() == conversation.to_json_dict()
+    store.release(conversation.id)
