@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+
 from ollama_tui.api.client import OllamaClient
 from ollama_tui.api.errors import ModelNotFound, StreamFailed
-
 from ollama_tui.domain.conversation import Conversation, Message, MessageStatus, Role
 from ollama_tui.domain.events import StreamEvent, TextDelta
 from ollama_tui.services.chat_turn import ChatTurn, add_user_message, build_chat_request

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+
 from ollama_tui.api.client import OllamaClient
 from ollama_tui.api.errors import StreamFailed
 from ollama_tui.api.models import ModelEntry, PullProgress, RunningModel
-
 from ollama_tui.services.catalogue import (
     ModelChoice,
     default_model,

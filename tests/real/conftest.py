@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+
 from ollama_tui.api.client import OllamaClient
 from ollama_tui.api.host import parse_ollama_host
-
 from ollama_tui.cli import build_app
 from ollama_tui.config import Settings
 from ollama_tui.ui.app import OllamaTuiApp

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
 from ollama_tui.api.client import OllamaClient
 from ollama_tui.api.errors import ModelNotFound
 from ollama_tui.api.models import ChatRequest
-
 from ollama_tui.domain.events import StreamDone, TextDelta
 from ollama_tui.ui.message_widgets import AssistantMessage
 from ollama_tui.ui.model_picker import ModelPickerScreen
