@@ -114,6 +114,21 @@ async def test_ctrl_j_adds_a_line_and_paste_keeps_lines(make_app, fake_ollama: F
         assert body["messages"][-1]["content"] == "line one\nline two\n"
 
 
+async def test_keys_arriving_in_one_burst_keep_their_order(
+    make_app, fake_ollama: FakeOllama
+) -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        await ready(app)
+        # As a terminal delivers typed-ahead keys: all queued before any is handled.
+        for key in [*"ab", "ctrl+j", *"cd", "enter"]:
+            character = key if len(key) == 1 else ("\n" if key == "ctrl+j" else "\r")
+            app.post_message(events.Key(key, character))
+        await wait_until(lambda: fake_ollama.requests_to("/api/chat"))
+        body = fake_ollama.requests_to("/api/chat")[-1].body
+        assert body["messages"][-1]["content"] == "ab\ncd"
+
+
 async def test_ctrl_g_edits_the_prompt_in_the_editor(make_app, monkeypatch, tmp_path: Path) -> None:
     editor = tmp_path / "editor.py"
     editor.write_text(

@@ -45,9 +45,30 @@ class OllamaTuiApp(App[None]):
     TITLE = "ollama-tui"
     # Bindings that TextArea would otherwise swallow (Ctrl+W deletes a word there) are priority.
     BINDINGS = [
-        Binding("ctrl+n", "new_tab", "New", priority=True, id="app.new_tab"),
-        Binding("ctrl+w", "close_tab", "Close", priority=True, id="app.close_tab"),
-        Binding("ctrl+l", "pick_model", "Model", priority=True, id="app.pick_model"),
+        Binding(
+            "ctrl+n",
+            "new_tab",
+            "New",
+            tooltip="New conversation tab",
+            priority=True,
+            id="app.new_tab",
+        ),
+        Binding(
+            "ctrl+w",
+            "close_tab",
+            "Close",
+            tooltip="Close the tab (it stays saved)",
+            priority=True,
+            id="app.close_tab",
+        ),
+        Binding(
+            "ctrl+l",
+            "pick_model",
+            "Model",
+            tooltip="Choose the model for this conversation",
+            priority=True,
+            id="app.pick_model",
+        ),
         Binding(
             "ctrl+pagedown,alt+right",
             "next_tab",
@@ -75,8 +96,15 @@ class OllamaTuiApp(App[None]):
             )
             for number in range(1, 10)
         ),
-        Binding("f1", "help", "Help", id="app.help"),
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+        Binding("f1", "help", "Help", tooltip="Every key", id="app.help"),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            tooltip="Quit (replies in progress are saved)",
+            priority=True,
+            id="app.quit",
+        ),
     ]
 
     def __init__(self, backend: Backend) -> None:

@@ -39,8 +39,12 @@ class ChatView(Vertical):
     tab cancels it and each tab streams on its own."""
 
     BINDINGS = [
-        Binding("escape", "stop_reply", "Stop", id="chat.stop"),
-        Binding("ctrl+r", "retry", "Retry", id="chat.retry"),
+        Binding(
+            "escape", "stop_reply", "Stop", tooltip="Stop the reply being written", id="chat.stop"
+        ),
+        Binding(
+            "ctrl+r", "retry", "Retry", tooltip="Ask again after a reply failed", id="chat.retry"
+        ),
         # The composer keeps focus, so the transcript's scroll keys are claimed here.
         Binding(
             "pageup",
@@ -58,8 +62,10 @@ class ChatView(Vertical):
             priority=True,
             id="chat.page_down",
         ),
-        Binding("ctrl+end", "follow", "Follow the end", show=False, id="chat.follow"),
-        Binding("ctrl+up", "show_earlier", "Earlier messages", show=False, id="chat.earlier"),
+        Binding(
+            "ctrl+end", "follow", "Jump to the end and follow it", show=False, id="chat.follow"
+        ),
+        Binding("ctrl+up", "show_earlier", "Show earlier messages", show=False, id="chat.earlier"),
     ]
 
     @dataclass

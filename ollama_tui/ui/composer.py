@@ -15,18 +15,27 @@ class Composer(TextArea):
     BINDINGS = [
         # TextArea inserts a newline for Enter before ordinary bindings run: only a
         # priority binding can claim Enter for sending.
-        Binding("enter", "submit", "Send", priority=True, id="composer.send"),
+        Binding(
+            "enter", "submit", "Send", tooltip="Send the prompt", priority=True, id="composer.send"
+        ),
         # Ctrl+J is LF and reaches us in every terminal; Shift/Alt+Enter only where the
         # terminal speaks the kitty keyboard protocol.
         Binding(
             "ctrl+j,shift+enter,alt+enter",
             "newline",
             "New line",
+            tooltip="New line (pasted text keeps its lines)",
             key_display="^j",
             priority=True,
             id="composer.newline",
         ),
-        Binding("ctrl+g", "edit_externally", "Editor", id="composer.editor"),
+        Binding(
+            "ctrl+g",
+            "edit_externally",
+            "Editor",
+            tooltip="Edit the prompt in $VISUAL / $EDITOR",
+            id="composer.editor",
+        ),
     ]
 
     @dataclass
@@ -52,11 +61,16 @@ class Composer(TextArea):
             placeholder="Ask anything. Enter sends, Ctrl+J adds a line, F1 lists every key.",
         )
 
+    # Priority bindings run while the app dispatches the key, before the keys typed just
+    # earlier (queued for this widget) are inserted. When keys arrive in one burst (fast
+    # typing, tmux send-keys, a slow link) acting at once would send or break the line too
+    # early, so both actions queue behind those keys.
+
     def action_submit(self) -> None:
-        self.post_message(self.Submitted(self, self.text))
+        self.call_later(lambda: self.post_message(self.Submitted(self, self.text)))
 
     def action_newline(self) -> None:
-        self.insert("\n")
+        self.call_later(self.insert, "\n")
 
     def action_edit_externally(self) -> None:
         self.post_message(self.EditRequested(self))

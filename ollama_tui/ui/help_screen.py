@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from textual.app import ComposeResult
@@ -18,6 +19,7 @@ SELECTING_TEXT = (
 )
 
 
+_NUMBERED = re.compile(r"(.*) (?:\d|N)")
 _KEY_NAMES = {"pageup": "PageUp", "pagedown": "PageDown", "escape": "Esc"}
 
 
@@ -36,11 +38,20 @@ def _key_label(binding: Binding) -> str:
 
 
 def describe_bindings(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
-    """(keys, what they do) for every binding with a description."""
-    rows = []
+    """(keys, what they do) for every binding with a description; the footer's short label
+    is used only where no longer tooltip was given. Runs like Alt+1 … Alt+9 fold into one row."""
+    rows: list[tuple[str, str]] = []
     for binding in bindings:
-        if isinstance(binding, Binding) and binding.description:
-            rows.append((_key_label(binding), binding.description))
+        if not isinstance(binding, Binding) or not binding.description:
+            continue
+        text = binding.tooltip or binding.description
+        keys = _key_label(binding)
+        numbered = _NUMBERED.fullmatch(text)
+        if numbered and rows and (last := _NUMBERED.fullmatch(rows[-1][1])):
+            first_keys = rows[-1][0].split(" … ")[0]
+            rows[-1] = (f"{first_keys} … {keys}", f"{last.group(1)} N")
+            continue
+        rows.append((keys, text))
     return rows
 
 

@@ -55,7 +55,7 @@ class ModelPickerScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
             yield Static(Content("Choose a model for this conversation"), classes="dialog-title")
-            yield Input(placeholder="Type to filter", id="filter")
+            yield Input(placeholder="Type to filter", id="filter", compact=True)
             yield OptionList(id="models")
             yield Static("", id="picker-note", markup=False)
 
