@@ -118,7 +118,7 @@ async def test_keys_arriving_in_one_burst_keep_their_order(
     make_app, fake_ollama: FakeOllama
 ) -> None:
     app = make_app()
-    async with app.run_test() as pilot:
+    async with app.run_test():
         await ready(app)
         # As a terminal delivers typed-ahead keys: all queued before any is handled.
         for key in [*"ab", "ctrl+j", *"cd", "enter"]:
