@@ -229,3 +229,39 @@ async def test_following_the_bottom_stops_when_scrolled_up(
             await wait_until(lambda: transcript.scroll_y == transcript.max_scroll_y)
     finally:
         hold.set()
+
+
+async def test_thinking_is_shown_apart_from_the_answer_in_both_server_generations(
+    make_app, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    # 0.9.0 and later: a separate `thinking` field. Before: `<think>` inline in the content.
+    fake_ollama.script_reply(["The ", "answer"], thinking=["weighing ", "options"])
+    fake_ollama.script_reply(["<thi", "nk>\npondering", " deeply\n</think>", "\n\nInline answer"])
+    fake_ollama.script_reply(["<", "3 is not a tag"])
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app)
+        view = app.current_view
+        for turns, prompt in ((2, "one"), (4, "two"), (6, "three")):
+            await pilot.press(*prompt, "enter")
+            await wait_until(
+                lambda turns=turns: (
+                    not view.is_streaming and len(view.conversation.messages) == turns
+                )
+            )
+        await pilot.pause()
+        first, second, third = view.query(AssistantMessage)
+        assert first._body.source == "The answer"
+        assert str(first._thinking.content) == "weighing options"
+        assert first._thinking_box.display
+        assert second._body.source == "Inline answer"
+        assert str(second._thinking.content) == "pondering deeply"
+        assert third._body.source == "<3 is not a tag"
+        assert not third._thinking_box.display
+    saved = json.loads(session_file(data_dir, view.conversation.id).read_text())
+    replies = [m for m in saved["messages"] if m["role"] == "assistant"]
+    assert [(m["thinking"], m["content"]) for m in replies] == [
+        ("weighing options", "The answer"),
+        ("pondering deeply", "Inline answer"),
+        ("", "<3 is not a tag"),
+    ]

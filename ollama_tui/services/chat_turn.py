@@ -12,7 +12,7 @@ from ..api.errors import OllamaError, StreamIncomplete
 from ..api.models import ChatRequest
 from ..domain.conversation import Conversation, Message, MessageStatus, Role
 from ..domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta
-from ..domain.text import derive_title, sanitize_for_terminal
+from ..domain.text import derive_title, sanitize_for_terminal, split_think
 from .saver import ConversationSaver, SaveProblem
 
 if TYPE_CHECKING:
@@ -113,8 +113,15 @@ class ChatTurn:
         self._thinking: list[str] = []
 
     def _sync_text(self) -> None:
-        self.message.content = "".join(self._content)
-        self.message.thinking = "".join(self._thinking)
+        content = "".join(self._content)
+        thinking = "".join(self._thinking)
+        if not thinking and content.lstrip().startswith("<think>"):
+            # Servers before 0.9.0 (and some models) put reasoning inline.
+            inline, answer, closed = split_think(content)
+            if inline or closed:
+                thinking, content = inline, answer
+        self.message.content = content
+        self.message.thinking = thinking
 
     async def _checkpoint(self) -> None:
         self._sync_text()
