@@ -1,0 +1,51 @@
+"""End to end in a real pseudo-terminal: hostile model output never reaches it as escapes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fake_ollama.server import FakeOllama
+from tests.pty_app import PtyApp
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+
+END = "ENDOFHOSTILE"
+
+
+def test_escape_sequences_from_the_model_never_reach_the_terminal(
+    fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    fake_ollama.script_reply(
+        [
+            "title \x1b]0;pwned-title\x07 ",
+            "clip \x1b]52;c;aGVsbG8=\x07 ",
+            "clear \x1b[2J ",
+            "c1 \x9b31m ",
+            "markup [bold]x[/] a[/]b ",
+            END,
+        ]
+    )
+    app = PtyApp(["--host", fake_ollama.url, "--data-dir", str(tmp_path)], cols=120, rows=30)
+    app.start()
+    try:
+        app.wait_for(b"connected")
+        app.wait_for(b"llama3.2:latest")  # the default model is set: ready to send
+        app.type_text("go")
+        start = len(app.output)
+        clears_before = app.output.count(b"\x1b[2J")
+        app.send(b"\r")
+        app.wait_for(END.encode(), start=start)
+        app.wait_for(b"tok/s", start=start)
+        output = bytes(app.output)
+    finally:
+        app.stop()
+    assert b"pwned-title" in output  # the text itself is shown...
+    assert b"\x1b]0;pwned" not in output  # ...but never as a window-title sequence
+    assert b"\x1b]52;" not in output
+    assert output.count(b"\x1b[2J") == clears_before
+    assert b"\xc2\x9b" not in output
+    assert "␛[2J".encode() in output
+    assert b"[bold]x[/]" in output
