@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ollama_tui.domain.conversation import Conversation, Message, MessageStatus
 from ollama_tui.ui.message_widgets import AssistantMessage
-from tests.conftest import ready, screen_text, wait_until
+from tests.conftest import ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 
 
@@ -72,19 +72,82 @@ async def test_without_a_server_the_app_starts_explains_and_keeps_saved_chats(
     assert app.return_code == 0
 
 
-async def test_the_app_reconnects_when_the_server_comes_up(make_app, data_dir: Path) -> None:
+async def test_the_app_reconnects_and_ctrl_r_retries_the_failed_reply(
+    make_app, data_dir: Path
+) -> None:
     port = _closed_port()
     late = FakeOllama(port=port)
     app = make_app(host=f"127.0.0.1:{port}")
     try:
         async with app.run_test(size=(100, 24)) as pilot:
             await wait_until(lambda: app.server_status.state.value == "offline")
-            late.start()
-            await wait_until(lambda: app.server_status.state.value == "online", timeout=10)
-            await ready(app)
             view = app.current_view
+            view.set_model("llama3.2:latest")
             await pilot.press(*"hi", "enter")
             await wait_until(lambda: not view.is_streaming and len(view.conversation.messages) == 2)
-            assert view.conversation.messages[-1].content == "Echo: hi"
+            assert view.conversation.messages[-1].status is MessageStatus.ERROR
+            late.start()
+            await wait_until(lambda: app.server_status.state.value == "online", timeout=10)
+            await pilot.press("ctrl+r")
+            await wait_until(
+                lambda: (
+                    not view.is_streaming
+                    and view.conversation.messages[-1].status is MessageStatus.COMPLETE
+                )
+            )
+            assert [m.content for m in view.conversation.messages] == ["hi", "Echo: hi"]
+            assert len(view.query(AssistantMessage)) == 1
     finally:
         late.stop()
+
+
+async def test_a_conversation_open_in_another_instance_is_read_only(
+    make_app, data_dir: Path
+) -> None:
+    from ollama_tui.store import SessionStore
+
+    saved = _save_conversation(data_dir)
+    other_instance = SessionStore(data_dir)
+    assert other_instance.load(saved.id).read_only_reason is None
+    try:
+        app = make_app()
+        async with app.run_test(size=(100, 24)) as pilot:
+            await wait_until(lambda: app.current_view.conversation.id == saved.id)
+            await pilot.pause()
+            view = app.current_view
+            assert view.read_only_reason and "another ollama-tui instance" in view.read_only_reason
+            assert "Read-only:" in screen_text(app)
+            assert "(read-only)" in str(app.tabs.get_tab(app.tabs.active).label)
+            assert view.composer.disabled
+            before = session_file(data_dir, saved.id).read_bytes()
+            await pilot.press("ctrl+q")
+        assert session_file(data_dir, saved.id).read_bytes() == before
+    finally:
+        other_instance.close()
+
+
+async def test_a_long_conversation_mounts_only_its_end(make_app, data_dir: Path) -> None:
+    from ollama_tui.store import SessionStore
+
+    conversation = Conversation(title="Long")
+    for n in range(60):
+        conversation.messages.append(Message.user(f"question {n}"))
+        reply = Message.assistant("llama3.2:latest")
+        reply.content = f"answer {n}"
+        reply.status = MessageStatus.COMPLETE
+        conversation.messages.append(reply)
+    store = SessionStore(data_dir)
+    store.save(conversation)
+    store.close()
+    (data_dir / "workspace.json").write_text(json.dumps({"open_tabs": [conversation.id]}))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(lambda: app.current_view.conversation.id == conversation.id)
+        await pilot.pause()
+        view = app.current_view
+        assert len(view.query(".turn")) == 20
+        assert "answer 59" in screen_text(app)
+        assert view.transcript._earlier.count == 100
+        await pilot.press("ctrl+up")
+        assert len(view.query(".turn")) == 40
+        assert view.transcript._earlier.count == 80
