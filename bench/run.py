@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.pty_app import PtyApp  # noqa: E402
 from tests.fake_ollama.server import FakeOllama  # noqa: E402
+from tests.pty_app import PtyApp  # noqa: E402
 
 READY_MARKER = b"Ask anything"
 CONNECTED_MARKER = b"connected"
