@@ -8,10 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from ollama_tui.cli import build_app
 from ollama_tui.config import Settings
+from ollama_tui.domain.conversation import Message
 from ollama_tui.ui.app import OllamaTuiApp
+from ollama_tui.ui.chat_view import ChatView
 from tests.fake_ollama.server import FakeOllama
 
 pytest_plugins = ["tests.fake_ollama.fixtures"]
@@ -47,6 +50,17 @@ async def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for: {message or predicate}")
         await asyncio.sleep(0.01)
+
+
+async def ask(pilot: Pilot[None], view: ChatView, prompt: str) -> Message:
+    """Type a prompt, send it, and wait until its reply has settled (whatever its status)."""
+    before = len(view.conversation.messages)
+    await pilot.press(*prompt, "enter")
+    await wait_until(
+        lambda: len(view.conversation.messages) >= before + 2 and not view.is_streaming,
+        message=f"the reply to {prompt!r}",
+    )
+    return view.conversation.messages[-1]
 
 
 def screen_text(app: OllamaTuiApp) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from textual import events
 
 from ollama_tui.ui.message_widgets import AssistantMessage, UserMessage
-from tests.conftest import ready, screen_text, session_file, wait_until
+from tests.conftest import ask, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 
 
@@ -58,9 +58,8 @@ async def test_files_are_private(make_app, data_dir: Path) -> None:
     app = make_app()
     async with app.run_test() as pilot:
         await ready(app)
-        await pilot.press(*"hi", "enter")
         view = app.current_view
-        await wait_until(lambda: not view.is_streaming and len(view.conversation.messages) == 2)
+        await ask(pilot, view, "hi")
     path = session_file(data_dir, view.conversation.id)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
@@ -174,8 +173,7 @@ async def test_a_failed_reply_keeps_the_prompt_and_shows_the_error(
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
         view = app.current_view
-        await pilot.press(*"question", "enter")
-        await wait_until(lambda: not view.is_streaming and len(view.conversation.messages) == 2)
+        await ask(pilot, view, "question")
         await pilot.pause()
         assert "model runner has unexpectedly stopped" in screen_text(app)
     saved = json.loads(session_file(data_dir, view.conversation.id).read_text())

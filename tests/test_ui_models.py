@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from ollama_tui.ui.model_picker import ModelPickerScreen
-from tests.conftest import ready, screen_text, session_file, wait_until
+from tests.conftest import ask, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 
 
@@ -48,14 +48,12 @@ async def test_switching_model_mid_conversation_keeps_history(
     async with app.run_test() as pilot:
         await ready(app)
         view = app.current_view
-        await pilot.press(*"first", "enter")
-        await wait_until(lambda: not view.is_streaming and len(view.conversation.messages) == 2)
+        await ask(pilot, view, "first")
         await pilot.press("ctrl+l")
         await wait_until(lambda: isinstance(app.screen, ModelPickerScreen))
         await pilot.press(*"qwen", "enter")
         await wait_until(lambda: view.conversation.settings.model == "qwen2.5:0.5b")
-        await pilot.press(*"second", "enter")
-        await wait_until(lambda: not view.is_streaming and len(view.conversation.messages) == 4)
+        await ask(pilot, view, "second")
         # A new tab starts with the model used last.
         await pilot.press("ctrl+n")
         assert app.current_view.conversation.settings.model == "qwen2.5:0.5b"

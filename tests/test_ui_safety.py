@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from ollama_tui.ui.message_widgets import AssistantMessage
-from tests.conftest import ready, screen_text, session_file, wait_until
+from tests.conftest import ask, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 
 HOSTILE = [
@@ -31,8 +31,7 @@ async def test_hostile_model_output_is_shown_inert(
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(app)
         view = app.current_view
-        await pilot.press(*"be hostile", "enter")
-        await wait_until(lambda: not view.is_streaming and len(view.conversation.messages) == 2)
+        await ask(pilot, view, "be hostile")
         await pilot.pause()
         source = view.query_one(AssistantMessage)._body.source
         assert _no_escape_bytes(source)
@@ -54,9 +53,8 @@ async def test_hostile_titles_and_model_names_do_not_crash(
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(app)
-        await pilot.press(*"a[/]b [bold]title", "enter")
         view = app.current_view
-        await wait_until(lambda: not view.is_streaming and len(view.conversation.messages) == 2)
+        await ask(pilot, view, "a[/]b [bold]title")
         await pilot.press("ctrl+l")
         await pilot.pause()
         text = screen_text(app)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ollama_tui.domain.conversation import Conversation, Message, MessageStatus
 from ollama_tui.ui.message_widgets import AssistantMessage
-from tests.conftest import ready, screen_text, session_file, wait_until
+from tests.conftest import ask, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 
 
@@ -63,8 +63,7 @@ async def test_without_a_server_the_app_starts_explains_and_keeps_saved_chats(
         assert "It is **4**." in view.query_one(AssistantMessage)._body.source
         assert "It is 4." in text
         # Typing still works and the prompt is kept when the send fails.
-        await pilot.press(*"still there?", "enter")
-        await wait_until(lambda: not view.is_streaming and len(view.conversation.messages) == 4)
+        await ask(pilot, view, "still there?")
         assert view.conversation.messages[-1].status is MessageStatus.ERROR
         assert f"127.0.0.1:{port}" in (view.conversation.messages[-1].error or "")
         assert view.conversation.messages[-2].content == "still there?"
@@ -83,8 +82,7 @@ async def test_the_app_reconnects_and_ctrl_r_retries_the_failed_reply(
             await wait_until(lambda: app.server_status.state.value == "offline")
             view = app.current_view
             view.set_model("llama3.2:latest")
-            await pilot.press(*"hi", "enter")
-            await wait_until(lambda: not view.is_streaming and len(view.conversation.messages) == 2)
+            await ask(pilot, view, "hi")
             assert view.conversation.messages[-1].status is MessageStatus.ERROR
             late.start()
             await wait_until(lambda: app.server_status.state.value == "online", timeout=10)

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from ollama_tui.ui.message_widgets import AssistantMessage
-from tests.conftest import ready, session_file, wait_until
+from tests.conftest import ask, ready, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 
 
@@ -89,14 +89,12 @@ async def test_open_tabs_come_back_at_the_next_start(
     app = make_app()
     async with app.run_test() as pilot:
         await ready(app)
-        await pilot.press(*"one", "enter")
         first = app.current_view
-        await wait_until(lambda: not first.is_streaming and len(first.conversation.messages) == 2)
+        await ask(pilot, first, "one")
         await pilot.press("ctrl+n")
         await wait_until(lambda: app.current_view.conversation.settings.model)
-        await pilot.press(*"two", "enter")
         second = app.current_view
-        await wait_until(lambda: not second.is_streaming and len(second.conversation.messages) == 2)
+        await ask(pilot, second, "two")
         await pilot.press("ctrl+n")  # an unused tab is not remembered
         await pilot.press("alt+1")
         await pilot.press("ctrl+q")
