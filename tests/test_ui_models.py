@@ -111,6 +111,8 @@ async def test_unknown_model_offers_a_pull_then_replies(
         assert len(view.conversation.messages) == 2
         pulls = fake_ollama.requests_to("/api/pull")
         assert pulls and pulls[0].body["model"] == "mistral:7b"
+        # The picker knows the new model without a restart.
+        await wait_until(lambda: any(m.name == "mistral:7b" for m in app.models or []))
     saved = json.loads(session_file(data_dir, view.conversation.id).read_text())
     assert saved["messages"][-1]["model"] == "mistral:7b"
     assert saved["messages"][-1]["status"] == "complete"

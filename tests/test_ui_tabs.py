@@ -129,3 +129,52 @@ async def test_quit_while_streaming_saves_the_reply_as_interrupted(
     saved = json.loads(session_file(data_dir, view.conversation.id).read_text())
     assert saved["messages"][-1]["status"] == "interrupted"
     assert saved["messages"][-1]["content"] == "so far "
+
+
+async def test_closing_a_streaming_tab_saves_the_reply_and_frees_the_conversation(
+    make_app, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    from ollama_tui.store import SessionStore
+
+    hold = threading.Event()
+    fake_ollama.script_reply(["kept ", "lost"], hold=hold, hold_after=1)
+    app = make_app()
+    try:
+        async with app.run_test() as pilot:
+            await ready(app)
+            view = app.current_view
+            await pilot.press(*"question", "enter")
+            await wait_until(lambda: view.query(AssistantMessage))
+            await wait_until(lambda: "kept" in view.query_one(AssistantMessage)._body.source)
+            await pilot.press("ctrl+w")
+            assert view not in app.chat_views()
+            request = fake_ollama.requests_to("/api/chat")[-1]
+            await fake_ollama.async_wait_for(lambda: request.disconnected_at is not None)
+            saved = json.loads(session_file(data_dir, view.conversation.id).read_text())
+            assert saved["messages"][-1]["status"] == "interrupted"
+            assert saved["messages"][-1]["content"] == "kept "
+            # Another instance may now write it.
+            other = SessionStore(data_dir)
+            assert other.load(view.conversation.id).read_only_reason is None
+            other.close()
+    finally:
+        hold.set()
+
+
+async def test_an_unreadable_tab_is_reported_at_start_and_left_alone(
+    make_app, data_dir: Path
+) -> None:
+    sessions = data_dir / "sessions"
+    sessions.mkdir(parents=True)
+    broken = sessions / "01BROKEN.json"
+    broken.write_bytes(b"{half a file")
+    (data_dir / "workspace.json").write_text('{"open_tabs": ["01BROKEN"]}')
+    app = make_app()
+    async with app.run_test() as pilot:
+        await ready(app)
+        await pilot.pause()
+        messages = [str(n.message) for n in app._notifications]
+        assert any("01BROKEN.json" in m and "not valid JSON" in m for m in messages)
+        assert app.tabs.tab_count == 1 and not app.current_view.conversation.messages
+        await pilot.press("ctrl+q")
+    assert broken.read_bytes() == b"{half a file"

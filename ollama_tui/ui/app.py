@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
@@ -197,7 +198,11 @@ class OllamaTuiApp(App[None]):
         return view
 
     def _refresh_tab_label(self, view: ChatView) -> None:
-        self.tabs.get_tab(_pane_id(view.conversation.id)).label = self._tab_label(view)
+        try:
+            tab = self.tabs.get_tab(_pane_id(view.conversation.id))
+        except NoMatches:
+            return  # the tab was closed while its reply was being stopped
+        tab.label = self._tab_label(view)
 
     def _focus_composer(self) -> None:
         view = self.current_view
@@ -259,6 +264,10 @@ class OllamaTuiApp(App[None]):
     @on(ChatView.ModelUsed)
     def _model_used(self, event: ChatView.ModelUsed) -> None:
         self.last_model = event.model
+
+    @on(ChatView.ModelsChanged)
+    def _models_changed(self) -> None:
+        self.run_worker(self.refresh_models(), group="models", exclusive=True, exit_on_error=False)
 
     @on(ChatView.ServerUnreachable)
     def _server_unreachable(self) -> None:

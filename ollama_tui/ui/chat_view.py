@@ -24,7 +24,7 @@ from ..domain.conversation import Conversation, MessageStatus, Role
 from ..domain.events import StreamEvent, TextDelta, ThinkingDelta
 from ..services.backend import Backend
 from ..services.chat_turn import add_user_message
-from ..services.errors import ModelNotFound, OllamaError, ServerUnavailable
+from ..services.errors import ConnectionLost, ModelNotFound, OllamaError, ServerUnavailable
 from ..services.pull import PullState
 from ..services.saver import SaveProblem
 from .composer import Composer
@@ -89,6 +89,10 @@ class ChatView(Vertical):
     @dataclass
     class ServerUnreachable(TextualMessage):
         """A request could not reach the server: worth probing it again now."""
+
+    @dataclass
+    class ModelsChanged(TextualMessage):
+        """A model was pulled: the catalogue is out of date."""
 
     def __init__(
         self,
@@ -205,7 +209,7 @@ class ChatView(Vertical):
             self.post_message(self.StreamingChanged(self))
         if isinstance(outcome.error, ModelNotFound):
             self._offer_pull(outcome.error.model)
-        elif isinstance(outcome.error, ServerUnavailable):
+        elif isinstance(outcome.error, (ServerUnavailable, ConnectionLost)):
             self.post_message(self.ServerUnreachable())
 
     def _report_save_problem(self, problem: SaveProblem) -> None:
@@ -284,6 +288,7 @@ class ChatView(Vertical):
             self.pull_panel.show_failure(model, error.message)
             return
         self.pull_panel.hide()
+        self.post_message(self.ModelsChanged())
         notify_plain(self.app, f"Pulled {model}.")
         await self.action_retry()
 
