@@ -441,3 +441,41 @@ async def test_importing_and_building_the_client_is_cheap() -> None:
     client = OllamaClient("http://127.0.0.1:1")
     assert client.base_url == "http://127.0.0.1:1"
     await client.aclose()
+
+
+async def test_a_connection_dropped_before_any_answer_is_retried_once(
+    client: OllamaClient, fake_ollama: FakeOllama
+) -> None:
+    # A kept-alive connection the server closed just as we reused it: nothing was processed.
+    fake_ollama.fail_next("/api/chat", 0, None)
+    events = await _collect(client, _chat())
+    assert isinstance(events[-1], StreamDone)
+    assert len(fake_ollama.requests_to("/api/chat")) == 2
+    fake_ollama.fail_next("/api/tags", 0, None)
+    fake_ollama.fail_next("/api/tags", 0, None)
+    with pytest.raises(ConnectionLost):
+        await client.tags()  # twice in a row is a real failure, reported as such
+
+
+async def test_a_server_restarted_between_two_requests_is_transparent() -> None:
+    first = FakeOllama().start()
+    port = int(first.url.rsplit(":", 1)[1])
+    async with OllamaClient(first.url) as client:
+        await client.tags()
+        first.stop()
+        second = FakeOllama(port=port).start()
+        try:
+            assert [m.name for m in await client.tags()] == [m["name"] for m in second.models]
+            async with client.chat_stream(_chat()) as events:
+                assert [e async for e in events]
+        finally:
+            second.stop()
+
+
+async def test_keep_alive_connections_are_reused_after_a_stream(
+    client: OllamaClient, fake_ollama: FakeOllama
+) -> None:
+    for _ in range(3):
+        await _collect(client, _chat())
+        await client.tags()
+    assert len(fake_ollama.requests_to("/api/chat")) == 3

@@ -174,11 +174,23 @@ class OllamaClient:
         except httpx.HTTPError as error:
             raise OllamaError(f"Talking to Ollama at {host} failed: {error}") from None
 
-    async def _request(self, method: str, path: str, body: Any = None) -> Any:
-        """A non-streamed request; returns the parsed JSON, or None for an empty 200."""
+    async def _send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
+        """Send, retrying once when a pooled keep-alive connection turns out to be dead (the
+        server restarted since the last request): nothing reached the server then."""
+        import httpx
+
         client = self._client()
         with self._translated_errors():
-            response = await client.request(method, path, json=body)
+            try:
+                return await client.send(request, stream=stream)
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+                return await client.send(request, stream=stream)
+
+    async def _request(self, method: str, path: str, body: Any = None) -> Any:
+        """A non-streamed request; returns the parsed JSON, or None for an empty 200."""
+        response = await self._send(
+            self._client().build_request(method, path, json=body), stream=False
+        )
         if response.status_code >= 400:
             raise error_for_status(
                 response.status_code,
@@ -205,9 +217,9 @@ class OllamaClient:
 
     @contextlib.asynccontextmanager
     async def _open_stream(self, path: str, body: dict[str, Any]) -> AsyncIterator[httpx.Response]:
-        client = self._client()
-        with self._translated_errors():
-            response = await client.send(client.build_request("POST", path, json=body), stream=True)
+        response = await self._send(
+            self._client().build_request("POST", path, json=body), stream=True
+        )
         try:
             if response.status_code >= 400:
                 with self._translated_errors():

@@ -107,6 +107,10 @@ class _ClientGone(Exception):
     """The client closed the connection while we were answering."""
 
 
+class _HungUp(Exception):
+    """We closed the connection on purpose, without answering."""
+
+
 class _Connection:
     """One client connection: writing helpers and the watch for the client going away."""
 
@@ -114,10 +118,31 @@ class _Connection:
         self.reader = reader
         self.writer = writer
         self.eof: asyncio.Task[bytes] | None = None
+        self.leftover = b""
+        """Bytes of the next request that the close watch happened to read."""
 
     def watch_for_close(self) -> None:
-        # While streaming, the client sends nothing: a read completing means it closed.
+        # While streaming, the client sends nothing: a read completing empty means it closed.
         self.eof = asyncio.ensure_future(self.reader.read(1))
+
+    def _client_gone(self) -> bool:
+        if self.eof is None or not self.eof.done() or self.eof.cancelled():
+            return False
+        data = self.eof.result()
+        if data:  # the client is already sending its next request: keep the byte
+            self.leftover += data
+            self.eof = None
+            return False
+        return True
+
+    async def stop_watching(self) -> None:
+        """Before reading the next request on this connection."""
+        task, self.eof = self.eof, None
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            self.leftover += await task
 
     async def pause(self, seconds: float) -> None:
         """Wait, but raise _ClientGone the moment the client disconnects."""
@@ -125,11 +150,13 @@ class _Connection:
             await asyncio.sleep(seconds)
             return
         done, _ = await asyncio.wait({self.eof}, timeout=seconds)
-        if done:
+        if done and self._client_gone():
             raise _ClientGone
+        if done:
+            await asyncio.sleep(seconds)
 
     async def write(self, data: bytes) -> None:
-        if self.eof is not None and self.eof.done():
+        if self._client_gone():
             raise _ClientGone
         try:
             self.writer.write(data)
@@ -313,7 +340,8 @@ class FakeOllama:
         *,
         content_type: str | None = None,
     ) -> None:
-        """The next request to `path` gets this status and body (text, JSON, or empty)."""
+        """The next request to `path` gets this status and body (text, JSON, or empty);
+        status 0 closes the connection without any answer."""
         with self._lock:
             self._failures.setdefault(path, deque()).append(_Failure(status, body, content_type))
 
@@ -355,7 +383,8 @@ class FakeOllama:
 
     async def _serve_one(self, conn: _Connection) -> bool:
         """Answer one request; False when the connection should close."""
-        request_line = await conn.reader.readline()
+        request_line = conn.leftover + await conn.reader.readline()
+        conn.leftover = b""
         if not request_line.strip():
             return False
         method, target, _ = request_line.decode("latin-1").split(" ", 2)
@@ -381,16 +410,16 @@ class FakeOllama:
         except _ClientGone:
             record.disconnected_at = time.monotonic()
             return False
+        except _HungUp:
+            return False
         except Exception as error:  # a bug in a handler must not kill the server
             with contextlib.suppress(_ClientGone):
                 await conn.json(500, {"error": f"fake server error: {error!r}"})
             return False
         record.finished_at = time.monotonic()
-        if conn.eof is not None:
-            if conn.eof.done():
-                return False
-            conn.eof.cancel()
-            return False  # the watch consumed the reader: start afresh on a new connection
+        if conn._client_gone():
+            return False
+        await conn.stop_watching()
         return headers.get("connection", "").lower() != "close"
 
     async def _route(self, conn: _Connection, request: RecordedRequest) -> None:
@@ -421,6 +450,9 @@ class FakeOllama:
             await route[1](conn, request)
 
     async def _fail(self, conn: _Connection, failure: _Failure) -> None:
+        if failure.status == 0:  # hang up without a word, like a server that just died
+            conn.abort()
+            raise _HungUp
         if failure.body is None:
             await conn.body(failure.status, b"", failure.content_type)
         elif isinstance(failure.body, dict):
