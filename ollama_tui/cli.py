@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import DATA_DIR_ENV, HOST_ENV, Settings, default_data_dir, parse_header
+from .domain.ids import is_valid_id
 
 if TYPE_CHECKING:
     from .services.backend import Backend
@@ -64,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="give up connecting after this long (default 5)",
     )
     parser.add_argument(
+        "--session",
+        metavar="ID",
+        help="open this saved conversation in a tab at start (ids: `ollama-tui list`)",
+    )
+    parser.add_argument(
         "--read-timeout",
         type=float,
         default=300.0,
@@ -71,6 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="give up on a reply after this long without a line (default 300: big models "
         "load slowly)",
     )
+    commands = parser.add_subparsers(
+        dest="command", title="commands (without one, the app starts)", metavar="COMMAND"
+    )
+    commands.add_parser("list", help="list saved conversations, newest first")
+    export = commands.add_parser("export", help="write a saved conversation as Markdown or JSON")
+    export.add_argument("id", metavar="ID", help="the conversation (see `ollama-tui list`)")
+    export.add_argument("--format", choices=("md", "json"), default="md", help="default: md")
+    export.add_argument("-o", "--output", type=Path, help="the file to write (default: stdout)")
+    importer = commands.add_parser("import", help="add a conversation from a JSON export")
+    importer.add_argument("file", type=Path, help="a JSON file written by `export --format json`")
     return parser
 
 
@@ -105,10 +121,26 @@ def build_backend(settings: Settings) -> Backend:
     return Backend(settings, client, workspace, ConversationSaver(store))
 
 
-def build_app(settings: Settings) -> OllamaTuiApp:
+def build_app(settings: Settings, *, open_session: str | None = None) -> OllamaTuiApp:
     from .ui.app import OllamaTuiApp
 
-    return OllamaTuiApp(build_backend(settings))
+    return OllamaTuiApp(build_backend(settings), open_session=open_session)
+
+
+def run_command(args: argparse.Namespace, settings: Settings) -> int:
+    """The commands that work on saved conversations without the UI."""
+    from . import commands
+    from .store import SessionStore
+
+    store = SessionStore(settings.data_dir)
+    try:
+        if args.command == "list":
+            return commands.list_sessions(store)
+        if args.command == "export":
+            return commands.export_session(store, args.id, args.format, args.output)
+        return commands.import_session(store, args.file)
+    finally:
+        store.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,8 +150,12 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from_args(args)
     except ValueError as error:
         parser.error(str(error))
+    if args.session is not None and not is_valid_id(args.session):
+        parser.error(f"--session: {args.session!r} is not a conversation id")
     try:
-        app = build_app(settings)
+        if args.command:
+            return run_command(args, settings)
+        app = build_app(settings, open_session=args.session)
     except OSError as error:
         print(
             f"ollama-tui: cannot use the data dir {settings.data_dir}: "

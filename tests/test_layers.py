@@ -43,11 +43,12 @@ def test_building_a_client_does_not_import_httpx_yet() -> None:
     assert "httpx" not in loaded
 
 
-@pytest.mark.parametrize("flag", ["--help", "--version"])
-def test_help_and_version_answer_without_textual_or_httpx(flag: str) -> None:
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["--data-dir", "{tmp}", "list"]])
+def test_cli_paths_answer_without_textual_or_httpx(args: list[str], tmp_path) -> None:
+    argv = [arg.replace("{tmp}", str(tmp_path)) for arg in args]
     loaded = _modules_after(
         "import sys\nfrom ollama_tui.cli import main\n"
-        f"try:\n    main([{flag!r}])\nexcept SystemExit:\n    pass"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass"
     )
     assert not {"textual", "httpx", "rich", "platformdirs"} & loaded
 

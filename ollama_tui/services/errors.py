@@ -1,4 +1,4 @@
-"""Provides the client's error types to the UI, which must not import the client itself."""
+"""Provides the error types the UI handles; it must not import the client or the store."""
 
 from ..api.errors import (
     ConnectionLost,
@@ -6,5 +6,6 @@ from ..api.errors import (
     OllamaError,
     ServerUnavailable,
 )
+from ..store import StoreError
 
-__all__ = ["ConnectionLost", "ModelNotFound", "OllamaError", "ServerUnavailable"]
+__all__ = ["ConnectionLost", "ModelNotFound", "OllamaError", "ServerUnavailable", "StoreError"]

@@ -8,7 +8,13 @@ from .errors import (
     StoreError,
     UnreadableSession,
 )
-from .sessions import LoadedSession, SessionStore, SessionSummary, UnreadableEntry
+from .sessions import (
+    LoadedSession,
+    SessionStore,
+    SessionSummary,
+    UnreadableEntry,
+    parse_session,
+)
 from .workspace import WorkspaceState, WorkspaceStore
 
 __all__ = [
@@ -25,4 +31,5 @@ __all__ = [
     "WorkspaceStore",
     "atomic_write_bytes",
     "ensure_private_dir",
+    "parse_session",
 ]

@@ -234,6 +234,55 @@ class SessionStore:
         summaries.sort(key=lambda summary: summary.updated_at, reverse=True)
         return summaries, unreadable
 
+    @property
+    def trash_dir(self) -> Path:
+        return self.data_dir / "trash"
+
+    def move_to_trash(self, session_id: str) -> Path:
+        """Delete a conversation undoably: its file moves to `<data_dir>/trash/`.
+
+        Raises:
+            SessionNotFound; SessionReadOnly when another instance has it open.
+        """
+        path = self.path_for(session_id)
+        if not path.exists():
+            raise SessionNotFound(session_id)
+        if not self._locks.holds(session_id):
+            reason = self._locks.acquire(session_id)
+            if reason is not None:
+                raise SessionReadOnly(f"not moved to the trash: {reason}")
+        ensure_private_dir(self.trash_dir)
+        target = self.trash_dir / path.name
+        os.replace(path, target)
+        self.release(session_id)
+        return target
+
+    def restore_from_trash(self, session_id: str) -> Path:
+        """Undo a delete. Raises SessionNotFound, or SessionReadOnly if the id is taken again."""
+        source = self.trash_dir / self.path_for(session_id).name
+        if not source.exists():
+            raise SessionNotFound(session_id)
+        target = self.path_for(session_id)
+        if target.exists():
+            raise SessionReadOnly(f"not restored: a conversation with the id {session_id} exists")
+        os.replace(source, target)
+        return target
+
+    def trashed_ids(self) -> list[str]:
+        if not self.trash_dir.is_dir():
+            return []
+        return sorted(
+            path.stem for path in self.trash_dir.glob("*.json") if not is_temp_name(path.name)
+        )
+
+    def empty_trash(self) -> int:
+        """The one place a conversation is ever unlinked; returns how many were."""
+        removed = 0
+        for session_id in self.trashed_ids():
+            (self.trash_dir / f"{session_id}.json").unlink(missing_ok=True)
+            removed += 1
+        return removed
+
     def release(self, session_id: str) -> None:
         """Let other instances write this conversation (its tab was closed)."""
         self._locks.release(session_id)

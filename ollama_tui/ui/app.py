@@ -19,7 +19,7 @@ from ..domain.conversation import Conversation, ConversationSettings
 from ..services.backend import Backend
 from ..services.catalogue import ModelChoice, default_model
 from ..services.connection import ConnectionState, ServerStatus
-from ..services.errors import OllamaError
+from ..services.errors import OllamaError, StoreError
 from ..services.workspace import OpenConversation
 from .chat_view import ChatView
 from .composer import Composer
@@ -108,9 +108,11 @@ class OllamaTuiApp(App[None]):
         ),
     ]
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, *, open_session: str | None = None) -> None:
         super().__init__()
         self.backend = backend
+        self.open_session = open_session
+        """A conversation asked for on the command line, opened (or focused) at start."""
         self.models: list[ModelChoice] | None = None
         """The catalogue, or None until the server first answers."""
         self.last_model: str | None = None
@@ -167,7 +169,9 @@ class OllamaTuiApp(App[None]):
             await self._add_tab(item, activate=False)
         if restored.active_id:
             self.tabs.active = _pane_id(restored.active_id)
-        if not restored.conversations:
+        if self.open_session:
+            await self.open_conversation(self.open_session)
+        if not self.tabs.tab_count:
             await self.action_new_tab()
         for problem in restored.problems:
             notify_plain(self, problem, severity="warning", timeout=10)
@@ -196,6 +200,20 @@ class OllamaTuiApp(App[None]):
             self.tabs.active = pane.id or ""
             self._focus_composer()
         return view
+
+    async def open_conversation(self, session_id: str) -> None:
+        """Show a saved conversation: focus its tab, or open one."""
+        pane_id = _pane_id(session_id)
+        if any(pane.id == pane_id for pane in self.tabs.query(TabPane)):
+            self.tabs.active = pane_id
+            self._focus_composer()
+            return
+        try:
+            item = self.backend.workspace.open(session_id)
+        except StoreError as error:
+            notify_plain(self, f"Could not open the conversation: {error}", severity="error")
+            return
+        await self._add_tab(item)
 
     def _refresh_tab_label(self, view: ChatView) -> None:
         try:
@@ -301,7 +319,7 @@ class OllamaTuiApp(App[None]):
                 await asyncio.wait_for(self._probe_now.wait(), timeout=interval)
 
     async def refresh_models(self) -> None:
-        """Reload the catalogue; new, unused conversations get the default model."""
+        """Reload the catalogue; conversations without a model get the default one."""
         try:
             models = await self.backend.models()
         except OllamaError as error:
@@ -310,7 +328,7 @@ class OllamaTuiApp(App[None]):
         self.models = models
         for view in self.chat_views():
             model = default_model(models, self.last_model)
-            if model and not view.conversation.settings.model and not view.has_messages:
+            if model and not view.conversation.settings.model and not view.read_only_reason:
                 view.set_model(model)
         if isinstance(self.screen, ModelPickerScreen):
             self.screen.set_choices(models)

@@ -1,0 +1,84 @@
+"""Provides the commands that work on saved conversations without starting the UI.
+
+`ollama-tui list | export | import` answer quickly: nothing here imports Textual or httpx.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from .domain.text import sanitize_for_terminal
+from .services.library import export_json, export_markdown, import_conversation
+from .store import (
+    InvalidSessionId,
+    SessionNotFound,
+    SessionStore,
+    StoreError,
+    UnreadableSession,
+    atomic_write_bytes,
+)
+
+
+def list_sessions(store: SessionStore, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """One line per conversation, newest first; unreadable files are named on stderr."""
+    summaries, unreadable = store.list_sessions()
+    for summary in summaries:
+        when = summary.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        models = ",".join(summary.models) or "-"
+        title = sanitize_for_terminal(summary.title).replace("\n", " ")
+        out.write(
+            f"{summary.id}  {when}  {summary.message_count:>4} msgs  "
+            f"{sanitize_for_terminal(models):<24}  {title}\n"
+        )
+    for entry in unreadable:
+        err.write(sanitize_for_terminal(f"unreadable: {entry.path}: {entry.reason}\n"))
+    return 0
+
+
+def export_session(
+    store: SessionStore,
+    session_id: str,
+    fmt: str,
+    output: Path | None,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
+    """Write a conversation as Markdown or as its JSON file, to `output` or stdout."""
+    try:
+        conversation = store.load(session_id).conversation
+    except (InvalidSessionId, SessionNotFound, UnreadableSession) as error:
+        err.write(f"ollama-tui: {sanitize_for_terminal(str(error))}\n")
+        return 2
+    finally:
+        store.release(session_id)
+    text = export_markdown(conversation) if fmt == "md" else export_json(conversation)
+    if output is None:
+        out.write(text)
+        return 0
+    try:
+        atomic_write_bytes(output, text.encode("utf-8"))
+    except OSError as error:
+        err.write(f"ollama-tui: cannot write {output}: {error.strerror or error}\n")
+        return 1
+    err.write(f"exported {session_id} to {output}\n")
+    return 0
+
+
+def import_session(
+    store: SessionStore, path: Path, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
+    """Save a JSON export as a new conversation, never over an existing one."""
+    try:
+        conversation, renamed = import_conversation(store, path)
+    except (StoreError, OSError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        err.write(f"ollama-tui: cannot import {path}: {sanitize_for_terminal(str(reason))}\n")
+        return 2
+    note = " (its id was taken, so it got a new one)" if renamed else ""
+    out.write(f"{conversation.id}\n")
+    err.write(
+        f"imported '{sanitize_for_terminal(conversation.title)}' as {conversation.id}{note}\n"
+    )
+    return 0

@@ -1,0 +1,162 @@
+"""`ollama-tui list | export | import`, `--session`, and the trash, on a real data dir."""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ollama_tui.domain.conversation import Conversation, Message, MessageStatus, Stats
+from ollama_tui.services.library import export_markdown
+from ollama_tui.store import SessionNotFound, SessionReadOnly, SessionStore
+from tests.conftest import ready, wait_until
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ollama_tui", *args], capture_output=True, text=True
+    )
+
+
+def _saved(data_dir: Path, title: str = "SQL question") -> Conversation:
+    conversation = Conversation(title=title, host="http://127.0.0.1:11434")
+    conversation.messages.append(Message.user("How do I join two tables?"))
+    reply = Message.assistant("qwen2.5-coder:7b")
+    reply.content = "Use a join:\n\n```sql\nSELECT *\nFROM a\nJOIN b ON a.id = b.a_id;\n```\n"
+    reply.status = MessageStatus.COMPLETE
+    reply.stats = Stats(eval_count=40, eval_duration=1_000_000_000)
+    conversation.messages.append(reply)
+    store = SessionStore(data_dir)
+    store.save(conversation)
+    store.close()
+    return conversation
+
+
+def test_list_shows_every_conversation_and_names_unreadable_files(tmp_path: Path) -> None:
+    first = _saved(tmp_path, "first")
+    second = _saved(tmp_path, "second \x1b[2J")
+    (tmp_path / "sessions" / "junk.json").write_text("{nope")
+    result = _run("--data-dir", str(tmp_path), "list")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == [second.id, first.id]
+    assert "qwen2.5-coder:7b" in lines[0] and "2 msgs" in lines[0]
+    assert "\x1b" not in result.stdout and "␛[2J" in lines[0]
+    assert "junk.json" in result.stderr and "not valid JSON" in result.stderr
+
+
+def test_markdown_export_reads_well(tmp_path: Path) -> None:
+    conversation = _saved(tmp_path)
+    result = _run("--data-dir", str(tmp_path), "export", conversation.id)
+    assert result.returncode == 0
+    text = result.stdout
+    assert text.startswith('---\ntitle: "SQL question"\n')
+    assert 'models: ["qwen2.5-coder:7b"]' in text
+    assert "\n## You · " in text and "\n## qwen2.5-coder:7b · " in text
+    assert "```sql\nSELECT *\nFROM a\nJOIN b ON a.id = b.a_id;\n```" in text
+    assert "*40 tokens · 40.0 tok/s*" in text
+    assert text == export_markdown(conversation)
+
+
+def test_json_export_then_import_never_overwrites(tmp_path: Path) -> None:
+    conversation = _saved(tmp_path)
+    exported = tmp_path / "out.json"
+    result = _run(
+        "--data-dir",
+        str(tmp_path),
+        "export",
+        conversation.id,
+        "--format",
+        "json",
+        "-o",
+        str(exported),
+    )
+    assert result.returncode == 0
+    assert stat.S_IMODE(exported.stat().st_mode) == 0o600
+    assert json.loads(exported.read_text())["id"] == conversation.id
+    original = (tmp_path / "sessions" / f"{conversation.id}.json").read_bytes()
+    imported = _run("--data-dir", str(tmp_path), "import", str(exported))
+    assert imported.returncode == 0
+    new_id = imported.stdout.strip()
+    assert new_id != conversation.id and "new one" in imported.stderr
+    assert (tmp_path / "sessions" / f"{conversation.id}.json").read_bytes() == original
+    copy = json.loads((tmp_path / "sessions" / f"{new_id}.json").read_text())
+    assert copy["messages"] == json.loads(original)["messages"]
+    # Into an empty data dir the id is kept.
+    other = tmp_path / "other"
+    assert _run("--data-dir", str(other), "import", str(exported)).stdout.strip() == conversation.id
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("export", "../../etc/passwd"), "is not a conversation id"),
+        (("export", "01NOSUCH"), "no saved conversation"),
+        (("--session", "../x"), "is not a conversation id"),
+    ],
+)
+def test_bad_ids_are_refused_clearly(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    result = _run("--data-dir", str(tmp_path), *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_importing_something_else_is_refused(tmp_path: Path) -> None:
+    foreign = tmp_path / "foreign.json"
+    foreign.write_text('{"hello": "world"}')
+    result = _run("--data-dir", str(tmp_path / "data"), "import", str(foreign))
+    assert result.returncode == 2
+    assert "not an ollama-tui session" in result.stderr
+    missing = _run("--data-dir", str(tmp_path / "data"), "import", str(tmp_path / "none.json"))
+    assert missing.returncode == 2 and "No such file" in missing.stderr
+
+
+def test_the_trash_is_undoable_and_only_emptied_on_purpose(tmp_path: Path) -> None:
+    conversation = _saved(tmp_path)
+    store = SessionStore(tmp_path)
+    store.move_to_trash(conversation.id)
+    assert not store.exists(conversation.id)
+    assert store.trashed_ids() == [conversation.id]
+    assert stat.S_IMODE(store.trash_dir.stat().st_mode) == 0o700
+    store.restore_from_trash(conversation.id)
+    assert store.load(conversation.id).conversation.title == "SQL question"
+    store.move_to_trash(conversation.id)
+    assert store.empty_trash() == 1
+    assert store.trashed_ids() == []
+    with pytest.raises(SessionNotFound):
+        store.restore_from_trash(conversation.id)
+
+
+def test_a_conversation_open_elsewhere_cannot_be_trashed(tmp_path: Path) -> None:
+    conversation = _saved(tmp_path)
+    holder, other = SessionStore(tmp_path), SessionStore(tmp_path)
+    holder.load(conversation.id)
+    with pytest.raises(SessionReadOnly):
+        other.move_to_trash(conversation.id)
+    assert other.exists(conversation.id)
+    holder.close()
+    other.close()
+
+
+async def test_session_flag_opens_that_conversation(fake_ollama, data_dir: Path) -> None:
+    from ollama_tui.cli import build_app
+    from ollama_tui.config import Settings
+
+    conversation = _saved(data_dir)
+    app = build_app(Settings(host=fake_ollama.url, data_dir=data_dir), open_session=conversation.id)
+    async with app.run_test() as pilot:
+        await ready(app)
+        assert app.current_view.conversation.id == conversation.id
+        await pilot.press("ctrl+q")
+    # Asking for a conversation that is already open in a tab just focuses it.
+    again = build_app(
+        Settings(host=fake_ollama.url, data_dir=data_dir), open_session=conversation.id
+    )
+    async with again.run_test():
+        await wait_until(lambda: again.current_view is not None)
+        assert again.tabs.tab_count == 1
+        assert again.current_view.conversation.id == conversation.id
