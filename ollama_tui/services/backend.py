@@ -11,6 +11,7 @@ from ..domain.events import StreamEvent
 from .catalogue import ModelChoice, load_catalogue
 from .chat_turn import ChatTurn
 from .connection import ServerStatus, probe_server
+from .library import ConversationLibrary
 from .pull import PullState, pull_model
 from .saver import ConversationSaver, SaveProblem
 from .workspace import Workspace
@@ -34,6 +35,7 @@ class Backend:
         self.client = client
         self.workspace = workspace
         self.saver = saver
+        self.library = ConversationLibrary(workspace.store)
 
     @property
     def host_label(self) -> str:

@@ -23,6 +23,7 @@ from ..services.errors import OllamaError, StoreError
 from ..services.workspace import OpenConversation
 from .chat_view import ChatView
 from .composer import Composer
+from .conversations_screen import ConversationsScreen
 from .help_screen import HelpScreen, describe_bindings
 from .model_picker import ModelPickerScreen
 from .safe_text import notify_plain, plain
@@ -96,6 +97,14 @@ class OllamaTuiApp(App[None]):
                 id=f"app.tab_{number}",
             )
             for number in range(1, 10)
+        ),
+        Binding(
+            "ctrl+o",
+            "conversations",
+            "Saved",
+            tooltip="Saved conversations: search, open, rename, delete, export",
+            priority=True,
+            id="app.conversations",
         ),
         Binding("f1", "help", "Help", tooltip="Every key", id="app.help"),
         Binding(
@@ -215,6 +224,46 @@ class OllamaTuiApp(App[None]):
             return
         await self._add_tab(item)
 
+    def _view_of(self, session_id: str) -> ChatView | None:
+        for view in self.chat_views():
+            if view.conversation.id == session_id:
+                return view
+        return None
+
+    async def close_conversation_tab(self, session_id: str) -> None:
+        """Close the tab showing a conversation, if one does (before it is deleted)."""
+        view = self._view_of(session_id)
+        if view is None:
+            return
+        await view.stop_and_wait()
+        await self.tabs.remove_pane(_pane_id(session_id))
+        self.backend.workspace.close(session_id)
+        self.backend.saver.forget(session_id)
+        if not self.tabs.tab_count:
+            await self.action_new_tab()
+
+    async def rename_conversation(self, session_id: str, title: str) -> None:
+        """Through its tab when it is open here (the tab's copy is the one that gets saved)."""
+        view = self._view_of(session_id)
+        if view is None:
+            self.backend.library.rename(session_id, title)
+            return
+        view.conversation.title = title
+        view.conversation.touch()
+        await view.save()
+        self._refresh_tab_label(view)
+
+    def action_conversations(self) -> None:
+        if isinstance(self.screen, ConversationsScreen):
+            return
+
+        async def chosen(session_id: str | None) -> None:
+            if session_id:
+                await self.open_conversation(session_id)
+            self._focus_composer()
+
+        self.push_screen(ConversationsScreen(self.backend.library), chosen)
+
     def _refresh_tab_label(self, view: ChatView) -> None:
         try:
             tab = self.tabs.get_tab(_pane_id(view.conversation.id))
@@ -239,16 +288,9 @@ class OllamaTuiApp(App[None]):
 
     async def action_close_tab(self) -> None:
         view = self.current_view
-        pane = self.tabs.active_pane
-        if view is None or pane is None or pane.id is None:
+        if view is None:
             return
-        await view.stop_and_wait()
-        await self.tabs.remove_pane(pane.id)
-        conversation_id = view.conversation.id
-        self.backend.workspace.close(conversation_id)
-        self.backend.saver.forget(conversation_id)
-        if not self.tabs.tab_count:
-            await self.action_new_tab()
+        await self.close_conversation_tab(view.conversation.id)
         self._focus_composer()
 
     def _switch_tab(self, step: int) -> None:
@@ -369,6 +411,7 @@ class OllamaTuiApp(App[None]):
             ("Conversation", describe_bindings(ChatView.BINDINGS)),
             ("Composer", describe_bindings(Composer.BINDINGS)),
             ("Model picker", describe_bindings(ModelPickerScreen.BINDINGS)),
+            ("Saved conversations", describe_bindings(ConversationsScreen.BINDINGS)),
             ("Pull offer", describe_bindings(PullOfferScreen.BINDINGS)),
         ]
         self.push_screen(HelpScreen(sections))
@@ -384,6 +427,11 @@ class OllamaTuiApp(App[None]):
         yield SystemCommand("Previous tab", "Ctrl+PageUp or Alt+Left", self.action_previous_tab)
         yield SystemCommand(
             "Choose model", "The model for this conversation (Ctrl+L)", self.action_pick_model
+        )
+        yield SystemCommand(
+            "Saved conversations",
+            "Search, open, rename, delete, export (Ctrl+O)",
+            self.action_conversations,
         )
         yield SystemCommand("Help", "Every key (F1)", self.action_help)
         if view is not None:

@@ -142,7 +142,7 @@ class ChatView(Vertical):
         self.conversation.settings.model = model
         self.refresh_model_label()
         if self.has_messages:
-            self.run_worker(self._save(), group="save")
+            self.run_worker(self.save(), group="save")
 
     # -- sending --------------------------------------------------------------------------
 
@@ -161,7 +161,7 @@ class ChatView(Vertical):
         if first:
             self.post_message(self.TitleChanged(self))
         # The prompt is on disk before the request leaves.
-        await self._save()
+        await self.save()
         self.start_reply()
 
     def _refusal_to_send(self, text: str) -> str | None:
@@ -215,7 +215,7 @@ class ChatView(Vertical):
     def _report_save_problem(self, problem: SaveProblem) -> None:
         notify_plain(self.app, problem.message, severity="error", timeout=10)
 
-    async def _save(self) -> None:
+    async def save(self) -> None:
         problem = await self.backend.saver.save(self.conversation)
         if problem is not None:
             self._report_save_problem(problem)

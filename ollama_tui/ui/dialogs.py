@@ -1,0 +1,57 @@
+"""Provides the small dialogs: a yes/no confirmation and a one-line text question."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Enter or y confirms; Escape or n cancels."""
+
+    BINDINGS = [
+        Binding("enter,y", "answer(True)", "Yes", priority=True, id="confirm.yes"),
+        Binding("escape,n", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: Content) -> None:
+        super().__init__(classes="dialog-screen")
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.question, classes="dialog-title")
+            yield Static(Content("Enter: yes · Esc: no"), classes="dialog-hint")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class TextDialog(ModalScreen[str | None]):
+    """Asks for one line of text; Enter accepts, Escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="text_dialog.cancel")]
+
+    def __init__(self, question: Content, value: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self.question = question
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.question, classes="dialog-title")
+            yield Input(self.value, compact=True, id="answer")
+            yield Static(Content("Enter: accept · Esc: cancel"), classes="dialog-hint")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        self.dismiss(text or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

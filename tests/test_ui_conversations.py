@@ -1,0 +1,199 @@
+"""The saved-conversations browser (Ctrl+O) on a real data dir."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ollama_tui.domain.conversation import Conversation, Message, MessageStatus
+from ollama_tui.store import SessionStore
+from ollama_tui.ui.conversations_screen import ConversationsScreen, relative_time
+from ollama_tui.ui.dialogs import ConfirmDialog, TextDialog
+from ollama_tui.ui.message_widgets import AssistantMessage
+from tests.conftest import ready, screen_text, session_file, wait_until
+
+
+def _save(data_dir: Path, title: str, reply: str, *, year: int = 2026) -> Conversation:
+    conversation = Conversation(title=title)
+    conversation.settings.model = "llama3.2:latest"
+    conversation.messages.append(Message.user(f"about {title}"))
+    answer = Message.assistant("llama3.2:latest")
+    answer.content = reply
+    answer.status = MessageStatus.COMPLETE
+    conversation.messages.append(answer)
+    conversation.updated_at = conversation.updated_at.replace(year=year)
+    store = SessionStore(data_dir)
+    store.save(conversation)
+    store.close()
+    return conversation
+
+
+async def _browse(app, pilot) -> ConversationsScreen:  # type: ignore[no-untyped-def]
+    await ready(app)
+    await pilot.press("ctrl+o")
+    await wait_until(lambda: isinstance(app.screen, ConversationsScreen))
+    screen = app.screen
+    assert isinstance(screen, ConversationsScreen)
+    await wait_until(lambda: screen._matches or "No saved" in screen_text(app))
+    return screen
+
+
+async def test_lists_newest_first_and_finds_words_deep_inside_replies(
+    make_app, data_dir: Path
+) -> None:
+    old = _save(
+        data_dir,
+        "Old SQL chat",
+        "Use a LEFT JOIN when rows may be missing. " * 20 + "The secret word is xylophone.",
+        year=2020,
+    )
+    new = _save(data_dir, "Newer chat", "Nothing special here.")
+    (data_dir / "sessions" / "stray.json").write_text('{"not": "ours"}')
+    app = make_app()
+    async with app.run_test(size=(110, 36)) as pilot:
+        screen = await _browse(app, pilot)
+        ids = [m.entry.id for m in screen._matches]
+        assert ids[:2] == [new.id, old.id]
+        text = screen_text(app)
+        assert "Newer chat" in text and "llama3.2:latest" in text and "2 messages" in text
+        assert "stray.json" in text and "not an ollama-tui session" in text
+        await pilot.press(*"xylo")
+        await wait_until(lambda: [m.entry.id for m in screen._matches] == [old.id])
+        assert "xylophone" in (screen._matches[0].snippet or "")
+        await pilot.pause()
+        assert "secret word is xylophone" in screen_text(app)
+        await pilot.press("enter")
+        await wait_until(lambda: app.current_view.conversation.id == old.id)
+        assert "xylophone" in app.current_view.query_one(AssistantMessage)._body.source
+        # Opening it again focuses the same tab.
+        await pilot.press("ctrl+n")
+        screen = await _browse(app, pilot)
+        await pilot.press(*"xylo")
+        await wait_until(lambda: len(screen._matches) == 1)
+        await pilot.press("enter")
+        await wait_until(lambda: app.current_view.conversation.id == old.id)
+        assert sum(v.conversation.id == old.id for v in app.chat_views()) == 1
+
+
+async def test_rename_updates_the_file_and_the_open_tab(make_app, data_dir: Path) -> None:
+    conversation = _save(data_dir, "Before", "text")
+    app = make_app()
+    async with app.run_test(size=(110, 36)) as pilot:
+        screen = await _browse(app, pilot)
+        await pilot.press("enter")
+        await wait_until(lambda: app.current_view.conversation.id == conversation.id)
+        screen = await _browse(app, pilot)
+        await pilot.press("f2")
+        await wait_until(lambda: isinstance(app.screen, TextDialog))
+        await pilot.press(*"[bold]After[/]", "enter")
+        await wait_until(lambda: isinstance(app.screen, ConversationsScreen))
+        await wait_until(lambda: screen._matches and screen._matches[0].entry.title != "Before")
+        await pilot.press("escape")
+        assert "[bold]After[/]" in str(app.tabs.get_tab(app.tabs.active).label)
+    saved = json.loads(session_file(data_dir, conversation.id).read_text())
+    assert saved["title"] == "[bold]After[/]"
+
+
+async def test_delete_moves_to_the_trash_and_undo_brings_it_back(make_app, data_dir: Path) -> None:
+    conversation = _save(data_dir, "Doomed", "text")
+    path = session_file(data_dir, conversation.id)
+    app = make_app()
+    async with app.run_test(size=(110, 36)) as pilot:
+        screen = await _browse(app, pilot)
+        await pilot.press("enter")  # open it first: deleting must close its tab
+        await wait_until(lambda: app.current_view.conversation.id == conversation.id)
+        screen = await _browse(app, pilot)
+        await pilot.press("ctrl+d")
+        await wait_until(lambda: isinstance(app.screen, ConfirmDialog))
+        assert "Doomed" in screen_text(app)
+        await pilot.press("enter")
+        await wait_until(lambda: not path.exists())
+        await wait_until(lambda: not screen._matches)
+        assert (data_dir / "trash" / path.name).exists()
+        assert all(v.conversation.id != conversation.id for v in app.chat_views())
+        await pilot.press("ctrl+z")
+        await wait_until(lambda: path.exists())
+        await wait_until(lambda: len(screen._matches) == 1)
+        # Delete again, then look in the trash, restore from there, and empty it.
+        await pilot.press("ctrl+d")
+        await wait_until(lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("enter")
+        await wait_until(lambda: not path.exists())
+        await pilot.press("ctrl+t")
+        await wait_until(lambda: screen.showing_trash and len(screen._matches) == 1)
+        assert "Trash" in screen_text(app)
+        await pilot.press("ctrl+x")
+        await wait_until(lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("escape")  # not confirmed: nothing is removed
+        assert (data_dir / "trash" / path.name).exists()
+        await pilot.press("enter")  # restore
+        await wait_until(lambda: path.exists())
+        await wait_until(lambda: not screen._matches)
+        await pilot.press("ctrl+t")
+        await wait_until(lambda: not screen.showing_trash and len(screen._matches) == 1)
+        await pilot.press("ctrl+d")
+        await wait_until(lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("enter")
+        await wait_until(lambda: not path.exists())
+        await pilot.press("ctrl+t")
+        await wait_until(lambda: screen.showing_trash and len(screen._matches) == 1)
+        await pilot.press("ctrl+x")
+        await wait_until(lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("enter")
+        await wait_until(lambda: not (data_dir / "trash" / path.name).exists())
+
+
+async def test_export_writes_markdown_where_asked(make_app, data_dir: Path, tmp_path) -> None:
+    _save(data_dir, "Exported", "```python\nprint('hi')\n```")
+    target = tmp_path / "out.md"
+    app = make_app()
+    async with app.run_test(size=(110, 36)) as pilot:
+        await _browse(app, pilot)
+        await pilot.press("ctrl+e")
+        await wait_until(lambda: isinstance(app.screen, TextDialog))
+        dialog = app.screen
+        dialog.query_one("#answer").value = str(target)
+        await pilot.press("enter")
+        await wait_until(lambda: target.exists())
+    text = target.read_text()
+    assert text.startswith('---\ntitle: "Exported"')
+    assert "```python\nprint('hi')\n```" in text
+
+
+async def test_continue_in_a_new_conversation(make_app, data_dir: Path) -> None:
+    original = _save(data_dir, "Base", "the base reply")
+    app = make_app()
+    async with app.run_test(size=(110, 36)) as pilot:
+        await _browse(app, pilot)
+        await pilot.press("ctrl+k")
+        await wait_until(lambda: app.current_view.conversation.title == "Base (continued)")
+        copy = app.current_view.conversation
+        assert copy.id != original.id
+        assert [m.content for m in copy.messages] == ["about Base", "the base reply"]
+        await pilot.press(*"next question", "enter")
+        await wait_until(lambda: len(copy.messages) == 4 and not app.current_view.is_streaming)
+    assert len(json.loads(session_file(data_dir, original.id).read_text())["messages"]) == 2
+    assert len(json.loads(session_file(data_dir, copy.id).read_text())["messages"]) == 4
+
+
+async def test_files_written_behind_the_apps_back_appear(make_app, data_dir: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(110, 36)) as pilot:
+        screen = await _browse(app, pilot)
+        assert not screen._matches
+        await pilot.press("escape")
+        later = _save(data_dir, "From another instance", "hello")
+        screen = await _browse(app, pilot)
+        assert [m.entry.id for m in screen._matches] == [later.id]
+
+
+def test_relative_times() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
+    assert relative_time(now - timedelta(seconds=5), now) == "just now"
+    assert relative_time(now - timedelta(minutes=5), now) == "5 min ago"
+    assert relative_time(now - timedelta(hours=3), now) == "3 h ago"
+    assert relative_time(now - timedelta(days=1), now) == "1 day ago"
+    assert relative_time(now - timedelta(days=30), now) == "4 weeks ago"
+    assert relative_time(now - timedelta(days=400), now).startswith("2025-")
