@@ -150,7 +150,10 @@ class OllamaTuiApp(App[None]):
 
     @property
     def current_view(self) -> ChatView | None:
-        pane = self.tabs.active_pane
+        try:
+            pane = self.tabs.active_pane
+        except NoMatches:
+            return None  # shutting down: the tabs are gone, late messages still arrive
         if pane is None:
             return None
         views = pane.query(ChatView)
