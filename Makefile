@@ -48,6 +48,7 @@ real: $(VENV)/.installed-test  ## the tier against a real Ollama at OLLAMA_TEST_
 
 bench: $(VENV)/.installed-test  ## benchmarks against the budgets of DESIGN.md section 7
 	$(PY) bench/run.py
+	$(PY) bench/sessions.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
