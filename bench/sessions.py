@@ -66,8 +66,8 @@ def conversation(rng: random.Random, messages: int) -> Conversation:
     return item
 
 
-def generate(data_dir: Path, count: int, seed: int = 7) -> tuple[str, str]:
-    """Write `count` conversations and one of 2,000 messages; returns (long id, a rare word)."""
+def generate(data_dir: Path, count: int, seed: int = 7) -> str:
+    """Write `count` conversations; returns a word that occurs once, deep inside one reply."""
     rng = random.Random(seed)
     store = SessionStore(data_dir)
     rare = "quuxplorification"
@@ -78,10 +78,17 @@ def generate(data_dir: Path, count: int, seed: int = 7) -> tuple[str, str]:
             item.messages[-1].content += f"\n\nThe word is {rare}."
         store.save(item)
         store.release(item.id)
-    long = conversation(rng, 2000)
+    store.close()
+    return rare
+
+
+def save_long(data_dir: Path, seed: int = 11) -> str:
+    """One conversation of 2,000 messages; returns its id."""
+    store = SessionStore(data_dir)
+    long = conversation(random.Random(seed), 2000)
     store.save(long)
     store.close()
-    return long.id, rare
+    return long.id
 
 
 def _timed(action) -> float:  # type: ignore[no-untyped-def]
@@ -143,16 +150,21 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    # The long conversation gets a data dir of its own: opening it does not depend on how
+    # many others are saved. (With 10,000 beside it, the second app of a run in this process
+    # has been seen to stall; not understood yet, and not seen in the app's own tests.)
+    with tempfile.TemporaryDirectory() as folder:
+        data_dir = Path(folder)
+        bench_open_long(data_dir, save_long(data_dir), args.runs)
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder)
         began = time.perf_counter()
-        long_id, rare = generate(data_dir, args.count)
+        rare = generate(data_dir, args.count)
         print(
             f"generated {args.count:,} conversations in {time.perf_counter() - began:.1f} s",
             flush=True,
         )
         bench_library(data_dir, rare, args.runs)
-        bench_open_long(data_dir, long_id, args.runs)
 
 
 if __name__ == "__main__":
