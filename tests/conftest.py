@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widget import Widget
 
 from ollama_tui.cli import build_app
 from ollama_tui.config import Settings
@@ -61,6 +62,17 @@ async def ask(pilot: Pilot[None], view: ChatView, prompt: str) -> Message:
         message=f"the reply to {prompt!r}",
     )
     return view.conversation.messages[-1]
+
+
+async def ask_until_text(pilot: Pilot[None], view: ChatView, prompt: str, text: str) -> Widget:
+    """Send a prompt and wait until `text` of the (still streaming) reply is on screen."""
+    from ollama_tui.ui.message_widgets import AssistantMessage
+
+    await pilot.press(*prompt, "enter")
+    await wait_until(lambda: view.query(AssistantMessage), message="the reply's widget")
+    reply = view.query(AssistantMessage).last()
+    await wait_until(lambda: text in reply._body.source, message=f"{text!r} on screen")
+    return reply
 
 
 def screen_text(app: OllamaTuiApp) -> str:

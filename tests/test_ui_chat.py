@@ -11,7 +11,7 @@ from pathlib import Path
 from textual import events
 
 from ollama_tui.ui.message_widgets import AssistantMessage, UserMessage
-from tests.conftest import ask, ready, screen_text, session_file, wait_until
+from tests.conftest import ask, ask_until_text, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 
 
@@ -75,10 +75,7 @@ async def test_escape_stops_the_reply_keeps_the_text_and_closes_the_connection(
         async with app.run_test() as pilot:
             await ready(app)
             view = app.current_view
-            await pilot.press(*"tell me", "enter")
-            await wait_until(lambda: view.conversation.messages[-1].role.value == "assistant")
-            reply = view.query_one(AssistantMessage)
-            await wait_until(lambda: "answer" in reply._body.source, message="partial text shown")
+            reply = await ask_until_text(pilot, view, "tell me", "answer")
             await pilot.press("escape")
             await wait_until(lambda: not view.is_streaming)
             request = fake_ollama.requests_to("/api/chat")[-1]

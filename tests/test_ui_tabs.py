@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from ollama_tui.ui.message_widgets import AssistantMessage
-from tests.conftest import ask, ready, session_file, wait_until
+from tests.conftest import ask, ask_until_text, ready, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 
 
@@ -119,9 +119,7 @@ async def test_quit_while_streaming_saves_the_reply_as_interrupted(
         async with app.run_test() as pilot:
             await ready(app)
             view = app.current_view
-            await pilot.press(*"question", "enter")
-            await wait_until(lambda: view.query(AssistantMessage))
-            await wait_until(lambda: "so far" in view.query_one(AssistantMessage)._body.source)
+            await ask_until_text(pilot, view, "question", "so far")
             await pilot.press("ctrl+q")
     finally:
         hold.set()
@@ -143,9 +141,7 @@ async def test_closing_a_streaming_tab_saves_the_reply_and_frees_the_conversatio
         async with app.run_test() as pilot:
             await ready(app)
             view = app.current_view
-            await pilot.press(*"question", "enter")
-            await wait_until(lambda: view.query(AssistantMessage))
-            await wait_until(lambda: "kept" in view.query_one(AssistantMessage)._body.source)
+            await ask_until_text(pilot, view, "question", "kept")
             await pilot.press("ctrl+w")
             assert view not in app.chat_views()
             request = fake_ollama.requests_to("/api/chat")[-1]
