@@ -366,3 +366,35 @@ def test_any_conversation_survives_a_round_trip(
     loaded = store.load(conversation.id).conversation
     assert loaded.to_json_dict() == conversation.to_json_dict()
     store.release(conversation.id)
+
+
+def test_the_summary_index_is_a_cache_that_follows_the_files(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    first, second = _conversation("first"), _conversation("second")
+    store.save(first)
+    store.save(second)
+    store.close()
+    listed = SessionStore(tmp_path).list_sessions()
+    index = tmp_path / "index.json"
+    assert index.exists() and _mode(index) == 0o600
+    # Deleting the index loses nothing.
+    index.unlink()
+    assert SessionStore(tmp_path).list_sessions() == listed
+    # Another instance rewrites one file and deletes another behind our back.
+    path = tmp_path / "sessions" / f"{first.id}.json"
+    data = json.loads(path.read_text())
+    data["title"] = "renamed elsewhere"
+    path.write_text(json.dumps(data))
+    (tmp_path / "sessions" / f"{second.id}.json").unlink()
+    summaries, unreadable = SessionStore(tmp_path).list_sessions()
+    assert [(s.id, s.title) for s in summaries] == [(first.id, "renamed elsewhere")]
+    assert unreadable == []
+    # A corrupt index is rebuilt, and an unreadable file is remembered as such.
+    index.write_text("{garbage")
+    (tmp_path / "sessions" / "01BAD.json").write_text("nope")
+    summaries, unreadable = SessionStore(tmp_path).list_sessions()
+    assert [s.title for s in summaries] == ["renamed elsewhere"]
+    assert [(u.path.name, "not valid JSON" in u.reason) for u in unreadable] == [
+        ("01BAD.json", True)
+    ]
+    assert json.loads(index.read_text())["version"] == 1

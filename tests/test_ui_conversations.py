@@ -69,9 +69,13 @@ async def test_lists_newest_first_and_finds_words_deep_inside_replies(
         await pilot.press("ctrl+n")
         screen = await _browse(app, pilot)
         await pilot.press(*"xylo")
-        await wait_until(lambda: len(screen._matches) == 1)
+        await wait_until(lambda: [m.entry.id for m in screen._matches] == [old.id])
         await pilot.press("enter")
-        await wait_until(lambda: app.current_view.conversation.id == old.id)
+        await wait_until(
+            lambda: app.current_view.conversation.id == old.id,
+            message=f"the old tab active; screen={app.screen!r} views={app.chat_views()!r} "
+            f"active={app.tabs.active!r}",
+        )
         assert sum(v.conversation.id == old.id for v in app.chat_views()) == 1
 
 

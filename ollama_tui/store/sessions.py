@@ -22,6 +22,7 @@ from ..domain.conversation import (
 from ..domain.ids import is_valid_id
 from .atomic import atomic_write_bytes, ensure_private_dir, is_temp_name
 from .errors import InvalidSessionId, SessionNotFound, SessionReadOnly, UnreadableSession
+from .index import Record, SummaryIndex, is_fresh, session_files
 from .locks import SessionLocks
 
 STALE_TEMP_AGE = 60.0
@@ -110,6 +111,7 @@ class SessionStore:
         ensure_private_dir(self.sessions_dir)
         self._locks = SessionLocks(data_dir / "locks")
         self._read_only: dict[str, str] = {}
+        self._index = SummaryIndex(data_dir / "index.json")
         self._remove_stale_temp_files()
 
     def _remove_stale_temp_files(self) -> None:
@@ -206,33 +208,61 @@ class SessionStore:
         return None
 
     def list_sessions(self) -> tuple[list[SessionSummary], list[UnreadableEntry]]:
-        """Every saved conversation, most recently updated first, and the files that are not."""
+        """Every saved conversation, most recently updated first, and the files that are not.
+
+        Only files that changed since the last listing are read (see `SummaryIndex`).
+        """
+        cached = self._index.load()
+        records: dict[str, Record] = {}
+        for name, info in session_files(self.sessions_dir).items():
+            known = cached.get(name)
+            fresh = known is not None and is_fresh(known, info)
+            records[name] = (
+                known if fresh and known else self._summarise(self.sessions_dir / name, info)
+            )
+        if records != cached:
+            self._index.save(records)
         summaries: list[SessionSummary] = []
         unreadable: list[UnreadableEntry] = []
-        for path in self.sessions_dir.glob("*.json"):
-            if is_temp_name(path.name):
-                continue
+        for name, record in records.items():
+            path = self.sessions_dir / name
+            summary: Any = record.get("summary")
             try:
-                conversation, _ = parse_session(path, path.read_bytes())
-            except UnreadableSession as error:
-                unreadable.append(UnreadableEntry(path, error.reason))
-                continue
-            except OSError as error:
-                unreadable.append(UnreadableEntry(path, error.strerror or str(error)))
-                continue
-            summaries.append(
-                SessionSummary(
-                    id=path.stem,
-                    title=conversation.title,
-                    created_at=conversation.created_at,
-                    updated_at=conversation.updated_at,
-                    models=conversation.models_used,
-                    message_count=len(conversation.messages),
-                    path=path,
+                summaries.append(
+                    SessionSummary(
+                        id=path.stem,
+                        title=summary["title"],
+                        created_at=datetime.fromisoformat(summary["created_at"]),
+                        updated_at=datetime.fromisoformat(summary["updated_at"]),
+                        models=list(summary["models"]),
+                        message_count=int(summary["message_count"]),
+                        path=path,
+                    )
                 )
-            )
+            except (TypeError, KeyError, ValueError):
+                unreadable.append(UnreadableEntry(path, str(record.get("unreadable", "?"))))
         summaries.sort(key=lambda summary: summary.updated_at, reverse=True)
         return summaries, unreadable
+
+    @staticmethod
+    def _summarise(path: Path, info: os.stat_result) -> Record:
+        record: Record = {"size": info.st_size, "mtime_ns": info.st_mtime_ns}
+        try:
+            conversation, _ = parse_session(path, path.read_bytes())
+        except UnreadableSession as error:
+            record["unreadable"] = error.reason
+            return record
+        except OSError as error:
+            record["unreadable"] = error.strerror or str(error)
+            return record
+        record["summary"] = {
+            "title": conversation.title,
+            "created_at": conversation.created_at.isoformat(),
+            "updated_at": conversation.updated_at.isoformat(),
+            "models": conversation.models_used,
+            "message_count": len(conversation.messages),
+        }
+        return record
 
     @property
     def trash_dir(self) -> Path:

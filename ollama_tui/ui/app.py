@@ -260,10 +260,13 @@ class OllamaTuiApp(App[None]):
         if isinstance(self.screen, ConversationsScreen):
             return
 
-        async def chosen(session_id: str | None) -> None:
+        def chosen(session_id: str | None) -> None:
+            # After the screen below has resumed: resuming gives focus back to the widget that
+            # had it, and focus inside another tab would switch the tabs back to that one.
             if session_id:
-                await self.open_conversation(session_id)
-            self._focus_composer()
+                self.call_after_refresh(self.open_conversation, session_id)
+            else:
+                self.call_after_refresh(self._focus_composer)
 
         self.push_screen(ConversationsScreen(self.backend.library), chosen)
 

@@ -176,7 +176,12 @@ class ConversationsScreen(ModalScreen[str | None]):
     def search(self, query: str) -> None:
         matches = self.library.search(query)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show, matches, query)
+            self.app.call_from_thread(self._show_search, matches, query)
+
+    def _show_search(self, matches: list[LibraryMatch], query: str) -> None:
+        # Searches run in threads and can finish out of order: only the latest query counts.
+        if query == self.query_one("#query", Input).value and not self.showing_trash:
+            self._show(matches, query)
 
     def _show(self, matches: list[LibraryMatch], query: str) -> None:
         words = query.casefold().split()
