@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -71,6 +73,9 @@ class Backend:
     async def pull(self, model: str, on_progress: Callable[[PullState], None]) -> PullState:
         return await pull_model(self.client, model, on_progress)
 
-    async def aclose(self) -> None:
-        await self.client.aclose()
+    async def aclose(self, timeout: float = 2.0) -> None:
+        """Release the conversations, then close the connections; a server that does not
+        let go within `timeout` seconds must not keep the app from quitting."""
         self.workspace.close_all()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.client.aclose(), timeout)
