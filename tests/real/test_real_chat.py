@@ -22,6 +22,13 @@ from tests.real.conftest import REPLY_CAP
 pytestmark = pytest.mark.real_ollama
 
 
+async def _send(pilot, view, prompt: str) -> None:  # type: ignore[no-untyped-def]
+    # Typing is covered by the unit tier; here a busy CPU (the model runs on it) makes
+    # forty separate key presses slow, so the prompt is set and only Enter is pressed.
+    view.composer.text = prompt
+    await pilot.press("enter")
+
+
 @pytest.fixture
 async def second_model(real_client: OllamaClient, real_model: str) -> AsyncIterator[str]:
     name = f"ollama-tui-test-{uuid.uuid4().hex[:8]}:latest"
@@ -67,7 +74,7 @@ async def test_reply_stop_and_model_switch_are_saved(
         view = app.current_view
         view.set_model(real_model)
         view.conversation.settings.options = dict(REPLY_CAP)
-        await pilot.press(*"Name three colours.", "enter")
+        await _send(pilot, view, "Name three colours.")
         await wait_until(
             lambda: not view.is_streaming and len(view.conversation.messages) == 2, timeout=60
         )
@@ -76,7 +83,7 @@ async def test_reply_stop_and_model_switch_are_saved(
 
         # Stop a longer reply as soon as text arrives.
         view.conversation.settings.options = {"num_predict": 400}
-        await pilot.press(*"Write a long story about a lighthouse.", "enter")
+        await _send(pilot, view, "Write a long story about a lighthouse.")
         await wait_until(lambda: len(view.conversation.messages) == 4, timeout=30)
         reply = view.query(AssistantMessage).last()
         await wait_until(lambda: reply._body.source.strip() or reply.message.content, timeout=60)
@@ -91,7 +98,7 @@ async def test_reply_stop_and_model_switch_are_saved(
         await wait_until(lambda: any(c.name == second_model for c in app.screen._shown), timeout=10)
         await pilot.press(*second_model.split(":")[0], "enter")
         await wait_until(lambda: view.conversation.settings.model == second_model)
-        await pilot.press(*"And one more colour?", "enter")
+        await _send(pilot, view, "And one more colour?")
         await wait_until(
             lambda: not view.is_streaming and len(view.conversation.messages) == 6, timeout=60
         )
@@ -121,7 +128,7 @@ async def test_unknown_model_is_reported_and_offered(
         await ready(app)
         view = app.current_view
         view.set_model("no-such-model:latest")
-        await pilot.press(*"hello", "enter")
+        await _send(pilot, view, "hello")
         await wait_until(lambda: isinstance(app.screen, PullOfferScreen), timeout=30)
         await pilot.press("enter")
         # No internet here: the server's own message is shown and nothing is lost.
