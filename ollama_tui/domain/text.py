@@ -78,26 +78,69 @@ _THINK_OPEN = "<think>"
 _THINK_CLOSE = "</think>"
 
 
-def split_think(content: str) -> tuple[str, str, bool]:
-    """Split a leading `<think>...</think>` block out of reply content.
+def _partial_suffix(text: str, tag: str) -> int:
+    """Length of the longest end of `text` that could be the start of `tag`."""
+    for size in range(min(len(tag) - 1, len(text)), 0, -1):
+        if tag.startswith(text[-size:]):
+            return size
+    return 0
 
-    Older servers and some models put their reasoning inline; the Markdown renderer would
-    drop it as HTML, so it is shown separately instead.
 
-    Args:
-        content: The reply text as received so far.
+class InlineThinkSplitter:
+    """Splits a reply that opens with `<think>...</think>` into reasoning and answer, as the
+    fragments arrive.
 
-    Returns:
-        `(thinking, answer, closed)`: the reasoning, the rest, and whether the block has
-        ended (False while the model is still thinking).
+    Servers before 0.9.0 (and some models) put their reasoning inline; the Markdown renderer
+    would drop it as HTML. `feed` returns `(thinking, answer)` pieces for each fragment,
+    holding back only what might still turn out to be part of a tag.
     """
-    stripped = content.lstrip()
-    if not stripped.startswith(_THINK_OPEN):
-        if _THINK_OPEN.startswith(stripped) and stripped:
-            return "", "", False  # a prefix of "<think>": wait for more text
-        return "", content, True
-    body = stripped[len(_THINK_OPEN) :]
-    end = body.find(_THINK_CLOSE)
-    if end < 0:
-        return body.lstrip("\n"), "", False
-    return body[:end].strip("\n"), body[end + len(_THINK_CLOSE) :].lstrip("\n"), True
+
+    def __init__(self) -> None:
+        # start -> (before_thought -> thinking -> after_think ->) answer
+        self._state = "start"
+        self._held = ""
+
+    def feed(self, text: str) -> tuple[str, str]:
+        if self._state == "answer":
+            return "", text
+        if self._state in ("before_thought", "after_think"):
+            # The blank lines around the reasoning belong to neither part.
+            text = text.lstrip("\n")
+            if not text:
+                return "", ""
+            if self._state == "after_think":
+                self._state = "answer"
+                return "", text
+            self._state = "thinking"
+        held = self._held + text
+        if self._state == "start":
+            stripped = held.lstrip()
+            if stripped.startswith(_THINK_OPEN):
+                self._state, self._held = "before_thought", ""
+                return self.feed(stripped[len(_THINK_OPEN) :])
+            if _THINK_OPEN.startswith(stripped):
+                self._held = held  # "", whitespace or "<thi": wait for more
+                return "", ""
+            self._state, self._held = "answer", ""
+            return "", held
+        self._held = ""
+        return self._feed_thinking(held)
+
+    def _feed_thinking(self, text: str) -> tuple[str, str]:
+        end = text.find(_THINK_CLOSE)
+        if end >= 0:
+            answer = text[end + len(_THINK_CLOSE) :].lstrip("\n")
+            self._state = "answer" if answer else "after_think"
+            return text[:end].rstrip("\n"), answer
+        # Keep a partial closing tag, and trailing newlines that may precede it.
+        cut = len(text) - _partial_suffix(text, _THINK_CLOSE)
+        shown = text[:cut].rstrip("\n")
+        self._held = text[len(shown) :]
+        return shown, ""
+
+    def finish(self) -> tuple[str, str]:
+        """Whatever was held back, once the reply has ended."""
+        held, self._held = self._held, ""
+        if self._state == "thinking":
+            return held.rstrip("\n"), ""
+        return "", held

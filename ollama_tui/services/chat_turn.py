@@ -12,7 +12,7 @@ from ..api.errors import OllamaError, StreamIncomplete
 from ..api.models import ChatRequest
 from ..domain.conversation import Conversation, Message, MessageStatus, Role
 from ..domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta
-from ..domain.text import derive_title, sanitize_for_terminal, split_think
+from ..domain.text import InlineThinkSplitter, derive_title, sanitize_for_terminal
 from .saver import ConversationSaver, SaveProblem
 
 if TYPE_CHECKING:
@@ -111,17 +111,20 @@ class ChatTurn:
         # Text arrives in thousands of fragments: join on checkpoints, not per fragment.
         self._content: list[str] = []
         self._thinking: list[str] = []
+        self._inline_think = InlineThinkSplitter()
+
+    def _take(self, thinking: str, answer: str) -> None:
+        """Keep reasoning and answer text apart, and pass each on as it arrives."""
+        if thinking:
+            self._thinking.append(thinking)
+            self.on_event(ThinkingDelta(thinking))
+        if answer:
+            self._content.append(answer)
+            self.on_event(TextDelta(answer))
 
     def _sync_text(self) -> None:
-        content = "".join(self._content)
-        thinking = "".join(self._thinking)
-        if not thinking and content.lstrip().startswith("<think>"):
-            # Servers before 0.9.0 (and some models) put reasoning inline.
-            inline, answer, closed = split_think(content)
-            if inline or closed:
-                thinking, content = inline, answer
-        self.message.content = content
-        self.message.thinking = thinking
+        self.message.content = "".join(self._content)
+        self.message.thinking = "".join(self._thinking)
 
     async def _checkpoint(self) -> None:
         self._sync_text()
@@ -131,6 +134,7 @@ class ChatTurn:
             self.on_save_problem(problem)
 
     def _settle(self, status: MessageStatus, error: str | None = None) -> None:
+        self._take(*self._inline_think.finish())
         self._sync_text()
         self.message.status = status
         self.message.error = error
@@ -144,14 +148,15 @@ class ChatTurn:
             async with self.client.chat_stream(self.request) as events:
                 async for event in events:
                     if isinstance(event, TextDelta):
-                        self._content.append(event.text)
+                        # Servers before 0.9.0 (and some models) put reasoning inline.
+                        self._take(*self._inline_think.feed(event.text))
                     elif isinstance(event, ThinkingDelta):
-                        self._thinking.append(event.text)
+                        self._take(event.text, "")
                     elif isinstance(event, StreamDone):
                         self.message.done_reason = event.done_reason
                         self.message.stats = event.stats
                         self._settle(MessageStatus.COMPLETE)
-                    self.on_event(event)
+                        self.on_event(event)
                     if self.clock() - last_save >= self.checkpoint_interval:
                         last_save = self.clock()
                         await self._checkpoint()

@@ -9,7 +9,7 @@ from textual.timer import Timer
 from textual.widgets import Collapsible, Markdown, Static
 
 from ..domain.conversation import Message, MessageStatus
-from ..domain.text import sanitize_for_terminal, split_think
+from ..domain.text import sanitize_for_terminal
 from .safe_text import plain
 
 
@@ -70,9 +70,6 @@ class AssistantMessage(Vertical):
         self._pending: list[str] = []
         self._thinking_parts: list[str] = [message.thinking or ""]
         self._thinking_changed = False
-        # Until the reply's first characters show whether it opens with an inline
-        # `<think>` block, text is held here; afterwards it goes straight to the Markdown.
-        self._undecided: str | None = "" if not message.content else None
         self._timer: Timer | None = None
         self._body = _markdown(message.content)
         self._thinking = Static(
@@ -106,34 +103,11 @@ class AssistantMessage(Vertical):
         if self._pending:
             fresh = sanitize_for_terminal("".join(self._pending))
             self._pending.clear()
-            await self._show_text(fresh)
+            await self._body.append(fresh)
         if self._thinking_changed:
             self._thinking_changed = False
             self._thinking_box.display = True
             self._thinking.update(plain("".join(self._thinking_parts)))
-
-    async def _show_text(self, fresh: str, *, final: bool = False) -> None:
-        """Append reply text; an inline `<think>` block goes to the thinking section, since
-        the Markdown parser would drop it as HTML."""
-        if self._undecided is None:
-            await self._body.append(fresh)
-            return
-        raw = self._undecided + fresh
-        thinking, answer, closed = split_think(raw)
-        opens_with_think = raw.lstrip().startswith("<think>")
-        if not opens_with_think and not closed and not final:
-            self._undecided = raw  # could still become "<think>"
-            return
-        if opens_with_think:
-            self._thinking_parts = [thinking]
-            self._thinking_changed = True
-        if closed or final:
-            self._undecided = None
-            text = answer if opens_with_think else raw
-            if text:
-                await self._body.append(text)
-        else:
-            self._undecided = raw
 
     async def finish_streaming(self) -> None:
         """Stop the flushes, show what is left, and settle the line under the reply."""
@@ -141,9 +115,6 @@ class AssistantMessage(Vertical):
             self._timer.stop()
             self._timer = None
         await self._flush()
-        if self._undecided:
-            await self._show_text("", final=True)
-            await self._flush()
         self.refresh_meta()
 
     def refresh_meta(self) -> None:
