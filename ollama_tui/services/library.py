@@ -7,10 +7,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..domain.conversation import Conversation, Message, MessageStatus, Role, utc_now
+from ..domain.conversation import (
+    SESSION_VERSION,
+    Conversation,
+    Message,
+    MessageStatus,
+    Role,
+    utc_now,
+)
 from ..domain.ids import new_id
 from ..domain.text import sanitize_for_terminal
-from ..store import SessionStore, UnreadableSession, atomic_write_bytes, parse_session
+from ..store import (
+    SessionStore,
+    UnreadableSession,
+    atomic_write_bytes,
+    newer_version_reason,
+    parse_session,
+)
 
 MAX_IMPORT_BYTES = 256 * 1024 * 1024
 
@@ -99,10 +112,8 @@ def import_conversation(store: SessionStore, path: Path) -> tuple[Conversation, 
     if size > MAX_IMPORT_BYTES:
         raise UnreadableSession(path, f"too large to import ({size:,} bytes)")
     conversation, version = parse_session(path, path.read_bytes())
-    if version > 1:
-        raise UnreadableSession(
-            path, f"written by a newer version of ollama-tui (format {version})"
-        )
+    if version > SESSION_VERSION:
+        raise UnreadableSession(path, newer_version_reason(version))
     renamed = store.exists(conversation.id) or conversation.id in store.trashed_ids()
     if renamed:
         conversation.id = new_id()

@@ -68,18 +68,18 @@ class ConversationSaver:
         slot.issued += 1
         return slot, slot.issued, conversation.to_json_dict()
 
-    def _write(self, slot: _Slot, number: int, data: dict[str, Any]) -> None:
+    def _write(self, slot: _Slot, session_id: str, number: int, data: dict[str, Any]) -> None:
         with slot.lock:
             if number <= slot.written:
                 return
-            self.store.save(Conversation.model_validate(data))
+            self.store.save_data(session_id, data)
             slot.written = number
 
     async def save(self, conversation: Conversation) -> SaveProblem | None:
         """Save now, off the loop; returns the problem instead of raising it."""
         slot, number, data = self._issue(conversation)
         try:
-            await asyncio.to_thread(self._write, slot, number, data)
+            await asyncio.to_thread(self._write, slot, conversation.id, number, data)
         except (OSError, SessionReadOnly) as error:
             return SaveProblem(conversation.id, describe_save_error(conversation, error))
         return None
@@ -89,7 +89,7 @@ class ConversationSaver:
         when the event loop may not get to run another task."""
         slot, number, data = self._issue(conversation)
         try:
-            self._write(slot, number, data)
+            self._write(slot, conversation.id, number, data)
         except (OSError, SessionReadOnly) as error:
             return SaveProblem(conversation.id, describe_save_error(conversation, error))
         return None

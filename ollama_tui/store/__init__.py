@@ -13,6 +13,7 @@ from .sessions import (
     SessionStore,
     SessionSummary,
     UnreadableEntry,
+    newer_version_reason,
     parse_session,
 )
 from .workspace import WorkspaceState, WorkspaceStore
@@ -31,5 +32,6 @@ __all__ = [
     "WorkspaceStore",
     "atomic_write_bytes",
     "ensure_private_dir",
+    "newer_version_reason",
     "parse_session",
 ]

@@ -64,6 +64,10 @@ def _describe_validation_error(error: ValidationError) -> str:
     return f"not a valid session ({where}: {first['msg']})"
 
 
+def newer_version_reason(version: int) -> str:
+    return f"it was written by a newer version of ollama-tui (format {version})"
+
+
 def parse_session(path: Path, raw: bytes) -> tuple[Conversation, int]:
     """Parse a session file's bytes; returns the conversation and its format version.
 
@@ -160,7 +164,7 @@ class SessionStore:
                 message.status = MessageStatus.INTERRUPTED
         reason: str | None
         if version > SESSION_VERSION:
-            reason = f"it was written by a newer version of ollama-tui (format {version})"
+            reason = newer_version_reason(version)
         else:
             reason = self._locks.acquire(session_id)
         if reason is None:
@@ -170,14 +174,17 @@ class SessionStore:
         return LoadedSession(conversation, reason)
 
     def save(self, conversation: Conversation) -> None:
-        """Write a conversation atomically, 0600.
+        """Write a conversation atomically, 0600; see `save_data`."""
+        self.save_data(conversation.id, conversation.to_json_dict())
+
+    def save_data(self, session_id: str, data: dict[str, Any]) -> None:
+        """Write a conversation already turned into its JSON dict (a snapshot taken elsewhere).
 
         Raises:
             SessionReadOnly: the file belongs to a newer version or another instance, or is
                 unreadable on disk (and so is left alone).
             OSError: unchanged (ENOSPC for a full disk); the previous file is intact.
         """
-        session_id = conversation.id
         path = self.path_for(session_id)
         reason = self._read_only.get(session_id)
         if reason is None and not self._locks.holds(session_id):
@@ -188,8 +195,8 @@ class SessionStore:
             raise SessionReadOnly(f"not saved: {reason}")
         if path.is_symlink():
             raise SessionReadOnly("not saved: the file is a symbolic link, which is never replaced")
-        data = json.dumps(conversation.to_json_dict(), ensure_ascii=False, indent=1)
-        atomic_write_bytes(path, data.encode("utf-8"))
+        text = json.dumps(data, ensure_ascii=False, indent=1)
+        atomic_write_bytes(path, text.encode("utf-8"))
 
     def _first_write_refusal(self, path: Path) -> str | None:
         """Before writing a conversation this instance never loaded: never clobber a file."""
@@ -204,7 +211,7 @@ class SessionStore:
         except UnreadableSession as error:
             return f"the file on disk is unreadable ({error.reason})"
         if version > SESSION_VERSION:
-            return f"it was written by a newer version of ollama-tui (format {version})"
+            return newer_version_reason(version)
         return None
 
     def list_sessions(self) -> tuple[list[SessionSummary], list[UnreadableEntry]]:
@@ -216,10 +223,9 @@ class SessionStore:
         records: dict[str, Record] = {}
         for name, info in session_files(self.sessions_dir).items():
             known = cached.get(name)
-            fresh = known is not None and is_fresh(known, info)
-            records[name] = (
-                known if fresh and known else self._summarise(self.sessions_dir / name, info)
-            )
+            if known is None or not is_fresh(known, info):
+                known = self._summarise(self.sessions_dir / name, info)
+            records[name] = known
         if records != cached:
             self._index.save(records)
         summaries: list[SessionSummary] = []
