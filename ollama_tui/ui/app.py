@@ -26,6 +26,7 @@ from .composer import Composer
 from .conversations_screen import ConversationsScreen
 from .help_screen import HelpScreen, describe_bindings
 from .model_picker import ModelPickerScreen
+from .pull_panel import PullOfferScreen
 from .safe_text import notify_plain, plain
 from .status_line import StatusLine
 from .themes import DEFAULT_THEME, load_themes, shipped_theme_dirs
@@ -216,7 +217,7 @@ class OllamaTuiApp(App[None]):
     async def open_conversation(self, session_id: str) -> None:
         """Show a saved conversation: focus its tab, or open one."""
         pane_id = _pane_id(session_id)
-        if any(pane.id == pane_id for pane in self.tabs.query(TabPane)):
+        if pane_id in self._pane_ids():
             self.tabs.active = pane_id
             self._focus_composer()
             return
@@ -299,8 +300,11 @@ class OllamaTuiApp(App[None]):
         await self.close_conversation_tab(view.conversation.id)
         self._focus_composer()
 
+    def _pane_ids(self) -> list[str]:
+        return [pane.id for pane in self.tabs.query(TabPane) if pane.id]
+
     def _switch_tab(self, step: int) -> None:
-        panes = [pane.id for pane in self.tabs.query(TabPane) if pane.id]
+        panes = self._pane_ids()
         if len(panes) < 2:
             return
         index = panes.index(self.tabs.active) if self.tabs.active in panes else 0
@@ -313,7 +317,7 @@ class OllamaTuiApp(App[None]):
         self._switch_tab(-1)
 
     def action_go_to_tab(self, number: int) -> None:
-        panes = [pane.id for pane in self.tabs.query(TabPane) if pane.id]
+        panes = self._pane_ids()
         if 0 < number <= len(panes):
             self.tabs.active = panes[number - 1]
 
@@ -410,8 +414,6 @@ class OllamaTuiApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        from .pull_panel import PullOfferScreen
-
         sections = [
             ("Everywhere", [*describe_bindings(self.BINDINGS), ("Ctrl+P", "Command palette")]),
             ("Conversation", describe_bindings(ChatView.BINDINGS)),

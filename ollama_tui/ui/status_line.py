@@ -14,15 +14,9 @@ class StatusLine(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
         self._server: ServerStatus | None = None
-        self._note: str = ""
 
     def show_server(self, status: ServerStatus) -> None:
         self._server = status
-        self._render_line()
-
-    def show_note(self, note: str) -> None:
-        """A short, transient hint at the right, such as a save problem."""
-        self._note = note
         self._render_line()
 
     def _render_line(self) -> None:
@@ -45,8 +39,5 @@ class StatusLine(Static):
                     "--host / OLLAMA_HOST · retrying"
                 )
             )
-        if self._note:
-            parts.append(Content("  ·  "))
-            parts.append(Content.styled(self._note, "$warning"))
         self.update(Content("").join(parts))
         self.set_class(status is not None and status.state is ConnectionState.OFFLINE, "-offline")
