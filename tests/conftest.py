@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widget import Widget
 
 from ollama_tui.cli import build_app
 from ollama_tui.config import Settings
 from ollama_tui.domain.conversation import Message
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.chat_view import ChatView
+from ollama_tui.ui.message_widgets import AssistantMessage
 from tests.fake_ollama.server import FakeOllama
 
 pytest_plugins = ["tests.fake_ollama.fixtures"]
@@ -64,10 +64,10 @@ async def ask(pilot: Pilot[None], view: ChatView, prompt: str) -> Message:
     return view.conversation.messages[-1]
 
 
-async def ask_until_text(pilot: Pilot[None], view: ChatView, prompt: str, text: str) -> Widget:
+async def ask_until_text(
+    pilot: Pilot[None], view: ChatView, prompt: str, text: str
+) -> AssistantMessage:
     """Send a prompt and wait until `text` of the (still streaming) reply is on screen."""
-    from ollama_tui.ui.message_widgets import AssistantMessage
-
     await pilot.press(*prompt, "enter")
     await wait_until(lambda: view.query(AssistantMessage), message="the reply's widget")
     reply = view.query(AssistantMessage).last()

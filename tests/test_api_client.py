@@ -161,10 +161,8 @@ async def test_break_closes_the_response_at_once(
             async for _ in events:
                 break
             left_at = time.monotonic()
-        request = fake_ollama.requests_to("/api/chat")[-1]
-        await fake_ollama.async_wait_for(lambda: request.disconnected_at is not None)
-        assert request.disconnected_at is not None
-        assert request.disconnected_at - left_at < CLOSE_BUDGET
+        closed_at = await fake_ollama.async_disconnect_time("/api/chat")
+        assert closed_at - left_at < CLOSE_BUDGET
     finally:
         hold.set()
 
@@ -187,10 +185,8 @@ async def test_cancellation_closes_the_response_at_once(
         cancelled_at = time.monotonic()
         with pytest.raises(asyncio.CancelledError):
             await task
-        request = fake_ollama.requests_to("/api/chat")[-1]
-        await fake_ollama.async_wait_for(lambda: request.disconnected_at is not None)
-        assert request.disconnected_at is not None
-        assert request.disconnected_at - cancelled_at < CLOSE_BUDGET
+        closed_at = await fake_ollama.async_disconnect_time("/api/chat")
+        assert closed_at - cancelled_at < CLOSE_BUDGET
     finally:
         hold.set()
 
@@ -205,10 +201,8 @@ async def test_an_exception_in_the_loop_body_closes_the_response(
                 async for _ in events:
                     raised_at = time.monotonic()
                     raise KeyError("boom")
-        request = fake_ollama.requests_to("/api/chat")[-1]
-        await fake_ollama.async_wait_for(lambda: request.disconnected_at is not None)
-        assert request.disconnected_at is not None
-        assert request.disconnected_at - raised_at < CLOSE_BUDGET
+        closed_at = await fake_ollama.async_disconnect_time("/api/chat")
+        assert closed_at - raised_at < CLOSE_BUDGET
     finally:
         hold.set()
 

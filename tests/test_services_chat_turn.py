@@ -151,8 +151,7 @@ async def test_cancelling_saves_interrupted_and_closes_the_connection(
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        request = fake_ollama.requests_to("/api/chat")[-1]
-        await fake_ollama.async_wait_for(lambda: request.disconnected_at is not None)
+        await fake_ollama.async_disconnect_time("/api/chat")
     finally:
         hold.set()
     saved = _saved(store, conversation)["messages"][-1]

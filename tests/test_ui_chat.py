@@ -78,8 +78,7 @@ async def test_escape_stops_the_reply_keeps_the_text_and_closes_the_connection(
             reply = await ask_until_text(pilot, view, "tell me", "answer")
             await pilot.press("escape")
             await wait_until(lambda: not view.is_streaming)
-            request = fake_ollama.requests_to("/api/chat")[-1]
-            fake_ollama.wait_for(lambda: request.disconnected_at is not None)
+            await fake_ollama.async_disconnect_time("/api/chat")
             assert view.composer.text == ""  # Escape never clears the composer
             assert "stopped" in str(reply.query_one(".reply-meta").content)
     finally:

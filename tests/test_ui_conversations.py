@@ -98,6 +98,13 @@ async def test_rename_updates_the_file_and_the_open_tab(make_app, data_dir: Path
     assert saved["title"] == "[bold]After[/]"
 
 
+async def _confirm(app, pilot, key: str, answer: str = "enter") -> None:  # type: ignore[no-untyped-def]
+    """Press an action that asks first, then answer the question."""
+    await pilot.press(key)
+    await wait_until(lambda: isinstance(app.screen, ConfirmDialog))
+    await pilot.press(answer)
+
+
 async def test_delete_moves_to_the_trash_and_undo_brings_it_back(make_app, data_dir: Path) -> None:
     conversation = _save(data_dir, "Doomed", "text")
     path = session_file(data_dir, conversation.id)
@@ -119,31 +126,23 @@ async def test_delete_moves_to_the_trash_and_undo_brings_it_back(make_app, data_
         await wait_until(lambda: path.exists())
         await wait_until(lambda: len(screen._matches) == 1)
         # Delete again, then look in the trash, restore from there, and empty it.
-        await pilot.press("ctrl+d")
-        await wait_until(lambda: isinstance(app.screen, ConfirmDialog))
-        await pilot.press("enter")
+        await _confirm(app, pilot, "ctrl+d")
         await wait_until(lambda: not path.exists())
         await pilot.press("ctrl+t")
         await wait_until(lambda: screen.showing_trash and len(screen._matches) == 1)
         assert "Trash" in screen_text(app)
-        await pilot.press("ctrl+x")
-        await wait_until(lambda: isinstance(app.screen, ConfirmDialog))
-        await pilot.press("escape")  # not confirmed: nothing is removed
+        await _confirm(app, pilot, "ctrl+x", "escape")  # not confirmed: nothing is removed
         assert (data_dir / "trash" / path.name).exists()
         await pilot.press("enter")  # restore
         await wait_until(lambda: path.exists())
         await wait_until(lambda: not screen._matches)
         await pilot.press("ctrl+t")
         await wait_until(lambda: not screen.showing_trash and len(screen._matches) == 1)
-        await pilot.press("ctrl+d")
-        await wait_until(lambda: isinstance(app.screen, ConfirmDialog))
-        await pilot.press("enter")
+        await _confirm(app, pilot, "ctrl+d")
         await wait_until(lambda: not path.exists())
         await pilot.press("ctrl+t")
         await wait_until(lambda: screen.showing_trash and len(screen._matches) == 1)
-        await pilot.press("ctrl+x")
-        await wait_until(lambda: isinstance(app.screen, ConfirmDialog))
-        await pilot.press("enter")
+        await _confirm(app, pilot, "ctrl+x")
         await wait_until(lambda: not (data_dir / "trash" / path.name).exists())
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ollama_tui.ui.chat_view import ChatView
 from ollama_tui.ui.model_picker import ModelPickerScreen
+from ollama_tui.ui.pull_panel import PullOfferScreen
 from tests.conftest import ask, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 
@@ -91,19 +93,23 @@ async def test_a_loaded_model_is_the_default_without_a_last_used_one(
         assert app.current_view.conversation.settings.model == "qwen2.5:0.5b"
 
 
+async def _ask_a_missing_model(app, pilot) -> ChatView:  # type: ignore[no-untyped-def]
+    """Send a prompt to a model the server lacks and wait for the offer to pull it."""
+    await ready(app)
+    view = app.current_view
+    view.set_model("mistral:7b")
+    await pilot.press(*"hello", "enter")
+    await wait_until(lambda: isinstance(app.screen, PullOfferScreen))
+    return view
+
+
 async def test_unknown_model_offers_a_pull_then_replies(
     make_app, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     fake_ollama.script_pull(layers=2, steps=3)
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = app.current_view
-        view.set_model("mistral:7b")
-        await pilot.press(*"hello", "enter")
-        from ollama_tui.ui.pull_panel import PullOfferScreen
-
-        await wait_until(lambda: isinstance(app.screen, PullOfferScreen))
+        view = await _ask_a_missing_model(app, pilot)
         assert "mistral:7b" in screen_text(app)
         await pilot.press("enter")
         await wait_until(lambda: not view.is_streaming and view.conversation.messages[-1].content)
@@ -124,13 +130,7 @@ async def test_a_failed_pull_is_shown_verbatim_and_nothing_is_lost(
     fake_ollama.offline = True
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
-        await ready(app)
-        view = app.current_view
-        view.set_model("mistral:7b")
-        await pilot.press(*"hello", "enter")
-        from ollama_tui.ui.pull_panel import PullOfferScreen
-
-        await wait_until(lambda: isinstance(app.screen, PullOfferScreen))
+        view = await _ask_a_missing_model(app, pilot)
         await pilot.press("enter")
         await wait_until(lambda: view.pull_panel.has_class("-failed"))
         await pilot.pause()

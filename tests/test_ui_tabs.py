@@ -144,8 +144,7 @@ async def test_closing_a_streaming_tab_saves_the_reply_and_frees_the_conversatio
             await ask_until_text(pilot, view, "question", "kept")
             await pilot.press("ctrl+w")
             assert view not in app.chat_views()
-            request = fake_ollama.requests_to("/api/chat")[-1]
-            await fake_ollama.async_wait_for(lambda: request.disconnected_at is not None)
+            await fake_ollama.async_disconnect_time("/api/chat")
             saved = json.loads(session_file(data_dir, view.conversation.id).read_text())
             assert saved["messages"][-1]["status"] == "interrupted"
             assert saved["messages"][-1]["content"] == "kept "

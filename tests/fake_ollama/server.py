@@ -363,6 +363,13 @@ class FakeOllama:
                 raise AssertionError(f"condition not reached within {timeout} s")
             await asyncio.sleep(0.005)
 
+    async def async_disconnect_time(self, path: str, timeout: float = 5.0) -> float:
+        """Wait until the client dropped the last request to `path`; when it did."""
+        request = self.requests_to(path)[-1]
+        await self.async_wait_for(lambda: request.disconnected_at is not None, timeout)
+        assert request.disconnected_at is not None
+        return request.disconnected_at
+
     # -- HTTP -----------------------------------------------------------------------------
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
