@@ -51,6 +51,16 @@ def sanitize_for_terminal(text: str) -> str:
     return text.translate(_TRANSLATION)
 
 
+CJK_CHARACTER = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ffff]"
+)
+"""Kana, CJK ideographs and Hangul: scripts written without spaces between words."""
+
+
+def is_cjk(char: str) -> bool:
+    return CJK_CHARACTER.match(char) is not None
+
+
 TITLE_LENGTH = 40
 
 

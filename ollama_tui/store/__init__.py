@@ -8,7 +8,9 @@ from .errors import (
     StoreError,
     UnreadableSession,
 )
+from .search_index import IndexProgress, SearchIndex
 from .sessions import (
+    Listing,
     LoadedSession,
     SessionStore,
     SessionSummary,
@@ -19,8 +21,11 @@ from .sessions import (
 from .workspace import WorkspaceState, WorkspaceStore
 
 __all__ = [
+    "IndexProgress",
     "InvalidSessionId",
+    "Listing",
     "LoadedSession",
+    "SearchIndex",
     "SessionNotFound",
     "SessionReadOnly",
     "SessionStore",

@@ -47,7 +47,6 @@ class SessionSummary:
     updated_at: datetime
     models: list[str]
     message_count: int
-    path: Path
 
 
 @dataclass(frozen=True)
@@ -100,6 +99,9 @@ def parse_session(path: Path, raw: bytes) -> tuple[Conversation, int]:
     return conversation, version
 
 
+Listing = tuple[list[SessionSummary], list[UnreadableEntry]]
+
+
 class SessionStore:
     """Reads and writes `<data_dir>/sessions/<id>.json` safely.
 
@@ -116,6 +118,7 @@ class SessionStore:
         self._locks = SessionLocks(data_dir / "locks")
         self._read_only: dict[str, str] = {}
         self._index = SummaryIndex(data_dir / "index.json")
+        self._last_listing: tuple[dict[str, tuple[int, int]], Listing] | None = None
         self._remove_stale_temp_files()
 
     def _remove_stale_temp_files(self) -> None:
@@ -214,40 +217,49 @@ class SessionStore:
             return newer_version_reason(version)
         return None
 
-    def list_sessions(self) -> tuple[list[SessionSummary], list[UnreadableEntry]]:
+    def list_sessions(self) -> Listing:
         """Every saved conversation, most recently updated first, and the files that are not.
 
-        Only files that changed since the last listing are read (see `SummaryIndex`).
+        Only files that changed since the last listing are read (see `SummaryIndex`). When no
+        file changed since this store's last listing, the same lists come back: callers
+        must not change them.
         """
+        files = session_files(self.sessions_dir)
+        signature = {name: (info.st_size, info.st_mtime_ns) for name, info in files.items()}
+        if self._last_listing is not None and self._last_listing[0] == signature:
+            return self._last_listing[1]  # nothing changed: the same lists, not rebuilt
         cached = self._index.load()
         records: dict[str, Record] = {}
-        for name, info in session_files(self.sessions_dir).items():
+        changed = False
+        for name, info in files.items():
             known = cached.get(name)
             if known is None or not is_fresh(known, info):
                 known = self._summarise(self.sessions_dir / name, info)
+                changed = True
             records[name] = known
-        if records != cached:
+        if changed or len(records) != len(cached):
             self._index.save(records)
         summaries: list[SessionSummary] = []
         unreadable: list[UnreadableEntry] = []
+        # Ten thousand of these must take milliseconds: no Path objects, no validation.
         for name, record in records.items():
-            path = self.sessions_dir / name
             summary: Any = record.get("summary")
             try:
                 summaries.append(
                     SessionSummary(
-                        id=path.stem,
+                        id=name.removesuffix(".json"),
                         title=summary["title"],
                         created_at=datetime.fromisoformat(summary["created_at"]),
                         updated_at=datetime.fromisoformat(summary["updated_at"]),
                         models=list(summary["models"]),
                         message_count=int(summary["message_count"]),
-                        path=path,
                     )
                 )
             except (TypeError, KeyError, ValueError):
-                unreadable.append(UnreadableEntry(path, str(record.get("unreadable", "?"))))
+                reason = str(record.get("unreadable", "?"))
+                unreadable.append(UnreadableEntry(self.sessions_dir / name, reason))
         summaries.sort(key=lambda summary: summary.updated_at, reverse=True)
+        self._last_listing = (signature, (summaries, unreadable))
         return summaries, unreadable
 
     @staticmethod

@@ -1,0 +1,125 @@
+"""The full-text search index on a real data dir: what matches, and that it stays a cache."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ollama_tui.domain.conversation import Conversation, Message
+from ollama_tui.services.library import ConversationLibrary, cut_snippet
+from ollama_tui.store import SearchIndex, SessionStore
+from ollama_tui.store.search_index import fts_query
+
+
+def _save(data_dir: Path, title: str, *texts: str) -> Conversation:
+    conversation = Conversation(title=title)
+    conversation.messages += [Message.user(text) for text in texts]
+    store = SessionStore(data_dir)
+    store.save(conversation)
+    store.close()
+    return conversation
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> SearchIndex:
+    SessionStore(tmp_path).close()
+    return SearchIndex(tmp_path)
+
+
+def test_words_match_by_prefix_whatever_the_case_and_accents(tmp_path: Path, index) -> None:
+    sql = _save(tmp_path, "one", "Use a LEFT JOIN in PostgreSQL; the café is open.")
+    cjk = _save(tmp_path, "two", "数据库的查询很慢。東京のデータ")
+    index.sync()
+    assert index.progress.complete and index.progress.total == 2
+    assert index.matching(["join"]) == {sql.id}
+    assert index.matching(["postg"]) == {sql.id}
+    assert index.matching(["cafe"]) == {sql.id}  # accents aside
+    assert index.matching(["left", "join"]) == {sql.id}  # every word
+    assert index.matching(["left", "nowhere"]) == set()
+    assert index.matching(["gresql"]) == set()  # words match from their start
+    assert index.matching(["数据"]) == {cjk.id}  # CJK: a phrase of characters
+    assert index.matching(["据库"]) == {cjk.id}
+    assert index.matching(["データ"]) == {cjk.id}
+    assert index.matching(["库数"]) == set()
+
+
+@pytest.mark.parametrize(
+    "typed", ['"', 'a"b', "AND", "OR NOT", "NEAR(a b)", "*", "^x", "col:val", "(", "-x", "'"]
+)
+def test_nothing_typed_is_read_as_query_syntax(tmp_path: Path, index, typed: str) -> None:
+    _save(tmp_path, "t", "plain words")
+    index.sync()
+    assert index.matching(typed.split()) is not None  # answered, not an error
+    assert index.unavailable is None
+
+
+def test_queries_quote_every_term() -> None:
+    assert fts_query(['a"b', "数据"]) == '"a""b"* AND "数 据"'
+    assert fts_query(["--", "..."]) is None
+
+
+def test_sync_follows_new_changed_and_removed_files(tmp_path: Path, index) -> None:
+    first = _save(tmp_path, "first", "alpha words")
+    index.sync()
+    second = _save(tmp_path, "second", "alpha again")
+    store = SessionStore(tmp_path)
+    first.messages[0].content = "beta now"
+    store.save(first)
+    store.close()
+    index.sync()
+    assert index.matching(["alpha"]) == {second.id}
+    assert index.matching(["beta"]) == {first.id}
+    (tmp_path / "sessions" / f"{second.id}.json").unlink()
+    index.sync()
+    assert index.matching(["alpha"]) == set()
+    assert index.text_of(first.id) == "first\nbeta now"
+
+
+def test_the_index_is_private_and_a_broken_one_is_rebuilt(tmp_path: Path) -> None:
+    kept = _save(tmp_path, "kept", "gamma")
+    database = tmp_path / "search.sqlite3"
+    database.write_bytes(os.urandom(4096))
+    index = SearchIndex(tmp_path)
+    index.sync()
+    assert index.matching(["gamma"]) == {kept.id}
+    assert database.stat().st_mode & 0o777 == 0o600
+    index.close()
+    database.unlink()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    again = SearchIndex(tmp_path)
+    assert again.matching(["gamma"]) == set()  # empty until synced: a cache, nothing lost
+    again.sync()
+    assert again.matching(["gamma"]) == {kept.id}
+
+
+def test_without_a_usable_index_titles_are_still_searched(tmp_path: Path) -> None:
+    kept = _save(tmp_path, "Delta title", "epsilon")
+    (tmp_path / "search.sqlite3").mkdir()  # cannot be opened as a database
+    library = ConversationLibrary(SessionStore(tmp_path))
+    library.refresh()
+    library.update_index()
+    assert library.index.unavailable
+    assert [m.entry.id for m in library.search("delta")] == [kept.id]
+    assert library.search("epsilon") == []
+
+
+def test_two_instances_share_the_index(tmp_path: Path) -> None:
+    first = _save(tmp_path, "one", "shared words")
+    one, two = SearchIndex(tmp_path), SearchIndex(tmp_path)
+    one.sync()
+    two.sync()
+    second = _save(tmp_path, "two", "shared more")
+    two.sync()
+    assert one.matching(["shared"]) == {first.id, second.id}
+
+
+def test_snippets_come_from_the_messages_around_the_word() -> None:
+    text = "Title with word\n" + "x " * 40 + "the quick zebra jumps" + " y" * 40
+    snippet = cut_snippet(text, ["zeb"])
+    assert snippet is not None and "quick zebra jumps" in snippet
+    assert snippet.startswith("…") and snippet.endswith("…")
+    assert cut_snippet("word in title only\nnothing here", ["word"]) is None
+    assert cut_snippet("t\nsubword and word", ["word"]) == "subword and word"
