@@ -9,6 +9,7 @@ from ollama_tui.domain.conversation import Conversation, Message, MessageStatus
 from ollama_tui.store import SessionStore
 from ollama_tui.ui.conversations_screen import ConversationsScreen, relative_time
 from ollama_tui.ui.dialogs import ConfirmDialog, TextDialog
+from ollama_tui.ui.entry_list import EntryList
 from ollama_tui.ui.message_widgets import AssistantMessage
 from tests.conftest import ready, screen_text, session_file, wait_until
 
@@ -59,7 +60,7 @@ async def test_lists_newest_first_and_finds_words_deep_inside_replies(
         assert "stray.json" in text and "not an ollama-tui session" in text
         await pilot.press(*"xylo")
         await wait_until(lambda: [m.entry.id for m in screen._matches] == [old.id])
-        assert "xylophone" in (screen._matches[0].snippet or "")
+        assert screen._matches[0].in_messages
         await pilot.pause()
         assert "secret word is xylophone" in screen_text(app)
         await pilot.press("enter")
@@ -187,7 +188,7 @@ async def test_files_written_behind_the_apps_back_appear(make_app, data_dir: Pat
         await pilot.press("escape")
         later = _save(data_dir, "From another instance", "hello")
         screen = await _browse(app, pilot)
-        assert [m.entry.id for m in screen._matches] == [later.id]
+        await wait_until(lambda: _ids(screen) == [later.id])
 
 
 def test_relative_times() -> None:
@@ -200,3 +201,129 @@ def test_relative_times() -> None:
     assert relative_time(now - timedelta(days=1), now) == "1 day ago"
     assert relative_time(now - timedelta(days=30), now) == "4 weeks ago"
     assert relative_time(now - timedelta(days=400), now).startswith("2025-")
+
+
+def _ids(screen: ConversationsScreen) -> list[str]:
+    return [match.entry.id for match in screen._matches]
+
+
+async def test_the_search_index_is_rebuilt_when_deleted_or_behind_the_apps_back(
+    make_app, data_dir: Path
+) -> None:
+    deep = _save(data_dir, "Deep", "Filler. " * 500 + "The answer is zanzibarine.")
+    app = make_app()
+    async with app.run_test(size=(110, 36)) as pilot:
+        screen = await _browse(app, pilot)
+        await pilot.press(*"zanzib")
+        await wait_until(lambda: _ids(screen) == [deep.id], message="found through the index")
+        await pilot.press("escape")
+        # Both caches deleted while the app runs: nothing is lost, they are built again.
+        for cache in ("index.json", "search.sqlite3", "search.sqlite3-wal", "search.sqlite3-shm"):
+            (data_dir / cache).unlink(missing_ok=True)
+        # Another instance saves a conversation, and rewrites the old one without the word.
+        other = _save(data_dir, "Other", "It mentions zanzibarine too.")
+        deep.messages[-1].content = "Rewritten elsewhere."
+        store = SessionStore(data_dir)
+        store.save(deep)
+        store.close()
+        screen = await _browse(app, pilot)
+        await pilot.press(*"zanzib")
+        await wait_until(lambda: _ids(screen) == [other.id], message="the index follows files")
+    assert (data_dir / "search.sqlite3").exists()
+    assert (data_dir / "search.sqlite3").stat().st_mode & 0o777 == 0o600
+
+
+async def test_a_corrupt_index_is_replaced(make_app, data_dir: Path) -> None:
+    deep = _save(data_dir, "Deep", "The word is quetzalcoatlus.")
+    (data_dir / "search.sqlite3").write_bytes(b"this is not a database" * 100)
+    (data_dir / "index.json").write_text("{broken")
+    app = make_app()
+    async with app.run_test(size=(110, 36)) as pilot:
+        screen = await _browse(app, pilot)
+        await pilot.press(*"quetzal")
+        await wait_until(lambda: _ids(screen) == [deep.id])
+        assert "titles only" not in screen_text(app)
+
+
+async def test_conversations_held_elsewhere_or_newer_open_read_only(
+    make_app, data_dir: Path
+) -> None:
+    held = _save(data_dir, "Held elsewhere", "reply one")
+    newer = _save(data_dir, "From the future", "reply two", year=2027)
+    path = session_file(data_dir, newer.id)
+    data = json.loads(path.read_text())
+    data["version"] = 99
+    path.write_text(json.dumps(data))
+    before = path.read_bytes()
+    other_instance = SessionStore(data_dir)
+    other_instance.load(held.id)  # takes the lock, as a second running app would
+    app = make_app()
+    try:
+        async with app.run_test(size=(110, 36)) as pilot:
+            for conversation, reason in ((held, "another ollama-tui"), (newer, "newer version")):
+                browser = await _browse(app, pilot)
+                await wait_until(lambda c=conversation, b=browser: c.id in _ids(b))
+                browser.query_one(EntryList).cursor = _ids(browser).index(conversation.id)
+                await pilot.press("enter")
+                # Its tab comes to the front even though its composer cannot take the focus.
+                await wait_until(lambda c=conversation: app.current_view.conversation.id == c.id)
+                view = app.current_view
+                assert view.read_only_reason and reason in view.read_only_reason
+                assert view.composer.disabled
+                await wait_until(lambda r=reason: "Read-only" in screen_text(app))
+                assert "(read-only)" in str(app.tabs.get_tab(app.tabs.active).label)
+    finally:
+        other_instance.close()
+    assert path.read_bytes() == before
+
+
+async def test_an_unreadable_file_is_listed_with_its_reason_and_left_alone(
+    make_app, data_dir: Path
+) -> None:
+    SessionStore(data_dir).close()
+    broken = data_dir / "sessions" / "01JBROKEN0000000000000000.json"
+    broken.write_bytes(b'{"version": 1, "id": "01JBROKEN0000000000000000", "messages": [')
+    before = broken.read_bytes()
+    app = make_app()
+    async with app.run_test(size=(110, 36)) as pilot:
+        await _browse(app, pilot)
+        await wait_until(lambda: "unreadable" in screen_text(app))
+        assert broken.name in screen_text(app)
+        await pilot.press("enter")
+        await wait_until(
+            lambda: any("cannot be opened" in str(n.message) for n in app._notifications)
+        )
+        assert isinstance(app.screen, ConversationsScreen)
+        for key in ("f2", "ctrl+d", "ctrl+e"):  # nothing applies to it
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, ConversationsScreen)
+    assert broken.read_bytes() == before
+
+
+async def test_thousands_of_entries_scroll_by_keyboard(make_app, data_dir: Path) -> None:
+    store = SessionStore(data_dir)
+    saved = []
+    for number in range(300):
+        conversation = Conversation(title=f"Conversation number {number:03}")
+        conversation.updated_at = conversation.updated_at.replace(minute=number % 60)
+        store.save(conversation)
+        store.release(conversation.id)
+        saved.append(conversation)
+    store.close()
+    app = make_app()
+    async with app.run_test(size=(110, 36)) as pilot:
+        screen = await _browse(app, pilot)
+        await wait_until(lambda: len(screen._matches) == 300)
+        rows = screen.query_one(EntryList)
+        await pilot.press("ctrl+end")
+        assert rows.cursor == 299
+        last = screen._matches[299].entry
+        await wait_until(lambda: last.title in screen_text(app), message="scrolled to the end")
+        await pilot.press("pageup", "down", "ctrl+home")
+        assert rows.cursor == 0
+        await pilot.press("pagedown", "down")
+        chosen = screen._matches[rows.cursor].entry
+        assert rows.cursor > 2
+        await pilot.press("enter")
+        await wait_until(lambda: app.current_view.conversation.id == chosen.id)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 from ..domain.conversation import (
@@ -16,8 +18,10 @@ from ..domain.conversation import (
     utc_now,
 )
 from ..domain.ids import new_id
-from ..domain.text import sanitize_for_terminal
+from ..domain.text import is_cjk, sanitize_for_terminal
 from ..store import (
+    Listing,
+    SearchIndex,
     SessionStore,
     UnreadableSession,
     atomic_write_bytes,
@@ -133,40 +137,66 @@ class LibraryEntry:
     message_count: int
     unreadable_reason: str | None = None
 
+    @cached_property
+    def folded_title(self) -> str:
+        return self.title.casefold()
+
 
 @dataclass(frozen=True)
 class LibraryMatch:
     entry: LibraryEntry
-    snippet: str | None = None
-    """Where the query matched inside the messages, when it did not match the title."""
+    in_messages: bool = False
+    """The query matched inside the messages, not (only) the title: worth a snippet."""
 
 
 SNIPPET_RADIUS = 30
 
 
-def _snippet(text: str, folded: str, word: str) -> str | None:
-    index = folded.find(word)
-    if index < 0:
-        return None
-    start = max(0, index - SNIPPET_RADIUS)
-    end = min(len(text), index + len(word) + SNIPPET_RADIUS)
-    piece = " ".join(text[start:end].split())
-    return ("…" if start else "") + piece + ("…" if end < len(text) else "")
+def _word_start(folded: str, word: str, start: int) -> int:
+    """Where `word` first begins a word in `folded` (as the index matches), else anywhere."""
+    first = folded.find(word, start)
+    index = first
+    while index > 0 and folded[index - 1].isalnum() and not is_cjk(word[0]):
+        index = folded.find(word, index + 1)
+    return index if index >= 0 else first
+
+
+def cut_snippet(text: str, words: list[str]) -> str | None:
+    """A line of context around the first word found in the messages (the text after its
+    first line, the title)."""
+    folded = text.casefold()
+    body_start = folded.find("\n") + 1
+    for word in words:
+        index = _word_start(folded, word, body_start) if body_start else -1
+        if index < 0:
+            continue
+        start = max(body_start, index - SNIPPET_RADIUS)
+        end = min(len(text), index + len(word) + SNIPPET_RADIUS)
+        piece = " ".join(text[start:end].split())
+        return ("…" if start > body_start else "") + piece + ("…" if end < len(text) else "")
+    return None
 
 
 class ConversationLibrary:
     """Every saved conversation, searchable by title and by the full text of its messages.
 
-    Texts are read once and kept; a file that changed on disk since is read again.
+    Listing comes from the store's summary index, searching from the full-text index; both
+    are caches that follow the files, so conversations written elsewhere show up.
     """
 
     def __init__(self, store: SessionStore) -> None:
         self.store = store
         self.entries: list[LibraryEntry] = []
-        self._texts: dict[str, tuple[float, str, str]] = {}  # id -> (mtime, text, folded)
+        self._everything: list[LibraryMatch] = []
+        self._listing: Listing | None = None
+        self.index = SearchIndex(store.data_dir)
 
     def refresh(self) -> list[LibraryEntry]:
-        summaries, unreadable = self.store.list_sessions()
+        listing = self.store.list_sessions()
+        if listing is self._listing:
+            return self.entries  # nothing changed on disk
+        self._listing = listing
+        summaries, unreadable = listing
         entries = [
             LibraryEntry(s.id, s.title, s.updated_at, tuple(s.models), s.message_count)
             for s in summaries
@@ -176,44 +206,35 @@ class ConversationLibrary:
             for u in unreadable
         ]
         self.entries = entries
+        self._everything = [LibraryMatch(entry) for entry in entries]
         return entries
 
-    def _text_of(self, session_id: str) -> tuple[str, str]:
-        path = self.store.path_for(session_id)
-        try:
-            mtime = path.stat().st_mtime
-        except OSError:
-            return "", ""
-        cached = self._texts.get(session_id)
-        if cached is not None and cached[0] == mtime:
-            return cached[1], cached[2]
-        try:
-            conversation, _ = parse_session(path, path.read_bytes())
-        except (OSError, UnreadableSession):
-            return "", ""
-        text = "\n".join(message.content for message in conversation.messages)
-        self._texts[session_id] = (mtime, text, text.casefold())
-        return text, text.casefold()
+    def update_index(self, should_stop: Callable[[], bool] = lambda: False) -> None:
+        """Bring the full-text index up to date; slow the first time (run it in a thread)."""
+        self.index.sync(should_stop)
 
     def search(self, query: str) -> list[LibraryMatch]:
-        """Entries whose title, or else whose messages, hold every word of the query."""
+        """Entries whose title holds every word of the query, or whose title and messages
+        together hold every word (by prefix), newest first.
+
+        When the full-text index cannot answer (`index.unavailable`), titles alone are searched.
+        """
         words = query.casefold().split()
         if not words:
-            return [LibraryMatch(entry) for entry in self.entries]
+            return self._everything
+        in_text = self.index.matching(words) or set()
         matches = []
         for entry in self.entries:
-            title = entry.title.casefold()
+            title = entry.folded_title
             if all(word in title for word in words):
                 matches.append(LibraryMatch(entry))
-                continue
-            if entry.unreadable_reason:
-                continue
-            text, folded = self._text_of(entry.id)
-            haystack = f"{title}\n{folded}"
-            if all(word in haystack for word in words):
-                first = next((w for w in words if w not in title), words[0])
-                matches.append(LibraryMatch(entry, _snippet(text, folded, first)))
+            elif entry.id in in_text and not entry.unreadable_reason:
+                matches.append(LibraryMatch(entry, in_messages=True))
         return matches
+
+    def snippet(self, session_id: str, words: list[str]) -> str | None:
+        text = self.index.text_of(session_id)
+        return cut_snippet(text, words) if text is not None else None
 
     def rename(self, session_id: str, title: str) -> None:
         conversation = self.store.load(session_id).conversation
@@ -252,7 +273,6 @@ class ConversationLibrary:
     def delete(self, session_id: str) -> None:
         """Move to the trash; `restore` undoes it."""
         self.store.move_to_trash(session_id)
-        self._texts.pop(session_id, None)
 
     def restore(self, session_id: str) -> None:
         self.store.restore_from_trash(session_id)

@@ -14,6 +14,7 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
+from textual.worker import get_current_worker
 
 from ..domain.conversation import Conversation, ConversationSettings
 from ..services.backend import Backend
@@ -32,6 +33,9 @@ from .status_line import StatusLine
 from .themes import DEFAULT_THEME, load_themes, shipped_theme_dirs
 
 ONLINE_PROBE_INTERVAL = 30.0
+CONVERSATIONS_SCREEN = "conversations"
+INDEX_DELAY = 1.0
+"""Seconds after start before the search index is brought up to date: start-up comes first."""
 """Seconds between checks that a reachable server is still there."""
 TAB_TITLE_LIMIT = 24
 
@@ -191,6 +195,7 @@ class OllamaTuiApp(App[None]):
         self._focus_composer()
         # After the first frame: the first request imports httpx, which takes a while.
         self.call_after_refresh(self.monitor_server)
+        self.set_timer(INDEX_DELAY, self.index_conversations)
 
     # -- tabs -----------------------------------------------------------------------------
 
@@ -269,7 +274,11 @@ class OllamaTuiApp(App[None]):
             else:
                 self.call_after_refresh(self._focus_composer)
 
-        self.push_screen(ConversationsScreen(self.backend.library), chosen)
+        # One screen, kept: opening it again costs a frame, not a new screen's styling, and
+        # the last search is still there.
+        if not self.is_screen_installed(CONVERSATIONS_SCREEN):
+            self.install_screen(ConversationsScreen(self.backend.library), CONVERSATIONS_SCREEN)
+        self.push_screen(CONVERSATIONS_SCREEN, chosen)
 
     def _refresh_tab_label(self, view: ChatView) -> None:
         try:
@@ -279,8 +288,14 @@ class OllamaTuiApp(App[None]):
         tab.label = self._tab_label(view)
 
     def _focus_composer(self) -> None:
+        """Focus the current tab's composer, or its transcript when it is read-only: focus
+        left in another tab would switch the tabs back to that one."""
         view = self.current_view
-        if view is not None and not view.composer.disabled:
+        if view is None:
+            return
+        if view.composer.disabled:
+            view.transcript.focus()
+        else:
             view.composer.focus()
 
     def _new_conversation(self) -> Conversation:
@@ -342,6 +357,16 @@ class OllamaTuiApp(App[None]):
     @on(ChatView.ServerUnreachable)
     def _server_unreachable(self) -> None:
         self._probe_now.set()
+
+    @work(thread=True, group="index", exclusive=True)
+    def index_conversations(self) -> None:
+        """Read the list of saved conversations and bring the full-text index up to date in
+        the background, so that Ctrl+O shows them and finds words at once (the first index
+        over thousands of conversations takes a while)."""
+        worker = get_current_worker()
+        with contextlib.suppress(OSError):  # the browser says so when it is opened
+            self.backend.library.refresh()
+        self.backend.library.update_index(lambda: worker.is_cancelled)
 
     # -- the server -----------------------------------------------------------------------
 

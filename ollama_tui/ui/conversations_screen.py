@@ -13,14 +13,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from ..domain.text import sanitize_for_terminal
 from ..services.errors import StoreError
 from ..services.library import ConversationLibrary, LibraryEntry, LibraryMatch
 from .dialogs import ConfirmDialog, TextDialog
+from .entry_list import EntryList
 from .safe_text import notify_plain, plain
 
 if TYPE_CHECKING:
@@ -55,23 +55,28 @@ def _highlight(text: str, words: list[str]) -> Content:
     return content
 
 
-def entry_row(match: LibraryMatch, words: list[str]) -> Content:
+def entry_lines(match: LibraryMatch, words: list[str], snippet: str | None) -> list[Content]:
+    """The lines of one row: title, then what and when, then where the query matched."""
     entry = match.entry
     if entry.unreadable_reason:
-        return plain(f"{entry.title}").stylize("$text-error") + Content.styled(
-            f"  unreadable: {sanitize_for_terminal(entry.unreadable_reason)}", "$text-muted"
-        )
-    title = _highlight(entry.title, words).stylize("bold")
+        reason = sanitize_for_terminal(entry.unreadable_reason)
+        return [
+            plain(entry.title).stylize("$text-error"),
+            plain(f"  unreadable, left untouched: {reason}").stylize("$text-muted"),
+        ]
     when = ""
     if entry.updated_at is not None:
         absolute = entry.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
         when = f"{relative_time(entry.updated_at)} · {absolute} · "
     noun = "message" if entry.message_count == 1 else "messages"
     facts = f"{', '.join(entry.models) or 'no replies'} · {when}{entry.message_count} {noun}"
-    row = title + Content("\n  ") + plain(facts).stylize("$text-muted")
-    if match.snippet:
-        row = row + Content("\n  ") + _highlight(match.snippet, words).stylize("italic")
-    return row
+    lines = [
+        _highlight(entry.title, words).stylize("bold"),
+        plain(f"  {facts}").stylize("$text-muted"),
+    ]
+    if snippet:
+        lines.append(Content("  ") + _highlight(snippet, words).stylize("italic"))
+    return lines
 
 
 class ConversationsScreen(ModalScreen[str | None]):
@@ -82,6 +87,10 @@ class ConversationsScreen(ModalScreen[str | None]):
         Binding("enter", "open", "Open", priority=True, id="browser.open"),
         Binding("down", "move(1)", "Next", show=False, priority=True, id="browser.down"),
         Binding("up", "move(-1)", "Previous", show=False, priority=True, id="browser.up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, priority=True, id="browser.pgdn"),
+        Binding("pageup", "page(-1)", "Page up", show=False, priority=True, id="browser.pgup"),
+        Binding("ctrl+home", "ends(0)", "First", show=False, priority=True, id="browser.first"),
+        Binding("ctrl+end", "ends(1)", "Last", show=False, priority=True, id="browser.last"),
         Binding("f2", "rename", "Rename", id="browser.rename"),
         Binding(
             "ctrl+d",
@@ -124,7 +133,10 @@ class ConversationsScreen(ModalScreen[str | None]):
         self.library = library
         self.showing_trash = False
         self._matches: list[LibraryMatch] = []
+        self._words: list[str] = []
         self._deleted: list[str] = []
+        self._indexing = False
+        self._reload_when_shown = False
 
     @property
     def tui(self) -> OllamaTuiApp:
@@ -134,12 +146,33 @@ class ConversationsScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog browser"):
             yield Static(Content("Saved conversations"), id="browser-title", classes="dialog-title")
             yield Input(placeholder="Type to search titles and messages", id="query", compact=True)
-            yield OptionList(id="results")
+            yield EntryList(id="results")
             yield Static("", id="browser-note", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#browser-note", Static).update(Content("Loading…"))
+        self.set_interval(0.5, self._follow_indexing)
+
+    def on_screen_resume(self) -> None:
+        # The first time, the screen resumes before its widgets are composed.
+        self.call_after_refresh(self._opened)
+
+    def _opened(self) -> None:
+        """Each time the screen is shown: what is known at once, then the files checked."""
+        if self.library.entries and not self.showing_trash:
+            # Read at start, or at the last visit; reading 10,000 summaries again must not
+            # hold up drawing them, so that waits until they are drawn (see `_show`).
+            self._reload_when_shown = True
+            field = self.query_one("#query", Input)
+            # The last search stays, selected: typing starts a new one.
+            field.select_all()
+            if field.value.strip():
+                self.search(field.value)
+            else:
+                self._show(self.library.search(""), "")
+            return
+        if not self._matches:
+            self.query_one("#browser-note", Static).update(Content("Loading…"))
         self.reload()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -153,18 +186,47 @@ class ConversationsScreen(ModalScreen[str | None]):
 
     # -- loading and searching ------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="library", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="library")
     def reload(self) -> None:
-        """Read the list again (files may have changed behind our back), then search."""
-        entries = self.library.trashed() if self.showing_trash else self.library.refresh()
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._loaded, entries)
+        """Read the list again and bring the search index up to date (files may have changed
+        behind our back), searching again after each."""
+        worker = get_current_worker()
+        if self.showing_trash:
+            entries = self.library.trashed()
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._loaded, entries)
+            return
+        try:
+            entries = self.library.refresh()
+        except OSError as error:
+            problem = f"The saved conversations cannot be read: {error.strerror or error}"
+            self.app.call_from_thread(notify_plain, self.app, problem, severity="error")
+            return
+        if worker.is_cancelled:
+            return
+        self.app.call_from_thread(self._loaded, entries)
+        self._indexing = True
+        try:
+            self.library.update_index(lambda: worker.is_cancelled)
+        finally:
+            self._indexing = False
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._search_again)
+
+    def _follow_indexing(self) -> None:
+        """While the index is being built, search again now and then: results grow."""
+        if self._indexing and not self.library.index.progress.complete:
+            self._search_again()
+
+    def _search_again(self) -> None:
+        if not self.showing_trash:
+            self.search(self.query_one("#query", Input).value)
 
     def _loaded(self, entries: list[LibraryEntry]) -> None:
         if self.showing_trash:
             self._show([LibraryMatch(entry) for entry in entries], "")
         else:
-            self.search(self.query_one("#query", Input).value)
+            self._search_again()
 
     @on(Input.Changed, "#query")
     def _query_changed(self, event: Input.Changed) -> None:
@@ -172,7 +234,7 @@ class ConversationsScreen(ModalScreen[str | None]):
             return
         self.search(event.value)
 
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="search")
     def search(self, query: str) -> None:
         matches = self.library.search(query)
         if not get_current_worker().is_cancelled:
@@ -185,45 +247,72 @@ class ConversationsScreen(ModalScreen[str | None]):
 
     def _show(self, matches: list[LibraryMatch], query: str) -> None:
         words = query.casefold().split()
+        results = self.query_one("#results", EntryList)
+        keep = self._current() if words == self._words else None
         self._matches = matches
-        results = self.query_one("#results", OptionList)
-        results.set_options(Option(entry_row(match, words)) for match in matches)
-        if matches:
-            results.highlighted = 0
+        self._words = words
+        snippets = any(match.in_messages for match in matches)
+        results.show_rows(len(matches), self._row_lines, 3 if snippets else 2)
+        if keep is not None:
+            # Searching again as the index grows must not move the cursor off its entry.
+            ids = [match.entry.id for match in matches]
+            if keep.id in ids:
+                results.cursor = ids.index(keep.id)
         title = "Trash" if self.showing_trash else "Saved conversations"
         self.query_one("#browser-title", Static).update(Content(title))
-        note = self.query_one("#browser-note", Static)
+        self.query_one("#browser-note", Static).update(self._note(query))
+        if self._reload_when_shown:
+            self._reload_when_shown = False
+            self.call_after_refresh(self.reload)
+
+    def _row_lines(self, index: int) -> list[Content]:
+        match = self._matches[index]
+        snippet = self.library.snippet(match.entry.id, self._words) if match.in_messages else None
+        return entry_lines(match, self._words, snippet)
+
+    def _note(self, query: str) -> Content:
+        count = len(self._matches)
         if self.showing_trash:
-            note.update(
-                Content(
-                    f"{len(matches)} in the trash · Enter restores · Ctrl+X empties"
-                    " it · Ctrl+T back"
-                )
+            return Content(
+                f"{count} in the trash · Enter restores · Ctrl+X empties it · Ctrl+T back"
             )
-        elif not matches:
-            note.update(
-                plain(f"Nothing matches '{query}'.")
-                if query
-                else Content("No saved conversations yet.")
-            )
+        total = len(self.library.entries)
+        if not total:
+            return Content("No saved conversations yet.")
+        if not query:
+            note = plain(f"{total:,} conversation{'s' if total != 1 else ''}")
+        elif not count:
+            note = plain(f"Nothing matches '{query}'.")
         else:
-            note.update(Content(f"{len(matches)} of {len(self.library.entries)} conversations"))
-        self.refresh_bindings()
+            note = plain(f"{count:,} of {total:,} conversations")
+        index = self.library.index
+        progress = index.progress
+        if index.unavailable:
+            note += plain(f" · titles only: {index.unavailable}")
+        elif progress.problem:
+            note += plain(f" · {progress.problem}")
+        elif query and not progress.complete:
+            note += plain(
+                f" · indexing messages, {progress.indexed:,} of {progress.total:,} so far"
+            )
+        return note
 
     # -- the highlighted entry ------------------------------------------------------------
 
     def _current(self) -> LibraryEntry | None:
-        index = self.query_one("#results", OptionList).highlighted
+        index = self.query_one("#results", EntryList).cursor
         if index is None or not 0 <= index < len(self._matches):
             return None
         return self._matches[index].entry
 
     def action_move(self, step: int) -> None:
-        results = self.query_one("#results", OptionList)
-        if step > 0:
-            results.action_cursor_down()
-        else:
-            results.action_cursor_up()
+        self.query_one("#results", EntryList).move(step)
+
+    def action_page(self, direction: int) -> None:
+        self.query_one("#results", EntryList).move_page(direction)
+
+    def action_ends(self, last: int) -> None:
+        self.query_one("#results", EntryList).move_to_end(bool(last))
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -244,7 +333,7 @@ class ConversationsScreen(ModalScreen[str | None]):
             return
         self.dismiss(entry.id)
 
-    @on(OptionList.OptionSelected)
+    @on(EntryList.Selected)
     async def _clicked(self) -> None:
         await self.action_open()
 
@@ -280,6 +369,7 @@ class ConversationsScreen(ModalScreen[str | None]):
                 notify_plain(self.app, f"Not deleted: {error}", severity="error")
                 return
             self._deleted.append(entry.id)
+            self.refresh_bindings()  # undo is possible now
             notify_plain(self.app, f"Moved '{entry.title}' to the trash. Ctrl+Z undoes it.")
             self.reload()
 
@@ -298,9 +388,11 @@ class ConversationsScreen(ModalScreen[str | None]):
     async def action_undo(self) -> None:
         if self._deleted:
             await self._restore(self._deleted.pop())
+            self.refresh_bindings()
 
     def action_toggle_trash(self) -> None:
         self.showing_trash = not self.showing_trash
+        self.refresh_bindings()
         self.query_one("#query", Input).disabled = self.showing_trash
         self.reload()
 
@@ -312,6 +404,7 @@ class ConversationsScreen(ModalScreen[str | None]):
             if yes:
                 removed = self.library.empty_trash()
                 self._deleted.clear()
+                self.refresh_bindings()
                 notify_plain(self.app, f"Deleted {removed} conversations for good.")
                 self.reload()
 
