@@ -132,7 +132,9 @@ async def test_a_failed_pull_is_shown_verbatim_and_nothing_is_lost(
     async with app.run_test(size=(120, 30)) as pilot:
         view = await _ask_a_missing_model(app, pilot)
         await pilot.press("enter")
-        await wait_until(lambda: view.pull_panel.has_class("-failed"))
+        await wait_until(
+            lambda: view.pull_panel is not None and view.pull_panel.has_class("-failed")
+        )
         await pilot.pause()
         assert "dial tcp: lookup registry.ollama.ai" in screen_text(app)
         assert view.conversation.messages[0].content == "hello"

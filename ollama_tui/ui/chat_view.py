@@ -107,7 +107,8 @@ class ChatView(Vertical):
         self.read_only_reason = read_only_reason
         self.transcript = MessageList(conversation.messages, flush_hz=backend.settings.flush_hz)
         self.composer = Composer(id="composer")
-        self.pull_panel = PullPanel()
+        self.pull_panel: PullPanel | None = None
+        """Mounted the first time a pull needs it: most conversations never do."""
         self._stream_worker: Worker[None] | None = None
 
     # -- building -----------------------------------------------------------------------
@@ -116,7 +117,6 @@ class ChatView(Vertical):
         if self.read_only_reason:
             yield Static(plain(f"Read-only: {self.read_only_reason}"), classes="read-only-banner")
         yield self.transcript
-        yield self.pull_panel
         yield self.composer
 
     def on_mount(self) -> None:
@@ -196,7 +196,8 @@ class ChatView(Vertical):
             self.conversation, on_event=on_event, on_save_problem=self._report_save_problem
         )
         self.post_message(self.ModelUsed(turn.request.model))
-        self.pull_panel.hide()
+        if self.pull_panel is not None:
+            self.pull_panel.hide()
         mounted = await self.transcript.add(turn.message)
         assert isinstance(mounted, AssistantMessage)
         widget = mounted
@@ -278,16 +279,17 @@ class ChatView(Vertical):
 
     @work(group="pull", exclusive=True, exit_on_error=False)
     async def pull_and_retry(self, model: str) -> None:
-        def on_progress(state: PullState) -> None:
-            self.pull_panel.show_progress(state)
-
-        self.pull_panel.show_progress(PullState(model))
+        if self.pull_panel is None:
+            self.pull_panel = PullPanel()
+            await self.mount(self.pull_panel, before=self.composer)
+        panel = self.pull_panel
+        panel.show_progress(PullState(model))
         try:
-            await self.backend.pull(model, on_progress)
+            await self.backend.pull(model, panel.show_progress)
         except OllamaError as error:
-            self.pull_panel.show_failure(model, error.message)
+            panel.show_failure(model, error.message)
             return
-        self.pull_panel.hide()
+        panel.hide()
         self.post_message(self.ModelsChanged())
         notify_plain(self.app, f"Pulled {model}.")
         await self.action_retry()

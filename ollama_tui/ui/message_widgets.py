@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from rich.console import RenderableType
+from rich.markdown import Markdown as RichMarkdown
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown, Static
 
 from ..domain.conversation import Message, MessageStatus
@@ -18,6 +21,26 @@ def _markdown(text: str) -> Markdown:
     return Markdown(sanitize_for_terminal(text), open_links=False)
 
 
+class SettledMarkdown(Widget):
+    """Markdown that will not change, drawn by Rich as one widget.
+
+    Textual's Markdown mounts a widget per block, which an appended stream needs; for text
+    that is finished that costs 10 to 20 times more (a three-item list: 110 ms against 9 ms),
+    and opening a long conversation mounts many of them. Rich renders the text as text:
+    markup in it means nothing, and links are not turned into terminal hyperlinks.
+    """
+
+    DEFAULT_CSS = "SettledMarkdown { height: auto; }"
+
+    def __init__(self, text: str) -> None:
+        super().__init__(classes="settled-markdown")
+        self.source = sanitize_for_terminal(text)
+
+    def render(self) -> RenderableType:
+        code_theme = "ansi_dark" if self.app.current_theme.dark else "ansi_light"
+        return RichMarkdown(self.source, code_theme=code_theme, hyperlinks=False)
+
+
 class UserMessage(Vertical):
     """The prompt as typed, set apart from replies."""
 
@@ -27,7 +50,7 @@ class UserMessage(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(Content("You"), classes="turn-label")
-        yield _markdown(self.message.content)
+        yield SettledMarkdown(self.message.content)
 
 
 def describe_reply(message: Message) -> Content:
@@ -71,16 +94,23 @@ class AssistantMessage(Vertical):
         self._thinking_parts: list[str] = [message.thinking or ""]
         self._thinking_changed = False
         self._timer: Timer | None = None
-        self._body = _markdown(message.content)
+        # A reply read back from disk is finished: drawn light. One on its way streams.
+        self._body: Markdown | SettledMarkdown = (
+            _markdown(message.content)
+            if message.status is MessageStatus.STREAMING
+            else SettledMarkdown(message.content)
+        )
         self._thinking = Static(
             plain(message.thinking or ""), markup=False, classes="thinking-text"
         )
         self._thinking_box = Collapsible(self._thinking, title="Thinking", collapsed=True)
-        self._thinking_box.display = bool(message.thinking)
         self._meta = Static(describe_reply(message), classes="reply-meta")
 
     def compose(self) -> ComposeResult:
-        yield self._thinking_box
+        if self.message.thinking or self.message.status is MessageStatus.STREAMING:
+            # Mounted only where there is, or may be, thinking: it is three widgets more.
+            self._thinking_box.display = bool(self.message.thinking)
+            yield self._thinking_box
         yield self._body
         yield self._meta
 
@@ -103,6 +133,7 @@ class AssistantMessage(Vertical):
         if self._pending:
             fresh = sanitize_for_terminal("".join(self._pending))
             self._pending.clear()
+            assert isinstance(self._body, Markdown), "only a streaming reply is fed"
             await self._body.append(fresh)
         if self._thinking_changed:
             self._thinking_changed = False

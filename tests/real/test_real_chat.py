@@ -132,5 +132,8 @@ async def test_unknown_model_is_reported_and_offered(
         await wait_until(lambda: isinstance(app.screen, PullOfferScreen), timeout=30)
         await pilot.press("enter")
         # No internet here: the server's own message is shown and nothing is lost.
-        await wait_until(lambda: view.pull_panel.has_class("-failed"), timeout=60)
+        await wait_until(
+            lambda: view.pull_panel is not None and view.pull_panel.has_class("-failed"),
+            timeout=60,
+        )
         assert view.conversation.messages[0].content == "hello"
