@@ -21,9 +21,11 @@ from ..domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta
 from ..domain.text import sanitize_for_terminal
 from .errors import (
     ConnectionLost,
+    ModelNotFound,
     OllamaError,
     ProtocolError,
     RequestTimedOut,
+    ResponseError,
     ServerUnavailable,
     StreamFailed,
     StreamIncomplete,
@@ -370,3 +372,59 @@ class OllamaClient:
         if insecure:
             body["insecure"] = True
         return self._progress_stream("/api/pull", body)
+
+    def push_stream(
+        self, model: str, *, insecure: bool = False
+    ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[PullProgress]]:
+        """Progress lines of a push to a registry, keyed by layer digest like a pull's."""
+        body: dict[str, Any] = {"model": model, "stream": True}
+        if insecure:
+            body["insecure"] = True
+        return self._progress_stream("/api/push", body)
+
+    def create_stream(
+        self, body: dict[str, Any]
+    ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[PullProgress]]:
+        """Status lines of `/api/create`; `body` is in the form the server's version takes
+        (see `services.models.create_body`)."""
+        return self._progress_stream("/api/create", {**body, "stream": True})
+
+    async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
+        """One vector per text, from `/api/embed`, or `/api/embeddings` (one request per text)
+        on servers older than 0.2.6 that answer the former with a plain-text 404."""
+        try:
+            data = await self._request_object(
+                "POST", "/api/embed", {"model": model, "input": texts}
+            )
+        except ResponseError as error:
+            if error.status != 404 or isinstance(error, ModelNotFound):
+                raise
+            return [await self._legacy_embedding(model, text) for text in texts]
+        vectors = data.get("embeddings")
+        if not isinstance(vectors, list) or len(vectors) != len(texts):
+            raise ProtocolError(f"The server at {self._host} sent no embedding for each text.")
+        return [self._vector(vector) for vector in vectors]
+
+    async def _legacy_embedding(self, model: str, text: str) -> list[float]:
+        data = await self._request_object(
+            "POST", "/api/embeddings", {"model": model, "prompt": text}
+        )
+        return self._vector(data.get("embedding"))
+
+    def _vector(self, raw: object) -> list[float]:
+        if not isinstance(raw, list) or not all(isinstance(x, (int, float)) for x in raw):
+            raise ProtocolError(
+                f"The server at {self._host} sent an embedding that is not numbers."
+            )
+        return [float(x) for x in raw]
+
+    async def load(self, model: str, keep_alive: float | str | None = None) -> None:
+        """Load a model into memory now (an empty prompt), kept for `keep_alive`."""
+        body: dict[str, Any] = {"model": model, "prompt": "", "stream": False}
+        if keep_alive is not None:
+            body["keep_alive"] = keep_alive
+        await self._request_object("POST", "/api/generate", body)
+
+    async def unload(self, model: str) -> None:
+        """Free a model's memory now (`keep_alive: 0` with an empty prompt)."""
+        await self.load(model, keep_alive=0)

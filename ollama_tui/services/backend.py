@@ -13,13 +13,16 @@ from ..domain.events import StreamEvent
 from .catalogue import ModelChoice, load_catalogue
 from .chat_turn import ChatTurn
 from .connection import ServerStatus, probe_server
+from .jobs import ModelJob, ModelJobs
 from .library import ConversationLibrary
-from .pull import PullState, pull_model
+from .models import CreateSpec, EmbeddingReport, embed_texts
 from .saver import ConversationSaver, SaveProblem
 from .workspace import Workspace
 
 if TYPE_CHECKING:
     from ..api.client import OllamaClient
+    from ..api.models import ShowResponse
+    from ..api.version import ServerVersion
     from ..config import Settings
 
 
@@ -38,6 +41,9 @@ class Backend:
         self.workspace = workspace
         self.saver = saver
         self.library = ConversationLibrary(workspace.store)
+        self.jobs = ModelJobs(client)
+        self.server_version: ServerVersion | None = None
+        """Of the last successful probe: which request forms the server takes."""
 
     @property
     def host_label(self) -> str:
@@ -50,7 +56,15 @@ class Backend:
         return public_url(self.client.base_url)
 
     async def probe(self) -> ServerStatus:
-        return await probe_server(self.client)
+        status = await probe_server(self.client)
+        if status.version is not None:
+            self.server_version = status.version
+        return status
+
+    async def version(self) -> ServerVersion:
+        if self.server_version is None:
+            self.server_version = await self.client.version()
+        return self.server_version
 
     async def models(self) -> list[ModelChoice]:
         return await load_catalogue(self.client)
@@ -70,12 +84,32 @@ class Backend:
             on_save_problem=on_save_problem,
         )
 
-    async def pull(self, model: str, on_progress: Callable[[PullState], None]) -> PullState:
-        return await pull_model(self.client, model, on_progress)
+    async def show(self, model: str) -> ShowResponse:
+        return await self.client.show(model)
+
+    async def copy(self, source: str, destination: str) -> None:
+        await self.client.copy(source, destination)
+
+    async def delete(self, model: str) -> None:
+        await self.client.delete(model)
+
+    async def load(self, model: str, keep_alive: float | str) -> None:
+        await self.client.load(model, keep_alive)
+
+    async def unload(self, model: str) -> None:
+        await self.client.unload(model)
+
+    async def embed(self, model: str, texts: list[str]) -> EmbeddingReport:
+        return await embed_texts(self.client, model, texts)
+
+    async def create(self, spec: CreateSpec) -> ModelJob:
+        return self.jobs.create(spec, await self.version())
 
     async def aclose(self, timeout: float = 2.0) -> None:
         """Release the conversations, then close the connections; a server that does not
         let go within `timeout` seconds must not keep the app from quitting."""
         self.workspace.close_all()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.jobs.aclose(), timeout)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self.client.aclose(), timeout)

@@ -27,6 +27,9 @@ class ModelChoice:
     size_in_memory: int = 0
     size_vram: int = 0
     expires_at: str = ""
+    modified_at: str = ""
+    context_length: int = 0
+    """The context the loaded runner allocated (servers from 0.10.0 report it)."""
 
     def matches(self, query: str) -> bool:
         """Every word of the query occurs in the name or family, case-insensitively."""
@@ -55,6 +58,8 @@ def merge_models(installed: list[ModelEntry], running: list[RunningModel]) -> li
                 size_in_memory=live.size if live else 0,
                 size_vram=live.size_vram if live else 0,
                 expires_at=live.expires_at if live else "",
+                modified_at=entry.modified_at,
+                context_length=live.context_length if live else 0,
             )
         )
     return sorted(choices, key=lambda choice: choice.name.casefold())

@@ -27,6 +27,7 @@ from .composer import Composer
 from .conversations_screen import ConversationsScreen
 from .help_screen import HelpScreen, describe_bindings
 from .model_picker import ModelPickerScreen
+from .models_screen import ModelsScreen
 from .pull_panel import PullOfferScreen
 from .safe_text import notify_plain, plain
 from .status_line import StatusLine
@@ -110,6 +111,13 @@ class OllamaTuiApp(App[None]):
             tooltip="Saved conversations: search, open, rename, delete, export",
             priority=True,
             id="app.conversations",
+        ),
+        Binding(
+            "f3",
+            "models",
+            "Models",
+            tooltip="Models: pull, create, copy, delete, load, inspect, embed",
+            id="app.models",
         ),
         Binding("f1", "help", "Help", tooltip="Every key", id="app.help"),
         Binding(
@@ -351,8 +359,36 @@ class OllamaTuiApp(App[None]):
         self.last_model = event.model
 
     @on(ChatView.ModelsChanged)
-    def _models_changed(self) -> None:
+    def models_changed(self) -> None:
+        """Models were pulled, created, copied or deleted: the catalogue is out of date."""
         self.run_worker(self.refresh_models(), group="models", exclusive=True, exit_on_error=False)
+
+    # -- the models screen ----------------------------------------------------------------
+
+    def action_models(self) -> None:
+        if not isinstance(self.screen, ModelsScreen):
+            self.push_screen(ModelsScreen())
+
+    async def new_conversation_with(self, model: str) -> None:
+        await self.action_new_tab()
+        self.use_model_here(model)
+
+    def use_model_here(self, model: str) -> None:
+        view = self.current_view
+        if view is None or view.read_only_reason:
+            notify_plain(self, "This conversation is read-only: open a new one (Ctrl+N).")
+            return
+        view.set_model(model)
+        self.last_model = model
+        self.call_after_refresh(self._focus_composer)
+
+    def conversations_using(self, model: str) -> list[str]:
+        """Titles of the open conversations whose next reply would use `model`."""
+        return [
+            view.conversation.title
+            for view in self.chat_views()
+            if view.conversation.settings.model == model
+        ]
 
     @on(ChatView.ServerUnreachable)
     def _server_unreachable(self) -> None:
@@ -465,6 +501,11 @@ class OllamaTuiApp(App[None]):
             "Saved conversations",
             "Search, open, rename, delete, export (Ctrl+O)",
             self.action_conversations,
+        )
+        yield SystemCommand(
+            "Models",
+            "Pull, push, create, copy, delete, load, unload, inspect, embed (F3)",
+            self.action_models,
         )
         yield SystemCommand("Help", "Every key (F1)", self.action_help)
         if view is not None:

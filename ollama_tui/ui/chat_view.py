@@ -24,7 +24,7 @@ from ..domain.conversation import Conversation, MessageStatus, Role
 from ..domain.events import StreamEvent, TextDelta, ThinkingDelta
 from ..services.backend import Backend
 from ..services.chat_turn import add_user_message
-from ..services.errors import ConnectionLost, ModelNotFound, OllamaError, ServerUnavailable
+from ..services.errors import ConnectionLost, ModelNotFound, ServerUnavailable
 from ..services.pull import PullState
 from ..services.saver import SaveProblem
 from .composer import Composer
@@ -284,10 +284,17 @@ class ChatView(Vertical):
             await self.mount(self.pull_panel, before=self.composer)
         panel = self.pull_panel
         panel.show_progress(PullState(model))
+        # The same job the models screen shows (and may have started already).
+        job = self.backend.jobs.pull(model)
+        stop_listening = self.backend.jobs.listen(
+            lambda changed: panel.show_progress(changed.state) if changed is job else None
+        )
         try:
-            await self.backend.pull(model, panel.show_progress)
-        except OllamaError as error:
-            panel.show_failure(model, error.message)
+            await self.backend.jobs.wait(job)
+        finally:
+            stop_listening()
+        if not job.succeeded:
+            panel.show_failure(model, job.error or "the pull was cancelled")
             return
         panel.hide()
         self.post_message(self.ModelsChanged())

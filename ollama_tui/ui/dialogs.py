@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,6 +11,8 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+
+from .safe_text import plain
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -33,24 +37,47 @@ class ConfirmDialog(ModalScreen[bool]):
 
 
 class TextDialog(ModalScreen[str | None]):
-    """Asks for one line of text; Enter accepts, Escape cancels."""
+    """Asks for one line of text; Enter accepts, Escape cancels.
+
+    With `problem`, what is typed is checked as it is typed: the reason shows under the field
+    and Enter is refused until it is fixed.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="text_dialog.cancel")]
 
-    def __init__(self, question: Content, value: str = "") -> None:
+    def __init__(
+        self,
+        question: Content,
+        value: str = "",
+        *,
+        problem: Callable[[str], str | None] | None = None,
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.question = question
         self.value = value
+        self.problem = problem
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(self.question, classes="dialog-title")
             yield Input(self.value, compact=True, id="answer")
+            yield Static("", id="problem", classes="dialog-problem", markup=False)
             yield Static(Content("Enter: accept · Esc: cancel"), classes="dialog-hint")
+
+    def _problem_with(self, text: str) -> str | None:
+        return self.problem(text) if self.problem is not None and text else None
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        self.query_one("#problem", Static).update(plain(self._problem_with(event.value) or ""))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
+        problem = self._problem_with(text)
+        if problem:
+            self.query_one("#problem", Static).update(plain(problem))
+            return
         self.dismiss(text or None)
 
     def action_cancel(self) -> None:

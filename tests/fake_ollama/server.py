@@ -15,6 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 ReplyEnd = Literal["done", "error", "eof", "disconnect", "stall"]
@@ -223,6 +224,12 @@ class FakeOllama:
         ]
         self.running: list[dict[str, Any]] = []
         self.offline = False
+        self.signed_in_registry = False
+        """Pushes fail as unauthorized unless a test says the server is signed in."""
+        self.create_error: str | None = None
+        """When set, creates fail with this error line after their progress."""
+        self.created: dict[str, dict[str, Any]] = {}
+        """Name -> the create request's body, for tests to look at."""
         self.requests: list[RecordedRequest] = []
         self._port = port
         self._replies: deque[_ReplyScript] = deque()
@@ -447,6 +454,10 @@ class FakeOllama:
             "/api/chat": ({"POST"}, self._chat),
             "/api/generate": ({"POST"}, self._generate),
             "/api/pull": ({"POST"}, self._pull),
+            "/api/push": ({"POST"}, self._push),
+            "/api/create": ({"POST"}, self._create),
+            "/api/embed": ({"POST"}, self._embed),
+            "/api/embeddings": ({"POST"}, self._embeddings),
         }
         route = routes.get(request.path)
         if route is None:
@@ -622,6 +633,7 @@ class FakeOllama:
         model = str(body.get("model", ""))
         if empty:  # load or unload: a single object even when streaming
             reason = "unload" if body.get("keep_alive") in (0, "0", "0s") else "load"
+            self._set_running(model, loaded=reason == "load")
             await conn.json(200, {**self._final(model, chat, script), "done_reason": reason})
             return
         if body.get("stream") is False:
@@ -659,6 +671,114 @@ class FakeOllama:
         elif script.end == "stall":
             await conn.pause(60)
         await conn.end_stream()
+
+    def _set_running(self, name: str, *, loaded: bool) -> None:
+        entry = self._find(name)
+        self.running = [m for m in self.running if m.get("name") != name]
+        if loaded and entry is not None:
+            expires = datetime.now(timezone.utc) + timedelta(minutes=5)
+            self.running.append(
+                {
+                    **entry,
+                    "size": entry.get("size", 0),
+                    "size_vram": entry.get("size", 0) // 2,
+                    "expires_at": expires.isoformat().replace("+00:00", "Z"),
+                    "context_length": 4096,
+                }
+            )
+
+    async def _push(self, conn: _Connection, request: RecordedRequest) -> None:
+        name = str((request.body or {}).get("model", ""))
+        if self._find(name) is None:
+            await conn.json(404, {"error": f"model '{name}' not found"})
+            return
+        await conn.start_stream()
+        if self.signed_in_registry is False:
+            await conn.line({"status": "retrieving manifest"})
+            await conn.line({"status": "couldn't retrieve manifest"})
+            await conn.line(
+                {"error": "unauthorized: access denied: you are not authorized to push here"}
+            )
+            await conn.end_stream()
+            return
+        digest = f"sha256:{7:064x}"
+        lines: list[dict[str, Any]] = [{"status": "retrieving manifest"}]
+        lines += [
+            {
+                "status": f"pushing {digest[7:19]}",
+                "digest": digest,
+                "total": 1000,
+                "completed": done,
+            }
+            for done in (0, 500, 1000)
+        ]
+        lines += [{"status": "pushing manifest"}, {"status": "success"}]
+        for line in lines:
+            await conn.line(line)
+        await conn.end_stream()
+
+    async def _create(self, conn: _Connection, request: RecordedRequest) -> None:
+        body = request.body or {}
+        name = str(body.get("model") or body.get("name") or "")
+        if _parse_version(self.version) < (0, 5, 5):
+            modelfile = str(body.get("modelfile") or "")
+            base = modelfile.split("\n", 1)[0].removeprefix("FROM ").strip()
+        else:
+            base = str(body.get("from") or "")
+            if not base and not body.get("files"):
+                await conn.json(400, {"error": "neither 'from' or 'files' was specified"})
+                return
+        source = self._find(base)
+        if source is None:
+            await conn.json(404, {"error": f"model '{base}' not found"})
+            return
+        await conn.start_stream()
+        for line in (
+            {"status": "using existing layer sha256:" + "a" * 64},
+            {"status": "creating new layer sha256:" + "b" * 64},
+            {"status": "writing manifest"},
+        ):
+            await conn.line(line)
+        if self.create_error is not None:
+            await conn.line({"error": self.create_error})
+            await conn.end_stream()
+            return
+        self.created[name] = body
+        self.models = [m for m in self.models if m.get("name") != name]
+        self.models.append({**source, "name": name, "model": name})
+        await conn.line({"status": "success"})
+        await conn.end_stream()
+
+    def _vector_of(self, text: str) -> list[float]:
+        # Deterministic and different per text: texts sharing letters point alike.
+        counts = [float(text.lower().count(letter)) for letter in "etaoinshrd"]
+        return counts if any(counts) else [1.0] + [0.0] * 9
+
+    async def _embed(self, conn: _Connection, request: RecordedRequest) -> None:
+        if _parse_version(self.version) < (0, 2, 6):
+            await conn.text(404, "404 page not found")
+            return
+        body = request.body or {}
+        model = str(body.get("model", ""))
+        if self._find(model) is None:
+            await conn.json(404, {"error": f"model '{model}' not found"})
+            return
+        texts = body.get("input")
+        texts = [texts] if isinstance(texts, str) else list(texts or [])
+        vectors = []
+        for text in texts:
+            raw = self._vector_of(str(text))
+            norm = sum(x * x for x in raw) ** 0.5
+            vectors.append([x / norm for x in raw])
+        await conn.json(200, {"model": model, "embeddings": vectors})
+
+    async def _embeddings(self, conn: _Connection, request: RecordedRequest) -> None:
+        body = request.body or {}
+        model = str(body.get("model", ""))
+        if self._find(model) is None:
+            await conn.json(404, {"error": f"model '{model}' not found"})
+            return
+        await conn.json(200, {"embedding": self._vector_of(str(body.get("prompt", "")))})
 
     async def _pull(self, conn: _Connection, request: RecordedRequest) -> None:
         name = str((request.body or {}).get("model") or (request.body or {}).get("name") or "")

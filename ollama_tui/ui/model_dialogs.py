@@ -1,0 +1,260 @@
+"""Provides the models screen's dialogs: inspect a model, create one, compare embeddings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static, TextArea
+
+from ..services.errors import OllamaError
+from ..services.models import (
+    CreateSpec,
+    model_facts,
+    model_name_problem,
+    parse_keep_alive,
+    parse_parameters,
+)
+from .safe_text import notify_plain, plain
+
+if TYPE_CHECKING:
+    from ..services.backend import Backend
+
+
+def keep_alive_problem(text: str) -> str | None:
+    try:
+        parse_keep_alive(text)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+class InspectScreen(ModalScreen[None]):
+    """Everything `/api/show` says about a model, scrollable; Ctrl+Y copies the Modelfile."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="inspect.close"),
+        Binding("ctrl+y", "copy_modelfile", "Copy Modelfile", id="inspect.copy"),
+    ]
+
+    def __init__(self, backend: Backend, model: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.backend = backend
+        self.model = model
+        self.modelfile = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog inspector"):
+            yield Static(plain(self.model), classes="dialog-title")
+            yield VerticalScroll(Static(Content("Loading…")), id="inspect-body")
+            yield Static(
+                Content("Up/Down/PageUp/PageDown scroll · Ctrl+Y copies the Modelfile · Esc"),
+                classes="dialog-hint",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#inspect-body").focus()
+        self.load()
+
+    @work(exit_on_error=False)
+    async def load(self) -> None:
+        body = self.query_one("#inspect-body", VerticalScroll)
+        try:
+            show = await self.backend.show(self.model)
+        except OllamaError as error:
+            await body.remove_children()
+            await body.mount(Static(plain(f"Cannot inspect it: {error.message}")))
+            return
+        self.modelfile = show.modelfile
+        sections: list[Static] = []
+
+        def section(title: str, text: str) -> None:
+            if text.strip():
+                sections.append(Static(Content(title), classes="inspect-heading"))
+                sections.append(Static(plain(text.rstrip()), markup=False))
+
+        section("Facts", "\n".join(f"{label}: {value}" for label, value in model_facts(show)))
+        parameters = parse_parameters(show.parameters)
+        section(
+            "Parameters (the Modelfile's defaults)",
+            "\n".join(f"{name}: {', '.join(values)}" for name, values in parameters.items()),
+        )
+        section("System prompt", show.system)
+        section("Template", show.template)
+        section("License", show.license)
+        section("Modelfile", show.modelfile)
+        await body.remove_children()
+        await body.mount_all(sections)
+
+    def action_copy_modelfile(self) -> None:
+        if self.modelfile:
+            # OSC 52: reaches the clipboard of the terminal the user sits at, over SSH too.
+            self.app.copy_to_clipboard(self.modelfile)
+            notify_plain(self.app, "Copied the Modelfile.")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+NUMBER_OPTIONS: dict[str, type] = {
+    "temperature": float,
+    "top_p": float,
+    "top_k": int,
+    "num_ctx": int,
+    "seed": int,
+}
+
+
+class CreateDialog(ModalScreen[None]):
+    """A new model from a base: system prompt, options, template; Ctrl+S creates."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Cancel", id="create.close"),
+        Binding("ctrl+s", "create", "Create", priority=True, id="create.create"),
+    ]
+
+    def __init__(self, backend: Backend, base: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.backend = backend
+        self.base = base
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog inspector"):
+            yield Static(Content("Create a model"), classes="dialog-title")
+            yield Static(Content("Name"), classes="form-field-label")
+            yield Input(placeholder="pirate", id="name", compact=True)
+            yield Static(Content("From (an installed model)"), classes="form-field-label")
+            yield Input(self.base, id="base", compact=True)
+            yield Static(Content("System prompt"), classes="form-field-label")
+            yield TextArea(id="system", soft_wrap=True)
+            with Horizontal(classes="form-row"):
+                for option in NUMBER_OPTIONS:
+                    yield Input(placeholder=option, id=option, compact=True)
+            yield Static(Content("Stop sequences, one per line"), classes="form-field-label")
+            yield TextArea(id="stop")
+            yield Static(Content("Template (optional, Go template)"), classes="form-field-label")
+            yield TextArea(id="template")
+            yield Static("", id="problem", classes="dialog-problem", markup=False)
+            yield Static(Content("Ctrl+S: create · Esc: cancel"), classes="dialog-hint")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(Content("Create (Ctrl+S)"), id="create", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    def _spec(self) -> CreateSpec:
+        """Raises ValueError naming the field to fix."""
+        name = self.query_one("#name", Input).value.strip()
+        if problem := model_name_problem(name):
+            raise ValueError(f"Name: {problem}")
+        base = self.query_one("#base", Input).value.strip()
+        if not base:
+            raise ValueError("From: which model to start from?")
+        parameters: dict[str, Any] = {}
+        for option, kind in NUMBER_OPTIONS.items():
+            text = self.query_one(f"#{option}", Input).value.strip()
+            if not text:
+                continue
+            try:
+                parameters[option] = kind(text)
+            except ValueError:
+                noun = "a whole number" if kind is int else "a number"
+                raise ValueError(f"{option} must be {noun}, not {text!r}.") from None
+        stops = [line for line in self.query_one("#stop", TextArea).text.splitlines() if line]
+        if stops:
+            parameters["stop"] = stops
+        return CreateSpec(
+            name=name,
+            base=base,
+            system=self.query_one("#system", TextArea).text.strip(),
+            template=self.query_one("#template", TextArea).text.strip(),
+            parameters=parameters,
+        )
+
+    @on(Input.Changed)
+    def _check(self) -> None:
+        try:
+            self._spec()
+        except ValueError as error:
+            self.query_one("#problem", Static).update(plain(str(error)))
+            return
+        self.query_one("#problem", Static).update("")
+
+    @on(Button.Pressed, "#create")
+    async def action_create(self) -> None:
+        try:
+            spec = self._spec()
+        except ValueError as error:
+            self.query_one("#problem", Static).update(plain(str(error)))
+            return
+        try:
+            await self.backend.create(spec)
+        except OllamaError as error:
+            self.query_one("#problem", Static).update(plain(error.message))
+            return
+        notify_plain(self.app, f"Creating {spec.name}: progress is in the jobs list.")
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class EmbedDialog(ModalScreen[None]):
+    """Texts in, one per line; their vectors' size, norms and pairwise cosine similarity out."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="embed.close"),
+        Binding("ctrl+s", "embed", "Embed", priority=True, id="embed.run"),
+    ]
+
+    def __init__(self, backend: Backend, model: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.backend = backend
+        self.model = model
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog inspector"):
+            yield Static(plain(f"Embeddings with {self.model}"), classes="dialog-title")
+            yield Static(Content("Texts, one per line (type or paste):"), classes="dialog-hint")
+            yield TextArea(id="texts")
+            yield VerticalScroll(Static("", id="embed-result", markup=False))
+            yield Static(Content("Ctrl+S: embed · Esc: close"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#texts", TextArea).focus()
+
+    @work(exclusive=True, exit_on_error=False)
+    async def action_embed(self) -> None:
+        texts = [line for line in self.query_one("#texts", TextArea).text.splitlines() if line]
+        result = self.query_one("#embed-result", Static)
+        if not texts:
+            result.update(Content("Type at least one text."))
+            return
+        result.update(Content("Embedding…"))
+        try:
+            report = await self.backend.embed(self.model, texts)
+        except OllamaError as error:
+            result.update(plain(f"Cannot embed: {error.message}"))
+            return
+        lines = []
+        for number, (text, size, norm) in enumerate(
+            zip(report.texts, report.dimensions, report.norms, strict=True), 1
+        ):
+            shown = text if len(text) <= 40 else text[:39] + "…"
+            lines.append(f"{number}. {shown!r}: {size} dimensions, norm {norm:.4f}")
+        if report.similarities:
+            lines.append("")
+            lines.append("Cosine similarity:")
+            for (first, second), value in sorted(
+                report.similarities.items(), key=lambda item: -item[1]
+            ):
+                lines.append(f"  {first + 1} and {second + 1}: {value:.4f}")
+        result.update(plain("\n".join(lines)))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,418 @@
+"""Provides the models screen: everything Ollama can do to models, from the keyboard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..services.catalogue import ModelChoice, format_size
+from ..services.errors import OllamaError
+from ..services.jobs import ModelJob
+from ..services.models import (
+    describe_expiry,
+    model_name_problem,
+    parse_keep_alive,
+    seconds_left,
+)
+from .dialogs import ConfirmDialog, TextDialog
+from .model_dialogs import CreateDialog, EmbedDialog, InspectScreen, keep_alive_problem
+from .safe_text import notify_plain, plain
+
+if TYPE_CHECKING:
+    from .app import OllamaTuiApp
+
+POLL_SECONDS = 2.0
+"""How often `/api/ps` (with the list) is asked while the screen is shown, and only then."""
+
+COLUMNS = (
+    ("name", "Name"),
+    ("size", "Size"),
+    ("params", "Params"),
+    ("quant", "Quant"),
+    ("family", "Family"),
+    ("modified", "Modified"),
+    ("memory", "In memory"),
+    ("gpu", "GPU"),
+    ("context", "Context"),
+    ("expires", "Unloads in"),
+)
+SORTS: tuple[tuple[str, Callable[[ModelChoice], Any]], ...] = (
+    ("name", lambda m: m.name.casefold()),
+    ("size", lambda m: m.size),
+    ("modified", lambda m: m.modified_at),
+    ("loaded", lambda m: (not m.loaded, m.name.casefold())),
+)
+
+
+def _modified(stamp: str) -> str:
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")[:26]).strftime("%Y-%m-%d")
+    except ValueError:
+        return ""
+
+
+def model_row(model: ModelChoice) -> list[Text]:
+    """The cells of one model. Rich `Text`, never `str`: DataTable reads a str as markup."""
+    gpu = ""
+    if model.loaded and model.size_in_memory:
+        gpu = f"{100 * model.size_vram // model.size_in_memory}%"
+    name = Text.assemble(("● ", "bold green") if model.loaded else "  ", model.name)
+    cells = [
+        format_size(model.size),
+        model.parameter_size,
+        model.quantization,
+        model.family,
+        _modified(model.modified_at),
+        format_size(model.size_in_memory) if model.loaded else "",
+        gpu,
+        f"{model.context_length:,}" if model.context_length else "",
+        describe_expiry(seconds_left(model.expires_at)) if model.loaded else "",
+    ]
+    return [name, *(Text(cell) for cell in cells)]
+
+
+def job_line(job: ModelJob) -> Content:
+    state = job.state
+    head = plain(f"{job.verb} {job.model}").stylize("bold")
+    if job.error:
+        return head + Content(" · ") + plain(job.error).stylize("$text-error")
+    if job.cancelled:
+        return head + Content.styled(" · cancelled (pulling again resumes)", "$warning")
+    parts = [plain(state.status)]
+    if state.fraction is not None and job.verb != "create":
+        parts.append(Content(f"{state.fraction:.0%} of {format_size(state.total)}"))
+    if job.running and state.bytes_per_second:
+        parts.append(Content(f"{format_size(int(state.bytes_per_second))}/s"))
+        if state.seconds_left is not None:
+            parts.append(
+                Content(f"{int(state.seconds_left) // 60}m{int(state.seconds_left) % 60:02}s left")
+            )
+    if job.succeeded:
+        parts = [Content.styled("done", "$success")]
+    return head + Content(" · ") + Content(" · ").join(parts)
+
+
+class ModelsScreen(Screen[None]):
+    """Installed models, what is loaded, and the jobs (pull, push, create) of this session."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Back", id="models.close"),
+        Binding(
+            "enter",
+            "use",
+            "New chat",
+            tooltip="Start a conversation with it",
+            priority=True,
+            id="models.use",
+        ),
+        Binding(
+            "u",
+            "use_here",
+            "Use here",
+            tooltip="Use it in the current conversation",
+            id="models.use_here",
+        ),
+        Binding("i", "inspect", "Inspect", id="models.inspect"),
+        Binding("p", "pull", "Pull", id="models.pull"),
+        Binding(
+            "c", "create", "Create", tooltip="Create a model from this one", id="models.create"
+        ),
+        Binding("y", "copy", "Copy", id="models.copy"),
+        Binding("delete,d", "delete", "Delete", id="models.delete"),
+        Binding("l", "load", "Load", tooltip="Load into memory now", id="models.load"),
+        Binding("x", "unload", "Unload", tooltip="Free its memory now", id="models.unload"),
+        Binding("e", "embed", "Embed", tooltip="Compare texts' embeddings", id="models.embed"),
+        Binding("shift+p", "push", "Push", id="models.push"),
+        Binding("s", "sort", "Sort", tooltip="Sort by name, size, date, loaded", id="models.sort"),
+        Binding("ctrl+x", "cancel_job", "Cancel job", id="models.cancel_job"),
+        Binding("r", "refresh", "Refresh", show=False, id="models.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(classes="models-screen")
+        self.models: list[ModelChoice] = []
+        self._sort = 0
+        self._stop_listening: Callable[[], None] | None = None
+
+    @property
+    def tui(self) -> OllamaTuiApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("Models"), id="models-title")
+        table: DataTable[Text] = DataTable(id="models-table", cursor_type="row", zebra_stripes=True)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+        yield OptionList(id="jobs")
+        yield Static("", id="models-note", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#jobs", OptionList).display = False
+        backend = self.tui.backend
+        self.query_one("#models-title", Static).update(plain(f"Models on {backend.host_label}"))
+        self._stop_listening = backend.jobs.listen(self._job_changed)
+        self._show_jobs()
+        self.refresh_models()
+        self.set_interval(POLL_SECONDS, self._poll)
+        self.set_interval(1.0, self._tick)
+
+    def on_unmount(self) -> None:
+        if self._stop_listening is not None:
+            self._stop_listening()
+
+    # -- the list -------------------------------------------------------------------------
+
+    def _poll(self) -> None:
+        if self.app.screen is self:  # not while a dialog covers it
+            self.refresh_models()
+
+    @work(exclusive=True, group="models-list", exit_on_error=False)
+    async def refresh_models(self) -> None:
+        try:
+            models = await self.tui.backend.models()
+        except OllamaError as error:
+            self.query_one("#models-note", Static).update(
+                plain(f"Cannot list models: {error.message}")
+            )
+            return
+        self.models = models
+        self._fill_table()
+
+    def _fill_table(self) -> None:
+        table: DataTable[Text] = self.query_one("#models-table", DataTable)
+        current = self.current_model
+        name, key = SORTS[self._sort]
+        ordered = sorted(self.models, key=key, reverse=name in ("size", "modified"))
+        table.clear()
+        for model in ordered:
+            table.add_row(*model_row(model), key=model.name)
+        if current is not None and current.name in {m.name for m in ordered}:
+            table.move_cursor(row=table.get_row_index(current.name), animate=False)
+        loaded = sum(m.loaded for m in self.models)
+        self.query_one("#models-note", Static).update(
+            plain(
+                f"{len(self.models)} installed · {loaded} loaded · sorted by {name}"
+                if self.models
+                else "No models installed yet: p pulls one."
+            )
+        )
+
+    def _tick(self) -> None:
+        """The countdowns, from `expires_at`, without asking the server."""
+        table: DataTable[Text] = self.query_one("#models-table", DataTable)
+        for model in self.models:
+            if model.loaded and model.name in table.rows:
+                left = describe_expiry(seconds_left(model.expires_at))
+                table.update_cell(model.name, "expires", Text(left))
+
+    @property
+    def current_model(self) -> ModelChoice | None:
+        table: DataTable[Text] = self.query_one("#models-table", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((m for m in self.models if m.name == key), None)
+
+    # -- jobs -----------------------------------------------------------------------------
+
+    def _job_changed(self, job: ModelJob) -> None:
+        self._show_jobs()
+        if not job.running and job.succeeded:
+            notify_plain(self.app, f"{job.verb.capitalize()} of {job.model} done.")
+            self.refresh_models()
+            self.tui.models_changed()
+
+    def _show_jobs(self) -> None:
+        jobs = self.tui.backend.jobs.jobs
+        panel = self.query_one("#jobs", OptionList)
+        panel.display = bool(jobs)
+        highlighted = panel.highlighted
+        panel.set_options(Option(job_line(job), id=str(job.number)) for job in reversed(jobs))
+        if jobs:
+            panel.highlighted = min(highlighted or 0, len(jobs) - 1)
+
+    def action_cancel_job(self) -> None:
+        jobs = [job for job in reversed(self.tui.backend.jobs.jobs)]
+        panel = self.query_one("#jobs", OptionList)
+        chosen = (
+            jobs[panel.highlighted] if panel.has_focus and panel.highlighted is not None else None
+        )
+        if chosen is None or not chosen.running:
+            chosen = next((job for job in jobs if job.running), None)
+        if chosen is None:
+            notify_plain(self.app, "No job is running.")
+            return
+        self.tui.backend.jobs.cancel(chosen)
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
+
+    def action_refresh(self) -> None:
+        self.refresh_models()
+
+    def action_sort(self) -> None:
+        self._sort = (self._sort + 1) % len(SORTS)
+        self._fill_table()
+
+    async def action_use(self) -> None:
+        model = self.current_model
+        if model is not None:
+            self.app.pop_screen()
+            await self.tui.new_conversation_with(model.name)
+
+    def action_use_here(self) -> None:
+        model = self.current_model
+        if model is not None:
+            self.app.pop_screen()
+            self.tui.use_model_here(model.name)
+
+    def action_inspect(self) -> None:
+        model = self.current_model
+        if model is not None:
+            self.app.push_screen(InspectScreen(self.tui.backend, model.name))
+
+    def action_pull(self) -> None:
+        def chosen(name: str | None) -> None:
+            if name:
+                self.tui.backend.jobs.pull(name)
+
+        self.app.push_screen(
+            TextDialog(Content("Pull which model? (like llama3.2:1b)"), problem=model_name_problem),
+            chosen,
+        )
+
+    def action_push(self) -> None:
+        model = self.current_model
+        if model is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.tui.backend.jobs.push(model.name)
+
+        question = (
+            Content("Push ")
+            + plain(model.name).stylize("bold")
+            + Content(" to its registry (ollama.com unless the name says otherwise)?")
+        )
+        self.app.push_screen(ConfirmDialog(question), confirmed)
+
+    def action_create(self) -> None:
+        model = self.current_model
+        self.app.push_screen(CreateDialog(self.tui.backend, model.name if model else ""))
+
+    def action_copy(self) -> None:
+        model = self.current_model
+        if model is None:
+            return
+
+        async def chosen(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                await self.tui.backend.copy(model.name, name)
+            except OllamaError as error:
+                notify_plain(self.app, f"Not copied: {error.message}", severity="error")
+                return
+            notify_plain(self.app, f"Copied {model.name} to {name}.")
+            self.refresh_models()
+            self.tui.models_changed()
+
+        self.app.push_screen(
+            TextDialog(
+                plain(f"Copy {model.name} to"),
+                f"{model.name.split(':')[0]}-copy",
+                problem=model_name_problem,
+            ),
+            chosen,
+        )
+
+    def action_delete(self) -> None:
+        model = self.current_model
+        if model is None:
+            return
+
+        async def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                await self.tui.backend.delete(model.name)
+            except OllamaError as error:
+                notify_plain(self.app, f"Not deleted: {error.message}", severity="error")
+                return
+            notify_plain(self.app, f"Deleted {model.name}.")
+            self.refresh_models()
+            self.tui.models_changed()
+
+        users = self.tui.conversations_using(model.name)
+        question = (
+            Content("Delete ")
+            + plain(model.name).stylize("bold")
+            + Content(f" ({format_size(model.size)}) from the server?")
+        )
+        if users:
+            question = (
+                plain(
+                    f"{len(users)} open conversation{'s' if len(users) != 1 else ''} use "
+                    f"{model.name} ({', '.join(users[:3])}): they will need another model. "
+                )
+                + question
+            )
+        self.app.push_screen(ConfirmDialog(question), confirmed)
+
+    def action_load(self) -> None:
+        model = self.current_model
+        if model is None:
+            return
+
+        async def chosen(keep_alive: str | None) -> None:
+            if keep_alive is None:
+                return
+            notify_plain(self.app, f"Loading {model.name}…")
+            try:
+                await self.tui.backend.load(model.name, parse_keep_alive(keep_alive))
+            except OllamaError as error:
+                notify_plain(self.app, f"Not loaded: {error.message}", severity="error")
+                return
+            notify_plain(self.app, f"{model.name} is loaded.")
+            self.refresh_models()
+
+        self.app.push_screen(
+            TextDialog(
+                plain(f"Load {model.name} and keep it for (5m, 1h, 300 seconds, -1 for ever)"),
+                "5m",
+                problem=keep_alive_problem,
+            ),
+            chosen,
+        )
+
+    async def action_unload(self) -> None:
+        model = self.current_model
+        if model is None:
+            return
+        try:
+            await self.tui.backend.unload(model.name)
+        except OllamaError as error:
+            notify_plain(self.app, f"Not unloaded: {error.message}", severity="error")
+            return
+        notify_plain(self.app, f"Unloaded {model.name}.")
+        self.refresh_models()
+
+    def action_embed(self) -> None:
+        model = self.current_model
+        if model is not None:
+            self.app.push_screen(EmbedDialog(self.tui.backend, model.name))

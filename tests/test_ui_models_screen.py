@@ -1,0 +1,200 @@
+"""The models screen (F3), driven by keys against the fake server."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, TextArea
+
+from ollama_tui.ui.dialogs import ConfirmDialog, TextDialog
+from ollama_tui.ui.model_dialogs import CreateDialog, EmbedDialog, InspectScreen
+from ollama_tui.ui.models_screen import ModelsScreen
+from tests.conftest import ready, screen_text, wait_until
+from tests.fake_ollama.server import FakeOllama
+
+
+async def _models(app, pilot) -> ModelsScreen:  # type: ignore[no-untyped-def]
+    await ready(app)
+    await pilot.press("f3")
+    await wait_until(lambda: isinstance(app.screen, ModelsScreen))
+    screen = app.screen
+    await wait_until(lambda: screen.models, message="the models listed")
+    return screen
+
+
+def _row_of(screen: ModelsScreen, name: str) -> None:
+    table = screen.query_one(DataTable)
+    table.move_cursor(row=table.get_row_index(name), animate=False)
+
+
+async def test_the_table_lists_models_and_what_is_loaded(make_app, fake_ollama: FakeOllama) -> None:
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await _models(app, pilot)
+        text = screen_text(app)
+        assert "llama3.2:latest" in text and "qwen2.5:0.5b" in text and "494.03M" in text
+        assert "Q4_K_M" in text and "397.8 MB" in text
+        _row_of(screen, "qwen2.5:0.5b")
+        await pilot.press("l")
+        await wait_until(lambda: isinstance(app.screen, TextDialog))
+        await pilot.press("enter")  # the default keep-alive, 5m
+        await wait_until(lambda: any(m.loaded for m in screen.models), message="loaded")
+        assert fake_ollama.requests_to("/api/generate")[-1].body["keep_alive"] == "5m"
+        await wait_until(lambda: "● qwen2.5:0.5b" in screen_text(app))
+        text = screen_text(app)
+        assert "49%" in text and "4,096" in text  # on the GPU, and the runtime context
+        assert "4:5" in text or "5:00" in text  # the countdown to unloading
+        await pilot.press("x")
+        await wait_until(lambda: not any(m.loaded for m in screen.models))
+        assert fake_ollama.requests_to("/api/generate")[-1].body["keep_alive"] == 0
+        await pilot.press("s")  # sorted by size now: the bigger model first
+        await wait_until(lambda: "sorted by size" in screen_text(app))
+        await pilot.press("escape")
+        await wait_until(lambda: not isinstance(app.screen, ModelsScreen))
+
+
+async def test_enter_starts_a_conversation_with_the_model(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await _models(app, pilot)
+        tabs_before = len(app.chat_views())
+        _row_of(screen, "qwen2.5:0.5b")
+        await pilot.press("enter")
+        await wait_until(lambda: len(app.chat_views()) == tabs_before + 1)
+        assert app.current_view.conversation.settings.model == "qwen2.5:0.5b"
+        screen = await _models(app, pilot)
+        _row_of(screen, "llama3.2:latest")
+        await pilot.press("u")
+        await wait_until(lambda: app.current_view.conversation.settings.model == "llama3.2:latest")
+        assert len(app.chat_views()) == tabs_before + 1
+
+
+async def test_pull_checks_the_name_shows_progress_and_cancels(
+    make_app, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script_pull(layers=2, steps=200, delay=0.02)
+    fake_ollama.script_pull(layers=1, steps=2)
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await _models(app, pilot)
+        await pilot.press("p")
+        await wait_until(lambda: isinstance(app.screen, TextDialog))
+        await pilot.press(*"bad name", "enter")
+        await wait_until(lambda: "A model name is" in screen_text(app))
+        assert isinstance(app.screen, TextDialog)  # refused
+        app.screen.query_one(Input).value = "big:70b"
+        await pilot.press("enter")
+        jobs = app.backend.jobs
+        await wait_until(lambda: jobs.jobs and jobs.jobs[0].state.completed > 0)
+        await wait_until(lambda: "pull big:70b" in screen_text(app) and "%" in screen_text(app))
+        await pilot.press("p")
+        await wait_until(lambda: isinstance(app.screen, TextDialog))
+        app.screen.query_one(Input).value = "tiny:1b"
+        await pilot.press("enter")
+        await wait_until(lambda: "tiny:1b" in [m.name for m in screen.models], message="listed")
+        assert jobs.jobs[0].running  # the big one still goes on
+        await pilot.press("ctrl+x")
+        await wait_until(lambda: jobs.jobs[0].cancelled)
+        big = [r for r in fake_ollama.requests_to("/api/pull") if r.body["model"] == "big:70b"]
+        await wait_until(lambda: big[0].disconnected_at is not None, message="connection closed")
+        await wait_until(lambda: "cancelled" in screen_text(app))
+
+
+async def test_a_pull_failing_midway_shows_the_servers_words(
+    make_app, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.offline = True
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await _models(app, pilot)
+        await pilot.press("p")
+        await wait_until(lambda: isinstance(app.screen, TextDialog))
+        await pilot.press(*"llama9", "enter")
+        await wait_until(lambda: "no such host" in screen_text(app))
+
+
+async def test_create_copy_and_delete(make_app, fake_ollama: FakeOllama) -> None:
+    app = make_app()
+    async with app.run_test(size=(140, 48)) as pilot:
+        screen = await _models(app, pilot)
+        _row_of(screen, "llama3.2:latest")
+        await pilot.press("c")
+        await wait_until(lambda: isinstance(app.screen, CreateDialog))
+        dialog = app.screen
+        await pilot.press(*"pirate")
+        dialog.query_one("#system", TextArea).text = "Talk like a pirate."
+        dialog.query_one("#temperature", Input).value = "hot"
+        await pilot.pause()
+        assert "temperature must be a number" in screen_text(app)
+        dialog.query_one("#temperature", Input).value = "0.2"
+        dialog.query_one("#stop", TextArea).text = "Arr!\nUser:"
+        await pilot.press("ctrl+s")
+        await wait_until(lambda: "pirate" in fake_ollama.created)
+        assert fake_ollama.created["pirate"] == {
+            "model": "pirate",
+            "from": "llama3.2:latest",
+            "system": "Talk like a pirate.",
+            "parameters": {"temperature": 0.2, "stop": ["Arr!", "User:"]},
+            "stream": True,
+        }
+        await wait_until(lambda: "pirate" in [m.name for m in screen.models])
+        await wait_until(lambda: "create pirate · done" in screen_text(app))
+        # Copy it, then delete the copy; a model an open conversation uses is called out.
+        _row_of(screen, "pirate")
+        await pilot.press("y")
+        await wait_until(lambda: isinstance(app.screen, TextDialog))
+        app.screen.query_one(Input).value = "pirate2"
+        await pilot.press("enter")
+        await wait_until(lambda: "pirate2" in [m.name for m in screen.models])
+        _row_of(screen, "llama3.2:latest")
+        await pilot.press("d")
+        await wait_until(lambda: isinstance(app.screen, ConfirmDialog))
+        assert "1 open conversation use llama3.2:latest" in screen_text(app)
+        await pilot.press("escape")
+        _row_of(screen, "pirate2")
+        await pilot.press("d")
+        await wait_until(lambda: isinstance(app.screen, ConfirmDialog))
+        assert "Delete pirate2" in screen_text(app)
+        await pilot.press("enter")
+        await wait_until(lambda: "pirate2" not in [m.name for m in screen.models])
+        assert fake_ollama.requests_to("/api/delete")[-1].body == {"model": "pirate2"}
+
+
+async def test_create_on_an_old_server_sends_a_modelfile(make_app) -> None:
+    with FakeOllama(version="0.5.4") as old:
+        app = make_app(host=old.url)
+        async with app.run_test(size=(140, 48)) as pilot:
+            screen = await _models(app, pilot)
+            _row_of(screen, "llama3.2:latest")
+            await pilot.press("c")
+            await wait_until(lambda: isinstance(app.screen, CreateDialog))
+            await pilot.press(*"pirate")
+            app.screen.query_one("#system", TextArea).text = "Arr."
+            await pilot.press("ctrl+s")
+            await wait_until(lambda: "pirate" in old.created)
+        assert old.created["pirate"]["modelfile"] == 'FROM llama3.2:latest\nSYSTEM """Arr."""\n'
+
+
+async def test_inspect_embed_and_push(make_app, fake_ollama: FakeOllama) -> None:
+    app = make_app()
+    async with app.run_test(size=(140, 48)) as pilot:
+        screen = await _models(app, pilot)
+        _row_of(screen, "llama3.2:latest")
+        await pilot.press("i")
+        await wait_until(lambda: isinstance(app.screen, InspectScreen))
+        await wait_until(lambda: "context length: 131,072" in screen_text(app))
+        text = screen_text(app)
+        assert "embedding length: 3,072" in text and "LLAMA 3.2 COMMUNITY" in text
+        assert "temperature: 0.7" in text
+        await pilot.press("ctrl+y")
+        assert app.clipboard.startswith("FROM llama3.2:latest")
+        await pilot.press("escape")
+        await pilot.press("e")
+        await wait_until(lambda: isinstance(app.screen, EmbedDialog))
+        app.screen.query_one(TextArea).text = "the cat sat\nthe cat sat\nzzz"
+        await pilot.press("ctrl+s")
+        await wait_until(lambda: "Cosine similarity" in screen_text(app))
+        assert "1 and 2: 1.0000" in screen_text(app) and "10 dimensions" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.press("shift+p")
+        await wait_until(lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("enter")
+        await wait_until(lambda: "ollama.com account" in screen_text(app))
