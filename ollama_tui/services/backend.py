@@ -15,7 +15,7 @@ from .chat_turn import ChatTurn
 from .connection import ServerStatus, probe_server
 from .jobs import ModelJob, ModelJobs
 from .library import ConversationLibrary
-from .models import CreateSpec, EmbeddingReport, embed_texts
+from .models import CreateSpec, EmbeddingReport, embed_texts, unload_model
 from .saver import ConversationSaver, SaveProblem
 from .workspace import Workspace
 
@@ -96,8 +96,9 @@ class Backend:
     async def load(self, model: str, keep_alive: float | str) -> None:
         await self.client.load(model, keep_alive)
 
-    async def unload(self, model: str) -> None:
-        await self.client.unload(model)
+    async def unload(self, model: str) -> bool:
+        """Whether the server let go of it within a few seconds."""
+        return await unload_model(self.client, model)
 
     async def embed(self, model: str, texts: list[str]) -> EmbeddingReport:
         return await embed_texts(self.client, model, texts)

@@ -3,6 +3,7 @@ embeddings compared, and the facts worth showing from `/api/show` and `/api/ps`.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 from collections.abc import Callable
@@ -130,6 +131,20 @@ async def create_model(
             succeeded = succeeded or line.status == "success"
     if not succeeded:
         raise StreamIncomplete(f"Creating {spec.name} ended before the server reported success.")
+
+
+async def unload_model(client: OllamaClient, model: str, *, wait: float = 5.0) -> bool:
+    """Unload `model`, then wait (up to `wait` s) until `/api/ps` no longer lists it: the
+    server answers before its scheduler has let go. Returns whether it is gone."""
+    await client.unload(model)
+    deadline = asyncio.get_running_loop().time() + wait
+    while True:
+        running = [m.name or m.model for m in await client.ps()]
+        if model not in running:
+            return True
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.1)
 
 
 # -- embeddings -----------------------------------------------------------------------------

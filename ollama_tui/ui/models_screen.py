@@ -405,11 +405,14 @@ class ModelsScreen(Screen[None]):
         if model is None:
             return
         try:
-            await self.tui.backend.unload(model.name)
+            gone = await self.tui.backend.unload(model.name)
         except OllamaError as error:
             notify_plain(self.app, f"Not unloaded: {error.message}", severity="error")
             return
-        notify_plain(self.app, f"Unloaded {model.name}.")
+        notify_plain(
+            self.app,
+            f"Unloaded {model.name}." if gone else f"{model.name} is still being unloaded.",
+        )
         self.refresh_models()
 
     def action_embed(self) -> None:
