@@ -41,7 +41,7 @@ check-imports: $(VENV)/.installed-test  ## the layer contracts of DESIGN.md sect
 	$(BIN)/lint-imports
 
 unit: $(VENV)/.installed-test  ## the suite against the fake server (real tier skips without OLLAMA_TEST_HOST)
-	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/real
+	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/real -n 2  # one worker per core
 
 real: $(VENV)/.installed-test  ## the tier against a real Ollama at OLLAMA_TEST_HOST; skipped when unset
 	$(PY) -m pytest -q -p no:cacheprovider tests/real

@@ -20,6 +20,17 @@ async def _models(app, pilot) -> ModelsScreen:  # type: ignore[no-untyped-def]
     return screen
 
 
+async def _create_from(app, pilot, screen: ModelsScreen, base: str) -> CreateDialog:  # type: ignore[no-untyped-def]
+    """Open the create dialog on `base` and name the new model `pirate`."""
+    _row_of(screen, base)
+    await pilot.press("c")
+    await wait_until(lambda: isinstance(app.screen, CreateDialog))
+    await pilot.press(*"pirate")
+    dialog = app.screen
+    assert isinstance(dialog, CreateDialog)
+    return dialog
+
+
 def _row_of(screen: ModelsScreen, name: str) -> None:
     table = screen.query_one(DataTable)
     table.move_cursor(row=table.get_row_index(name), animate=False)
@@ -115,11 +126,7 @@ async def test_create_copy_and_delete(make_app, fake_ollama: FakeOllama) -> None
     app = make_app()
     async with app.run_test(size=(140, 48)) as pilot:
         screen = await _models(app, pilot)
-        _row_of(screen, "llama3.2:latest")
-        await pilot.press("c")
-        await wait_until(lambda: isinstance(app.screen, CreateDialog))
-        dialog = app.screen
-        await pilot.press(*"pirate")
+        dialog = await _create_from(app, pilot, screen, "llama3.2:latest")
         dialog.query_one("#system", TextArea).text = "Talk like a pirate."
         dialog.query_one("#temperature", Input).value = "hot"
         await pilot.pause()
@@ -163,11 +170,8 @@ async def test_create_on_an_old_server_sends_a_modelfile(make_app) -> None:
         app = make_app(host=old.url)
         async with app.run_test(size=(140, 48)) as pilot:
             screen = await _models(app, pilot)
-            _row_of(screen, "llama3.2:latest")
-            await pilot.press("c")
-            await wait_until(lambda: isinstance(app.screen, CreateDialog))
-            await pilot.press(*"pirate")
-            app.screen.query_one("#system", TextArea).text = "Arr."
+            dialog = await _create_from(app, pilot, screen, "llama3.2:latest")
+            dialog.query_one("#system", TextArea).text = "Arr."
             await pilot.press("ctrl+s")
             await wait_until(lambda: "pirate" in old.created)
         assert old.created["pirate"]["modelfile"] == 'FROM llama3.2:latest\nSYSTEM """Arr."""\n'

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -323,14 +323,9 @@ class ModelsScreen(Screen[None]):
         async def chosen(name: str | None) -> None:
             if not name:
                 return
-            try:
-                await self.tui.backend.copy(model.name, name)
-            except OllamaError as error:
-                notify_plain(self.app, f"Not copied: {error.message}", severity="error")
-                return
-            notify_plain(self.app, f"Copied {model.name} to {name}.")
-            self.refresh_models()
-            self.tui.models_changed()
+            await self._change(
+                self.tui.backend.copy(model.name, name), "Not copied", f"Copied it to {name}."
+            )
 
         self.app.push_screen(
             TextDialog(
@@ -349,14 +344,9 @@ class ModelsScreen(Screen[None]):
         async def confirmed(yes: bool | None) -> None:
             if not yes:
                 return
-            try:
-                await self.tui.backend.delete(model.name)
-            except OllamaError as error:
-                notify_plain(self.app, f"Not deleted: {error.message}", severity="error")
-                return
-            notify_plain(self.app, f"Deleted {model.name}.")
-            self.refresh_models()
-            self.tui.models_changed()
+            await self._change(
+                self.tui.backend.delete(model.name), "Not deleted", f"Deleted {model.name}."
+            )
 
         users = self.tui.conversations_using(model.name)
         question = (
@@ -383,13 +373,11 @@ class ModelsScreen(Screen[None]):
             if keep_alive is None:
                 return
             notify_plain(self.app, f"Loading {model.name}…")
-            try:
-                await self.tui.backend.load(model.name, parse_keep_alive(keep_alive))
-            except OllamaError as error:
-                notify_plain(self.app, f"Not loaded: {error.message}", severity="error")
-                return
-            notify_plain(self.app, f"{model.name} is loaded.")
-            self.refresh_models()
+            await self._change(
+                self.tui.backend.load(model.name, parse_keep_alive(keep_alive)),
+                "Not loaded",
+                f"{model.name} is loaded.",
+            )
 
         self.app.push_screen(
             TextDialog(
@@ -404,16 +392,20 @@ class ModelsScreen(Screen[None]):
         model = self.current_model
         if model is None:
             return
-        try:
-            gone = await self.tui.backend.unload(model.name)
-        except OllamaError as error:
-            notify_plain(self.app, f"Not unloaded: {error.message}", severity="error")
-            return
-        notify_plain(
-            self.app,
-            f"Unloaded {model.name}." if gone else f"{model.name} is still being unloaded.",
+        await self._change(
+            self.tui.backend.unload(model.name), "Not unloaded", f"Unloaded {model.name}."
         )
+
+    async def _change(self, request: Awaitable[object], failed: str, done: str) -> None:
+        """Run one request that changes the server's models, then say how it went."""
+        try:
+            await request
+        except OllamaError as error:
+            notify_plain(self.app, f"{failed}: {error.message}", severity="error")
+            return
+        notify_plain(self.app, done)
         self.refresh_models()
+        self.tui.models_changed()
 
     def action_embed(self) -> None:
         model = self.current_model
