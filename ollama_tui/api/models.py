@@ -85,7 +85,7 @@ class ChatRequest(_Request):
     messages: list[dict[str, Any]] = Field(default_factory=list)
     options: dict[str, Any] | None = None
     format: str | dict[str, Any] | None = None
-    keep_alive: str | float | None = None
+    keep_alive: str | int | float | None = None
     think: bool | str | None = None
 
 
@@ -99,7 +99,7 @@ class GenerateRequest(_Request):
     images: list[str] | None = None
     options: dict[str, Any] | None = None
     format: str | dict[str, Any] | None = None
-    keep_alive: str | float | None = None
+    keep_alive: str | int | float | None = None
     think: bool | str | None = None
 
 

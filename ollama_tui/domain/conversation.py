@@ -115,7 +115,7 @@ class ConversationSettings(_Tolerant):
     options: dict[str, Any] = Field(default_factory=dict)
     format: str | dict[str, Any] | None = None
     think: bool | str | None = None
-    keep_alive: str | float | None = None
+    keep_alive: str | int | float | None = None
 
 
 class Conversation(_Tolerant):

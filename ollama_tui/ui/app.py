@@ -20,6 +20,7 @@ from ..domain.conversation import Conversation, ConversationSettings
 from ..services.backend import Backend
 from ..services.catalogue import ModelChoice, default_model
 from ..services.connection import ConnectionState, ServerStatus
+from ..services.conversation_options import SettingsForm
 from ..services.errors import OllamaError, StoreError
 from ..services.workspace import OpenConversation
 from .chat_view import ChatView
@@ -30,6 +31,7 @@ from .model_picker import ModelPickerScreen
 from .models_screen import ModelsScreen
 from .pull_panel import PullOfferScreen
 from .safe_text import notify_plain, plain
+from .settings_dialog import SettingsDialog
 from .status_line import StatusLine
 from .themes import DEFAULT_THEME, load_themes, shipped_theme_dirs
 
@@ -118,6 +120,13 @@ class OllamaTuiApp(App[None]):
             "Models",
             tooltip="Models: pull, create, copy, delete, load, inspect, embed",
             id="app.models",
+        ),
+        Binding(
+            "f4",
+            "conversation_settings",
+            "Settings",
+            tooltip="This conversation's system prompt, options, thinking and reply format",
+            id="app.settings",
         ),
         Binding("f1", "help", "Help", tooltip="Every key", id="app.help"),
         Binding(
@@ -363,6 +372,26 @@ class OllamaTuiApp(App[None]):
         """Models were pulled, created, copied or deleted: the catalogue is out of date."""
         self.run_worker(self.refresh_models(), group="models", exclusive=True, exit_on_error=False)
 
+    # -- the conversation's settings ------------------------------------------------------
+
+    def action_conversation_settings(self) -> None:
+        view = self.current_view
+        if view is None or isinstance(self.screen, SettingsDialog):
+            return
+        if view.read_only_reason:
+            notify_plain(self, f"This conversation is read-only: {view.read_only_reason}")
+            return
+
+        async def chosen(form: SettingsForm | None) -> None:
+            if form is not None and view.is_mounted:
+                form.apply_to(view.conversation.settings)
+                view.conversation.touch()
+                await view.save()
+                notify_plain(self, "Settings saved; they apply from the next reply.")
+            self._focus_composer()
+
+        self.push_screen(SettingsDialog(self.backend, view.conversation.settings), chosen)
+
     # -- the models screen ----------------------------------------------------------------
 
     def action_models(self) -> None:
@@ -506,6 +535,11 @@ class OllamaTuiApp(App[None]):
             "Models",
             "Pull, push, create, copy, delete, load, unload, inspect, embed (F3)",
             self.action_models,
+        )
+        yield SystemCommand(
+            "Conversation settings",
+            "System prompt, options, keep-alive, thinking, JSON output (F4)",
+            self.action_conversation_settings,
         )
         yield SystemCommand("Help", "Every key (F1)", self.action_help)
         if view is not None:

@@ -1,0 +1,175 @@
+"""Provides the per-conversation request settings as a form: each field checked the way the
+server will read it, before anything is sent."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..domain.conversation import ConversationSettings
+from .models import parse_keep_alive
+
+if TYPE_CHECKING:
+    from ..api.version import ServerVersion
+
+
+@dataclass(frozen=True)
+class NumberOption:
+    name: str
+    kind: type[int] | type[float]
+    low: float | None = None
+    high: float | None = None
+    hint: str = ""
+
+    def parse(self, text: str) -> int | float:
+        """Raises ValueError saying what the option takes."""
+        try:
+            value: int | float = self.kind(text)
+        except ValueError:
+            noun = "a whole number" if self.kind is int else "a number"
+            raise ValueError(f"{self.name} takes {noun}{self.hint}, not {text!r}.") from None
+        if (self.low is not None and value < self.low) or (
+            self.high is not None and value > self.high
+        ):
+            raise ValueError(f"{self.name} takes {self.low:g} to {self.high:g}{self.hint}.")
+        return value
+
+
+NUMBER_OPTIONS = (
+    NumberOption("temperature", float, 0, 5, " (0 is deterministic, 0.8 typical)"),
+    NumberOption("top_p", float, 0, 1),
+    NumberOption("top_k", int, 0, 1_000_000),
+    NumberOption("min_p", float, 0, 1),
+    NumberOption("num_ctx", int, 1, 10_000_000, " (tokens of context)"),
+    NumberOption("num_predict", int, -2, 10_000_000, " (-1: no limit)"),
+    NumberOption("seed", int, -(2**63), 2**63 - 1),
+    NumberOption("repeat_penalty", float, 0, 10),
+)
+
+THINK_CHOICES = ("default", "off", "on", "low", "medium", "high")
+FORMAT_CHOICES = ("text", "json", "schema")
+
+
+def think_choices(version: ServerVersion | None) -> tuple[str, ...]:
+    """Levels (low/medium/high) only where the server takes them: 0.11.0 and later."""
+    if version is not None and not version.at_least(0, 11, 0):
+        return THINK_CHOICES[:3]
+    return THINK_CHOICES
+
+
+def check_schema(text: str) -> dict[str, Any]:
+    """A JSON Schema as typed. Raises ValueError with where it is wrong."""
+    from jsonschema import SchemaError
+    from jsonschema.validators import validator_for
+
+    try:
+        schema = json.loads(text)
+    except ValueError as error:
+        raise ValueError(f"The schema is not JSON: {error}") from None
+    if not isinstance(schema, dict):
+        raise ValueError('The schema must be a JSON object, like {"type": "object"}.')
+    try:
+        validator_for(schema).check_schema(schema)
+    except SchemaError as error:
+        where = "/".join(str(part) for part in error.absolute_path) or "the top"
+        raise ValueError(
+            f"The schema is not valid JSON Schema at {where}: {error.message}"
+        ) from None
+    return schema
+
+
+@dataclass
+class SettingsForm:
+    """What the settings dialog holds, as text."""
+
+    system: str = ""
+    options: dict[str, str] | None = None
+    stop: str = ""
+    """One stop sequence per line."""
+    keep_alive: str = ""
+    think: str = "default"
+    format: str = "text"
+    schema: str = ""
+
+    @classmethod
+    def of(cls, settings: ConversationSettings) -> SettingsForm:
+        options = {
+            option.name: str(settings.options[option.name])
+            for option in NUMBER_OPTIONS
+            if option.name in settings.options
+        }
+        stop = settings.options.get("stop")
+        think = settings.think
+        if think is None:
+            think_text = "default"
+        elif isinstance(think, bool):
+            think_text = "on" if think else "off"
+        else:
+            think_text = think
+        return cls(
+            system=settings.system or "",
+            options=options,
+            stop="\n".join(stop) if isinstance(stop, list) else "",
+            keep_alive="" if settings.keep_alive is None else str(settings.keep_alive),
+            think=think_text,
+            format="schema" if isinstance(settings.format, dict) else settings.format or "text",
+            schema=json.dumps(settings.format, indent=2)
+            if isinstance(settings.format, dict)
+            else "",
+        )
+
+    def problems(self) -> dict[str, str]:
+        """Field name -> what is wrong with it; empty when the form can be applied."""
+        found: dict[str, str] = {}
+        for option in NUMBER_OPTIONS:
+            text = (self.options or {}).get(option.name, "").strip()
+            if text:
+                try:
+                    option.parse(text)
+                except ValueError as error:
+                    found[option.name] = str(error)
+        if self.keep_alive.strip():
+            try:
+                parse_keep_alive(self.keep_alive)
+            except ValueError as error:
+                found["keep_alive"] = str(error)
+        if self.think not in THINK_CHOICES:
+            found["think"] = f"think is one of {', '.join(THINK_CHOICES)}."
+        if self.format == "schema":
+            try:
+                check_schema(self.schema)
+            except ValueError as error:
+                found["schema"] = str(error)
+        elif self.format not in FORMAT_CHOICES:
+            found["format"] = f"format is one of {', '.join(FORMAT_CHOICES)}."
+        return found
+
+    def apply_to(self, settings: ConversationSettings) -> None:
+        """Write the form into the settings (their model stays). Raises ValueError when
+        `problems()` is not empty."""
+        if problems := self.problems():
+            raise ValueError(next(iter(problems.values())))
+        options: dict[str, Any] = {
+            key: value
+            for key, value in settings.options.items()
+            if key not in {option.name for option in NUMBER_OPTIONS} | {"stop"}
+        }  # options this form does not show are kept
+        for option in NUMBER_OPTIONS:
+            text = (self.options or {}).get(option.name, "").strip()
+            if text:
+                options[option.name] = option.parse(text)
+        stops = [line for line in self.stop.splitlines() if line]
+        if stops:
+            options["stop"] = stops
+        settings.options = options
+        settings.system = self.system.strip() or None
+        settings.keep_alive = parse_keep_alive(self.keep_alive) if self.keep_alive.strip() else None
+        settings.think = {"default": None, "off": False, "on": True}.get(self.think, self.think)
+        settings.format = (
+            check_schema(self.schema)
+            if self.format == "schema"
+            else "json"
+            if self.format == "json"
+            else None
+        )
