@@ -96,6 +96,7 @@ async def test_pull_checks_the_name_shows_progress_and_cancels(
         jobs = app.backend.jobs
         await wait_until(lambda: jobs.jobs and jobs.jobs[0].state.completed > 0)
         await wait_until(lambda: "pull big:70b" in screen_text(app) and "%" in screen_text(app))
+        assert "layer 1" in screen_text(app) or "layer 2" in screen_text(app)
         await pilot.press("p")
         await wait_until(lambda: isinstance(app.screen, TextDialog))
         app.screen.query_one(Input).value = "tiny:1b"

@@ -125,7 +125,7 @@ class OllamaTuiApp(App[None]):
             "f4",
             "conversation_settings",
             "Settings",
-            tooltip="This conversation's system prompt, options, thinking and reply format",
+            tooltip="System prompt, options, thinking, reply format",
             id="app.settings",
         ),
         Binding("f1", "help", "Help", tooltip="Every key", id="app.help"),

@@ -91,6 +91,8 @@ def job_line(job: ModelJob) -> Content:
     parts = [plain(state.status)]
     if state.fraction is not None and job.verb != "create":
         parts.append(Content(f"{state.fraction:.0%} of {format_size(state.total)}"))
+        # Layers arrive one after another: how many there are is known only at the end.
+        parts.append(Content(f"layer {len(state.layers)}"))
     if job.running and state.bytes_per_second:
         parts.append(Content(f"{format_size(int(state.bytes_per_second))}/s"))
         if state.seconds_left is not None:
