@@ -131,7 +131,7 @@ async def test_create_copy_and_delete(make_app, fake_ollama: FakeOllama) -> None
         dialog.query_one("#system", TextArea).text = "Talk like a pirate."
         dialog.query_one("#temperature", Input).value = "hot"
         await pilot.pause()
-        assert "temperature must be a number" in screen_text(app)
+        assert "temperature takes a number" in screen_text(app)
         dialog.query_one("#temperature", Input).value = "0.2"
         dialog.query_one("#stop", TextArea).text = "Arr!\nUser:"
         await pilot.press("ctrl+s")

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static, TextArea
 
+from ..services.conversation_options import NUMBER_OPTIONS
 from ..services.errors import OllamaError
 from ..services.models import (
     CreateSpec,
@@ -101,13 +102,11 @@ class InspectScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-NUMBER_OPTIONS: dict[str, type] = {
-    "temperature": float,
-    "top_p": float,
-    "top_k": int,
-    "num_ctx": int,
-    "seed": int,
-}
+CREATE_OPTIONS = tuple(
+    option
+    for option in NUMBER_OPTIONS
+    if option.name in ("temperature", "top_p", "top_k", "num_ctx", "seed")
+)
 
 
 class CreateDialog(ModalScreen[None]):
@@ -133,8 +132,8 @@ class CreateDialog(ModalScreen[None]):
             yield Static(Content("System prompt"), classes="form-field-label")
             yield TextArea(id="system", soft_wrap=True)
             with Horizontal(classes="form-row"):
-                for option in NUMBER_OPTIONS:
-                    yield Input(placeholder=option, id=option, compact=True)
+                for option in CREATE_OPTIONS:
+                    yield Input(placeholder=option.name, id=option.name, compact=True)
             yield Static(Content("Stop sequences, one per line"), classes="form-field-label")
             yield TextArea(id="stop")
             yield Static(Content("Template (optional, Go template)"), classes="form-field-label")
@@ -156,15 +155,10 @@ class CreateDialog(ModalScreen[None]):
         if not base:
             raise ValueError("From: which model to start from?")
         parameters: dict[str, Any] = {}
-        for option, kind in NUMBER_OPTIONS.items():
-            text = self.query_one(f"#{option}", Input).value.strip()
-            if not text:
-                continue
-            try:
-                parameters[option] = kind(text)
-            except ValueError:
-                noun = "a whole number" if kind is int else "a number"
-                raise ValueError(f"{option} must be {noun}, not {text!r}.") from None
+        for option in CREATE_OPTIONS:
+            text = self.query_one(f"#{option.name}", Input).value.strip()
+            if text:
+                parameters[option.name] = option.parse(text)  # ValueError says what it takes
         stops = [line for line in self.query_one("#stop", TextArea).text.splitlines() if line]
         if stops:
             parameters["stop"] = stops
