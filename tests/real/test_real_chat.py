@@ -24,9 +24,11 @@ pytestmark = pytest.mark.real_ollama
 
 async def _send(pilot, view, prompt: str) -> None:  # type: ignore[no-untyped-def]
     # Typing is covered by the unit tier; here a busy CPU (the model runs on it) makes
-    # forty separate key presses slow, so the prompt is set and only Enter is pressed.
+    # forty separate key presses slow, so the prompt is set and only Enter is sent, as a
+    # terminal would: Pilot's press also waits for the app to go idle, and timed out once
+    # while the model had both cores. Callers wait for what the key brings about.
     view.composer.text = prompt
-    await pilot.press("enter")
+    pilot.app.simulate_key("enter")
 
 
 @pytest.fixture
