@@ -35,11 +35,13 @@ class ModelJob:
     """Status lines as they came (create reports only these)."""
     error: str | None = None
     cancelled: bool = False
+    ended: bool = False
+    """Set before the last report, which runs inside the task (so `task.done()` is False)."""
     task: asyncio.Task[None] | None = None
 
     @property
     def running(self) -> bool:
-        return self.task is not None and not self.task.done()
+        return not self.ended
 
     @property
     def succeeded(self) -> bool:
@@ -87,6 +89,7 @@ class ModelJobs:
                 job.cancelled = True
                 job.state.status = "cancelled"
             finally:
+                job.ended = True
                 self._changed(job)
 
         job.task = asyncio.get_running_loop().create_task(run())

@@ -22,6 +22,7 @@ from ..services.catalogue import ModelChoice, default_model
 from ..services.connection import ConnectionState, ServerStatus
 from ..services.conversation_options import SettingsForm
 from ..services.errors import OllamaError, StoreError
+from ..services.jobs import ModelJob
 from ..services.workspace import OpenConversation
 from .chat_view import ChatView
 from .composer import Composer
@@ -36,10 +37,10 @@ from .status_line import StatusLine
 from .themes import DEFAULT_THEME, load_themes, shipped_theme_dirs
 
 ONLINE_PROBE_INTERVAL = 30.0
+"""Seconds between checks that a reachable server is still there."""
 CONVERSATIONS_SCREEN = "conversations"
 INDEX_DELAY = 1.0
 """Seconds after start before the search index is brought up to date: start-up comes first."""
-"""Seconds between checks that a reachable server is still there."""
 TAB_TITLE_LIMIT = 24
 
 
@@ -213,6 +214,7 @@ class OllamaTuiApp(App[None]):
         # After the first frame: the first request imports httpx, which takes a while.
         self.call_after_refresh(self.monitor_server)
         self.set_timer(INDEX_DELAY, self.index_conversations)
+        self.backend.jobs.listen(self._job_changed)
 
     # -- tabs -----------------------------------------------------------------------------
 
@@ -367,10 +369,11 @@ class OllamaTuiApp(App[None]):
     def _model_used(self, event: ChatView.ModelUsed) -> None:
         self.last_model = event.model
 
-    @on(ChatView.ModelsChanged)
-    def models_changed(self) -> None:
-        """Models were pulled, created, copied or deleted: the catalogue is out of date."""
-        self.run_worker(self.refresh_models(), group="models", exclusive=True, exit_on_error=False)
+    def _job_changed(self, job: ModelJob) -> None:
+        """Every pull, push and create, wherever it was started from, ends here."""
+        if job.succeeded:
+            notify_plain(self, f"{job.verb.capitalize()} of {job.model} done.")
+            self.reload_models()
 
     # -- the conversation's settings ------------------------------------------------------
 
@@ -460,6 +463,12 @@ class OllamaTuiApp(App[None]):
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._probe_now.wait(), timeout=interval)
 
+    @work(group="models", exclusive=True, exit_on_error=False)
+    async def reload_models(self) -> None:
+        """`refresh_models` in the background (models were pulled, created, copied or deleted);
+        a newer call replaces one still running."""
+        await self.refresh_models()
+
     async def refresh_models(self) -> None:
         """Reload the catalogue; conversations without a model get the default one."""
         try:
@@ -495,9 +504,7 @@ class OllamaTuiApp(App[None]):
             ModelPickerScreen(self.models, view.conversation.settings.model, note), chosen
         )
         if self.server_status.state is not ConnectionState.OFFLINE:
-            self.run_worker(
-                self.refresh_models(), group="models", exclusive=True, exit_on_error=False
-            )
+            self.reload_models()
 
     # -- help, palette, quit --------------------------------------------------------------
 

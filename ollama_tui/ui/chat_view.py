@@ -90,10 +90,6 @@ class ChatView(Vertical):
     class ServerUnreachable(TextualMessage):
         """A request could not reach the server: worth probing it again now."""
 
-    @dataclass
-    class ModelsChanged(TextualMessage):
-        """A model was pulled: the catalogue is out of date."""
-
     def __init__(
         self,
         backend: Backend,
@@ -296,9 +292,7 @@ class ChatView(Vertical):
         if not job.succeeded:
             panel.show_failure(model, job.error or "the pull was cancelled")
             return
-        panel.hide()
-        self.post_message(self.ModelsChanged())
-        notify_plain(self.app, f"Pulled {model}.")
+        panel.hide()  # the app says it is done and reloads the models (it follows every job)
         await self.action_retry()
 
     # -- moving around --------------------------------------------------------------------

@@ -189,8 +189,9 @@ class ModelsScreen(Screen[None]):
                 plain(f"Cannot list models: {error.message}")
             )
             return
-        self.models = models
-        self._fill_table()
+        if models != self.models:  # polled every 2 s: redraw only what changed
+            self.models = models
+            self._fill_table()
 
     def _fill_table(self) -> None:
         table: DataTable[Text] = self.query_one("#models-table", DataTable)
@@ -231,10 +232,8 @@ class ModelsScreen(Screen[None]):
 
     def _job_changed(self, job: ModelJob) -> None:
         self._show_jobs()
-        if not job.running and job.succeeded:
-            notify_plain(self.app, f"{job.verb.capitalize()} of {job.model} done.")
+        if job.succeeded:
             self.refresh_models()
-            self.tui.models_changed()
 
     def _show_jobs(self) -> None:
         jobs = self.tui.backend.jobs.jobs
@@ -246,7 +245,7 @@ class ModelsScreen(Screen[None]):
             panel.highlighted = min(highlighted or 0, len(jobs) - 1)
 
     def action_cancel_job(self) -> None:
-        jobs = [job for job in reversed(self.tui.backend.jobs.jobs)]
+        jobs = list(reversed(self.tui.backend.jobs.jobs))
         panel = self.query_one("#jobs", OptionList)
         chosen = (
             jobs[panel.highlighted] if panel.has_focus and panel.highlighted is not None else None
@@ -407,7 +406,7 @@ class ModelsScreen(Screen[None]):
             return
         notify_plain(self.app, done)
         self.refresh_models()
-        self.tui.models_changed()
+        self.tui.reload_models()
 
     def action_embed(self) -> None:
         model = self.current_model
