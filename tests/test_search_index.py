@@ -10,6 +10,7 @@ import pytest
 from ollama_tui.domain.conversation import Conversation, Message
 from ollama_tui.services.library import ConversationLibrary, cut_snippet
 from ollama_tui.store import SearchIndex, SessionStore
+from ollama_tui.store.index import session_files
 from ollama_tui.store.search_index import fts_query
 
 
@@ -22,6 +23,11 @@ def _save(data_dir: Path, title: str, *texts: str) -> Conversation:
     return conversation
 
 
+def _sync(index: SearchIndex) -> bool:
+    """Bring the index in step with the sessions folder as it is now."""
+    return index.sync(session_files(index.sessions_dir))
+
+
 @pytest.fixture
 def index(tmp_path: Path) -> SearchIndex:
     SessionStore(tmp_path).close()
@@ -31,7 +37,7 @@ def index(tmp_path: Path) -> SearchIndex:
 def test_words_match_by_prefix_whatever_the_case_and_accents(tmp_path: Path, index) -> None:
     sql = _save(tmp_path, "one", "Use a LEFT JOIN in PostgreSQL; the café is open.")
     cjk = _save(tmp_path, "two", "数据库的查询很慢。東京のデータ")
-    index.sync()
+    _sync(index)
     assert index.progress.complete and index.progress.total == 2
     assert index.matching(["join"]) == {sql.id}
     assert index.matching(["postg"]) == {sql.id}
@@ -50,7 +56,7 @@ def test_words_match_by_prefix_whatever_the_case_and_accents(tmp_path: Path, ind
 )
 def test_nothing_typed_is_read_as_query_syntax(tmp_path: Path, index, typed: str) -> None:
     _save(tmp_path, "t", "plain words")
-    index.sync()
+    _sync(index)
     assert index.matching(typed.split()) is not None  # answered, not an error
     assert index.unavailable is None
 
@@ -62,17 +68,19 @@ def test_queries_quote_every_term() -> None:
 
 def test_sync_follows_new_changed_and_removed_files(tmp_path: Path, index) -> None:
     first = _save(tmp_path, "first", "alpha words")
-    index.sync()
+    assert _sync(index) is True
+    assert _sync(index) is False  # nothing changed: nothing redone
+    assert not index.progress.running and index.progress.complete
     second = _save(tmp_path, "second", "alpha again")
     store = SessionStore(tmp_path)
     first.messages[0].content = "beta now"
     store.save(first)
     store.close()
-    index.sync()
+    _sync(index)
     assert index.matching(["alpha"]) == {second.id}
     assert index.matching(["beta"]) == {first.id}
     (tmp_path / "sessions" / f"{second.id}.json").unlink()
-    index.sync()
+    assert _sync(index) is True
     assert index.matching(["alpha"]) == set()
     assert index.text_of(first.id) == "first\nbeta now"
 
@@ -82,7 +90,7 @@ def test_the_index_is_private_and_a_broken_one_is_rebuilt(tmp_path: Path) -> Non
     database = tmp_path / "search.sqlite3"
     database.write_bytes(os.urandom(4096))
     index = SearchIndex(tmp_path)
-    index.sync()
+    _sync(index)
     assert index.matching(["gamma"]) == {kept.id}
     assert database.stat().st_mode & 0o777 == 0o600
     index.close()
@@ -91,7 +99,7 @@ def test_the_index_is_private_and_a_broken_one_is_rebuilt(tmp_path: Path) -> Non
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     again = SearchIndex(tmp_path)
     assert again.matching(["gamma"]) == set()  # empty until synced: a cache, nothing lost
-    again.sync()
+    _sync(again)
     assert again.matching(["gamma"]) == {kept.id}
 
 
@@ -109,10 +117,10 @@ def test_without_a_usable_index_titles_are_still_searched(tmp_path: Path) -> Non
 def test_two_instances_share_the_index(tmp_path: Path) -> None:
     first = _save(tmp_path, "one", "shared words")
     one, two = SearchIndex(tmp_path), SearchIndex(tmp_path)
-    one.sync()
-    two.sync()
+    _sync(one)
+    _sync(two)
     second = _save(tmp_path, "two", "shared more")
-    two.sync()
+    _sync(two)
     assert one.matching(["shared"]) == {first.id, second.id}
 
 

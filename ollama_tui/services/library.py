@@ -209,9 +209,15 @@ class ConversationLibrary:
         self._everything = [LibraryMatch(entry) for entry in entries]
         return entries
 
-    def update_index(self, should_stop: Callable[[], bool] = lambda: False) -> None:
-        """Bring the full-text index up to date; slow the first time (run it in a thread)."""
-        self.index.sync(should_stop)
+    def update_index(self, should_stop: Callable[[], bool] = lambda: False) -> bool:
+        """Bring the full-text index up to date with the files of the last `refresh` (one
+        scan of the folder serves both); slow the first time, so run it in a thread.
+        Returns whether the index changed."""
+        stamps = self.store.listed_stamps
+        if stamps is None:
+            self.refresh()
+            stamps = self.store.listed_stamps or {}
+        return self.index.sync(stamps, should_stop)
 
     def search(self, query: str) -> list[LibraryMatch]:
         """Entries whose title holds every word of the query, or whose title and messages

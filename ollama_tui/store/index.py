@@ -44,17 +44,22 @@ class SummaryIndex:
             atomic_write_bytes(self.path, payload.encode("utf-8"))
 
 
-def session_files(folder: Path) -> dict[str, os.stat_result]:
-    """Every session file's name and stat, without temporary files."""
-    found: dict[str, os.stat_result] = {}
+FileStamp = tuple[int, int]
+"""(size, mtime_ns): what tells both caches that a file changed."""
+
+
+def session_files(folder: Path) -> dict[str, FileStamp]:
+    """Every session file's name and stamp, without temporary files."""
+    found: dict[str, FileStamp] = {}
     with os.scandir(folder) as entries:
         for entry in entries:
             if entry.name.endswith(".json") and not is_temp_name(entry.name):
                 with contextlib.suppress(OSError):
-                    found[entry.name] = entry.stat(follow_symlinks=False)
+                    info = entry.stat(follow_symlinks=False)
+                    found[entry.name] = (info.st_size, info.st_mtime_ns)
     return found
 
 
-def is_fresh(record: Record, info: os.stat_result) -> bool:
+def is_fresh(record: Record, stamp: FileStamp) -> bool:
     """The file has not changed since the record was made."""
-    return record.get("size") == info.st_size and record.get("mtime_ns") == info.st_mtime_ns
+    return (record.get("size"), record.get("mtime_ns")) == stamp

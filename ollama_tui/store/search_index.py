@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..domain.text import CJK_CHARACTER
-from .index import session_files
+from .index import FileStamp
 
 SCHEMA_VERSION = 1
 BATCH_SECONDS = 0.5
@@ -71,6 +71,7 @@ def searchable_text(raw: bytes) -> str | None:
 class IndexProgress:
     indexed: int = 0
     total: int = 0
+    running: bool = False
     problem: str | None = None
     """Why the last sync stopped short (a full disk, say); what was indexed still answers."""
 
@@ -96,7 +97,7 @@ class SearchIndex:
         self._read_lock = threading.Lock()
         self._reader: sqlite3.Connection | None = None
         self._reader_identity: tuple[int, int] | None = None
-        self._synced: dict[str, tuple[int, int]] | None = None
+        self._synced: dict[str, FileStamp] | None = None
 
     # -- connections ----------------------------------------------------------------------
 
@@ -189,57 +190,54 @@ class SearchIndex:
 
     # -- keeping in step with the files ---------------------------------------------------
 
-    def sync(self, should_stop: Callable[[], bool] = lambda: False) -> None:
-        """Index files that are new or changed since they were indexed; forget removed ones.
+    def sync(
+        self, stamps: dict[str, FileStamp], should_stop: Callable[[], bool] = lambda: False
+    ) -> bool:
+        """Index the files of `stamps` (a listing of the sessions folder) that are new or
+        changed since they were indexed; forget the ones gone. Returns whether anything did.
 
-        Runs in a worker thread. `progress` follows it. One sync at a time per instance;
+        Runs in a worker thread; `progress` follows it. One sync at a time per instance;
         two instances share the file safely (SQLite locks it).
         """
         with self._sync_lock:
-            try:
-                files = session_files(self.sessions_dir)
-            except OSError as error:
-                self.progress.problem = f"the conversations cannot be listed ({error.strerror})"
-                return
-            signature = {name: (info.st_size, info.st_mtime_ns) for name, info in files.items()}
-            if signature == self._synced and os.path.exists(self.path):
-                return  # nothing changed since this instance's last complete sync
+            if stamps == self._synced and os.path.exists(self.path):
+                return False  # nothing changed since this instance's last complete sync
             connection = self._open()
             if connection is None:
-                return
+                return False
+            self.progress.running = True
             try:
-                self._sync(connection, files, should_stop)
+                changed = self._sync(connection, stamps, should_stop)
                 if self.progress.complete:
-                    self._synced = signature
+                    self._synced = stamps
+                return changed
             except (sqlite3.DatabaseError, OSError) as error:
                 # A full disk keeps what was committed; a corrupt file is built anew next time.
                 self.progress.problem = f"the search index could not be updated ({error})"
                 if "malformed" in str(error):
                     self._delete_files()
+                return True
             finally:
+                self.progress.running = False
                 connection.close()
 
     def _sync(
         self,
         connection: sqlite3.Connection,
-        files: dict[str, os.stat_result],
+        stamps: dict[str, FileStamp],
         should_stop: Callable[[], bool],
-    ) -> None:
+    ) -> bool:
         known = {
             name: (size, mtime_ns)
             for name, size, mtime_ns in connection.execute("SELECT name, size, mtime_ns FROM docs")
         }
         stale = sorted(
-            (
-                name
-                for name, info in files.items()
-                if known.get(name) != (info.st_size, info.st_mtime_ns)
-            ),
-            key=lambda name: files[name].st_mtime_ns,
+            (name for name, stamp in stamps.items() if known.get(name) != stamp),
+            key=lambda name: stamps[name][1],
             reverse=True,  # recent conversations become searchable first
         )
-        gone = [name for name in known if name not in files]
-        self.progress = IndexProgress(len(files) - len(stale), len(files))
+        gone = [name for name in known if name not in stamps]
+        self.progress = IndexProgress(len(stamps) - len(stale), len(stamps), running=True)
         connection.execute("BEGIN IMMEDIATE")
         try:
             for name in gone:
@@ -248,7 +246,7 @@ class SearchIndex:
             for name in stale:
                 if should_stop():
                     break
-                self._index_file(connection, name, files[name])
+                self._index_file(connection, name, stamps[name])
                 self.progress.indexed += 1
                 if time.monotonic() - batch_started > BATCH_SECONDS:
                     connection.execute("COMMIT")
@@ -260,6 +258,7 @@ class SearchIndex:
                 with contextlib.suppress(sqlite3.Error):
                     connection.execute("ROLLBACK")
             raise
+        return bool(stale or gone)
 
     def _forget(self, connection: sqlite3.Connection, name: str) -> None:
         row = connection.execute("SELECT id, body FROM docs WHERE name = ?", (name,)).fetchone()
@@ -273,7 +272,7 @@ class SearchIndex:
         )
         connection.execute("DELETE FROM docs WHERE id = ?", (doc_id,))
 
-    def _index_file(self, connection: sqlite3.Connection, name: str, info: os.stat_result) -> None:
+    def _index_file(self, connection: sqlite3.Connection, name: str, stamp: FileStamp) -> None:
         try:
             raw = (self.sessions_dir / name).read_bytes()
         except OSError:
@@ -282,7 +281,7 @@ class SearchIndex:
         self._forget(connection, name)
         cursor = connection.execute(
             "INSERT INTO docs(name, size, mtime_ns, body) VALUES(?, ?, ?, ?)",
-            (name, info.st_size, info.st_mtime_ns, zlib.compress(text.encode("utf-8"), 1)),
+            (name, *stamp, zlib.compress(text.encode("utf-8"), 1)),
         )
         connection.execute(
             "INSERT INTO search(rowid, words) VALUES(?, ?)",

@@ -22,7 +22,7 @@ from ..domain.conversation import (
 from ..domain.ids import is_valid_id
 from .atomic import atomic_write_bytes, ensure_private_dir, is_temp_name
 from .errors import InvalidSessionId, SessionNotFound, SessionReadOnly, UnreadableSession
-from .index import Record, SummaryIndex, is_fresh, session_files
+from .index import FileStamp, Record, SummaryIndex, is_fresh, session_files
 from .locks import SessionLocks
 
 STALE_TEMP_AGE = 60.0
@@ -118,7 +118,7 @@ class SessionStore:
         self._locks = SessionLocks(data_dir / "locks")
         self._read_only: dict[str, str] = {}
         self._index = SummaryIndex(data_dir / "index.json")
-        self._last_listing: tuple[dict[str, tuple[int, int]], Listing] | None = None
+        self._last_listing: tuple[dict[str, FileStamp], Listing] | None = None
         self._remove_stale_temp_files()
 
     def _remove_stale_temp_files(self) -> None:
@@ -224,17 +224,16 @@ class SessionStore:
         file changed since this store's last listing, the same lists come back: callers
         must not change them.
         """
-        files = session_files(self.sessions_dir)
-        signature = {name: (info.st_size, info.st_mtime_ns) for name, info in files.items()}
-        if self._last_listing is not None and self._last_listing[0] == signature:
+        stamps = session_files(self.sessions_dir)
+        if self._last_listing is not None and self._last_listing[0] == stamps:
             return self._last_listing[1]  # nothing changed: the same lists, not rebuilt
         cached = self._index.load()
         records: dict[str, Record] = {}
         changed = False
-        for name, info in files.items():
+        for name, stamp in stamps.items():
             known = cached.get(name)
-            if known is None or not is_fresh(known, info):
-                known = self._summarise(self.sessions_dir / name, info)
+            if known is None or not is_fresh(known, stamp):
+                known = self._summarise(self.sessions_dir / name, stamp)
                 changed = True
             records[name] = known
         if changed or len(records) != len(cached):
@@ -259,12 +258,18 @@ class SessionStore:
                 reason = str(record.get("unreadable", "?"))
                 unreadable.append(UnreadableEntry(self.sessions_dir / name, reason))
         summaries.sort(key=lambda summary: summary.updated_at, reverse=True)
-        self._last_listing = (signature, (summaries, unreadable))
+        self._last_listing = (stamps, (summaries, unreadable))
         return summaries, unreadable
 
+    @property
+    def listed_stamps(self) -> dict[str, FileStamp] | None:
+        """The files as the last listing found them (for the search index: one scan)."""
+        return self._last_listing[0] if self._last_listing is not None else None
+
     @staticmethod
-    def _summarise(path: Path, info: os.stat_result) -> Record:
-        record: Record = {"size": info.st_size, "mtime_ns": info.st_mtime_ns}
+    def _summarise(path: Path, stamp: FileStamp) -> Record:
+        size, mtime_ns = stamp
+        record: Record = {"size": size, "mtime_ns": mtime_ns}
         try:
             conversation, _ = parse_session(path, path.read_bytes())
         except UnreadableSession as error:

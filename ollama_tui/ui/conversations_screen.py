@@ -135,7 +135,6 @@ class ConversationsScreen(ModalScreen[str | None]):
         self._matches: list[LibraryMatch] = []
         self._words: list[str] = []
         self._deleted: list[str] = []
-        self._indexing = False
         self._reload_when_shown = False
 
     @property
@@ -196,6 +195,7 @@ class ConversationsScreen(ModalScreen[str | None]):
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._loaded, entries)
             return
+        shown = self.library.entries
         try:
             entries = self.library.refresh()
         except OSError as error:
@@ -204,18 +204,14 @@ class ConversationsScreen(ModalScreen[str | None]):
             return
         if worker.is_cancelled:
             return
-        self.app.call_from_thread(self._loaded, entries)
-        self._indexing = True
-        try:
-            self.library.update_index(lambda: worker.is_cancelled)
-        finally:
-            self._indexing = False
-        if not worker.is_cancelled:
+        if entries is not shown or not shown:  # the same list when no file changed: no redo
+            self.app.call_from_thread(self._loaded, entries)
+        if self.library.update_index(lambda: worker.is_cancelled) and not worker.is_cancelled:
             self.app.call_from_thread(self._search_again)
 
     def _follow_indexing(self) -> None:
         """While the index is being built, search again now and then: results grow."""
-        if self._indexing and not self.library.index.progress.complete:
+        if self.is_current and self.library.index.progress.running:
             self._search_again()
 
     def _search_again(self) -> None:
@@ -291,7 +287,7 @@ class ConversationsScreen(ModalScreen[str | None]):
             note += plain(f" · titles only: {index.unavailable}")
         elif progress.problem:
             note += plain(f" · {progress.problem}")
-        elif query and not progress.complete:
+        elif query and progress.running:
             note += plain(
                 f" · indexing messages, {progress.indexed:,} of {progress.total:,} so far"
             )
