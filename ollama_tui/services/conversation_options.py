@@ -4,11 +4,12 @@ server will read it, before anything is sent."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..domain.conversation import ConversationSettings
-from .models import parse_keep_alive
+from .models import keep_alive_problem, parse_keep_alive
 
 if TYPE_CHECKING:
     from ..api.version import ServerVersion
@@ -79,12 +80,27 @@ def check_schema(text: str) -> dict[str, Any]:
     return schema
 
 
+def parse_options(fields: Mapping[str, str], stop: str) -> dict[str, Any]:
+    """Option fields as typed (empty: unset) and stop sequences one per line, as Ollama's
+    `options`. Raises ValueError saying what a field takes."""
+    options: dict[str, Any] = {}
+    for option in NUMBER_OPTIONS:
+        text = fields.get(option.name, "").strip()
+        if text:
+            options[option.name] = option.parse(text)
+    stops = [line for line in stop.splitlines() if line]
+    if stops:
+        options["stop"] = stops
+    return options
+
+
 @dataclass
 class SettingsForm:
     """What the settings dialog holds, as text."""
 
     system: str = ""
-    options: dict[str, str] | None = None
+    options: dict[str, str] = field(default_factory=dict)
+    """Option name -> the text typed; empty means the model's default."""
     stop: str = ""
     """One stop sequence per line."""
     keep_alive: str = ""
@@ -123,17 +139,14 @@ class SettingsForm:
         """Field name -> what is wrong with it; empty when the form can be applied."""
         found: dict[str, str] = {}
         for option in NUMBER_OPTIONS:
-            text = (self.options or {}).get(option.name, "").strip()
+            text = self.options.get(option.name, "").strip()
             if text:
                 try:
                     option.parse(text)
                 except ValueError as error:
                     found[option.name] = str(error)
-        if self.keep_alive.strip():
-            try:
-                parse_keep_alive(self.keep_alive)
-            except ValueError as error:
-                found["keep_alive"] = str(error)
+        if self.keep_alive.strip() and (problem := keep_alive_problem(self.keep_alive)):
+            found["keep_alive"] = problem
         if self.think not in THINK_CHOICES:
             found["think"] = f"think is one of {', '.join(THINK_CHOICES)}."
         if self.format == "schema":
@@ -155,14 +168,7 @@ class SettingsForm:
             for key, value in settings.options.items()
             if key not in {option.name for option in NUMBER_OPTIONS} | {"stop"}
         }  # options this form does not show are kept
-        for option in NUMBER_OPTIONS:
-            text = (self.options or {}).get(option.name, "").strip()
-            if text:
-                options[option.name] = option.parse(text)
-        stops = [line for line in self.stop.splitlines() if line]
-        if stops:
-            options["stop"] = stops
-        settings.options = options
+        settings.options = options | parse_options(self.options, self.stop)
         settings.system = self.system.strip() or None
         settings.keep_alive = parse_keep_alive(self.keep_alive) if self.keep_alive.strip() else None
         settings.think = {"default": None, "off": False, "on": True}.get(self.think, self.think)

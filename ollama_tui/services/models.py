@@ -57,6 +57,15 @@ def parse_keep_alive(text: str) -> float | str:
     raise ValueError("Type seconds (300), a duration (5m, 1h30m), 0 to unload or -1 for ever.")
 
 
+def keep_alive_problem(text: str) -> str | None:
+    """Why `text` is not a keep-alive the server takes, or None."""
+    try:
+        parse_keep_alive(text)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 # -- create ---------------------------------------------------------------------------------
 
 

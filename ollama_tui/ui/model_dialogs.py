@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -12,27 +12,18 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static, TextArea
 
-from ..services.conversation_options import NUMBER_OPTIONS
+from ..services.conversation_options import NUMBER_OPTIONS, parse_options
 from ..services.errors import OllamaError
 from ..services.models import (
     CreateSpec,
     model_facts,
     model_name_problem,
-    parse_keep_alive,
     parse_parameters,
 )
 from .safe_text import notify_plain, plain
 
 if TYPE_CHECKING:
     from ..services.backend import Backend
-
-
-def keep_alive_problem(text: str) -> str | None:
-    try:
-        parse_keep_alive(text)
-    except ValueError as error:
-        return str(error)
-    return None
 
 
 class InspectScreen(ModalScreen[None]):
@@ -154,14 +145,13 @@ class CreateDialog(ModalScreen[None]):
         base = self.query_one("#base", Input).value.strip()
         if not base:
             raise ValueError("From: which model to start from?")
-        parameters: dict[str, Any] = {}
-        for option in CREATE_OPTIONS:
-            text = self.query_one(f"#{option.name}", Input).value.strip()
-            if text:
-                parameters[option.name] = option.parse(text)  # ValueError says what it takes
-        stops = [line for line in self.query_one("#stop", TextArea).text.splitlines() if line]
-        if stops:
-            parameters["stop"] = stops
+        parameters = parse_options(
+            {
+                option.name: self.query_one(f"#{option.name}", Input).value
+                for option in CREATE_OPTIONS
+            },
+            self.query_one("#stop", TextArea).text,
+        )
         return CreateSpec(
             name=name,
             base=base,

@@ -20,12 +20,13 @@ from ..services.errors import OllamaError
 from ..services.jobs import ModelJob
 from ..services.models import (
     describe_expiry,
+    keep_alive_problem,
     model_name_problem,
     parse_keep_alive,
     seconds_left,
 )
 from .dialogs import ConfirmDialog, TextDialog
-from .model_dialogs import CreateDialog, EmbedDialog, InspectScreen, keep_alive_problem
+from .model_dialogs import CreateDialog, EmbedDialog, InspectScreen
 from .safe_text import notify_plain, plain
 
 if TYPE_CHECKING:
