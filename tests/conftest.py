@@ -6,9 +6,11 @@ import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from ollama_tui.cli import build_app
 from ollama_tui.config import Settings
@@ -83,6 +85,19 @@ def screen_text(app: OllamaTuiApp) -> str:
 
 def session_file(data_dir: Path, conversation_id: str) -> Path:
     return data_dir / "sessions" / f"{conversation_id}.json"
+
+
+ScreenT = TypeVar("ScreenT", bound=Screen[Any])
+
+
+async def press_for(pilot: Pilot[None], key: str, kind: type[ScreenT]) -> ScreenT:
+    """Press a key that opens a screen, wait for that screen, and return it."""
+    app = pilot.app
+    await pilot.press(key)
+    await wait_until(lambda: isinstance(app.screen, kind), message=f"{kind.__name__} after {key}")
+    screen = app.screen
+    assert isinstance(screen, kind)
+    return screen
 
 
 async def ready(app: OllamaTuiApp) -> None:

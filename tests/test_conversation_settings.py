@@ -12,7 +12,7 @@ from ollama_tui.api.version import ServerVersion
 from ollama_tui.domain.conversation import ConversationSettings
 from ollama_tui.services.conversation_options import SettingsForm, check_schema, think_choices
 from ollama_tui.ui.settings_dialog import SettingsDialog
-from tests.conftest import ask, ready, screen_text, session_file, wait_until
+from tests.conftest import ask, press_for, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 
 SCHEMA = '{"type": "object", "properties": {"age": {"type": "integer"}}, "required": ["age"]}'
@@ -81,9 +81,7 @@ async def test_settings_are_saved_and_reach_the_request(
     app = make_app()
     async with app.run_test(size=(120, 50)) as pilot:
         await ready(app)
-        await pilot.press("f4")
-        await wait_until(lambda: isinstance(app.screen, SettingsDialog))
-        dialog = app.screen
+        dialog = await press_for(pilot, "f4", SettingsDialog)
         await wait_until(lambda: "(0.7)" in dialog.query_one("#temperature", Input).placeholder)
         dialog.query_one("#system", TextArea).text = "Answer in JSON."
         dialog.query_one("#temperature", Input).value = "warm"

@@ -11,7 +11,7 @@ from ollama_tui.ui.conversations_screen import ConversationsScreen, relative_tim
 from ollama_tui.ui.dialogs import ConfirmDialog, TextDialog
 from ollama_tui.ui.entry_list import EntryList
 from ollama_tui.ui.message_widgets import AssistantMessage
-from tests.conftest import ready, screen_text, session_file, wait_until
+from tests.conftest import press_for, ready, screen_text, session_file, wait_until
 
 
 def _save(data_dir: Path, title: str, reply: str, *, year: int = 2026) -> Conversation:
@@ -31,9 +31,7 @@ def _save(data_dir: Path, title: str, reply: str, *, year: int = 2026) -> Conver
 
 async def _browse(app, pilot) -> ConversationsScreen:  # type: ignore[no-untyped-def]
     await ready(app)
-    await pilot.press("ctrl+o")
-    await wait_until(lambda: isinstance(app.screen, ConversationsScreen))
-    screen = app.screen
+    screen = await press_for(pilot, "ctrl+o", ConversationsScreen)
     assert isinstance(screen, ConversationsScreen)
     await wait_until(lambda: screen._matches or "No saved" in screen_text(app))
     return screen
@@ -88,8 +86,7 @@ async def test_rename_updates_the_file_and_the_open_tab(make_app, data_dir: Path
         await pilot.press("enter")
         await wait_until(lambda: app.current_view.conversation.id == conversation.id)
         screen = await _browse(app, pilot)
-        await pilot.press("f2")
-        await wait_until(lambda: isinstance(app.screen, TextDialog))
+        await press_for(pilot, "f2", TextDialog)
         await pilot.press(*"[bold]After[/]", "enter")
         await wait_until(lambda: isinstance(app.screen, ConversationsScreen))
         await wait_until(lambda: screen._matches and screen._matches[0].entry.title != "Before")
@@ -99,10 +96,9 @@ async def test_rename_updates_the_file_and_the_open_tab(make_app, data_dir: Path
     assert saved["title"] == "[bold]After[/]"
 
 
-async def _confirm(app, pilot, key: str, answer: str = "enter") -> None:  # type: ignore[no-untyped-def]
+async def _confirm(pilot, key: str, answer: str = "enter") -> None:  # type: ignore[no-untyped-def]
     """Press an action that asks first, then answer the question."""
-    await pilot.press(key)
-    await wait_until(lambda: isinstance(app.screen, ConfirmDialog))
+    await press_for(pilot, key, ConfirmDialog)
     await pilot.press(answer)
 
 
@@ -115,8 +111,7 @@ async def test_delete_moves_to_the_trash_and_undo_brings_it_back(make_app, data_
         await pilot.press("enter")  # open it first: deleting must close its tab
         await wait_until(lambda: app.current_view.conversation.id == conversation.id)
         screen = await _browse(app, pilot)
-        await pilot.press("ctrl+d")
-        await wait_until(lambda: isinstance(app.screen, ConfirmDialog))
+        await press_for(pilot, "ctrl+d", ConfirmDialog)
         assert "Doomed" in screen_text(app)
         await pilot.press("enter")
         await wait_until(lambda: not path.exists())
@@ -127,23 +122,23 @@ async def test_delete_moves_to_the_trash_and_undo_brings_it_back(make_app, data_
         await wait_until(lambda: path.exists())
         await wait_until(lambda: len(screen._matches) == 1)
         # Delete again, then look in the trash, restore from there, and empty it.
-        await _confirm(app, pilot, "ctrl+d")
+        await _confirm(pilot, "ctrl+d")
         await wait_until(lambda: not path.exists())
         await pilot.press("ctrl+t")
         await wait_until(lambda: screen.showing_trash and len(screen._matches) == 1)
         assert "Trash" in screen_text(app)
-        await _confirm(app, pilot, "ctrl+x", "escape")  # not confirmed: nothing is removed
+        await _confirm(pilot, "ctrl+x", "escape")  # not confirmed: nothing is removed
         assert (data_dir / "trash" / path.name).exists()
         await pilot.press("enter")  # restore
         await wait_until(lambda: path.exists())
         await wait_until(lambda: not screen._matches)
         await pilot.press("ctrl+t")
         await wait_until(lambda: not screen.showing_trash and len(screen._matches) == 1)
-        await _confirm(app, pilot, "ctrl+d")
+        await _confirm(pilot, "ctrl+d")
         await wait_until(lambda: not path.exists())
         await pilot.press("ctrl+t")
         await wait_until(lambda: screen.showing_trash and len(screen._matches) == 1)
-        await _confirm(app, pilot, "ctrl+x")
+        await _confirm(pilot, "ctrl+x")
         await wait_until(lambda: not (data_dir / "trash" / path.name).exists())
 
 
@@ -153,9 +148,7 @@ async def test_export_writes_markdown_where_asked(make_app, data_dir: Path, tmp_
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
         await _browse(app, pilot)
-        await pilot.press("ctrl+e")
-        await wait_until(lambda: isinstance(app.screen, TextDialog))
-        dialog = app.screen
+        dialog = await press_for(pilot, "ctrl+e", TextDialog)
         dialog.query_one("#answer").value = str(target)
         await pilot.press("enter")
         await wait_until(lambda: target.exists())

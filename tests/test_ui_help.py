@@ -8,15 +8,14 @@ from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.chat_view import ChatView
 from ollama_tui.ui.composer import Composer
 from ollama_tui.ui.help_screen import HelpScreen
-from tests.conftest import ready, screen_text, wait_until
+from tests.conftest import press_for, ready, screen_text, wait_until
 
 
 async def test_f1_lists_every_key(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(120, 60)) as pilot:
         await ready(app)
-        await pilot.press("f1")
-        await wait_until(lambda: isinstance(app.screen, HelpScreen))
+        await press_for(pilot, "f1", HelpScreen)
         await pilot.pause()
         text = screen_text(app)
         for binding in [*OllamaTuiApp.BINDINGS, *ChatView.BINDINGS, *Composer.BINDINGS]:
@@ -50,7 +49,6 @@ async def test_palette_offers_the_actions(make_app) -> None:
         titles = [command.title for command in app.get_system_commands(app.screen)]
         for title in ("New conversation", "Close conversation", "Choose model", "Help", "Quit"):
             assert title in titles
-        await pilot.press("ctrl+p")
-        await wait_until(lambda: isinstance(app.screen, CommandPalette))
+        await press_for(pilot, "ctrl+p", CommandPalette)
         await pilot.press(*"new conv", "enter")
         await wait_until(lambda: app.tabs.tab_count == 2)

@@ -8,7 +8,7 @@ from pathlib import Path
 from ollama_tui.ui.chat_view import ChatView
 from ollama_tui.ui.model_picker import ModelPickerScreen
 from ollama_tui.ui.pull_panel import PullOfferScreen
-from tests.conftest import ask, ready, screen_text, session_file, wait_until
+from tests.conftest import ask, press_for, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 
 
@@ -28,9 +28,7 @@ async def test_picker_lists_installed_and_loaded_models_and_filters(
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
-        await pilot.press("ctrl+l")
-        await wait_until(lambda: isinstance(app.screen, ModelPickerScreen))
-        picker = app.screen
+        picker = await press_for(pilot, "ctrl+l", ModelPickerScreen)
         await wait_until(lambda: len(picker._shown) == 2)
         text = screen_text(app)
         assert "llama3.2:latest" in text and "qwen2.5:0.5b" in text
@@ -51,8 +49,7 @@ async def test_switching_model_mid_conversation_keeps_history(
         await ready(app)
         view = app.current_view
         await ask(pilot, view, "first")
-        await pilot.press("ctrl+l")
-        await wait_until(lambda: isinstance(app.screen, ModelPickerScreen))
+        await press_for(pilot, "ctrl+l", ModelPickerScreen)
         await pilot.press(*"qwen", "enter")
         await wait_until(lambda: view.conversation.settings.model == "qwen2.5:0.5b")
         await ask(pilot, view, "second")
@@ -76,8 +73,7 @@ async def test_escape_cancels_the_picker(make_app) -> None:
     app = make_app()
     async with app.run_test() as pilot:
         await ready(app)
-        await pilot.press("ctrl+l")
-        await wait_until(lambda: isinstance(app.screen, ModelPickerScreen))
+        await press_for(pilot, "ctrl+l", ModelPickerScreen)
         await pilot.press(*"qwen", "escape")
         assert not isinstance(app.screen, ModelPickerScreen)
         assert app.current_view.conversation.settings.model == "llama3.2:latest"

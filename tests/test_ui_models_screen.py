@@ -7,27 +7,22 @@ from textual.widgets import DataTable, Input, TextArea
 from ollama_tui.ui.dialogs import ConfirmDialog, TextDialog
 from ollama_tui.ui.model_dialogs import CreateDialog, EmbedDialog, InspectScreen
 from ollama_tui.ui.models_screen import ModelsScreen
-from tests.conftest import ready, screen_text, wait_until
+from tests.conftest import press_for, ready, screen_text, wait_until
 from tests.fake_ollama.server import FakeOllama
 
 
 async def _models(app, pilot) -> ModelsScreen:  # type: ignore[no-untyped-def]
     await ready(app)
-    await pilot.press("f3")
-    await wait_until(lambda: isinstance(app.screen, ModelsScreen))
-    screen = app.screen
+    screen = await press_for(pilot, "f3", ModelsScreen)
     await wait_until(lambda: screen.models, message="the models listed")
     return screen
 
 
-async def _create_from(app, pilot, screen: ModelsScreen, base: str) -> CreateDialog:  # type: ignore[no-untyped-def]
+async def _create_from(pilot, screen: ModelsScreen, base: str) -> CreateDialog:  # type: ignore[no-untyped-def]
     """Open the create dialog on `base` and name the new model `pirate`."""
     _row_of(screen, base)
-    await pilot.press("c")
-    await wait_until(lambda: isinstance(app.screen, CreateDialog))
+    dialog = await press_for(pilot, "c", CreateDialog)
     await pilot.press(*"pirate")
-    dialog = app.screen
-    assert isinstance(dialog, CreateDialog)
     return dialog
 
 
@@ -44,8 +39,7 @@ async def test_the_table_lists_models_and_what_is_loaded(make_app, fake_ollama: 
         assert "llama3.2:latest" in text and "qwen2.5:0.5b" in text and "494.03M" in text
         assert "Q4_K_M" in text and "397.8 MB" in text
         _row_of(screen, "qwen2.5:0.5b")
-        await pilot.press("l")
-        await wait_until(lambda: isinstance(app.screen, TextDialog))
+        await press_for(pilot, "l", TextDialog)
         await pilot.press("enter")  # the default keep-alive, 5m
         await wait_until(lambda: any(m.loaded for m in screen.models), message="loaded")
         assert fake_ollama.requests_to("/api/generate")[-1].body["keep_alive"] == "5m"
@@ -86,8 +80,7 @@ async def test_pull_checks_the_name_shows_progress_and_cancels(
     app = make_app()
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await _models(app, pilot)
-        await pilot.press("p")
-        await wait_until(lambda: isinstance(app.screen, TextDialog))
+        await press_for(pilot, "p", TextDialog)
         await pilot.press(*"bad name", "enter")
         await wait_until(lambda: "A model name is" in screen_text(app))
         assert isinstance(app.screen, TextDialog)  # refused
@@ -97,8 +90,7 @@ async def test_pull_checks_the_name_shows_progress_and_cancels(
         await wait_until(lambda: jobs.jobs and jobs.jobs[0].state.completed > 0)
         await wait_until(lambda: "pull big:70b" in screen_text(app) and "%" in screen_text(app))
         assert "layer 1" in screen_text(app) or "layer 2" in screen_text(app)
-        await pilot.press("p")
-        await wait_until(lambda: isinstance(app.screen, TextDialog))
+        await press_for(pilot, "p", TextDialog)
         app.screen.query_one(Input).value = "tiny:1b"
         await pilot.press("enter")
         await wait_until(lambda: "tiny:1b" in [m.name for m in screen.models], message="listed")
@@ -117,8 +109,7 @@ async def test_a_pull_failing_midway_shows_the_servers_words(
     app = make_app()
     async with app.run_test(size=(160, 40)) as pilot:
         await _models(app, pilot)
-        await pilot.press("p")
-        await wait_until(lambda: isinstance(app.screen, TextDialog))
+        await press_for(pilot, "p", TextDialog)
         await pilot.press(*"llama9", "enter")
         await wait_until(lambda: "no such host" in screen_text(app))
 
@@ -127,7 +118,7 @@ async def test_create_copy_and_delete(make_app, fake_ollama: FakeOllama) -> None
     app = make_app()
     async with app.run_test(size=(140, 48)) as pilot:
         screen = await _models(app, pilot)
-        dialog = await _create_from(app, pilot, screen, "llama3.2:latest")
+        dialog = await _create_from(pilot, screen, "llama3.2:latest")
         dialog.query_one("#system", TextArea).text = "Talk like a pirate."
         dialog.query_one("#temperature", Input).value = "hot"
         await pilot.pause()
@@ -147,19 +138,16 @@ async def test_create_copy_and_delete(make_app, fake_ollama: FakeOllama) -> None
         await wait_until(lambda: "create pirate · done" in screen_text(app))
         # Copy it, then delete the copy; a model an open conversation uses is called out.
         _row_of(screen, "pirate")
-        await pilot.press("y")
-        await wait_until(lambda: isinstance(app.screen, TextDialog))
+        await press_for(pilot, "y", TextDialog)
         app.screen.query_one(Input).value = "pirate2"
         await pilot.press("enter")
         await wait_until(lambda: "pirate2" in [m.name for m in screen.models])
         _row_of(screen, "llama3.2:latest")
-        await pilot.press("d")
-        await wait_until(lambda: isinstance(app.screen, ConfirmDialog))
+        await press_for(pilot, "d", ConfirmDialog)
         assert "1 open conversation use llama3.2:latest" in screen_text(app)
         await pilot.press("escape")
         _row_of(screen, "pirate2")
-        await pilot.press("d")
-        await wait_until(lambda: isinstance(app.screen, ConfirmDialog))
+        await press_for(pilot, "d", ConfirmDialog)
         assert "Delete pirate2" in screen_text(app)
         await pilot.press("enter")
         await wait_until(lambda: "pirate2" not in [m.name for m in screen.models])
@@ -171,7 +159,7 @@ async def test_create_on_an_old_server_sends_a_modelfile(make_app) -> None:
         app = make_app(host=old.url)
         async with app.run_test(size=(140, 48)) as pilot:
             screen = await _models(app, pilot)
-            dialog = await _create_from(app, pilot, screen, "llama3.2:latest")
+            dialog = await _create_from(pilot, screen, "llama3.2:latest")
             dialog.query_one("#system", TextArea).text = "Arr."
             await pilot.press("ctrl+s")
             await wait_until(lambda: "pirate" in old.created)
@@ -183,8 +171,7 @@ async def test_inspect_embed_and_push(make_app, fake_ollama: FakeOllama) -> None
     async with app.run_test(size=(140, 48)) as pilot:
         screen = await _models(app, pilot)
         _row_of(screen, "llama3.2:latest")
-        await pilot.press("i")
-        await wait_until(lambda: isinstance(app.screen, InspectScreen))
+        await press_for(pilot, "i", InspectScreen)
         await wait_until(lambda: "context length: 131,072" in screen_text(app))
         text = screen_text(app)
         assert "embedding length: 3,072" in text and "LLAMA 3.2 COMMUNITY" in text
@@ -192,14 +179,12 @@ async def test_inspect_embed_and_push(make_app, fake_ollama: FakeOllama) -> None
         await pilot.press("ctrl+y")
         assert app.clipboard.startswith("FROM llama3.2:latest")
         await pilot.press("escape")
-        await pilot.press("e")
-        await wait_until(lambda: isinstance(app.screen, EmbedDialog))
+        await press_for(pilot, "e", EmbedDialog)
         app.screen.query_one(TextArea).text = "the cat sat\nthe cat sat\nzzz"
         await pilot.press("ctrl+s")
         await wait_until(lambda: "Cosine similarity" in screen_text(app))
         assert "1 and 2: 1.0000" in screen_text(app) and "10 dimensions" in screen_text(app)
         await pilot.press("escape")
-        await pilot.press("shift+p")
-        await wait_until(lambda: isinstance(app.screen, ConfirmDialog))
+        await press_for(pilot, "shift+p", ConfirmDialog)
         await pilot.press("enter")
         await wait_until(lambda: "ollama.com account" in screen_text(app))
