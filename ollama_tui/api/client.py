@@ -374,13 +374,10 @@ class OllamaClient:
         return self._progress_stream("/api/pull", body)
 
     def push_stream(
-        self, model: str, *, insecure: bool = False
+        self, model: str
     ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[PullProgress]]:
         """Progress lines of a push to a registry, keyed by layer digest like a pull's."""
-        body: dict[str, Any] = {"model": model, "stream": True}
-        if insecure:
-            body["insecure"] = True
-        return self._progress_stream("/api/push", body)
+        return self._progress_stream("/api/push", {"model": model, "stream": True})
 
     def create_stream(
         self, body: dict[str, Any]
