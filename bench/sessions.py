@@ -118,6 +118,12 @@ def bench_index(data_dir: Path) -> None:
     )
 
 
+async def _quit(app) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl+Q as a terminal sends it; Pilot's press can wait for ever on an app that quits."""
+    app.simulate_key("ctrl+q")
+    await _until(lambda: app.return_code is not None)
+
+
 async def _until(predicate) -> None:  # type: ignore[no-untyped-def]
     """Poll a condition the app reaches on its own (1 ms granularity in the figures)."""
     while not predicate():  # noqa: ASYNC110
@@ -163,7 +169,7 @@ def bench_browser(data_dir: Path, rare: str, runs: int) -> None:
             await pilot.pause()
             if cold:
                 await open_browser(app, "cold")
-                await pilot.press("ctrl+q")
+                await _quit(app)
                 return
             library = app.backend.library
             await _until(lambda: library.entries and library.index.progress.complete)
@@ -177,7 +183,7 @@ def bench_browser(data_dir: Path, rare: str, runs: int) -> None:
             assert isinstance(screen, ConversationsScreen) and len(screen._matches) == 1
             await pilot.press("escape")
             await open_browser(app, "again")
-            await pilot.press("ctrl+q")
+            await _quit(app)
 
     for _ in range(runs):
         asyncio.run(once(cold=False))
@@ -206,7 +212,7 @@ def bench_open_long(data_dir: Path, long_id: str, runs: int) -> None:
             app.call_after_refresh(drawn.set)
             await asyncio.wait_for(drawn.wait(), 30)  # ...and the frame that shows them
             took = (time.perf_counter() - began) * 1000
-            await pilot.press("ctrl+q")
+            await _quit(app)
             return took
 
     _report(

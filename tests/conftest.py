@@ -100,6 +100,17 @@ async def press_for(pilot: Pilot[None], key: str, kind: type[ScreenT]) -> Screen
     return screen
 
 
+async def quit_app(pilot: Pilot[None]) -> None:
+    """Press Ctrl+Q as a terminal would, and wait until the app has quit.
+
+    Pilot's own press also waits for the app to go idle afterwards, and can wait for ever
+    when the app exits meanwhile (one run in five in the real tier).
+    """
+    app = pilot.app
+    app.simulate_key("ctrl+q")
+    await wait_until(lambda: app.return_code is not None, timeout=10, message="the app to quit")
+
+
 async def ready(app: OllamaTuiApp) -> None:
     """Wait until the server answered and the first tab has its default model."""
     await wait_until(lambda: app.models is not None, message="the model list")

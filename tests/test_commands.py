@@ -13,7 +13,7 @@ import pytest
 from ollama_tui.domain.conversation import Conversation, Message, MessageStatus, Stats
 from ollama_tui.services.library import export_markdown
 from ollama_tui.store import SessionNotFound, SessionReadOnly, SessionStore
-from tests.conftest import ready, wait_until
+from tests.conftest import quit_app, ready, wait_until
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -151,7 +151,7 @@ async def test_session_flag_opens_that_conversation(fake_ollama, data_dir: Path)
     async with app.run_test() as pilot:
         await ready(app)
         assert app.current_view.conversation.id == conversation.id
-        await pilot.press("ctrl+q")
+        await quit_app(pilot)
     # Asking for a conversation that is already open in a tab just focuses it.
     again = build_app(
         Settings(host=fake_ollama.url, data_dir=data_dir), open_session=conversation.id

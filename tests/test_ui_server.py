@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ollama_tui.domain.conversation import Conversation, Message, MessageStatus
 from ollama_tui.ui.message_widgets import AssistantMessage
-from tests.conftest import ask, ready, screen_text, session_file, wait_until
+from tests.conftest import ask, quit_app, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 
 
@@ -67,7 +67,7 @@ async def test_without_a_server_the_app_starts_explains_and_keeps_saved_chats(
         assert view.conversation.messages[-1].status is MessageStatus.ERROR
         assert f"127.0.0.1:{port}" in (view.conversation.messages[-1].error or "")
         assert view.conversation.messages[-2].content == "still there?"
-        await pilot.press("ctrl+q")
+        await quit_app(pilot)
     assert app.return_code == 0
 
 
@@ -118,7 +118,7 @@ async def test_a_conversation_open_in_another_instance_is_read_only(
             assert "(read-only)" in str(app.tabs.get_tab(app.tabs.active).label)
             assert view.composer.disabled
             before = session_file(data_dir, saved.id).read_bytes()
-            await pilot.press("ctrl+q")
+            await quit_app(pilot)
         assert session_file(data_dir, saved.id).read_bytes() == before
     finally:
         other_instance.close()

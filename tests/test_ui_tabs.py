@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from ollama_tui.ui.message_widgets import AssistantMessage
-from tests.conftest import ask, ask_until_text, ready, session_file, wait_until
+from tests.conftest import ask, ask_until_text, quit_app, ready, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 
 
@@ -97,7 +97,7 @@ async def test_open_tabs_come_back_at_the_next_start(
         await ask(pilot, second, "two")
         await pilot.press("ctrl+n")  # an unused tab is not remembered
         await pilot.press("alt+1")
-        await pilot.press("ctrl+q")
+        await quit_app(pilot)
     assert app.return_code == 0
 
     again = make_app()
@@ -120,7 +120,7 @@ async def test_quit_while_streaming_saves_the_reply_as_interrupted(
             await ready(app)
             view = app.current_view
             await ask_until_text(pilot, view, "question", "so far")
-            await pilot.press("ctrl+q")
+            await quit_app(pilot)
     finally:
         hold.set()
     assert app.return_code == 0
@@ -171,5 +171,5 @@ async def test_an_unreadable_tab_is_reported_at_start_and_left_alone(
         messages = [str(n.message) for n in app._notifications]
         assert any("01BROKEN.json" in m and "not valid JSON" in m for m in messages)
         assert app.tabs.tab_count == 1 and not app.current_view.conversation.messages
-        await pilot.press("ctrl+q")
+        await quit_app(pilot)
     assert broken.read_bytes() == b"{half a file"

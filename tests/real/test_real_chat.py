@@ -16,7 +16,7 @@ from ollama_tui.domain.events import StreamDone, TextDelta
 from ollama_tui.ui.message_widgets import AssistantMessage
 from ollama_tui.ui.model_picker import ModelPickerScreen
 from ollama_tui.ui.pull_panel import PullOfferScreen
-from tests.conftest import ready, session_file, wait_until
+from tests.conftest import quit_app, ready, session_file, wait_until
 from tests.real.conftest import REPLY_CAP
 
 pytestmark = pytest.mark.real_ollama
@@ -105,7 +105,7 @@ async def test_reply_stop_and_model_switch_are_saved(
             lambda: not view.is_streaming and len(view.conversation.messages) == 6, timeout=60
         )
         conversation_id = view.conversation.id
-        await pilot.press("ctrl+q")
+        await quit_app(pilot)
 
     saved = json.loads(session_file(tmp_path / "data", conversation_id).read_text())
     replies = [m for m in saved["messages"] if m["role"] == "assistant"]
