@@ -67,6 +67,9 @@ class Role(str, Enum):
 
 # Fields only an assistant message carries; left out of other roles' JSON when unset.
 _ASSISTANT_FIELDS = ("thinking", "model", "status", "error", "done_reason", "stats")
+# Fields added after the first release of the format; left out of every message when unset,
+# so files stay as they were for conversations that never use them.
+_OPTIONAL_FIELDS = ("format", "images", "attachments", "alternatives", "version")
 
 
 class Message(_Tolerant):
@@ -82,15 +85,36 @@ class Message(_Tolerant):
     error: str | None = None
     done_reason: str | None = None
     stats: Stats | None = None
+    format: str | dict[str, Any] | None = None
+    """The structured-output format the reply was asked for (`json` or a JSON schema)."""
+    images: list[str] | None = None
+    """Attached images as plain base64, as Ollama takes them."""
+    attachments: list[str] | None = None
+    """The attached files' names, one per image, for the transcript."""
+    alternatives: list[list[Message]] | None = None
+    """Other versions of the conversation from this message on (earlier replies when it was
+    regenerated, earlier turns when it was edited). Only the first message of the path in use
+    holds them."""
+    version: int | None = None
+    """This path's place among all versions (0-based): the alternatives fill the others."""
 
     @model_serializer(mode="wrap")
-    def _drop_unused_assistant_fields(self, handler: SerializerFunctionWrapHandler) -> Any:
+    def _drop_unused_fields(self, handler: SerializerFunctionWrapHandler) -> Any:
         data = handler(self)
-        if self.role is not Role.ASSISTANT and isinstance(data, dict):
-            for key in _ASSISTANT_FIELDS:
-                if data.get(key) is None:
-                    data.pop(key, None)
+        if not isinstance(data, dict):
+            return data
+        unused: tuple[str, ...] = _OPTIONAL_FIELDS
+        if self.role is not Role.ASSISTANT:
+            unused += _ASSISTANT_FIELDS
+        for key in unused:
+            if data.get(key) is None:
+                data.pop(key, None)
         return data
+
+    @property
+    def version_count(self) -> int:
+        """How many versions of the conversation branch here (1 when never regenerated)."""
+        return len(self.alternatives or ()) + 1
 
     @classmethod
     def user(cls, content: str) -> Message:
@@ -107,8 +131,18 @@ class Message(_Tolerant):
         )
 
 
+class ConversationKind(str, Enum):
+    """A chat (`/api/chat`, with history) or a completion (`/api/generate`, prompt by prompt)."""
+
+    CHAT = "chat"
+    COMPLETION = "completion"
+
+
 class ConversationSettings(_Tolerant):
-    """The Ollama request fields for the next reply, under Ollama's own names."""
+    """The Ollama request fields for the next reply, under Ollama's own names.
+
+    `raw`, `suffix` and `template` apply to completions only.
+    """
 
     model: str | None = None
     system: str | None = None
@@ -116,6 +150,9 @@ class ConversationSettings(_Tolerant):
     format: str | dict[str, Any] | None = None
     think: bool | str | None = None
     keep_alive: str | int | float | None = None
+    raw: bool | None = None
+    suffix: str | None = None
+    template: str | None = None
 
 
 class Conversation(_Tolerant):
@@ -128,6 +165,7 @@ class Conversation(_Tolerant):
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
     host: str | None = None
+    kind: ConversationKind = ConversationKind.CHAT
     settings: ConversationSettings = Field(default_factory=ConversationSettings)
     messages: list[Message] = Field(default_factory=list)
 

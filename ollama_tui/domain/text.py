@@ -154,3 +154,32 @@ class InlineThinkSplitter:
         if self._state == "thinking":
             return held.rstrip("\n"), ""
         return "", held
+
+
+def code_blocks(markdown: str) -> list[tuple[str, str]]:
+    """The fenced code blocks of a Markdown text, as (info string, code), in order.
+
+    A fence is three or more backticks or tildes; it closes with the same character, at
+    least as many, and an unclosed block runs to the end (as CommonMark reads it).
+    """
+    blocks: list[tuple[str, str]] = []
+    fence = ""
+    info = ""
+    lines: list[str] = []
+    for line in markdown.splitlines():
+        stripped = line.lstrip()
+        indent = len(line) - len(stripped)
+        if not fence:
+            marker = stripped[:1]
+            if indent < 4 and marker in ("`", "~") and stripped.startswith(marker * 3):
+                run = len(stripped) - len(stripped.lstrip(marker))
+                fence, info, lines = stripped[:run], stripped[run:].strip(), []
+            continue
+        if indent < 4 and stripped.startswith(fence) and not stripped.lstrip(fence[0]).strip():
+            blocks.append((info, "\n".join(lines)))
+            fence = ""
+            continue
+        lines.append(line)
+    if fence:
+        blocks.append((info, "\n".join(lines)))
+    return blocks

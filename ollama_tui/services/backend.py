@@ -8,11 +8,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..api.host import display_host, public_url
-from ..domain.conversation import Conversation
+from ..domain.conversation import Conversation, Message
 from ..domain.events import StreamEvent
 from .catalogue import ModelChoice, load_catalogue
 from .chat_turn import ChatTurn
 from .connection import ServerStatus, probe_server
+from .context_meter import ContextUse, context_limit, tokens_used
+from .errors import OllamaError
 from .jobs import ModelJob, ModelJobs
 from .library import ConversationLibrary
 from .models import CreateSpec, EmbeddingReport, embed_texts, unload_model
@@ -44,6 +46,8 @@ class Backend:
         self.jobs = ModelJobs(client)
         self.server_version: ServerVersion | None = None
         """Of the last successful probe: which request forms the server takes."""
+        self._shown: dict[str, ShowResponse] = {}
+        """`/api/show` per model, for the context meter (it does not change while loaded)."""
 
     @property
     def host_label(self) -> str:
@@ -75,6 +79,8 @@ class Backend:
         *,
         on_event: Callable[[StreamEvent], None],
         on_save_problem: Callable[[SaveProblem], None],
+        versions: list[list[Message]] | None = None,
+        continuing: Message | None = None,
     ) -> ChatTurn:
         return ChatTurn(
             self.client,
@@ -82,16 +88,37 @@ class Backend:
             conversation,
             on_event=on_event,
             on_save_problem=on_save_problem,
+            versions=versions,
+            continuing=continuing,
         )
 
     async def show(self, model: str) -> ShowResponse:
         return await self.client.show(model)
+
+    async def context_use(self, conversation: Conversation) -> ContextUse | None:
+        """How full the context was after the last reply; None before any reply. A server
+        that does not answer leaves the limit unknown rather than failing."""
+        used = tokens_used(conversation)
+        model = conversation.settings.model
+        if used is None or not model:
+            return None
+        try:
+            running = await self.client.ps()
+        except OllamaError:
+            running = []
+        show = self._shown.get(model)
+        if show is None:
+            with contextlib.suppress(OllamaError):
+                show = self._shown[model] = await self.client.show(model)
+        limit, source = context_limit(conversation, running, show)
+        return ContextUse(used, limit, source)
 
     async def copy(self, source: str, destination: str) -> None:
         await self.client.copy(source, destination)
 
     async def delete(self, model: str) -> None:
         await self.client.delete(model)
+        self._shown.pop(model, None)
 
     async def load(self, model: str, keep_alive: float | str) -> None:
         await self.client.load(model, keep_alive)

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..api.errors import OllamaError, StreamIncomplete
-from ..api.models import ChatRequest
-from ..domain.conversation import Conversation, Message, MessageStatus, Role
+from ..api.models import ChatRequest, GenerateRequest
+from ..domain.conversation import (
+    Conversation,
+    ConversationKind,
+    Message,
+    MessageStatus,
+    Role,
+)
 from ..domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta
 from ..domain.text import InlineThinkSplitter, derive_title, sanitize_for_terminal
+from ..domain.versions import start_version
 from .saver import ConversationSaver, SaveProblem
 
 if TYPE_CHECKING:
@@ -21,13 +29,22 @@ if TYPE_CHECKING:
 CHECKPOINT_INTERVAL = 2.0
 """Seconds between saves of a reply being streamed: a kill loses at most this much."""
 
-# Message fields Ollama accepts in chat history besides role and content.
-_HISTORY_FIELDS = ("images", "thinking", "tool_calls", "tool_name", "tool_call_id")
+# Message fields Ollama accepts in chat history besides role, content and images, kept
+# when a newer version or an import wrote them.
+_HISTORY_FIELDS = ("thinking", "tool_calls", "tool_name", "tool_call_id")
 
 
-def add_user_message(conversation: Conversation, text: str) -> Message:
+def add_user_message(
+    conversation: Conversation,
+    text: str,
+    *,
+    images: list[str] | None = None,
+    attachments: list[str] | None = None,
+) -> Message:
     """Append the user's prompt, exactly as typed after sanitising; titles a new conversation."""
     message = Message.user(sanitize_for_terminal(text))
+    message.images = images or None
+    message.attachments = attachments or None
     if not any(m.role is Role.USER for m in conversation.messages):
         conversation.title = derive_title(message.content)
     conversation.messages.append(message)
@@ -37,6 +54,8 @@ def add_user_message(conversation: Conversation, text: str) -> Message:
 
 def _history_entry(message: Message) -> dict[str, Any]:
     entry: dict[str, Any] = {"role": message.role.value, "content": message.content}
+    if message.images:
+        entry["images"] = message.images
     extra = message.model_extra or {}
     for name in _HISTORY_FIELDS:
         if extra.get(name):
@@ -44,11 +63,14 @@ def _history_entry(message: Message) -> dict[str, Any]:
     return entry
 
 
-def build_chat_request(conversation: Conversation) -> ChatRequest:
+def build_chat_request(
+    conversation: Conversation, *, continuing: Message | None = None
+) -> ChatRequest:
     """The `/api/chat` request for the next reply: settings plus the history so far.
 
     Assistant turns that produced no text (a failed request) are left out, as is the
-    message being written; partial replies the user saw are kept.
+    message being written; partial replies the user saw are kept. A reply being continued
+    goes last, as the assistant's text for the model to carry on from.
     """
     settings = conversation.settings
     if not settings.model:
@@ -62,6 +84,8 @@ def build_chat_request(conversation: Conversation) -> ChatRequest:
         ):
             continue
         messages.append(_history_entry(message))
+    if continuing is not None:
+        messages.append(_history_entry(continuing))
     return ChatRequest(
         model=settings.model,
         messages=messages,
@@ -70,6 +94,59 @@ def build_chat_request(conversation: Conversation) -> ChatRequest:
         keep_alive=settings.keep_alive,
         think=settings.think,
     )
+
+
+def build_generate_request(
+    conversation: Conversation, *, continuing: Message | None = None
+) -> GenerateRequest:
+    """The `/api/generate` request continuing the last prompt of a completion conversation.
+
+    Each prompt stands alone. Continuing a reply sends the prompt and the text so far as
+    one raw prompt, so it carries on word for word; that needs `raw` (a templated prompt
+    cannot be resumed without the deprecated token `context`).
+    """
+    settings = conversation.settings
+    if not settings.model:
+        raise ValueError("the conversation has no model")
+    prompt = next(
+        (m for m in reversed(conversation.messages) if m.role is Role.USER), Message.user("")
+    )
+    raw = bool(settings.raw)
+    text = prompt.content
+    if continuing is not None:
+        if not raw:
+            raise ValueError("only a raw completion can be continued")
+        text += continuing.content
+    return GenerateRequest(
+        model=settings.model,
+        prompt=text,
+        suffix=settings.suffix or None,
+        # Ollama refuses `system` and `template` together with `raw`.
+        system=None if raw else settings.system or None,
+        template=None if raw else settings.template or None,
+        raw=raw or None,
+        images=prompt.images,
+        options=dict(settings.options) or None,
+        format=settings.format,
+        keep_alive=settings.keep_alive,
+        think=settings.think,
+    )
+
+
+def can_continue(conversation: Conversation, message: Message) -> str | None:
+    """Why `message` cannot be continued, or None when it can."""
+    if not conversation.messages or conversation.messages[-1] is not message:
+        return "Only the last reply can be continued."
+    if message.role is not Role.ASSISTANT or not message.content:
+        return "There is no reply to continue."
+    if message.status is MessageStatus.STREAMING:
+        return "The reply is still being written."
+    if conversation.kind is ConversationKind.COMPLETION and not conversation.settings.raw:
+        return (
+            "A templated completion cannot be resumed word for word; turn on raw in the "
+            "settings (F4) to continue completions."
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -98,7 +175,11 @@ class ChatTurn:
         on_save_problem: Callable[[SaveProblem], None],
         checkpoint_interval: float = CHECKPOINT_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
+        versions: list[list[Message]] | None = None,
+        continuing: Message | None = None,
     ) -> None:
+        """`versions`: earlier versions of the reply (it is regenerated); they are held by
+        the new reply from its first save. `continuing`: the last reply, to be carried on."""
         self.client = client
         self.saver = saver
         self.conversation = conversation
@@ -106,11 +187,24 @@ class ChatTurn:
         self.on_save_problem = on_save_problem
         self.checkpoint_interval = checkpoint_interval
         self.clock = clock
-        self.request = build_chat_request(conversation)
-        self.message = Message.assistant(self.request.model)
+        self.request: ChatRequest | GenerateRequest = (
+            build_generate_request(conversation, continuing=continuing)
+            if conversation.kind is ConversationKind.COMPLETION
+            else build_chat_request(conversation, continuing=continuing)
+        )
+        self.continuing = continuing is not None
+        if continuing is not None:
+            self.message = continuing
+            self.message.status = MessageStatus.STREAMING
+            self.message.error = None
+            self.message.done_reason = None
+        else:
+            self.message = Message.assistant(self.request.model)
+            self.message.format = self.request.format
+            start_version(self.message, versions or [])
         # Text arrives in thousands of fragments: join on checkpoints, not per fragment.
-        self._content: list[str] = []
-        self._thinking: list[str] = []
+        self._content: list[str] = [self.message.content]
+        self._thinking: list[str] = [self.message.thinking or ""]
         self._inline_think = InlineThinkSplitter()
 
     def _take(self, thinking: str, answer: str) -> None:
@@ -140,12 +234,18 @@ class ChatTurn:
         self.message.error = error
         self.conversation.touch()
 
+    def _open_stream(self) -> contextlib.AbstractAsyncContextManager[AsyncIterator[StreamEvent]]:
+        if isinstance(self.request, GenerateRequest):
+            return self.client.generate_stream(self.request)
+        return self.client.chat_stream(self.request)
+
     async def run(self) -> TurnOutcome:
         """Stream the reply; cancellation (the user's stop) is saved and re-raised."""
-        self.conversation.messages.append(self.message)
+        if not self.continuing:
+            self.conversation.messages.append(self.message)
         last_save = self.clock()
         try:
-            async with self.client.chat_stream(self.request) as events:
+            async with self._open_stream() as events:
                 async for event in events:
                     if isinstance(event, TextDelta):
                         # Servers before 0.9.0 (and some models) put reasoning inline.

@@ -107,6 +107,14 @@ class SettingsForm:
     think: str = "default"
     format: str = "text"
     schema: str = ""
+    raw: bool = False
+    """Completions only: send the prompt as it is, without the model's template."""
+    suffix: str = ""
+    """Completions only: the text after the gap, for fill-in-the-middle."""
+    template: str = ""
+    """Completions only: a template to use instead of the model's."""
+    as_default: bool = False
+    """Also start new conversations with these settings."""
 
     @classmethod
     def of(cls, settings: ConversationSettings) -> SettingsForm:
@@ -133,6 +141,9 @@ class SettingsForm:
             schema=json.dumps(settings.format, indent=2)
             if isinstance(settings.format, dict)
             else "",
+            raw=bool(settings.raw),
+            suffix=settings.suffix or "",
+            template=settings.template or "",
         )
 
     def problems(self) -> dict[str, str]:
@@ -156,6 +167,10 @@ class SettingsForm:
                 found["schema"] = str(error)
         elif self.format not in FORMAT_CHOICES:
             found["format"] = f"format is one of {', '.join(FORMAT_CHOICES)}."
+        if self.raw and self.template.strip():
+            found["template"] = "Ollama refuses a template in raw mode: raw sends no template."
+        if self.raw and self.system.strip():
+            found["system"] = "Ollama refuses a system prompt in raw mode: write it in the prompt."
         return found
 
     def apply_to(self, settings: ConversationSettings) -> None:
@@ -179,3 +194,6 @@ class SettingsForm:
             if self.format == "json"
             else None
         )
+        settings.raw = self.raw or None
+        settings.suffix = self.suffix or None
+        settings.template = self.template.strip() or None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..domain.conversation import Conversation
+from ..domain.conversation import Conversation, ConversationSettings
 from ..store import (
     InvalidSessionId,
     SessionNotFound,
@@ -82,6 +82,26 @@ class Workspace:
             self.state_store.save(self._state)
         except OSError as error:
             return f"Could not remember the open tabs: {error.strerror or error}."
+        return None
+
+    def conversation_defaults(self) -> ConversationSettings:
+        """The settings a new conversation starts with, without a model (that is chosen apart);
+        a value that no longer parses is dropped rather than refusing to start."""
+        data = {k: v for k, v in self._state.conversation_defaults.items() if k != "model"}
+        try:
+            return ConversationSettings.model_validate(data)
+        except ValueError:
+            return ConversationSettings()
+
+    def set_conversation_defaults(self, settings: ConversationSettings) -> str | None:
+        """Remember `settings` (all but the model) for new conversations; returns a problem
+        sentence instead of raising."""
+        data = settings.model_dump(mode="json", exclude={"model"}, exclude_none=True)
+        self._state.conversation_defaults = data
+        try:
+            self.state_store.save(self._state)
+        except OSError as error:
+            return f"Could not save the defaults: {error.strerror or error}."
         return None
 
     def close_all(self) -> None:

@@ -15,6 +15,8 @@ class WorkspaceState:
     open_tabs: list[str]
     active_tab: str | None
     last_model: str | None
+    conversation_defaults: dict[str, Any] = field(default_factory=dict)
+    """Settings new conversations start with ("use as default" in the settings)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Keys this version does not know, written back as they were."""
 
@@ -49,13 +51,15 @@ class WorkspaceStore:
             self.problem = f"Ignored {self.path}, which does not hold a JSON object"
             return empty
         tabs = data.get("open_tabs")
-        known = {"open_tabs", "active_tab", "last_model"}
+        known = {"open_tabs", "active_tab", "last_model", "conversation_defaults"}
+        defaults = data.get("conversation_defaults")
         return WorkspaceState(
             open_tabs=[tab for tab in tabs if isinstance(tab, str)]
             if isinstance(tabs, list)
             else [],
             active_tab=_str_or_none(data.get("active_tab")),
             last_model=_str_or_none(data.get("last_model")),
+            conversation_defaults=defaults if isinstance(defaults, dict) else {},
             extra={key: value for key, value in data.items() if key not in known},
         )
 
@@ -67,5 +71,6 @@ class WorkspaceStore:
             "open_tabs": state.open_tabs,
             "active_tab": state.active_tab,
             "last_model": state.last_model,
+            "conversation_defaults": state.conversation_defaults,
         }
         atomic_write_bytes(self.path, json.dumps(data, ensure_ascii=False, indent=1).encode())

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
-from ..domain.conversation import Conversation, ConversationSettings
+from ..domain.conversation import Conversation, ConversationKind
 from ..services.backend import Backend
 from ..services.catalogue import ModelChoice, default_model
 from ..services.connection import ConnectionState, ServerStatus
@@ -317,15 +317,19 @@ class OllamaTuiApp(App[None]):
         else:
             view.composer.focus()
 
-    def _new_conversation(self) -> Conversation:
-        model = default_model(self.models or [], self.last_model)
-        return Conversation(
-            host=self.backend.host_url,
-            settings=ConversationSettings(model=model),
-        )
+    def _new_conversation(self, kind: ConversationKind) -> Conversation:
+        settings = self.backend.workspace.conversation_defaults()
+        settings.model = default_model(self.models or [], self.last_model)
+        if kind is ConversationKind.COMPLETION and settings.raw is None:
+            settings.raw = True  # completions are mostly for base models, which want raw text
+        return Conversation(host=self.backend.host_url, kind=kind, settings=settings)
 
     async def action_new_tab(self) -> None:
-        await self._add_tab(OpenConversation(self._new_conversation()))
+        await self._add_tab(OpenConversation(self._new_conversation(ConversationKind.CHAT)))
+
+    async def action_new_completion(self) -> None:
+        """A conversation of prompts and their continuations through `/api/generate`."""
+        await self._add_tab(OpenConversation(self._new_conversation(ConversationKind.COMPLETION)))
 
     async def action_close_tab(self) -> None:
         view = self.current_view
@@ -358,12 +362,24 @@ class OllamaTuiApp(App[None]):
     @on(TabbedContent.TabActivated)
     def _tab_activated(self) -> None:
         self._focus_composer()
+        self.update_context_meter()
 
     @on(ChatView.TitleChanged)
     @on(ChatView.StreamingChanged)
     def _view_changed(self, event: ChatView.TitleChanged | ChatView.StreamingChanged) -> None:
         self._refresh_tab_label(event.view)
         self.refresh_bindings()
+        if event.view is self.current_view and not event.view.is_streaming:
+            self.update_context_meter()
+
+    @work(group="context", exclusive=True, exit_on_error=False)
+    async def update_context_meter(self) -> None:
+        """The current conversation's context use, in the status line (asks the server for
+        the size in use, so it runs in the background)."""
+        view = self.current_view
+        use = await self.backend.context_use(view.conversation) if view is not None else None
+        if view is self.current_view:
+            self.status_line.show_context(use)
 
     @on(ChatView.ModelUsed)
     def _model_used(self, event: ChatView.ModelUsed) -> None:
@@ -389,11 +405,24 @@ class OllamaTuiApp(App[None]):
             if form is not None and view.is_mounted:
                 form.apply_to(view.conversation.settings)
                 view.conversation.touch()
+                view.refresh_model_label()
                 await view.save()
-                notify_plain(self, "Settings saved; they apply from the next reply.")
+                self.update_context_meter()
+                note = "Settings saved; they apply from the next reply."
+                if form.as_default:
+                    problem = self.backend.workspace.set_conversation_defaults(
+                        view.conversation.settings
+                    )
+                    note = problem or "Settings saved, and new conversations start with them."
+                notify_plain(
+                    self, note, severity="error" if form.as_default and problem else "information"
+                )
             self._focus_composer()
 
-        self.push_screen(SettingsDialog(self.backend, view.conversation.settings), chosen)
+        self.push_screen(
+            SettingsDialog(self.backend, view.conversation.settings, completion=view.is_completion),
+            chosen,
+        )
 
     # -- the models screen ----------------------------------------------------------------
 
@@ -526,6 +555,11 @@ class OllamaTuiApp(App[None]):
         view = self.current_view
         yield SystemCommand("New conversation", "Open a new tab (Ctrl+N)", self.action_new_tab)
         yield SystemCommand(
+            "New completion",
+            "Prompts and their continuations for base models: /api/generate, raw, suffix",
+            self.action_new_completion,
+        )
+        yield SystemCommand(
             "Close conversation", "Close this tab; it stays saved (Ctrl+W)", self.action_close_tab
         )
         yield SystemCommand("Next tab", "Ctrl+PageDown or Alt+Right", self.action_next_tab)
@@ -555,8 +589,31 @@ class OllamaTuiApp(App[None]):
                     "Stop reply", "Stop the reply being written (Esc)", view.action_stop_reply
                 )
             yield SystemCommand(
-                "Retry reply", "Ask again after a failed reply (Ctrl+R)", view.action_retry
+                "Regenerate reply",
+                "Write the last reply again; the old one stays as a version (Ctrl+R)",
+                view.action_regenerate,
             )
+            yield SystemCommand(
+                "Continue reply",
+                "Carry on the last reply where it was cut off (Shift+Tab, then n)",
+                view.action_continue_reply,
+            )
+            yield SystemCommand(
+                "Select messages",
+                "Copy, copy code, edit, regenerate, flip versions (Shift+Tab)",
+                view.action_select_messages,
+            )
+            yield SystemCommand(
+                "Attach image",
+                "An image file for a vision model (Ctrl+T)",
+                view.action_attach_image,
+            )
+            if view.attachments:
+                yield SystemCommand(
+                    "Remove attached images",
+                    "They will not go with the next prompt",
+                    view.remove_attachments,
+                )
             yield SystemCommand(
                 "Edit prompt in $EDITOR", "Ctrl+G", view.composer.action_edit_externally
             )

@@ -20,13 +20,17 @@ from textual.message import Message as TextualMessage
 from textual.widgets import Markdown, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from ..domain.conversation import Conversation, MessageStatus, Role
+from ..domain.conversation import Conversation, ConversationKind, Message, MessageStatus, Role
 from ..domain.events import StreamEvent, TextDelta, ThinkingDelta
+from ..domain.text import code_blocks
+from ..domain.versions import set_aside, start_version, switch_version
 from ..services.backend import Backend
-from ..services.chat_turn import add_user_message
+from ..services.chat_turn import add_user_message, can_continue
 from ..services.errors import ConnectionLost, ModelNotFound, ServerUnavailable
+from ..services.images import ImageAttachment, ImageProblem, read_image
 from ..services.pull import PullState
 from ..services.saver import SaveProblem
+from .attach_dialog import AttachImageDialog
 from .composer import Composer
 from .message_list import MessageList
 from .message_widgets import AssistantMessage
@@ -43,7 +47,32 @@ class ChatView(Vertical):
             "escape", "stop_reply", "Stop", tooltip="Stop the reply being written", id="chat.stop"
         ),
         Binding(
-            "ctrl+r", "retry", "Retry", tooltip="Ask again after a reply failed", id="chat.retry"
+            "escape",
+            "cancel_edit",
+            "Cancel edit",
+            tooltip="Leave the earlier prompt as it was",
+            id="chat.cancel_edit",
+        ),
+        Binding(
+            "ctrl+r",
+            "regenerate",
+            "Regenerate",
+            tooltip="Write the last reply again, keeping the old one (or retry a failed one)",
+            id="chat.regenerate",
+        ),
+        Binding(
+            "shift+tab",
+            "select_messages",
+            "Messages",
+            tooltip="Select a message to copy, edit, regenerate or flip versions",
+            id="chat.select",
+        ),
+        Binding(
+            "ctrl+t",
+            "attach_image",
+            "Image",
+            tooltip="Attach an image file for a vision model",
+            id="chat.attach",
         ),
         # The composer keeps focus, so the transcript's scroll keys are claimed here.
         Binding(
@@ -66,6 +95,59 @@ class ChatView(Vertical):
             "ctrl+end", "follow", "Jump to the end and follow it", show=False, id="chat.follow"
         ),
         Binding("ctrl+up", "show_earlier", "Show earlier messages", show=False, id="chat.earlier"),
+        # With a message selected (the transcript has focus):
+        Binding("c", "copy_message", "Copy", tooltip="Copy the message", id="chat.message.copy"),
+        Binding(
+            "b",
+            "copy_code",
+            "Copy code",
+            tooltip="Copy a code block of the message (again: the next one)",
+            id="chat.message.copy_code",
+        ),
+        Binding(
+            "e",
+            "edit_message",
+            "Edit",
+            tooltip="Edit this prompt and send it again (later turns are kept as a version)",
+            id="chat.message.edit",
+        ),
+        Binding(
+            "r",
+            "regenerate",
+            "Regenerate",
+            tooltip="Write the last reply again",
+            id="chat.message.regenerate",
+        ),
+        Binding(
+            "n",
+            "continue_reply",
+            "Continue",
+            tooltip="Carry on a reply that was cut off",
+            id="chat.message.continue",
+        ),
+        Binding(
+            "left",
+            "switch_version(-1)",
+            "Version",
+            key_display="←",
+            tooltip="The previous version from this message",
+            id="chat.message.previous_version",
+        ),
+        Binding(
+            "right",
+            "switch_version(1)",
+            "Version",
+            key_display="→",
+            tooltip="The next version from this message",
+            id="chat.message.next_version",
+        ),
+        Binding(
+            "escape,tab,i",
+            "back_to_composer",
+            "Prompt",
+            tooltip="Back to the prompt",
+            id="chat.message.back",
+        ),
     ]
 
     @dataclass
@@ -101,11 +183,21 @@ class ChatView(Vertical):
         self.backend = backend
         self.conversation = conversation
         self.read_only_reason = read_only_reason
-        self.transcript = MessageList(conversation.messages, flush_hz=backend.settings.flush_hz)
+        self.transcript = MessageList(
+            conversation.messages,
+            flush_hz=backend.settings.flush_hz,
+            user_label="Prompt" if self.is_completion else "You",
+        )
         self.composer = Composer(id="composer")
         self.pull_panel: PullPanel | None = None
         """Mounted the first time a pull needs it: most conversations never do."""
         self._stream_worker: Worker[None] | None = None
+        self.editing: Message | None = None
+        """An earlier prompt being edited in the composer; sending starts a new version."""
+        self.attachments: list[ImageAttachment] = []
+        """Images to go with the next prompt."""
+        self._code_block_turn: tuple[str, int] = ("", -1)
+        """The message whose code blocks `b` walks through, and the last one copied."""
 
     # -- building -----------------------------------------------------------------------
 
@@ -119,9 +211,27 @@ class ChatView(Vertical):
         self.composer.disabled = self.read_only_reason is not None
         self.refresh_model_label()
 
+    @property
+    def is_completion(self) -> bool:
+        return self.conversation.kind is ConversationKind.COMPLETION
+
     def refresh_model_label(self) -> None:
         model = self.conversation.settings.model
-        self.composer.border_title = plain(model) if model else Content("no model · Ctrl+L")
+        title = plain(model) if model else Content("no model · Ctrl+L")
+        if self.is_completion:
+            title = title + Content(
+                " · completion" + (" (raw)" if self.conversation.settings.raw else "")
+            )
+        if self.editing is not None:
+            title = title + Content.styled(" · editing an earlier prompt (Esc cancels)", "$warning")
+        self.composer.border_title = title
+        self.composer.border_subtitle = (
+            Content("Images: ")
+            + plain(", ".join(a.name for a in self.attachments))
+            + Content(" · Ctrl+T adds")
+            if self.attachments
+            else ""
+        )
 
     # -- state the app reads --------------------------------------------------------------
 
@@ -151,8 +261,17 @@ class ChatView(Vertical):
             return
         self.composer.clear()
         first = not any(m.role is Role.USER for m in self.conversation.messages)
-        message = add_user_message(self.conversation, event.text)
-        await self.transcript.add(message)
+        versions, replaced = self._set_aside_edited()
+        attachments, self.attachments = self.attachments, []
+        message = add_user_message(
+            self.conversation,
+            event.text,
+            images=[a.data for a in attachments],
+            attachments=[a.name for a in attachments],
+        )
+        start_version(message, versions)
+        self.refresh_model_label()
+        await self.transcript.replace_turns(replaced, [message])
         self.transcript.follow()
         if first:
             self.post_message(self.TitleChanged(self))
@@ -160,24 +279,33 @@ class ChatView(Vertical):
         await self.save()
         self.start_reply()
 
+    def _set_aside_edited(self) -> tuple[list[list[Message]], list[Message]]:
+        """When an earlier prompt was being edited: the versions the new one starts after,
+        and the turns it takes the place of (kept among those versions)."""
+        editing, self.editing = self.editing, None
+        messages = self.conversation.messages
+        if editing is None or editing not in messages:
+            return [], []
+        index = messages.index(editing)
+        replaced = messages[index:]
+        return set_aside(messages, index), replaced
+
     def _refusal_to_send(self, text: str) -> str | None:
         """Why the prompt cannot go now; it then stays in the composer."""
         if not text.strip():
             return "Nothing to send."
-        if self.read_only_reason:
-            return f"This conversation is read-only: {self.read_only_reason}"
-        if self.is_streaming:
-            return "A reply is still being written. Esc stops it."
-        if not self.conversation.settings.model:
-            return "Choose a model first with Ctrl+L."
-        return None
+        return self._refusal_to_reply()
 
-    def start_reply(self) -> None:
-        self._stream_worker = self.stream_reply()
+    def start_reply(
+        self, versions: list[list[Message]] | None = None, continuing: Message | None = None
+    ) -> None:
+        self._stream_worker = self.stream_reply(versions, continuing)
         self.post_message(self.StreamingChanged(self))
 
     @work(group="stream", exclusive=True, exit_on_error=False)
-    async def stream_reply(self) -> None:
+    async def stream_reply(
+        self, versions: list[list[Message]] | None, continuing: Message | None
+    ) -> None:
         widget: AssistantMessage | None = None
 
         def on_event(event: StreamEvent) -> None:
@@ -189,12 +317,17 @@ class ChatView(Vertical):
                 widget.feed_thinking(event.text)
 
         turn = self.backend.chat_turn(
-            self.conversation, on_event=on_event, on_save_problem=self._report_save_problem
+            self.conversation,
+            on_event=on_event,
+            on_save_problem=self._report_save_problem,
+            versions=versions,
+            continuing=continuing,
         )
         self.post_message(self.ModelUsed(turn.request.model))
         if self.pull_panel is not None:
             self.pull_panel.hide()
-        mounted = await self.transcript.add(turn.message)
+        old = [continuing] if continuing is not None else []
+        (mounted,) = await self.transcript.replace_turns(old, [turn.message])
         assert isinstance(mounted, AssistantMessage)
         widget = mounted
         widget.start_streaming()
@@ -222,8 +355,27 @@ class ChatView(Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop_reply":
             return self.is_streaming
-        if action == "retry":
-            return not self.is_streaming and self._failed_reply() is not None
+        if action == "cancel_edit":
+            return self.editing is not None and not self.is_streaming
+        if action == "back_to_composer":
+            return self.transcript.has_focus and not self.is_streaming
+        if action == "regenerate":
+            return self._last_reply() is not None and not self.is_streaming
+        selected = self.transcript.selected if self.transcript.has_focus else None
+        message = selected.message if selected is not None else None
+        if action in ("copy_message", "copy_code"):
+            return message is not None
+        if action == "edit_message":
+            return message is not None and message.role is Role.USER
+        if action == "continue_reply":
+            return (
+                message is not None
+                and message.role is Role.ASSISTANT
+                and message is self._last_reply()
+                and not self.is_streaming
+            )
+        if action == "switch_version":
+            return message is not None and message.version_count > 1 and not self.is_streaming
         return True
 
     def action_stop_reply(self) -> None:
@@ -241,28 +393,165 @@ class ChatView(Vertical):
         with contextlib.suppress(WorkerCancelled, WorkerFailed):
             await worker.wait()
 
-    def _failed_reply(self) -> int | None:
-        """Index of a trailing reply that failed before producing any text."""
+    def _last_reply(self) -> Message | None:
         messages = self.conversation.messages
-        if (
-            messages
-            and messages[-1].role is Role.ASSISTANT
-            and messages[-1].status in (MessageStatus.ERROR, MessageStatus.INCOMPLETE)
-            and not messages[-1].content
-        ):
-            return len(messages) - 1
+        if messages and messages[-1].role is Role.ASSISTANT:
+            return messages[-1]
         return None
 
-    async def action_retry(self) -> None:
-        """Ask again for a reply that failed without text (server down, model missing)."""
-        if self.is_streaming or self.read_only_reason:
+    def _refusal_to_reply(self) -> str | None:
+        if self.read_only_reason:
+            return f"This conversation is read-only: {self.read_only_reason}"
+        if self.is_streaming:
+            return "A reply is still being written. Esc stops it."
+        if not self.conversation.settings.model:
+            return "Choose a model first with Ctrl+L."
+        return None
+
+    async def action_regenerate(self) -> None:
+        """Write the last reply again. A reply that failed before any text is simply asked
+        for again; any other is kept as a version the user can flip back to."""
+        reply = self._last_reply()
+        refusal = self._refusal_to_reply()
+        if reply is None or refusal:
+            if refusal:
+                notify_plain(self.app, refusal, severity="warning")
             return
-        index = self._failed_reply()
-        if index is None:
+        messages = self.conversation.messages
+        if reply.status in (MessageStatus.ERROR, MessageStatus.INCOMPLETE) and not reply.content:
+            messages.pop()
+            await self.transcript.remove_turn(reply)
+            self.start_reply()
             return
-        failed = self.conversation.messages.pop(index)
-        await self.transcript.remove_turn(failed)
-        self.start_reply()
+        versions = set_aside(messages, len(messages) - 1)
+        await self.transcript.remove_turn(reply)
+        self.composer.focus()
+        self.transcript.follow()
+        self.start_reply(versions=versions)
+
+    async def action_continue_reply(self) -> None:
+        """Carry on the last reply from where it stopped (cut off by the length limit, or
+        stopped by the user), into the same message."""
+        reply = self._last_reply()
+        refusal = self._refusal_to_reply() or (
+            can_continue(self.conversation, reply) if reply is not None else "No reply yet."
+        )
+        if reply is None or refusal:
+            notify_plain(self.app, refusal or "No reply to continue.", severity="warning")
+            return
+        self.composer.focus()
+        self.transcript.follow()
+        self.start_reply(continuing=reply)
+
+    # -- acting on a selected message -----------------------------------------------------
+
+    def action_select_messages(self) -> None:
+        self.transcript.focus()
+
+    def action_back_to_composer(self) -> None:
+        if self.composer.disabled:
+            return
+        self.composer.focus()
+        self.transcript.follow()
+
+    def _selected_message(self) -> Message | None:
+        selected = self.transcript.selected
+        return selected.message if selected is not None else None
+
+    def action_copy_message(self) -> None:
+        message = self._selected_message()
+        if message is None:
+            return
+        self.app.copy_to_clipboard(message.content)
+        lines = message.content.count("\n") + 1
+        notify_plain(self.app, f"Copied the message ({lines} lines) to the clipboard.")
+
+    def action_copy_code(self) -> None:
+        """Copy the message's first code block; pressed again, the next one."""
+        message = self._selected_message()
+        if message is None:
+            return
+        blocks = code_blocks(message.content)
+        if not blocks:
+            notify_plain(self.app, "This message has no code block.", severity="warning")
+            return
+        last_id, last = self._code_block_turn
+        index = (last + 1) % len(blocks) if last_id == message.id else 0
+        self._code_block_turn = (message.id, index)
+        info, code = blocks[index]
+        self.app.copy_to_clipboard(code)
+        kind = f"{info.split()[0]} " if info else ""
+        lines = code.count("\n") + 1
+        notify_plain(
+            self.app,
+            f"Copied {kind}code block {index + 1} of {len(blocks)} ({lines} lines).",
+        )
+
+    def action_edit_message(self) -> None:
+        """Put an earlier prompt in the composer; sending it starts a new version from there
+        (the turns after it are kept as the previous version)."""
+        message = self._selected_message()
+        if message is None or message.role is not Role.USER:
+            return
+        refusal = self._refusal_to_reply()
+        if refusal:
+            notify_plain(self.app, refusal, severity="warning")
+            return
+        self.editing = message
+        self.composer.text = message.content
+        self.composer.move_cursor(self.composer.document.end)
+        self.refresh_model_label()
+        self.composer.focus()
+
+    def action_cancel_edit(self) -> None:
+        self.editing = None
+        self.composer.clear()
+        self.refresh_model_label()
+
+    async def action_switch_version(self, step: int) -> None:
+        """Show the previous or next version of the conversation from the selected message."""
+        message = self._selected_message()
+        if (
+            message is None
+            or message.version_count < 2
+            or message not in self.conversation.messages
+        ):
+            return
+        messages = self.conversation.messages
+        index = messages.index(message)
+        replaced = messages[index:]
+        chosen = switch_version(messages, index, (message.version or 0) + step)
+        fresh = await self.transcript.replace_turns(replaced, chosen)
+        if fresh:
+            self.transcript.select(fresh[0])
+        self.conversation.touch()
+        await self.save()
+
+    # -- images ---------------------------------------------------------------------------
+
+    def action_attach_image(self) -> None:
+        if self.read_only_reason:
+            return
+
+        async def chosen(path: str | None) -> None:
+            if not path:
+                return
+            try:
+                attachment = await asyncio.to_thread(read_image, path)
+            except ImageProblem as problem:
+                notify_plain(self.app, str(problem), severity="error")
+                return
+            self.attachments.append(attachment)
+            self.refresh_model_label()
+            notify_plain(
+                self.app, f"Attached {attachment.describe()}; it goes with the next prompt."
+            )
+
+        self.app.push_screen(AttachImageDialog(), chosen)
+
+    def remove_attachments(self) -> None:
+        self.attachments = []
+        self.refresh_model_label()
 
     # -- pulling a missing model ----------------------------------------------------------
 
@@ -293,7 +582,7 @@ class ChatView(Vertical):
             panel.show_failure(model, job.error or "the pull was cancelled")
             return
         panel.hide()  # the app says it is done and reloads the models (it follows every job)
-        await self.action_retry()
+        await self.action_regenerate()
 
     # -- moving around --------------------------------------------------------------------
 

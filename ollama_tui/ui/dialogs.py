@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
+from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
 from .safe_text import plain
@@ -51,16 +52,18 @@ class TextDialog(ModalScreen[str | None]):
         value: str = "",
         *,
         problem: Callable[[str], str | None] | None = None,
+        suggester: Suggester | None = None,
     ) -> None:
         super().__init__(classes="dialog-screen")
         self.question = question
         self.value = value
         self.problem = problem
+        self.suggester = suggester
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(self.question, classes="dialog-title")
-            yield Input(self.value, compact=True, id="answer")
+            yield Input(self.value, compact=True, id="answer", suggester=self.suggester)
             yield Static("", id="problem", classes="dialog-problem", markup=False)
             yield Static(Content("Enter: accept · Esc: cancel"), classes="dialog-hint")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.console import RenderableType
 from rich.markdown import Markdown as RichMarkdown
+from rich.syntax import Syntax
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -13,6 +14,7 @@ from textual.widgets import Collapsible, Markdown, Static
 
 from ..domain.conversation import Message, MessageStatus
 from ..domain.text import sanitize_for_terminal
+from ..services.structured import StructuredCheck, check_structured_reply
 from .safe_text import plain
 
 
@@ -41,15 +43,53 @@ class SettledMarkdown(Widget):
         return RichMarkdown(self.source, code_theme=code_theme, hyperlinks=False)
 
 
+class StructuredBody(Widget):
+    """A reply asked for as JSON: indented and highlighted (the text is sanitised first)."""
+
+    DEFAULT_CSS = "StructuredBody { height: auto; }"
+
+    def __init__(self, pretty: str) -> None:
+        super().__init__(classes="structured-body")
+        self.source = sanitize_for_terminal(pretty)
+
+    def render(self) -> RenderableType:
+        theme = "ansi_dark" if self.app.current_theme.dark else "ansi_light"
+        return Syntax(self.source, "json", theme=theme, word_wrap=True, background_color="default")
+
+
+def describe_versions(message: Message) -> Content | None:
+    """`version 2 of 3` on the message where versions branch, else None."""
+    if message.version_count < 2:
+        return None
+    place = (message.version or 0) + 1
+    return Content.styled(
+        f"version {place} of {message.version_count} (Shift+Tab, then ←/→)", "$accent"
+    )
+
+
+def describe_attachments(message: Message) -> Content | None:
+    if not message.attachments:
+        return None
+    return Content("Attached: ") + plain(", ".join(message.attachments))
+
+
 class UserMessage(Vertical):
     """The prompt as typed, set apart from replies."""
 
-    def __init__(self, message: Message) -> None:
+    def __init__(self, message: Message, *, label: str = "You") -> None:
         super().__init__(classes="turn user-turn")
         self.message = message
+        self.label = label
 
     def compose(self) -> ComposeResult:
-        yield Static(Content("You"), classes="turn-label")
+        label = Content(self.label)
+        versions = describe_versions(self.message)
+        if versions is not None:
+            label = label + Content(" · ") + versions
+        yield Static(label, classes="turn-label")
+        attachments = describe_attachments(self.message)
+        if attachments is not None:
+            yield Static(attachments, classes="attachments")
         yield SettledMarkdown(self.message.content)
 
 
@@ -73,6 +113,9 @@ def describe_reply(message: Message) -> Content:
         parts.append(Content.styled("failed", "$error"))
     if message.done_reason == "length":
         parts.append(Content.styled("cut off at the length limit", "$warning"))
+    versions = describe_versions(message)
+    if versions is not None:
+        parts.append(versions)
     line = Content(" · ").join(parts)
     if message.error:
         line = line + Content("\n") + Content.styled(sanitize_for_terminal(message.error), "$error")
@@ -94,17 +137,39 @@ class AssistantMessage(Vertical):
         self._thinking_parts: list[str] = [message.thinking or ""]
         self._thinking_changed = False
         self._timer: Timer | None = None
-        # A reply read back from disk is finished: drawn light. One on its way streams.
-        self._body: Markdown | SettledMarkdown = (
-            _markdown(message.content)
-            if message.status is MessageStatus.STREAMING
-            else SettledMarkdown(message.content)
-        )
+        self._check: StructuredCheck | None = None
+        self._body: Widget = self._settled_body()
         self._thinking = Static(
             plain(message.thinking or ""), markup=False, classes="thinking-text"
         )
-        self._thinking_box = Collapsible(self._thinking, title="Thinking", collapsed=True)
+        # Open while the model thinks, closed once the answer starts (see `_flush`).
+        self._thinking_box = Collapsible(
+            self._thinking,
+            title="Thinking",
+            collapsed=message.status is not MessageStatus.STREAMING,
+        )
         self._meta = Static(describe_reply(message), classes="reply-meta")
+        self._check_line = Static("", classes="structured-check", markup=False)
+
+    def _settled_body(self) -> Widget:
+        """A reply on its way streams as Markdown; a finished one is drawn light, and one
+        asked for as JSON is shown indented with its check."""
+        message = self.message
+        if message.status is MessageStatus.STREAMING:
+            return _markdown(message.content)
+        if message.format is not None and message.content:
+            self._check = check_structured_reply(message.content, message.format)
+            if self._check.pretty is not None:
+                return StructuredBody(self._check.pretty)
+        return SettledMarkdown(message.content)
+
+    def _show_check(self) -> None:
+        check = self._check
+        self._check_line.display = check is not None
+        if check is not None:
+            self._check_line.update(plain(check.summary()))
+            self._check_line.set_class(check.valid, "-valid")
+            self._check_line.set_class(not check.valid, "-invalid")
 
     def compose(self) -> ComposeResult:
         if self.message.thinking or self.message.status is MessageStatus.STREAMING:
@@ -112,7 +177,14 @@ class AssistantMessage(Vertical):
             self._thinking_box.display = bool(self.message.thinking)
             yield self._thinking_box
         yield self._body
+        self._show_check()
+        yield self._check_line
         yield self._meta
+
+    @property
+    def check(self) -> StructuredCheck | None:
+        """The check of a reply asked for as JSON, once it is finished."""
+        return self._check
 
     @property
     def is_streaming(self) -> bool:
@@ -134,6 +206,7 @@ class AssistantMessage(Vertical):
             fresh = sanitize_for_terminal("".join(self._pending))
             self._pending.clear()
             assert isinstance(self._body, Markdown), "only a streaming reply is fed"
+            self._thinking_box.collapsed = True  # the answer has started
             await self._body.append(fresh)
         if self._thinking_changed:
             self._thinking_changed = False
@@ -146,6 +219,13 @@ class AssistantMessage(Vertical):
             self._timer.stop()
             self._timer = None
         await self._flush()
+        settled = self._settled_body()
+        if not isinstance(settled, SettledMarkdown):
+            # Structured output: swap the streamed text for the indented, checked JSON.
+            await self._body.remove()
+            self._body = settled
+            await self.mount(settled, before=self._check_line)
+        self._show_check()
         self.refresh_meta()
 
     def refresh_meta(self) -> None:

@@ -3,7 +3,7 @@ and structured output, each checked as it is typed."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -34,13 +34,24 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="settings.cancel"),
         Binding("ctrl+s", "save", "Save", priority=True, id="settings.save"),
+        Binding(
+            "ctrl+d",
+            "save(True)",
+            "Save as default",
+            tooltip="Save, and start new conversations with these settings too",
+            priority=True,
+            id="settings.save_default",
+        ),
     ]
 
-    def __init__(self, backend: Backend, settings: ConversationSettings) -> None:
+    def __init__(
+        self, backend: Backend, settings: ConversationSettings, *, completion: bool = False
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.backend = backend
         self.model = settings.model
         self.form = SettingsForm.of(settings)
+        self.completion = completion
 
     def compose(self) -> ComposeResult:
         form = self.form
@@ -83,9 +94,37 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
                 allow_blank=False,
                 id="format",
             )
-            yield TextArea(form.schema, id="schema")
+            yield TextArea(form.schema, id="schema", language="json")
+            if self.completion:
+                yield from self._completion_fields()
             yield Static("", id="problem", classes="dialog-problem", markup=False)
-            yield Static(Content("Ctrl+S: save · Esc: cancel"), classes="dialog-hint")
+            yield Static(
+                Content("Ctrl+S: save · Ctrl+D: save and use for new conversations · Esc: cancel"),
+                classes="dialog-hint",
+            )
+
+    def _completion_fields(self) -> ComposeResult:
+        form = self.form
+        yield Static(
+            Content("Raw: the prompt as typed, without the model's template"),
+            classes="form-field-label",
+        )
+        yield Select(
+            [("off", "off"), ("on", "on")],
+            value="on" if form.raw else "off",
+            allow_blank=False,
+            id="raw",
+        )
+        yield Static(
+            Content("Suffix: the text after the gap, for fill-in-the-middle models"),
+            classes="form-field-label",
+        )
+        yield Input(form.suffix, placeholder="none", id="suffix", compact=True)
+        yield Static(
+            Content("Template instead of the model's (Go template; not with raw)"),
+            classes="form-field-label",
+        )
+        yield TextArea(form.template, id="template")
 
     def _option_input(self, name: str) -> Input:
         value = (self.form.options or {}).get(name, "")
@@ -124,7 +163,18 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
             think=str(think),
             format=str(output),
             schema=self.query_one("#schema", TextArea).text,
+            **self._read_completion_fields(),
         )
+
+    def _read_completion_fields(self) -> dict[str, Any]:
+        if not self.completion:
+            form = self.form  # not shown: kept as they were
+            return {"raw": form.raw, "suffix": form.suffix, "template": form.template}
+        return {
+            "raw": self.query_one("#raw", Select).value == "on",
+            "suffix": self.query_one("#suffix", Input).value,
+            "template": self.query_one("#template", TextArea).text,
+        }
 
     @on(Input.Changed)
     @on(TextArea.Changed)
@@ -135,11 +185,12 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
         problems = form.problems()
         self.query_one("#problem", Static).update(plain("\n".join(problems.values())))
 
-    def action_save(self) -> None:
+    def action_save(self, as_default: bool = False) -> None:
         form = self._read()
         if problems := form.problems():
             self.query_one("#problem", Static).update(plain("\n".join(problems.values())))
             return
+        form.as_default = as_default
         self.dismiss(form)
 
     def action_cancel(self) -> None:

@@ -6,6 +6,9 @@ from textual.content import Content
 from textual.widgets import Static
 
 from ..services.connection import ConnectionState, ServerStatus
+from ..services.context_meter import ContextUse
+
+_CONTEXT_STYLES = {"ok": "$text-muted", "warn": "$warning", "full": "$error"}
 
 
 class StatusLine(Static):
@@ -14,9 +17,15 @@ class StatusLine(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
         self._server: ServerStatus | None = None
+        self._context_use: ContextUse | None = None
 
     def show_server(self, status: ServerStatus) -> None:
         self._server = status
+        self._render_line()
+
+    def show_context(self, use: ContextUse | None) -> None:
+        """The current conversation's context meter; None hides it."""
+        self._context_use = use
         self._render_line()
 
     def _render_line(self) -> None:
@@ -39,5 +48,9 @@ class StatusLine(Static):
                     "--host / OLLAMA_HOST · retrying"
                 )
             )
+        if self._context_use is not None:
+            use = self._context_use
+            parts.append(Content(" · "))
+            parts.append(Content.styled(use.describe(), _CONTEXT_STYLES[use.level]))
         self.update(Content("").join(parts))
         self.set_class(status is not None and status.state is ConnectionState.OFFLINE, "-offline")

@@ -1,0 +1,69 @@
+"""Provides the check of a structured reply: parsed, pretty-printed and validated against the
+JSON schema it was asked for."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_LISTED_ERRORS = 3
+
+
+@dataclass(frozen=True)
+class StructuredCheck:
+    """What a reply asked for as JSON turned out to be."""
+
+    pretty: str | None
+    """The reply indented, or None when it is not JSON."""
+    problems: list[str] = field(default_factory=list)
+    """Empty when the reply is JSON (and matches the schema, when there is one)."""
+    schema: bool = False
+    """Whether a schema was checked, rather than only JSON syntax."""
+
+    @property
+    def valid(self) -> bool:
+        return self.pretty is not None and not self.problems
+
+    def summary(self) -> str:
+        """One line for under the reply."""
+        if self.valid:
+            return "✓ valid JSON, matches the schema" if self.schema else "✓ valid JSON"
+        if self.pretty is None:
+            return f"✕ {self.problems[0]}"
+        shown = "; ".join(self.problems[:MAX_LISTED_ERRORS])
+        more = len(self.problems) - MAX_LISTED_ERRORS
+        tail = f" (and {more} more)" if more > 0 else ""
+        noun = "error" if len(self.problems) == 1 else "errors"
+        return f"✕ {len(self.problems)} schema {noun}: {shown}{tail}"
+
+
+def _path(parts: Any) -> str:
+    """A JSON path like `$.items[2].name` for an error's location."""
+    text = "$"
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+def check_structured_reply(text: str, format: str | dict[str, Any]) -> StructuredCheck:
+    """Parse `text` as JSON and, when `format` is a schema, validate it, errors by path."""
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        return StructuredCheck(None, [f"not valid JSON: {error}"], schema=isinstance(format, dict))
+    pretty = json.dumps(value, indent=2, ensure_ascii=False)
+    if not isinstance(format, dict):
+        return StructuredCheck(pretty)
+    from jsonschema import SchemaError
+    from jsonschema.validators import validator_for
+
+    cls = validator_for(format)
+    try:
+        cls.check_schema(format)
+    except SchemaError as error:
+        # Only a hand-edited file gets here: the settings refuse a broken schema.
+        return StructuredCheck(pretty, [f"the schema itself is invalid: {error.message}"], True)
+    errors = sorted(cls(format).iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path])
+    problems = [f"{_path(error.absolute_path)}: {error.message}" for error in errors]
+    return StructuredCheck(pretty, problems, schema=True)
