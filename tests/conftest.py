@@ -83,6 +83,12 @@ def screen_text(app: OllamaTuiApp) -> str:
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
 
 
+def notified(app: OllamaTuiApp, text: str) -> bool:
+    """Whether a notification holding `text` is showing (toasts are on a layer of their own,
+    which `screen_text` does not read)."""
+    return any(text in str(notification.message) for notification in app._notifications)
+
+
 def session_file(data_dir: Path, conversation_id: str) -> Path:
     return data_dir / "sessions" / f"{conversation_id}.json"
 

@@ -79,8 +79,9 @@ def build_chat_request(
     if settings.system:
         messages.append({"role": Role.SYSTEM.value, "content": settings.system})
     for message in conversation.messages:
-        if message.role is Role.ASSISTANT and (
-            not message.content or message.status is MessageStatus.STREAMING
+        if message is continuing or (
+            message.role is Role.ASSISTANT
+            and (not message.content or message.status is MessageStatus.STREAMING)
         ):
             continue
         messages.append(_history_entry(message))
@@ -141,6 +142,8 @@ def can_continue(conversation: Conversation, message: Message) -> str | None:
         return "There is no reply to continue."
     if message.status is MessageStatus.STREAMING:
         return "The reply is still being written."
+    if message.status is MessageStatus.COMPLETE and message.done_reason != "length":
+        return "The reply is finished: it was not cut off."
     if conversation.kind is ConversationKind.COMPLETION and not conversation.settings.raw:
         return (
             "A templated completion cannot be resumed word for word; turn on raw in the "

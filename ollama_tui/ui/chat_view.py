@@ -43,59 +43,8 @@ class ChatView(Vertical):
     tab cancels it and each tab streams on its own."""
 
     BINDINGS = [
-        Binding(
-            "escape", "stop_reply", "Stop", tooltip="Stop the reply being written", id="chat.stop"
-        ),
-        Binding(
-            "escape",
-            "cancel_edit",
-            "Cancel edit",
-            tooltip="Leave the earlier prompt as it was",
-            id="chat.cancel_edit",
-        ),
-        Binding(
-            "ctrl+r",
-            "regenerate",
-            "Regenerate",
-            tooltip="Write the last reply again, keeping the old one (or retry a failed one)",
-            id="chat.regenerate",
-        ),
-        Binding(
-            "shift+tab",
-            "select_messages",
-            "Messages",
-            tooltip="Select a message to copy, edit, regenerate or flip versions",
-            id="chat.select",
-        ),
-        Binding(
-            "ctrl+t",
-            "attach_image",
-            "Image",
-            tooltip="Attach an image file for a vision model",
-            id="chat.attach",
-        ),
-        # The composer keeps focus, so the transcript's scroll keys are claimed here.
-        Binding(
-            "pageup",
-            "scroll_transcript(-1)",
-            "Scroll up",
-            show=False,
-            priority=True,
-            id="chat.page_up",
-        ),
-        Binding(
-            "pagedown",
-            "scroll_transcript(1)",
-            "Scroll down",
-            show=False,
-            priority=True,
-            id="chat.page_down",
-        ),
-        Binding(
-            "ctrl+end", "follow", "Jump to the end and follow it", show=False, id="chat.follow"
-        ),
-        Binding("ctrl+up", "show_earlier", "Show earlier messages", show=False, id="chat.earlier"),
-        # With a message selected (the transcript has focus):
+        # With a message selected (the transcript has focus); first, so that the footer
+        # shows them first.
         Binding("c", "copy_message", "Copy", tooltip="Copy the message", id="chat.message.copy"),
         Binding(
             "b",
@@ -148,6 +97,58 @@ class ChatView(Vertical):
             tooltip="Back to the prompt",
             id="chat.message.back",
         ),
+        Binding(
+            "escape", "stop_reply", "Stop", tooltip="Stop the reply being written", id="chat.stop"
+        ),
+        Binding(
+            "escape",
+            "cancel_edit",
+            "Cancel edit",
+            tooltip="Leave the earlier prompt as it was",
+            id="chat.cancel_edit",
+        ),
+        Binding(
+            "ctrl+r",
+            "regenerate",
+            "Regenerate",
+            tooltip="Write the last reply again, keeping the old one (or retry a failed one)",
+            id="chat.regenerate",
+        ),
+        Binding(
+            "shift+tab",
+            "select_messages",
+            "Messages",
+            tooltip="Select a message to copy, edit, regenerate or flip versions",
+            id="chat.select",
+        ),
+        Binding(
+            "ctrl+t",
+            "attach_image",
+            "Image",
+            tooltip="Attach an image file for a vision model",
+            id="chat.attach",
+        ),
+        # The composer keeps focus, so the transcript's scroll keys are claimed here.
+        Binding(
+            "pageup",
+            "scroll_transcript(-1)",
+            "Scroll up",
+            show=False,
+            priority=True,
+            id="chat.page_up",
+        ),
+        Binding(
+            "pagedown",
+            "scroll_transcript(1)",
+            "Scroll down",
+            show=False,
+            priority=True,
+            id="chat.page_down",
+        ),
+        Binding(
+            "ctrl+end", "follow", "Jump to the end and follow it", show=False, id="chat.follow"
+        ),
+        Binding("ctrl+up", "show_earlier", "Show earlier messages", show=False, id="chat.earlier"),
     ]
 
     @dataclass
@@ -359,6 +360,8 @@ class ChatView(Vertical):
             return self.editing is not None and not self.is_streaming
         if action == "back_to_composer":
             return self.transcript.has_focus and not self.is_streaming
+        if action in ("select_messages", "attach_image"):
+            return not self.transcript.has_focus
         if action == "regenerate":
             return self._last_reply() is not None and not self.is_streaming
         selected = self.transcript.selected if self.transcript.has_focus else None
@@ -370,9 +373,8 @@ class ChatView(Vertical):
         if action == "continue_reply":
             return (
                 message is not None
-                and message.role is Role.ASSISTANT
-                and message is self._last_reply()
                 and not self.is_streaming
+                and can_continue(self.conversation, message) is None
             )
         if action == "switch_version":
             return message is not None and message.version_count > 1 and not self.is_streaming

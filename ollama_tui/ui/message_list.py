@@ -40,6 +40,10 @@ class MessageList(VerticalScroll, can_focus=True):
         self._earlier = EarlierMessages()
         self._selected: TurnWidget | None = None
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Nothing scrolls sideways here: Left and Right belong to the conversation (versions).
+        return action not in ("scroll_left", "scroll_right")
+
     def _turn_widget(self, message: Message) -> TurnWidget:
         if message.role is Role.ASSISTANT:
             return AssistantMessage(message, flush_hz=self._flush_hz)
@@ -114,8 +118,21 @@ class MessageList(VerticalScroll, can_focus=True):
         self._selected = widget
         if widget is not None:
             widget.add_class("-selected")
-            self.release_anchor()  # reading back: new text must not pull the view away
-            self.scroll_to_widget(widget, animate=False, top=widget.outer_size.height > 10)
+            self.refresh_bindings()  # what the keys can do depends on the turn
+            # After the next layout: a turn just mounted has no place yet to scroll to.
+            self.call_after_refresh(self._scroll_to_turn, widget)
+
+    def _scroll_to_turn(self, widget: TurnWidget) -> None:
+        if widget.parent is not self:
+            return
+        if self.max_scroll_y == 0:
+            # Everything fits: stay anchored, which keeps short transcripts at the bottom.
+            self.anchor()
+            return
+        self.release_anchor()  # reading back: new text must not pull the view away
+        # A turn taller than the view is shown from its top, where reading starts.
+        tall = widget.outer_size.height > self.scrollable_content_region.height
+        self.scroll_to_widget(widget, animate=False, top=tall)
 
     def select_message(self, message: Message) -> None:
         for widget in self.turns():

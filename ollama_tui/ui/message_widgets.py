@@ -63,7 +63,7 @@ def describe_versions(message: Message) -> Content | None:
         return None
     place = (message.version or 0) + 1
     return Content.styled(
-        f"version {place} of {message.version_count} (Shift+Tab, then ←/→)", "$accent"
+        f"version {place} of {message.version_count} · Shift+Tab then ←/→", "$accent"
     )
 
 
@@ -98,7 +98,8 @@ def describe_reply(message: Message) -> Content:
     parts: list[Content] = [plain(message.model or "unknown model")]
     stats = message.stats
     if stats is not None and stats.eval_count:
-        parts.append(Content(f"{stats.eval_count} tokens"))
+        noun = "token" if stats.eval_count == 1 else "tokens"
+        parts.append(Content(f"{stats.eval_count} {noun}"))
         speed = stats.tokens_per_second
         if speed is not None:
             parts.append(Content(f"{speed:.1f} tok/s"))
