@@ -89,7 +89,20 @@ async def test_settings_are_saved_and_reach_the_request(
         assert "temperature takes a number" in screen_text(app)
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, SettingsDialog)  # refused while wrong
-        dialog.query_one("#temperature", Input).value = "0"
+        typed = {
+            "temperature": "0",
+            "top_p": "0.9",
+            "top_k": "40",
+            "min_p": "0.05",
+            "num_ctx": "8192",
+            "num_predict": "-1",
+            "seed": "7",
+            "repeat_penalty": "1.1",
+        }
+        for name, value in typed.items():
+            dialog.query_one(f"#{name}", Input).value = value
+        dialog.query_one("#stop", TextArea).text = "END\n###"
+        dialog.query_one("#think", Select).value = "medium"
         dialog.query_one("#keep_alive", Input).value = "300"
         dialog.query_one("#format", Select).value = "schema"
         dialog.query_one("#schema", TextArea).text = SCHEMA
@@ -100,7 +113,18 @@ async def test_settings_are_saved_and_reach_the_request(
         await ask(pilot, view, "How old?")
         body = fake_ollama.requests_to("/api/chat")[-1].body
         assert body["messages"][0] == {"role": "system", "content": "Answer in JSON."}
-        assert body["options"] == {"temperature": 0.0}
+        assert body["options"] == {
+            "temperature": 0.0,
+            "top_p": 0.9,
+            "top_k": 40,
+            "min_p": 0.05,
+            "num_ctx": 8192,
+            "num_predict": -1,
+            "seed": 7,
+            "repeat_penalty": 1.1,
+            "stop": ["END", "###"],
+        }
+        assert body["think"] == "medium"
         assert body["keep_alive"] == 300  # a number: a bare numeric string is refused by Ollama
         assert body["format"] == json.loads(SCHEMA)
     saved = json.loads(session_file(data_dir, view.conversation.id).read_text())
