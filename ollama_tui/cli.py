@@ -8,14 +8,30 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .config import DATA_DIR_ENV, HOST_ENV, Settings, default_data_dir, parse_header
+from .config import (
+    CONFIG_ENV,
+    DATA_DIR_ENV,
+    DEFAULT_FLUSH_HZ,
+    HOST_ENV,
+    SSH_FPS,
+    ConfigFile,
+    HostConfig,
+    Settings,
+    default_config_path,
+    default_data_dir,
+    over_ssh,
+    parse_header,
+    read_config,
+)
 from .domain.ids import is_valid_id
 
 if TYPE_CHECKING:
+    from .api.client import OllamaClient
     from .services.backend import Backend
     from .ui.app import OllamaTuiApp
 
@@ -25,9 +41,17 @@ environment variables:
                         http(s)://host:port/prefix); default http://127.0.0.1:11434
   {DATA_DIR_ENV}   where conversations are saved; default: the platform's user
                         data dir (honours XDG_DATA_HOME)
+  {CONFIG_ENV}     the config file; default: config.toml in the platform's user
+                        config dir (honours XDG_CONFIG_HOME)
   VISUAL, EDITOR        the editor Ctrl+G opens for a long prompt (default: vi)
+  SSH_CONNECTION        when set (an SSH session): {SSH_FPS} frames a second and no animation,
+                        unless the config says otherwise
+  HTTP_PROXY, HTTPS_PROXY, NO_PROXY
+                        used only for hosts with use_proxy = true in the config
   TEXTUAL_COLOR_SYSTEM  force a colour depth: truecolor, 256, standard (16)
-  TEXTUAL_FPS           cap the frame rate (lower means fewer bytes over SSH)
+  TEXTUAL_FPS           cap the frame rate (the config's max_fps wins)
+
+precedence: flags, then environment variables, then the config file, then defaults.
 
 keys: F1 in the app lists every key; Ctrl+P offers every action.
 """
@@ -41,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"ollama-tui {__version__}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help=f"the config file (overrides {CONFIG_ENV}); see the README for every key",
+    )
     parser.add_argument(
         "--host",
         help=f"the Ollama server (overrides {HOST_ENV}); e.g. gpu-box:11434",
@@ -60,7 +90,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--connect-timeout",
         type=float,
-        default=5.0,
         metavar="SECONDS",
         help="give up connecting after this long (default 5)",
     )
@@ -72,7 +101,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--read-timeout",
         type=float,
-        default=300.0,
         metavar="SECONDS",
         help="give up on a reply after this long without a line (default 300: big models "
         "load slowly)",
@@ -90,35 +118,97 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    """Flags win over the environment, which wins over defaults."""
-    headers = dict(parse_header(text) for text in args.header)
+def _default_host(given: str | None, config: ConfigFile) -> HostConfig:
+    """`--host`/`OLLAMA_HOST` (a configured host when its name or URL matches), else the
+    config's `default_host`, else 127.0.0.1."""
+    from .api.host import parse_ollama_host  # stdlib only: --help stays fast
+
+    wanted = given or config.default_host
+    if wanted is None:
+        return HostConfig("default", None, **config.connection)
+    for host in config.hosts:
+        if wanted == host.name or parse_ollama_host(wanted) == parse_ollama_host(host.url):
+            return host
+    if not given:
+        config.problems.append(
+            f"{config.path}: default_host: no [hosts.{wanted}] table, so it is taken as a URL"
+        )
+    return HostConfig("default", wanted, **config.connection)
+
+
+def settings_from_args(
+    args: argparse.Namespace, environ: Mapping[str, str] = os.environ
+) -> Settings:
+    """Flags win over the environment, which wins over the config file, then defaults.
+
+    Raises:
+        ValueError: for a malformed `--header` (the config's problems are collected instead).
+    """
+    config_path = args.config.expanduser() if args.config else default_config_path(environ)
+    config = read_config(config_path)
+    if args.config and not config_path.exists():
+        config.problems.append(f"{config_path}: no such file; using the defaults")
+    default = _default_host(args.host or environ.get(HOST_ENV) or None, config)
+    headers = {**default.headers, **dict(parse_header(text) for text in args.header)}
+    data_dir = (
+        args.data_dir.expanduser()
+        if args.data_dir
+        else default_data_dir(environ)
+        if environ.get(DATA_DIR_ENV, "").strip()
+        else config.data_dir or default_data_dir(environ)
+    )
+    remote = over_ssh(environ)
     return Settings(
-        host=args.host or os.environ.get(HOST_ENV) or None,
-        data_dir=args.data_dir.expanduser() if args.data_dir else default_data_dir(),
+        host=default.url,
+        host_name=default.name,
+        data_dir=data_dir,
         headers=headers,
-        connect_timeout=args.connect_timeout,
-        read_timeout=args.read_timeout,
+        connect_timeout=args.connect_timeout or default.connect_timeout,
+        read_timeout=args.read_timeout or default.read_timeout,
+        verify_tls=default.verify_tls,
+        use_proxy=default.use_proxy,
+        other_hosts=tuple(host for host in config.hosts if host.name != default.name),
+        flush_hz=config.flush_hz or DEFAULT_FLUSH_HZ,
+        theme=config.theme,
+        keymap=dict(config.keys),
+        cursor_blink=bool(config.cursor_blink),
+        animations=config.animations if config.animations is not None else not remote,
+        max_fps=config.max_fps or (SSH_FPS if remote and not environ.get("TEXTUAL_FPS") else None),
+        default_model=config.default_model,
+        conversation_defaults=dict(config.conversation_defaults),
+        theme_dirs=(config_path.parent / "themes",),
+        problems=tuple(config.problems),
+        config_path=config_path,
+    )
+
+
+def _client_for(host: HostConfig) -> OllamaClient:
+    from .api.client import OllamaClient, Timeouts
+    from .api.host import parse_ollama_host
+
+    return OllamaClient(
+        parse_ollama_host(host.url),
+        headers=host.headers,
+        timeouts=Timeouts(connect=host.connect_timeout, read=host.read_timeout),
+        trust_env=host.use_proxy,
+        verify_tls=host.verify_tls,
     )
 
 
 def build_backend(settings: Settings) -> Backend:
-    """Wire the client, the store and the services together."""
-    from .api.client import OllamaClient, Timeouts
-    from .api.host import parse_ollama_host
-    from .services.backend import Backend
+    """Wire the clients, the store and the services together."""
+    from .services.backend import Backend, HostClients
     from .services.saver import ConversationSaver
     from .services.workspace import Workspace
     from .store import SessionStore, WorkspaceStore
 
-    client = OllamaClient(
-        parse_ollama_host(settings.host),
-        headers=settings.headers,
-        timeouts=Timeouts(connect=settings.connect_timeout, read=settings.read_timeout),
+    hosts = HostClients(
+        settings.host_name,
+        {host.name: _client_for(host) for host in settings.hosts},
     )
     store = SessionStore(settings.data_dir)
     workspace = Workspace(store, WorkspaceStore(settings.data_dir))
-    return Backend(settings, client, workspace, ConversationSaver(store))
+    return Backend(settings, hosts, workspace, ConversationSaver(store))
 
 
 def build_app(settings: Settings, *, open_session: str | None = None) -> OllamaTuiApp:
@@ -132,6 +222,8 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     from . import commands
     from .store import SessionStore
 
+    for problem in settings.problems:
+        print(f"ollama-tui: {problem}", file=sys.stderr)
     store = SessionStore(settings.data_dir)
     try:
         if args.command == "list":
@@ -152,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     if args.session is not None and not is_valid_id(args.session):
         parser.error(f"--session: {args.session!r} is not a conversation id")
+    if settings.max_fps:
+        os.environ["TEXTUAL_FPS"] = str(settings.max_fps)  # read when Textual is imported
     try:
         if args.command:
             return run_command(args, settings)

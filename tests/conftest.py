@@ -23,6 +23,14 @@ from tests.fake_ollama.server import FakeOllama
 pytest_plugins = ["tests.fake_ollama.fixtures"]
 
 
+@pytest.fixture(autouse=True)
+def no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The developer's own config file and SSH session must not change what tests see."""
+    monkeypatch.setenv("OLLAMA_TUI_CONFIG", str(tmp_path / "no-config.toml"))
+    for name in ("SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY", "OLLAMA_HOST"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"

@@ -96,9 +96,11 @@ class OllamaClient:
         headers: Mapping[str, str] | None = None,
         timeouts: Timeouts = Timeouts(),
         trust_env: bool = False,
+        verify_tls: bool = True,
         max_line_bytes: int = 16 * 1024 * 1024,
     ) -> None:
         self._base_url = base_url
+        self._verify_tls = verify_tls
         self._headers = dict(headers or {})
         self._timeouts = timeouts
         self._trust_env = trust_env
@@ -137,6 +139,7 @@ class OllamaClient:
                 ),
                 # Proxy variables must not capture 127.0.0.1; opt in from the config.
                 trust_env=self._trust_env,
+                verify=self._verify_tls,
             )
         return self._http
 

@@ -165,6 +165,9 @@ class Conversation(_Tolerant):
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
     host: str | None = None
+    """The URL of the server it chats with, never with credentials."""
+    host_name: str | None = None
+    """That server's name in the config (`default` for `--host`/`OLLAMA_HOST`)."""
     kind: ConversationKind = ConversationKind.CHAT
     settings: ConversationSettings = Field(default_factory=ConversationSettings)
     messages: list[Message] = Field(default_factory=list)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..api.host import display_host, public_url
@@ -28,26 +29,89 @@ if TYPE_CHECKING:
     from ..config import Settings
 
 
+@dataclass(frozen=True)
+class HostClients:
+    """A client per named host; `default` is the one of `--host`/`OLLAMA_HOST`/the config."""
+
+    default: str
+    clients: dict[str, OllamaClient]
+
+
+@dataclass(frozen=True)
+class HostCatalogue:
+    """The models of one of the other hosts, or why it could not be asked."""
+
+    host: str
+    label: str
+    models: list[ModelChoice]
+    problem: str | None = None
+
+
 class Backend:
-    """Everything behind the screen, built by the composition root and shared by all tabs."""
+    """Everything behind the screen, built by the composition root and shared by all tabs.
+
+    Model administration (the models screen, pulls) works on the default host; each
+    conversation chats with the host it records.
+    """
 
     def __init__(
         self,
         settings: Settings,
-        client: OllamaClient,
+        hosts: HostClients,
         workspace: Workspace,
         saver: ConversationSaver,
     ) -> None:
         self.settings = settings
-        self.client = client
+        self.hosts = hosts
+        self.client = hosts.clients[hosts.default]
         self.workspace = workspace
         self.saver = saver
         self.library = ConversationLibrary(workspace.store)
-        self.jobs = ModelJobs(client)
+        self.jobs = ModelJobs(self.client)
         self.server_version: ServerVersion | None = None
         """Of the last successful probe: which request forms the server takes."""
-        self._shown: dict[str, ShowResponse] = {}
-        """`/api/show` per model, for the context meter (it does not change while loaded)."""
+        self._shown: dict[tuple[str, str], ShowResponse] = {}
+        """`/api/show` per host and model, for the context meter."""
+
+    @property
+    def default_host(self) -> str:
+        return self.hosts.default
+
+    @property
+    def has_several_hosts(self) -> bool:
+        return len(self.hosts.clients) > 1
+
+    def host_of(self, conversation: Conversation) -> str:
+        """The host a conversation chats with: the one it records, if it is still configured."""
+        name = conversation.host_name
+        return name if name in self.hosts.clients else self.hosts.default
+
+    def client_for(self, conversation: Conversation) -> OllamaClient:
+        return self.hosts.clients[self.host_of(conversation)]
+
+    def host_label_of(self, name: str) -> str:
+        """`host:port` of a named host, never with credentials."""
+        return display_host(self.hosts.clients[name].base_url)
+
+    def move_to_host(self, conversation: Conversation, name: str) -> None:
+        """Record that the conversation now chats with host `name` (URL without credentials)."""
+        conversation.host_name = name
+        conversation.host = public_url(self.hosts.clients[name].base_url)
+
+    async def other_catalogues(self) -> list[HostCatalogue]:
+        """The models of every host but the default, asked at once; a host that does not
+        answer is listed with the reason instead."""
+
+        async def one(name: str, client: OllamaClient) -> HostCatalogue:
+            label = display_host(client.base_url)
+            try:
+                models = await load_catalogue(client)
+            except OllamaError as error:
+                return HostCatalogue(name, label, [], error.message)
+            return HostCatalogue(name, label, [replace(model, host=name) for model in models])
+
+        others = [(n, c) for n, c in self.hosts.clients.items() if n != self.hosts.default]
+        return list(await asyncio.gather(*(one(name, client) for name, client in others)))
 
     @property
     def host_label(self) -> str:
@@ -83,7 +147,7 @@ class Backend:
         continuing: Message | None = None,
     ) -> ChatTurn:
         return ChatTurn(
-            self.client,
+            self.client_for(conversation),
             self.saver,
             conversation,
             on_event=on_event,
@@ -102,14 +166,16 @@ class Backend:
         model = conversation.settings.model
         if used is None or not model:
             return None
+        client = self.client_for(conversation)
         try:
-            running = await self.client.ps()
+            running = await client.ps()
         except OllamaError:
             running = []
-        show = self._shown.get(model)
+        key = (self.host_of(conversation), model)
+        show = self._shown.get(key)
         if show is None:
             with contextlib.suppress(OllamaError):
-                show = self._shown[model] = await self.client.show(model)
+                show = self._shown[key] = await client.show(model)
         limit, source = context_limit(conversation, running, show)
         return ContextUse(used, limit, source)
 
@@ -118,7 +184,7 @@ class Backend:
 
     async def delete(self, model: str) -> None:
         await self.client.delete(model)
-        self._shown.pop(model, None)
+        self._shown.pop((self.hosts.default, model), None)
 
     async def load(self, model: str, keep_alive: float | str) -> None:
         await self.client.load(model, keep_alive)
@@ -140,4 +206,7 @@ class Backend:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self.jobs.aclose(), timeout)
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self.client.aclose(), timeout)
+            await asyncio.wait_for(
+                asyncio.gather(*(client.aclose() for client in self.hosts.clients.values())),
+                timeout,
+            )

@@ -30,10 +30,12 @@ class ModelChoice:
     modified_at: str = ""
     context_length: int = 0
     """The context the loaded runner allocated (servers from 0.10.0 report it)."""
+    host: str = ""
+    """The host's name when it is not the default one."""
 
     def matches(self, query: str) -> bool:
-        """Every word of the query occurs in the name or family, case-insensitively."""
-        haystack = f"{self.name} {self.family} {self.parameter_size}".casefold()
+        """Every word of the query occurs in the name, family, size or host, case-insensitively."""
+        haystack = f"{self.name} {self.family} {self.parameter_size} {self.host}".casefold()
         return all(word in haystack for word in query.casefold().split())
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ..domain.conversation import Conversation, ConversationSettings
 from ..store import (
@@ -84,14 +86,31 @@ class Workspace:
             return f"Could not remember the open tabs: {error.strerror or error}."
         return None
 
-    def conversation_defaults(self) -> ConversationSettings:
-        """The settings a new conversation starts with, without a model (that is chosen apart);
-        a value that no longer parses is dropped rather than refusing to start."""
-        data = {k: v for k, v in self._state.conversation_defaults.items() if k != "model"}
+    def conversation_defaults(
+        self, configured: Mapping[str, Any] | None = None
+    ) -> ConversationSettings:
+        """The settings a new conversation starts with: the config's `[defaults]`, then those
+        saved from the app on top; without a model (that is chosen apart). Values that do not
+        parse are dropped rather than refusing to start."""
+        data = {**(configured or {}), **self._state.conversation_defaults}
+        data.pop("model", None)
         try:
             return ConversationSettings.model_validate(data)
         except ValueError:
             return ConversationSettings()
+
+    @property
+    def theme(self) -> str | None:
+        return self._state.theme
+
+    def remember_theme(self, theme: str) -> str | None:
+        """Keep the theme chosen in the app for the next start; a problem sentence, or None."""
+        self._state.theme = theme
+        try:
+            self.state_store.save(self._state)
+        except OSError as error:
+            return f"Could not remember the theme: {error.strerror or error}."
+        return None
 
     def set_conversation_defaults(self, settings: ConversationSettings) -> str | None:
         """Remember `settings` (all but the model) for new conversations; returns a problem

@@ -17,6 +17,8 @@ class WorkspaceState:
     last_model: str | None
     conversation_defaults: dict[str, Any] = field(default_factory=dict)
     """Settings new conversations start with ("use as default" in the settings)."""
+    theme: str | None = None
+    """The theme last chosen in the app."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Keys this version does not know, written back as they were."""
 
@@ -51,7 +53,7 @@ class WorkspaceStore:
             self.problem = f"Ignored {self.path}, which does not hold a JSON object"
             return empty
         tabs = data.get("open_tabs")
-        known = {"open_tabs", "active_tab", "last_model", "conversation_defaults"}
+        known = {"open_tabs", "active_tab", "last_model", "conversation_defaults", "theme"}
         defaults = data.get("conversation_defaults")
         return WorkspaceState(
             open_tabs=[tab for tab in tabs if isinstance(tab, str)]
@@ -60,6 +62,7 @@ class WorkspaceStore:
             active_tab=_str_or_none(data.get("active_tab")),
             last_model=_str_or_none(data.get("last_model")),
             conversation_defaults=defaults if isinstance(defaults, dict) else {},
+            theme=_str_or_none(data.get("theme")),
             extra={key: value for key, value in data.items() if key not in known},
         )
 
@@ -72,5 +75,6 @@ class WorkspaceStore:
             "active_tab": state.active_tab,
             "last_model": state.last_model,
             "conversation_defaults": state.conversation_defaults,
+            "theme": state.theme,
         }
         atomic_write_bytes(self.path, json.dumps(data, ensure_ascii=False, indent=1).encode())

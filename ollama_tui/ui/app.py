@@ -9,10 +9,13 @@ from collections.abc import Iterable
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.containers import Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
+from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import Footer, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
@@ -24,10 +27,14 @@ from ..services.conversation_options import SettingsForm
 from ..services.errors import OllamaError, StoreError
 from ..services.jobs import ModelJob
 from ..services.workspace import OpenConversation
+from .attach_dialog import AttachImageDialog
 from .chat_view import ChatView
 from .composer import Composer
 from .conversations_screen import ConversationsScreen
+from .dialogs import ConfirmDialog, TextDialog
 from .help_screen import HelpScreen, describe_bindings
+from .message_list import MessageList
+from .model_dialogs import CreateDialog, EmbedDialog, InspectScreen
 from .model_picker import ModelPickerScreen
 from .models_screen import ModelsScreen
 from .pull_panel import PullOfferScreen
@@ -151,6 +158,8 @@ class OllamaTuiApp(App[None]):
         self.server_status = ServerStatus(backend.host_label, ConnectionState.CONNECTING)
         self._probe_now = asyncio.Event()
         self._quitting = False
+        self._theme_before_preview: str | None = None
+        """The theme to put back if the theme list is left with Esc; None when it is shut."""
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -183,22 +192,72 @@ class OllamaTuiApp(App[None]):
         return views.first() if views else None
 
     def _register_themes(self) -> None:
-        themes, problems = load_themes(shipped_theme_dirs())
+        """Ours, then the user's (which may replace ours by name); each bad file said once."""
+        folders = [*shipped_theme_dirs(), *self.backend.settings.theme_dirs]
+        themes, problems = load_themes([folder for folder in folders if folder.is_dir()])
         for theme in themes:
             self.register_theme(theme)
-        if DEFAULT_THEME in self.available_themes:
-            self.theme = DEFAULT_THEME
         if problems:
             notify_plain(
                 self,
                 "Skipped theme files: " + "; ".join(problems),
                 severity="warning",
+                timeout=10,
             )
 
+    def _choose_start_theme(self) -> None:
+        """The theme last chosen in the app, else the config's, else ours."""
+        configured = self.backend.settings.theme
+        for name in (self.backend.workspace.theme, configured, DEFAULT_THEME):
+            if name and name in self.available_themes:
+                self.theme = name
+                break
+        if configured and configured not in self.available_themes:
+            notify_plain(
+                self,
+                f"No theme '{configured}' (from the config); themes: "
+                + ", ".join(sorted(self.available_themes)),
+                severity="warning",
+                timeout=10,
+            )
+        # Watched only from now on: choices made in the app are remembered.
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme: Theme) -> None:
+        if self._theme_before_preview is not None:
+            return  # a preview while the theme list is open: remembered when one is chosen
+        problem = self.backend.workspace.remember_theme(theme.name)
+        if problem:
+            notify_plain(self, problem, severity="error")
+
+    def _apply_keymap(self) -> None:
+        """The config's [keys]: binding id -> keys. Ids that no binding has are reported."""
+        keymap = dict(self.backend.settings.keymap)
+        if not keymap:
+            return
+        unknown = sorted(set(keymap) - known_binding_ids())
+        if unknown:
+            notify_plain(
+                self,
+                "Unknown binding ids in the config's [keys]: "
+                + ", ".join(unknown)
+                + " (F1 lists every key; ids are in the README)",
+                severity="warning",
+                timeout=10,
+            )
+        self.set_keymap({key: value for key, value in keymap.items() if key not in unknown})
+
     async def on_mount(self) -> None:
+        settings = self.backend.settings
+        if not settings.animations:
+            self.animation_level = "none"
         self._register_themes()
+        self._apply_keymap()
         self.status_line.show_server(self.server_status)
         restored = self.backend.workspace.restore()
+        self._choose_start_theme()
+        for problem in settings.problems:
+            notify_plain(self, problem, severity="warning", timeout=15)
         self.last_model = restored.last_model
         for item in restored.conversations:
             await self._add_tab(item, activate=False)
@@ -215,6 +274,32 @@ class OllamaTuiApp(App[None]):
         self.call_after_refresh(self.monitor_server)
         self.set_timer(INDEX_DELAY, self.index_conversations)
         self.backend.jobs.listen(self._job_changed)
+
+    # -- themes ---------------------------------------------------------------------------
+
+    def action_change_theme(self) -> None:
+        """The theme list, previewing each theme as it is highlighted; Esc puts back the
+        theme there was."""
+        self._theme_before_preview = self.theme
+        self.search_themes()
+
+    @on(CommandPalette.OptionHighlighted)
+    def _preview_theme(self, event: CommandPalette.OptionHighlighted) -> None:
+        if self._theme_before_preview is None:
+            return
+        name = str(event.highlighted_event.option.prompt)
+        if name in self.available_themes:
+            self.theme = name
+
+    @on(CommandPalette.Closed)
+    def _theme_list_closed(self, event: CommandPalette.Closed) -> None:
+        before, self._theme_before_preview = self._theme_before_preview, None
+        if before is None:
+            return
+        if not event.option_selected:
+            self.theme = before
+        elif self.theme != before:
+            self._remember_theme(self.current_theme)
 
     # -- tabs -----------------------------------------------------------------------------
 
@@ -318,11 +403,16 @@ class OllamaTuiApp(App[None]):
             view.composer.focus()
 
     def _new_conversation(self, kind: ConversationKind) -> Conversation:
-        settings = self.backend.workspace.conversation_defaults()
-        settings.model = default_model(self.models or [], self.last_model)
+        backend = self.backend
+        settings = backend.workspace.conversation_defaults(backend.settings.conversation_defaults)
+        settings.model = default_model(
+            self.models or [], self.last_model or backend.settings.default_model
+        )
         if kind is ConversationKind.COMPLETION and settings.raw is None:
             settings.raw = True  # completions are mostly for base models, which want raw text
-        return Conversation(host=self.backend.host_url, kind=kind, settings=settings)
+        conversation = Conversation(kind=kind, settings=settings)
+        backend.move_to_host(conversation, backend.default_host)
+        return conversation
 
     async def action_new_tab(self) -> None:
         await self._add_tab(OpenConversation(self._new_conversation(ConversationKind.CHAT)))
@@ -435,11 +525,12 @@ class OllamaTuiApp(App[None]):
         self.use_model_here(model)
 
     def use_model_here(self, model: str) -> None:
+        """Use a model of the default host (the models screen's) in the current conversation."""
         view = self.current_view
         if view is None or view.read_only_reason:
             notify_plain(self, "This conversation is read-only: open a new one (Ctrl+N).")
             return
-        view.set_model(model)
+        view.set_model(model, self.backend.default_host)
         self.last_model = model
         self.call_after_refresh(self._focus_composer)
 
@@ -523,17 +614,32 @@ class OllamaTuiApp(App[None]):
         if self.server_status.state is ConnectionState.OFFLINE:
             note = self.server_status.advice
 
-        def chosen(model: str | None) -> None:
-            if model and view.is_mounted:
-                view.set_model(model)
-                self.last_model = model
+        def chosen(choice: ModelChoice | None) -> None:
+            if choice is not None and view.is_mounted:
+                view.set_model(choice.name, choice.host or self.backend.default_host)
+                self.last_model = choice.name
             self._focus_composer()
 
-        self.push_screen(
-            ModelPickerScreen(self.models, view.conversation.settings.model, note), chosen
+        current = view.conversation.settings.model
+        picker = ModelPickerScreen(
+            self.models,
+            current,
+            note,
+            host=self.backend.host_of(view.conversation),
+            default_host=self.backend.default_host,
         )
+        self.push_screen(picker, chosen)
         if self.server_status.state is not ConnectionState.OFFLINE:
             self.reload_models()
+        if self.backend.has_several_hosts:
+            self.list_other_hosts(picker)
+
+    @work(group="other-hosts", exclusive=True, exit_on_error=False)
+    async def list_other_hosts(self, picker: ModelPickerScreen) -> None:
+        """Every other host's models, grouped under it in the picker."""
+        catalogues = await self.backend.other_catalogues()
+        if picker.is_attached:
+            picker.set_other_hosts(catalogues)
 
     # -- help, palette, quit --------------------------------------------------------------
 
@@ -639,3 +745,31 @@ class OllamaTuiApp(App[None]):
         self.remember_workspace()
         await self.backend.aclose()
         self.exit()
+
+
+def known_binding_ids() -> set[str]:
+    """Every binding id a `[keys]` entry in the config can rebind."""
+    holders: tuple[type[DOMNode], ...] = (
+        OllamaTuiApp,
+        ChatView,
+        Composer,
+        MessageList,
+        ModelPickerScreen,
+        ConversationsScreen,
+        ModelsScreen,
+        PullOfferScreen,
+        SettingsDialog,
+        HelpScreen,
+        ConfirmDialog,
+        TextDialog,
+        AttachImageDialog,
+        CreateDialog,
+        EmbedDialog,
+        InspectScreen,
+    )
+    return {
+        binding.id
+        for holder in holders
+        for binding in holder.BINDINGS
+        if isinstance(binding, Binding) and binding.id
+    }

@@ -189,7 +189,7 @@ class ChatView(Vertical):
             flush_hz=backend.settings.flush_hz,
             user_label="Prompt" if self.is_completion else "You",
         )
-        self.composer = Composer(id="composer")
+        self.composer = Composer(id="composer", cursor_blink=backend.settings.cursor_blink)
         self.pull_panel: PullPanel | None = None
         """Mounted the first time a pull needs it: most conversations never do."""
         self._stream_worker: Worker[None] | None = None
@@ -219,6 +219,8 @@ class ChatView(Vertical):
     def refresh_model_label(self) -> None:
         model = self.conversation.settings.model
         title = plain(model) if model else Content("no model · Ctrl+L")
+        if self.backend.has_several_hosts:
+            title = title + plain(f" @ {self.backend.host_of(self.conversation)}")
         if self.is_completion:
             title = title + Content(
                 " · completion" + (" (raw)" if self.conversation.settings.raw else "")
@@ -244,9 +246,12 @@ class ChatView(Vertical):
     def has_messages(self) -> bool:
         return bool(self.conversation.messages)
 
-    def set_model(self, model: str) -> None:
-        """Use `model` for the next reply; earlier replies keep the model that wrote them."""
+    def set_model(self, model: str, host: str | None = None) -> None:
+        """Use `model` (on `host`, when given) for the next reply; earlier replies keep the
+        model that wrote them, and the history goes along to the new host."""
         self.conversation.settings.model = model
+        if host is not None and host != self.backend.host_of(self.conversation):
+            self.backend.move_to_host(self.conversation, host)
         self.refresh_model_label()
         if self.has_messages:
             self.run_worker(self.save(), group="save")
@@ -339,7 +344,9 @@ class ChatView(Vertical):
                 await widget.finish_streaming()
             self.post_message(self.StreamingChanged(self))
         if isinstance(outcome.error, ModelNotFound):
-            self._offer_pull(outcome.error.model)
+            if self.backend.host_of(self.conversation) == self.backend.default_host:
+                self._offer_pull(outcome.error.model)
+            # On another host the reply says so; pulls run on the default host only.
         elif isinstance(outcome.error, (ServerUnavailable, ConnectionLost)):
             self.post_message(self.ServerUnreachable())
 

@@ -51,7 +51,7 @@ class Composer(TextArea):
 
         composer: Composer
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, cursor_blink: bool = False) -> None:
         super().__init__(
             id=id,
             soft_wrap=True,
@@ -60,6 +60,8 @@ class Composer(TextArea):
             compact=True,
             placeholder="Ask anything. Enter sends, Ctrl+J adds a line, F1 lists every key.",
         )
+        # Off unless configured: blinking writes to the terminal twice a second, idle or not.
+        self.cursor_blink = cursor_blink
 
     # Priority bindings run while the app dispatches the key, before the keys typed just
     # earlier (queued for this widget) are inserted. When keys arrive in one burst (fast

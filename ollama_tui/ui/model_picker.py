@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..services.backend import HostCatalogue
 from ..services.catalogue import ModelChoice, format_size
 from .safe_text import plain
 
@@ -34,8 +35,23 @@ def _row(choice: ModelChoice, name_width: int) -> Content:
     return row
 
 
-class ModelPickerScreen(ModalScreen[str | None]):
-    """Typing filters, Up/Down move, Enter chooses the highlighted model, Escape cancels."""
+def _host_heading(catalogue: HostCatalogue, count: int) -> Option:
+    text = Content.styled(f"── {catalogue.host} ", "bold") + plain(f"({catalogue.label})")
+    if catalogue.problem:
+        text = text + Content.styled(" cannot be reached: ", "$error") + plain(catalogue.problem)
+    elif not catalogue.models:
+        text = text + Content(" no models")
+    else:
+        text = text + Content(f" {count} of {len(catalogue.models)}")
+    return Option(text, disabled=True)
+
+
+class ModelPickerScreen(ModalScreen[ModelChoice | None]):
+    """Typing filters, Up/Down move, Enter chooses the highlighted model, Escape cancels.
+
+    With several hosts configured, each host's models are listed under its name (those of
+    a host that does not answer are replaced by the reason); the choice carries its host.
+    """
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel"),
@@ -44,13 +60,27 @@ class ModelPickerScreen(ModalScreen[str | None]):
         Binding("enter", "choose", "Choose", priority=True, id="picker.choose"),
     ]
 
-    def __init__(self, choices: list[ModelChoice] | None, current: str | None, note: str) -> None:
+    def __init__(
+        self,
+        choices: list[ModelChoice] | None,
+        current: str | None,
+        note: str,
+        *,
+        host: str = "",
+        default_host: str = "",
+    ) -> None:
+        """`choices`: the default host's models (None while loading); `host`: the current
+        conversation's host; `default_host`: the name the default host's models go under."""
         super().__init__(classes="dialog-screen")
         self._choices = choices or []
         self._loading = choices is None
         self._current = current
+        self._host = host
+        self._default_host = default_host
         self._note = note
-        self._shown: list[ModelChoice] = []
+        self._others: list[HostCatalogue] = []
+        self._shown: list[ModelChoice | None] = []
+        """The model of each option; None for a host's heading."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
@@ -69,16 +99,45 @@ class ModelPickerScreen(ModalScreen[str | None]):
         self._note = note
         self._refill(self.query_one("#filter", Input).value)
 
+    def set_other_hosts(self, catalogues: list[HostCatalogue]) -> None:
+        """The other hosts' models (or why a host could not be asked)."""
+        self._others = catalogues
+        self._refill(self.query_one("#filter", Input).value)
+
+    def _groups(self) -> list[tuple[HostCatalogue | None, list[ModelChoice]]]:
+        if not self._others:
+            return [(None, self._choices)]
+        default = HostCatalogue(self._default_host, "default host", self._choices)
+        return [(default, self._choices), *((c, c.models) for c in self._others)]
+
     def _refill(self, query: str) -> None:
         options = self.query_one("#models", OptionList)
-        self._shown = [choice for choice in self._choices if choice.matches(query)]
-        width = max((len(choice.name) for choice in self._shown), default=10)
-        options.set_options(Option(_row(choice, width)) for choice in self._shown)
-        if self._shown:
-            names = [choice.name for choice in self._shown]
+        rows: list[Option] = []
+        self._shown = []
+        groups = self._groups()
+        width = max((len(c.name) for _, models in groups for c in models), default=10)
+        for heading, models in groups:
+            matching = [choice for choice in models if choice.matches(query)]
+            if heading is not None:
+                rows.append(_host_heading(heading, len(matching)))
+                self._shown.append(None)
+            rows += [Option(_row(choice, width)) for choice in matching]
+            self._shown += matching
+        options.set_options(rows)
+        chosen = [
+            index
+            for index, choice in enumerate(self._shown)
+            if choice is not None
+            and choice.name == self._current
+            and (choice.host or self._default_host) == (self._host or self._default_host)
+        ]
+        selectable = [index for index, choice in enumerate(self._shown) if choice is not None]
+        if selectable:
             # Best match first, except that with no filter the current model stays selected.
-            index = names.index(self._current) if not query and self._current in names else 0
-            options.highlighted = index
+            options.highlighted = chosen[0] if not query and chosen else selectable[0]
+        self._describe(query, len(selectable))
+
+    def _describe(self, query: str, shown: int) -> None:
         note = self.query_one("#picker-note", Static)
         if self._loading:
             note.update(Content("Loading models…"))
@@ -86,10 +145,11 @@ class ModelPickerScreen(ModalScreen[str | None]):
             note.update(plain(self._note))
         elif not self._choices:
             note.update(Content("No models installed on this server. Pull one with `ollama pull`."))
-        elif not self._shown:
+        elif not shown:
             note.update(plain(f"No model matches '{query}'."))
         else:
-            note.update(Content(f"{len(self._shown)} of {len(self._choices)} models · ● loaded"))
+            total = len(self._choices) + sum(len(c.models) for c in self._others)
+            note.update(Content(f"{shown} of {total} models · ● loaded"))
 
     @on(Input.Changed, "#filter")
     def _filter(self, event: Input.Changed) -> None:
@@ -105,11 +165,16 @@ class ModelPickerScreen(ModalScreen[str | None]):
     def action_choose(self) -> None:
         index = self.query_one("#models", OptionList).highlighted
         if index is not None and 0 <= index < len(self._shown):
-            self.dismiss(self._shown[index].name)
+            self._choose(index)
+
+    def _choose(self, index: int) -> None:
+        choice = self._shown[index]
+        if choice is not None:
+            self.dismiss(choice)
 
     @on(OptionList.OptionSelected)
     def _clicked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self._shown[event.option_index].name)
+        self._choose(event.option_index)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

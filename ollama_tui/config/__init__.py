@@ -1,0 +1,131 @@
+"""Provides the app's settings and every path it uses, from flags, environment and defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config_file import ConfigFile, HostConfig, read_config
+
+APP_NAME = "ollama-tui"
+
+DATA_DIR_ENV = "OLLAMA_TUI_DATA_DIR"
+HOST_ENV = "OLLAMA_HOST"
+CONFIG_ENV = "OLLAMA_TUI_CONFIG"
+SSH_FPS = 20
+"""Frames per second over SSH unless the config says otherwise: each frame is bytes on the
+wire, and 60 a second is more than a remote terminal shows smoothly."""
+
+__all__ = [
+    "APP_NAME",
+    "CONFIG_ENV",
+    "DATA_DIR_ENV",
+    "HOST_ENV",
+    "ConfigFile",
+    "HostConfig",
+    "Settings",
+    "default_config_path",
+    "default_data_dir",
+    "over_ssh",
+    "parse_header",
+    "read_config",
+]
+
+DEFAULT_FLUSH_HZ = 15.0
+"""Stream flushes per second: 10-20 keeps replies smooth at a fraction of the cost of per-token."""
+
+
+def default_data_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """`OLLAMA_TUI_DATA_DIR`, else the platform's user data dir (which honours XDG_DATA_HOME)."""
+    override = environ.get(DATA_DIR_ENV, "").strip()
+    if override:
+        return Path(override).expanduser()
+    # platformdirs is imported here so `--version` never pays for it.
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_config_path(environ: Mapping[str, str] = os.environ) -> Path:
+    """`OLLAMA_TUI_CONFIG`, else `config.toml` in the platform's user config dir."""
+    override = environ.get(CONFIG_ENV, "").strip()
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+def over_ssh(environ: Mapping[str, str] = os.environ) -> bool:
+    return any(environ.get(name) for name in ("SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the composition root needs to build the app."""
+
+    host: str | None
+    """The host as given (flag or OLLAMA_HOST), parsed by the client; None means the default."""
+    data_dir: Path
+    headers: dict[str, str] = field(default_factory=dict)
+    """Extra HTTP headers sent on every request (for example a bearer token for a proxy)."""
+    connect_timeout: float = 5.0
+    read_timeout: float = 300.0
+    """Seconds to wait for the next line of a reply; a large model can take minutes to load."""
+    flush_hz: float = DEFAULT_FLUSH_HZ
+    reconnect_interval: float = 3.0
+    """Seconds between attempts to reach a server that is down."""
+    host_name: str = "default"
+    """The default host's name: the one `--host`/`OLLAMA_HOST` or `default_host` gave."""
+    verify_tls: bool = True
+    use_proxy: bool = False
+    other_hosts: tuple[HostConfig, ...] = ()
+    """Hosts from the config besides the default, listed in the model picker too."""
+    theme: str | None = None
+    keymap: Mapping[str, str] = field(default_factory=dict)
+    """Binding id -> keys, from the config's [keys]."""
+    cursor_blink: bool = False
+    """Off by default: a blinking cursor writes to the terminal twice a second while idle."""
+    animations: bool = True
+    max_fps: int | None = None
+    """Frames per second (Textual's TEXTUAL_FPS); None leaves Textual's own."""
+    default_model: str | None = None
+    conversation_defaults: Mapping[str, Any] = field(default_factory=dict)
+    theme_dirs: tuple[Path, ...] = ()
+    """Folders of the user's own theme files."""
+    problems: tuple[str, ...] = ()
+    """What was wrong with the config file, to be shown at start."""
+    config_path: Path | None = None
+
+    @property
+    def default_host(self) -> HostConfig:
+        return HostConfig(
+            name=self.host_name,
+            url=self.host,
+            headers=dict(self.headers),
+            verify_tls=self.verify_tls,
+            use_proxy=self.use_proxy,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+        )
+
+    @property
+    def hosts(self) -> list[HostConfig]:
+        """Every host, the default first."""
+        return [self.default_host, *self.other_hosts]
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """Parse a `Name: value` header given on the command line.
+
+    Raises:
+        ValueError: when there is no colon or the name is empty.
+    """
+    name, sep, value = text.partition(":")
+    name = name.strip()
+    if not sep or not name or any(ch.isspace() for ch in name):
+        raise ValueError(f"expected 'Name: value', got {text!r}")
+    return name, value.strip()

@@ -1,0 +1,236 @@
+"""Provides `config.toml`: read, checked key by key, and reported with file, line and key.
+
+The file is the user's: the app only reads it. A file that does not parse, or a key with a
+wrong value, is reported and the rest of the file (or the defaults) is used; nothing here
+raises for what a user typed.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+HOST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+
+
+@dataclass(frozen=True)
+class HostConfig:
+    """One Ollama server, as named in `[hosts.<name>]` or given by `--host`/`OLLAMA_HOST`."""
+
+    name: str
+    url: str | None
+    """As written (any form `OLLAMA_HOST` takes); parsed by the client. None: the default."""
+    headers: dict[str, str] = field(default_factory=dict)
+    verify_tls: bool = True
+    use_proxy: bool = False
+    """Whether HTTP(S)_PROXY / NO_PROXY apply (off: they often capture 127.0.0.1)."""
+    connect_timeout: float = 5.0
+    read_timeout: float = 300.0
+
+
+@dataclass
+class ConfigFile:
+    """What a config file says; every field is None or empty where the file is silent."""
+
+    path: Path | None = None
+    default_host: str | None = None
+    hosts: list[HostConfig] = field(default_factory=list)
+    connection: dict[str, Any] = field(default_factory=dict)
+    """Top-level headers, timeouts, verify_tls and use_proxy: every host's defaults."""
+    data_dir: Path | None = None
+    theme: str | None = None
+    flush_hz: float | None = None
+    cursor_blink: bool | None = None
+    animations: bool | None = None
+    max_fps: int | None = None
+    keys: dict[str, str] = field(default_factory=dict)
+    default_model: str | None = None
+    conversation_defaults: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    """One sentence per problem: file, line, key and what is wrong."""
+
+
+def _line_of(text: str, table: str, key: str) -> int | None:
+    """The line where `key` is set under `[table]` ("" for the top), for messages."""
+    current = ""
+    pattern = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""")
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = re.match(r"^\s*\[+\s*([^\]]+?)\s*\]+", line)
+        if header:
+            current = header.group(1).replace('"', "").replace("'", "")
+            continue
+        if current == table and pattern.match(line):
+            return number
+    return None  # in an inline table, say: the message names the file and key
+
+
+class _Reader:
+    """Takes keys out of a parsed table, noting each problem with its line."""
+
+    def __init__(self, path: Path, text: str, problems: list[str]) -> None:
+        self.path = path
+        self.text = text
+        self.problems = problems
+
+    def problem(self, table: str, key: str, message: str) -> None:
+        line = _line_of(self.text, table, key)
+        where = f"{self.path}, line {line}" if line else str(self.path)
+        dotted = f"{table}.{key}" if table else key
+        self.problems.append(f"{where}: {dotted}: {message}")
+
+    def take(
+        self,
+        data: dict[str, Any],
+        table: str,
+        key: str,
+        kinds: tuple[type, ...],
+        describe: str,
+        check: Callable[[Any], str | None] | None = None,
+    ) -> Any:
+        """`data[key]` when it is one of `kinds` (and passes `check`), else None, noted."""
+        if key not in data:
+            return None
+        value = data.pop(key)
+        # bool is an int in Python; a number field must not take `true`.
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            self.problem(table, key, f"expected {describe}, got {value!r}; ignored")
+            return None
+        if check is not None and (message := check(value)):
+            self.problem(table, key, f"{message}; ignored")
+            return None
+        return value
+
+    def unknown(self, data: dict[str, Any], table: str) -> None:
+        for key in data:
+            self.problem(table, key, "unknown key; ignored (a typo?)")
+
+
+def _positive(value: float) -> str | None:
+    return None if value > 0 else "must be more than 0"
+
+
+def _headers(value: dict[str, Any]) -> str | None:
+    for name, item in value.items():
+        if not isinstance(item, str) or not name or any(c.isspace() for c in name):
+            return "headers are names (no spaces) with text values"
+    return None
+
+
+def _read_connection(reader: _Reader, data: dict[str, Any], table: str) -> dict[str, Any]:
+    found = {
+        "headers": reader.take(data, table, "headers", (dict,), "a table", _headers),
+        "verify_tls": reader.take(data, table, "verify_tls", (bool,), "true or false"),
+        "use_proxy": reader.take(data, table, "use_proxy", (bool,), "true or false"),
+        "connect_timeout": reader.take(
+            data, table, "connect_timeout", (int, float), "seconds", _positive
+        ),
+        "read_timeout": reader.take(
+            data, table, "read_timeout", (int, float), "seconds", _positive
+        ),
+    }
+    return {key: value for key, value in found.items() if value is not None}
+
+
+def _read_hosts(reader: _Reader, data: dict[str, Any], config: ConfigFile) -> None:
+    hosts = data.pop("hosts", {})
+    if not isinstance(hosts, dict):
+        reader.problem("", "hosts", "expected tables like [hosts.gpu]; ignored")
+        return
+    for name, table in hosts.items():
+        where = f"hosts.{name}"
+        if not isinstance(table, dict):
+            reader.problem("hosts", name, "expected a table with url = ...; ignored")
+            continue
+        if not HOST_NAME.match(name):
+            reader.problem("hosts", name, "a host name is letters, digits, . _ -; ignored")
+            continue
+        table = dict(table)
+        url = reader.take(table, where, "url", (str,), "a URL like http://gpu-box:11434")
+        connection = _read_connection(reader, table, where)
+        reader.unknown(table, where)
+        if not url:
+            reader.problems.append(f"{reader.path}: [{where}] has no url; host ignored")
+            continue
+        settings = {**config.connection, **connection}
+        config.hosts.append(HostConfig(name=name, url=url, **settings))
+
+
+def _read_defaults(reader: _Reader, data: dict[str, Any], config: ConfigFile) -> None:
+    defaults = data.pop("defaults", {})
+    if not isinstance(defaults, dict):
+        reader.problem("", "defaults", "expected a [defaults] table; ignored")
+        return
+    defaults = dict(defaults)
+    config.default_model = reader.take(defaults, "defaults", "model", (str,), "a model name")
+    for key, kinds, describe in (
+        ("system", (str,), "text"),
+        ("keep_alive", (str, int, float), "a duration like 5m, or seconds"),
+        ("think", (bool, str), "true, false, or low/medium/high"),
+        ("format", (str, dict), '"json" or a JSON schema table'),
+        ("options", (dict,), "a table of Ollama options"),
+    ):
+        value = reader.take(defaults, "defaults", key, kinds, describe)
+        if value is not None:
+            config.conversation_defaults[key] = value
+    reader.unknown(defaults, "defaults")
+
+
+def read_config(path: Path) -> ConfigFile:
+    """Read `path`; a missing file is no problem, anything else wrong is one."""
+    config = ConfigFile(path=path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return config
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or error
+        config.problems.append(f"{path}: cannot be read ({reason}); using the defaults")
+        return config
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        config.problems.append(f"{path}: not valid TOML: {error}; using the defaults")
+        return config
+    reader = _Reader(path, text, config.problems)
+    config.connection = _read_connection(reader, data, "")
+    config.default_host = reader.take(data, "", "default_host", (str,), "a host name or URL")
+    data_dir = reader.take(data, "", "data_dir", (str,), "a folder path")
+    config.data_dir = Path(data_dir).expanduser() if data_dir else None
+    config.theme = reader.take(data, "", "theme", (str,), "a theme name")
+    config.flush_hz = reader.take(
+        data,
+        "",
+        "flush_hz",
+        (int, float),
+        "flushes per second",
+        lambda v: None if 1 <= v <= 120 else "must be from 1 to 120",
+    )
+    config.cursor_blink = reader.take(data, "", "cursor_blink", (bool,), "true or false")
+    config.animations = reader.take(data, "", "animations", (bool,), "true or false")
+    config.max_fps = reader.take(
+        data,
+        "",
+        "max_fps",
+        (int,),
+        "frames per second",
+        lambda v: None if 1 <= v <= 240 else "must be from 1 to 240",
+    )
+    keys = reader.take(data, "", "keys", (dict,), "a [keys] table")
+    for binding_id, keys_text in (keys or {}).items():
+        if isinstance(keys_text, str) and keys_text.strip():
+            config.keys[binding_id] = keys_text.strip()
+        else:
+            reader.problem("keys", binding_id, 'expected keys like "f3" or "ctrl+k,f3"; ignored')
+    _read_hosts(reader, data, config)
+    _read_defaults(reader, data, config)
+    reader.unknown(data, "")
+    return config
