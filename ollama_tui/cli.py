@@ -27,6 +27,7 @@ from .config import (
     over_ssh,
     parse_header,
     read_config,
+    sixteen_colours,
 )
 from .domain.ids import is_valid_id
 
@@ -170,6 +171,7 @@ def settings_from_args(
         other_hosts=tuple(host for host in config.hosts if host.name != default.name),
         flush_hz=config.flush_hz or DEFAULT_FLUSH_HZ,
         theme=config.theme,
+        sixteen_colours=sixteen_colours(environ),
         keymap=dict(config.keys),
         cursor_blink=bool(config.cursor_blink),
         animations=config.animations if config.animations is not None else not remote,

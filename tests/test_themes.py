@@ -4,14 +4,58 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ollama_tui.config import sixteen_colours
+from ollama_tui.ui.conversations_screen import ConversationsScreen
+from ollama_tui.ui.dialogs import ConfirmDialog
 from ollama_tui.ui.themes import load_themes, shipped_theme_dirs
+from tests.conftest import ask, press_for, ready, wait_until
+from tests.fake_ollama.server import FakeOllama
+
+SHIPPED = {
+    "ollama-dark",
+    "ollama-light",
+    "ollama-high-contrast",
+    "ollama-16",
+    "ollama-midnight",
+    "ollama-solar-light",
+}
 
 
 def test_shipped_themes_are_valid() -> None:
     themes, problems = load_themes(shipped_theme_dirs())
     assert problems == []
-    names = {theme.name for theme in themes}
-    assert {"ollama-dark", "ollama-light"} <= names
+    assert {theme.name for theme in themes} == SHIPPED
+    assert any(not theme.dark for theme in themes) and any(theme.ansi for theme in themes)
+
+
+async def test_every_shipped_theme_draws_the_screens_and_dialogs(
+    make_app, fake_ollama: FakeOllama
+) -> None:
+    # Deleting the open conversation from the browser closes its tab, and the new tab's
+    # composer is first drawn under the dialog: with the 16-colour theme that crashed once
+    # (Textual hands the theme's surface colour to Rich, which knew no "ansi_default").
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        for theme in sorted(SHIPPED):
+            app.theme = theme
+            await ask(pilot, app.current_view, "**bold** and `code`")
+            await press_for(pilot, "ctrl+o", ConversationsScreen)
+            await press_for(pilot, "ctrl+d", ConfirmDialog)
+            await pilot.press("enter")
+            await wait_until(lambda: not app.screen.query(ConfirmDialog) and app.tabs.tab_count)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.return_code is None, f"{theme} broke the app"
+
+
+def test_sixteen_colours_are_judged_as_rich_judges_them() -> None:
+    assert sixteen_colours({"TERM": "xterm"})
+    assert sixteen_colours({"TERM": "linux"})
+    assert not sixteen_colours({"TERM": "xterm-256color"})
+    assert not sixteen_colours({"TERM": "xterm", "COLORTERM": "truecolor"})
+    assert sixteen_colours({"TERM": "xterm-256color", "TEXTUAL_COLOR_SYSTEM": "standard"})
+    assert not sixteen_colours({"TERM": "dumb"})
 
 
 def test_a_broken_theme_is_reported_once_and_skipped(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ __all__ = [
     "over_ssh",
     "parse_header",
     "read_config",
+    "sixteen_colours",
 ]
 
 DEFAULT_FLUSH_HZ = 15.0
@@ -63,6 +64,22 @@ def over_ssh(environ: Mapping[str, str] = os.environ) -> bool:
     return any(environ.get(name) for name in ("SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"))
 
 
+def sixteen_colours(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether the screen will be drawn in the terminal's 16 colours, judged as Rich (which
+    draws for Textual) judges it: TEXTUAL_COLOR_SYSTEM, else COLORTERM, else TERM."""
+    system = environ.get("TEXTUAL_COLOR_SYSTEM", "auto").strip().lower()
+    if system != "auto":
+        return system == "standard"
+    if environ.get("COLORTERM", "").strip().lower() in ("truecolor", "24bit"):
+        return False
+    term = environ.get("TERM", "").strip().lower()
+    return (
+        bool(term)
+        and term not in ("dumb", "unknown")
+        and not term.endswith(("256color", "256", "truecolor", "direct"))
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the composition root needs to build the app."""
@@ -85,6 +102,8 @@ class Settings:
     other_hosts: tuple[HostConfig, ...] = ()
     """Hosts from the config besides the default, listed in the model picker too."""
     theme: str | None = None
+    sixteen_colours: bool = False
+    """The terminal shows 16 colours: the theme made of them is the default."""
     keymap: Mapping[str, str] = field(default_factory=dict)
     """Binding id -> keys, from the config's [keys]."""
     cursor_blink: bool = False

@@ -41,7 +41,7 @@ from .pull_panel import PullOfferScreen
 from .safe_text import notify_plain, plain
 from .settings_dialog import SettingsDialog
 from .status_line import StatusLine
-from .themes import DEFAULT_THEME, load_themes, shipped_theme_dirs
+from .themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes, shipped_theme_dirs
 
 ONLINE_PROBE_INTERVAL = 30.0
 """Seconds between checks that a reachable server is still there."""
@@ -158,6 +158,7 @@ class OllamaTuiApp(App[None]):
         self.server_status = ServerStatus(backend.host_label, ConnectionState.CONNECTING)
         self._probe_now = asyncio.Event()
         self._quitting = False
+        self._start_theme: str | None = None
         self._theme_before_preview: str | None = None
         """The theme to put back if the theme list is left with Esc; None when it is shut."""
 
@@ -208,9 +209,14 @@ class OllamaTuiApp(App[None]):
     def _choose_start_theme(self) -> None:
         """The theme last chosen in the app, else the config's, else ours."""
         configured = self.backend.settings.theme
-        for name in (self.backend.workspace.theme, configured, DEFAULT_THEME):
+        # In a 16-colour terminal, ours made of its own colours reads better than any other
+        # theme brought down to 16.
+        sixteen = self.backend.settings.sixteen_colours
+        fallback = SIXTEEN_COLOUR_THEME if sixteen else DEFAULT_THEME
+        for name in (self.backend.workspace.theme, configured, fallback, DEFAULT_THEME):
             if name and name in self.available_themes:
                 self.theme = name
+                self._start_theme = name
                 break
         if configured and configured not in self.available_themes:
             notify_plain(
@@ -224,6 +230,10 @@ class OllamaTuiApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
 
     def _remember_theme(self, theme: Theme) -> None:
+        if self._start_theme == theme.name:
+            # The signal of setting the start theme (signals arrive later): not a choice.
+            self._start_theme = None
+            return
         if self._theme_before_preview is not None:
             return  # a preview while the theme list is open: remembered when one is chosen
         problem = self.backend.workspace.remember_theme(theme.name)

@@ -17,6 +17,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 DEFAULT_THEME = "ollama-dark"
+SIXTEEN_COLOUR_THEME = "ollama-16"
 _COLOUR_FIELDS = (
     "primary",
     "secondary",

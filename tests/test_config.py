@@ -1,0 +1,194 @@
+"""The config file and the command line: parsing, problems with lines, precedence."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from ollama_tui.cli import build_parser, settings_from_args
+from ollama_tui.config import HostConfig, read_config
+
+FULL = """\
+# every key, as the README documents it
+default_host = "gpu"
+data_dir = "~/chats"
+theme = "ollama-midnight"
+flush_hz = 20
+cursor_blink = true
+animations = false
+max_fps = 30
+connect_timeout = 3
+read_timeout = 120
+use_proxy = true
+
+[hosts.laptop]
+url = "127.0.0.1:11434"
+
+[hosts.gpu]
+url = "https://gpu.example.com/ollama"
+headers = { Authorization = "Bearer s3cret" }
+verify_tls = false
+read_timeout = 600
+
+[defaults]
+model = "qwen3:8b"
+system = "Be brief."
+keep_alive = "10m"
+options = { temperature = 0.2, num_ctx = 8192 }
+
+[keys]
+"app.models" = "f6"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def settings_for(argv: list[str], environ: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    return settings_from_args(build_parser().parse_args(argv), environ or {})
+
+
+def test_a_full_config_is_read_key_by_key(tmp_path: Path) -> None:
+    config = read_config(write(tmp_path, FULL))
+    assert config.problems == []
+    assert config.default_host == "gpu" and config.theme == "ollama-midnight"
+    assert config.data_dir == Path("~/chats").expanduser()
+    assert (config.flush_hz, config.cursor_blink, config.animations, config.max_fps) == (
+        20,
+        True,
+        False,
+        30,
+    )
+    laptop, gpu = config.hosts
+    # Top-level connection settings are every host's defaults; a host's own win.
+    assert laptop == HostConfig(
+        "laptop", "127.0.0.1:11434", use_proxy=True, connect_timeout=3, read_timeout=120
+    )
+    assert gpu.headers == {"Authorization": "Bearer s3cret"}
+    assert (gpu.verify_tls, gpu.read_timeout, gpu.connect_timeout) == (False, 600, 3)
+    assert config.default_model == "qwen3:8b"
+    assert config.conversation_defaults == {
+        "system": "Be brief.",
+        "keep_alive": "10m",
+        "options": {"temperature": 0.2, "num_ctx": 8192},
+    }
+    assert config.keys == {"app.models": "f6"}
+
+
+def test_wrong_values_are_reported_with_file_line_and_key_and_the_rest_is_used(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path,
+        'theme = "ollama-16"\n'
+        "flush_hz = 0\n"
+        'cursor_blink = "yes"\n'
+        "colour = 3\n"
+        "\n"
+        "[hosts.gpu]\n"
+        "url = 11434\n"
+        "\n"
+        "[hosts.box]\n"
+        'url = "box:11434"\n'
+        "read_timeout = true\n"
+        "\n"
+        "[defaults]\n"
+        "temperature = 0.5\n",
+    )
+    config = read_config(path)
+    assert config.theme == "ollama-16"  # good keys are kept
+    assert config.problems == [
+        f"{path}, line 2: flush_hz: must be from 1 to 120; ignored",
+        f"{path}, line 3: cursor_blink: expected true or false, got 'yes'; ignored",
+        f"{path}, line 7: hosts.gpu.url: expected a URL like http://gpu-box:11434, got 11434;"
+        " ignored",
+        f"{path}: [hosts.gpu] has no url; host ignored",
+        f"{path}, line 11: hosts.box.read_timeout: expected seconds, got True; ignored",
+        f"{path}, line 14: defaults.temperature: unknown key; ignored (a typo?)",
+        f"{path}, line 4: colour: unknown key; ignored (a typo?)",
+    ]
+    assert [host.name for host in config.hosts] == ["box"]
+
+
+def test_a_file_that_is_not_toml_names_the_line_and_falls_back_to_the_defaults(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, 'theme = "a"\n[hosts.gpu\nurl = "x"\n')
+    config = read_config(path)
+    assert len(config.problems) == 1
+    assert str(path) in config.problems[0] and "line 2" in config.problems[0]
+    assert config.theme is None and config.hosts == []
+    assert read_config(tmp_path / "missing.toml").problems == []  # no file: nothing to say
+    before = path.read_bytes()
+    settings_for(["--config", str(path)])
+    assert path.read_bytes() == before  # the user's file is never rewritten
+
+
+def test_the_host_comes_from_the_flag_then_the_environment_then_the_config(
+    tmp_path: Path,
+) -> None:
+    path = str(write(tmp_path, FULL))
+    env = {"OLLAMA_HOST": "env-box:1234"}
+    flag = settings_for(["--config", path, "--host", "flag-box"], env)
+    assert (flag.host, flag.host_name) == ("flag-box", "default")
+    from_env = settings_for(["--config", path], env)
+    assert (from_env.host, from_env.host_name) == ("env-box:1234", "default")
+    from_config = settings_for(["--config", path])
+    assert (from_config.host, from_config.host_name) == ("https://gpu.example.com/ollama", "gpu")
+    assert from_config.headers == {"Authorization": "Bearer s3cret"}
+    assert [h.name for h in from_config.other_hosts] == ["laptop"]
+    # OLLAMA_HOST naming a configured host's address takes that host, headers and all.
+    same = settings_for(["--config", path], {"OLLAMA_HOST": "https://gpu.example.com:443/ollama"})
+    assert same.host_name == "gpu" and same.read_timeout == 600
+    # A flag's header is added to the host's.
+    extra = settings_for(["--config", path, "--header", "X-Trace: 1"])
+    assert extra.headers == {"Authorization": "Bearer s3cret", "X-Trace": "1"}
+    nothing = settings_for(["--config", str(tmp_path / "none.toml")])
+    assert nothing.host is None and nothing.other_hosts == ()
+    assert "no such file" in nothing.problems[0]
+
+
+def test_data_dir_timeouts_and_ssh_defaults_follow_the_same_order(tmp_path: Path) -> None:
+    path = str(write(tmp_path, FULL))
+    settings = settings_for(["--config", path])
+    assert settings.data_dir == Path("~/chats").expanduser()
+    assert settings.max_fps == 30 and not settings.animations and settings.cursor_blink
+    assert settings_for(["--config", path], {"OLLAMA_TUI_DATA_DIR": "/env"}).data_dir == Path(
+        "/env"
+    )
+    flagged = settings_for(["--config", path, "--data-dir", "/flag", "--read-timeout", "9"])
+    assert flagged.data_dir == Path("/flag") and flagged.read_timeout == 9
+    plain = tmp_path / "plain.toml"
+    plain.write_text("")
+    local = settings_for(["--config", str(plain)])
+    assert local.animations and local.max_fps is None
+    remote = settings_for(["--config", str(plain)], {"SSH_CONNECTION": "10.0.0.2 5 10.0.0.1 22"})
+    assert not remote.animations and remote.max_fps == 20
+
+
+def test_help_lists_every_flag_and_environment_variable() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ollama_tui", "--help"], capture_output=True, text=True, check=True
+    )
+    for word in (
+        "--config",
+        "--host",
+        "--data-dir",
+        "--header",
+        "--connect-timeout",
+        "--read-timeout",
+        "--session",
+        "--version",
+        "OLLAMA_HOST",
+        "OLLAMA_TUI_DATA_DIR",
+        "OLLAMA_TUI_CONFIG",
+        "SSH_CONNECTION",
+        "HTTPS_PROXY",
+        "TEXTUAL_COLOR_SYSTEM",
+        "VISUAL",
+    ):
+        assert word in result.stdout, word
