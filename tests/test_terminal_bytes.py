@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,32 @@ def test_escape_sequences_from_the_model_never_reach_the_terminal(
     assert b"\xc2\x9b" not in output
     assert "␛[2J".encode() in output
     assert b"[bold]x[/]" in output
+
+
+def test_the_idle_app_writes_nothing_to_the_terminal(
+    fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    # Over SSH, where every byte crosses the network: no blinking cursor, no animation, no
+    # redraw while nothing changes.
+    env = {"SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22", "OLLAMA_TUI_CONFIG": "/nonexistent"}
+    app = PtyApp(
+        ["--host", fake_ollama.url, "--data-dir", str(tmp_path)], env=env, cols=80, rows=24
+    )
+    app.start()
+    try:
+        app.wait_for(b"connected")
+        app.wait_for(b"llama3.2:latest")
+        # Start-up settles (the search index is checked a second in): wait for a quiet
+        # stretch; an app that writes periodically never gets one and fails here.
+        quiet_since, seen = time.monotonic(), len(app.output)
+        deadline = quiet_since + 15
+        while time.monotonic() - quiet_since < 1.5:
+            assert time.monotonic() < deadline, "the app never stopped writing"
+            time.sleep(0.05)
+            if len(app.output) != seen:
+                quiet_since, seen = time.monotonic(), len(app.output)
+        time.sleep(3)  # a measurement window, not synchronisation
+        written = bytes(app.output[seen:])
+    finally:
+        app.stop()
+    assert written == b""
