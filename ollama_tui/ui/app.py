@@ -637,6 +637,7 @@ class OllamaTuiApp(App[None]):
             note,
             host=self.backend.host_of(view.conversation),
             default_host=self.backend.default_host,
+            default_label=self.backend.host_label,
         )
         self.push_screen(picker, chosen)
         if self.server_status.state is not ConnectionState.OFFLINE:

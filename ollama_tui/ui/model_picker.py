@@ -68,15 +68,18 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         *,
         host: str = "",
         default_host: str = "",
+        default_label: str = "",
     ) -> None:
         """`choices`: the default host's models (None while loading); `host`: the current
-        conversation's host; `default_host`: the name the default host's models go under."""
+        conversation's host; `default_host` and `default_label`: the name and address the
+        default host's models go under."""
         super().__init__(classes="dialog-screen")
         self._choices = choices or []
         self._loading = choices is None
         self._current = current
         self._host = host
         self._default_host = default_host
+        self._default_label = default_label
         self._note = note
         self._others: list[HostCatalogue] = []
         self._shown: list[ModelChoice | None] = []
@@ -107,7 +110,7 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
     def _groups(self) -> list[tuple[HostCatalogue | None, list[ModelChoice]]]:
         if not self._others:
             return [(None, self._choices)]
-        default = HostCatalogue(self._default_host, "default host", self._choices)
+        default = HostCatalogue(self._default_host, self._default_label, self._choices)
         return [(default, self._choices), *((c, c.models) for c in self._others)]
 
     def _refill(self, query: str) -> None:
