@@ -32,9 +32,9 @@ async def test_enter_sends_and_the_reply_streams_into_the_session_file(
         reply = view.query_one(AssistantMessage)
         meta = str(reply.query_one(".reply-meta").content)
         assert "llama3.2:latest" in meta and "tok/s" in meta
-        # The code block is rendered as a highlighted fence, not as literal backticks.
-        assert reply.query("MarkdownFence")
         text = screen_text(app)
+        # The code block is rendered as a block, not as literal backticks.
+        assert "print(1)" in text and "```" not in text
         assert "Rayleigh scattering" in text
         assert "Why is the sky blue?" in text
         tab_label = str(app.tabs.get_tab(app.tabs.active).label)
