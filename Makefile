@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint typecheck check-imports unit real bench clean
+.PHONY: run test lint typecheck check-imports unit slow real bench clean
 
 ## Environments ---------------------------------------------------------------
 
@@ -28,7 +28,7 @@ run: $(VENV)/.installed-run  ## start the app against OLLAMA_HOST (default http:
 
 ## Checking it ----------------------------------------------------------------
 
-test: lint typecheck check-imports unit real  ## everything CI runs
+test: lint typecheck check-imports unit slow real  ## everything CI runs
 
 lint: $(VENV)/.installed-test  ## ruff lint and format check
 	$(BIN)/ruff check ollama_tui tests bench
@@ -41,7 +41,10 @@ check-imports: $(VENV)/.installed-test  ## the layer contracts of DESIGN.md sect
 	$(BIN)/lint-imports
 
 unit: $(VENV)/.installed-test  ## the suite against the fake server (real tier skips without OLLAMA_TEST_HOST)
-	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/real -n 2  # one worker per core
+	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/real -m "not slow" -n 2  # a worker per core
+
+slow: $(VENV)/.installed-test  ## the crash suite: the app killed 50 times while it streams (about a minute)
+	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/real -m slow
 
 real: $(VENV)/.installed-test  ## the tier against a real Ollama at OLLAMA_TEST_HOST; skipped when unset
 	$(PY) -m pytest -q -p no:cacheprovider tests/real

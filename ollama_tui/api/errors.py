@@ -66,6 +66,21 @@ class ProtocolError(OllamaError):
 _MODEL_NOT_FOUND = re.compile(r"""model ['"](?P<model>.+?)['"] not found""")
 
 
+_TITLE = re.compile(r"<(title|h1)[^>]*>(?P<text>.*?)</\1>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _html_summary(status: int, page: str) -> str:
+    """An HTML error page (a proxy's, usually) said in a line: its title or heading."""
+    found = _TITLE.search(page)
+    words = _TAG.sub(" ", found.group("text") if found else page)
+    summary = " ".join(words.split())[:120] or "no text"
+    return (
+        f"HTTP {status} with a web page instead of Ollama's answer ({summary}): "
+        "a proxy in front of Ollama may have failed"
+    )
+
+
 def error_for_status(status: int, body: bytes, content_type: str) -> ResponseError:
     """Turn an HTTP error response into the matching error, quoting the server's own words."""
     text = body.decode("utf-8", errors="replace").strip()
@@ -79,6 +94,8 @@ def error_for_status(status: int, body: bytes, content_type: str) -> ResponseErr
             data = None
         if isinstance(data, dict) and isinstance(data.get("error"), str):
             message = data["error"]
+    if not message and ("html" in content_type or text.lower().startswith(("<!doctype", "<html"))):
+        message = _html_summary(status, text)
     if not message:
         message = text[:500] if text else f"HTTP {status} with an empty body"
     if status == 403 and not text:

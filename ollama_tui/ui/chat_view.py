@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message as TextualMessage
+from textual.timer import Timer
 from textual.widgets import Markdown, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
@@ -36,6 +37,9 @@ from .message_list import MessageList
 from .message_widgets import AssistantMessage
 from .pull_panel import PullOfferScreen, PullPanel
 from .safe_text import notify_plain, plain
+
+SAVE_RETRY_INTERVAL = 5.0
+"""Seconds between attempts to save a conversation whose last save failed."""
 
 
 class ChatView(Vertical):
@@ -197,6 +201,8 @@ class ChatView(Vertical):
         """An earlier prompt being edited in the composer; sending starts a new version."""
         self.attachments: list[ImageAttachment] = []
         """Images to go with the next prompt."""
+        self._save_retry: Timer | None = None
+        """Saving again every few seconds after a save failed, until one succeeds."""
         self._code_block_turn: tuple[str, int] = ("", -1)
         """The message whose code blocks `b` walks through, and the last one copied."""
 
@@ -351,12 +357,30 @@ class ChatView(Vertical):
             self.post_message(self.ServerUnreachable())
 
     def _report_save_problem(self, problem: SaveProblem) -> None:
-        notify_plain(self.app, problem.message, severity="error", timeout=10)
+        """Say why, once per failure, and keep trying: the conversation is only in memory
+        until a save succeeds (a full disk gets room, a permission is fixed)."""
+        if self._save_retry is None:
+            notify_plain(self.app, problem.message, severity="error", timeout=10)
+            self._save_retry = self.set_interval(SAVE_RETRY_INTERVAL, self._retry_save)
+
+    async def _retry_save(self) -> None:
+        if self.is_streaming:
+            return  # the reply's own checkpoints are trying already
+        if await self.backend.saver.save(self.conversation) is None:
+            self._saved_again()
+
+    def _saved_again(self) -> None:
+        if self._save_retry is not None:
+            self._save_retry.stop()
+            self._save_retry = None
+            notify_plain(self.app, f"'{self.conversation.title}' is saved again.")
 
     async def save(self) -> None:
         problem = await self.backend.saver.save(self.conversation)
         if problem is not None:
             self._report_save_problem(problem)
+        else:
+            self._saved_again()
 
     # -- stopping and retrying ------------------------------------------------------------
 

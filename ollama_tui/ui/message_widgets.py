@@ -23,6 +23,28 @@ def _markdown(text: str) -> Markdown:
     return Markdown(sanitize_for_terminal(text), open_links=False)
 
 
+DISPLAY_LIMIT = 100_000
+"""Characters of one message drawn on screen. The rest is kept (saved, copied, exported)
+but not drawn: laying out megabytes of Markdown stalled the app for a minute (5 MB: 67 s)."""
+
+
+def _not_drawn_note(hidden: int) -> str:
+    size = f"{hidden / 1024 / 1024:.1f} MB" if hidden >= 1024 * 1024 else f"{hidden // 1024} KB"
+    return (
+        f"\n\n*… {size} more of this message is not drawn here. It is saved: Shift+Tab "
+        "then c copies all of it, and Ctrl+O exports the conversation.*\n"
+    )
+
+
+def drawn_part(text: str) -> str:
+    """`text`, or its first DISPLAY_LIMIT characters (at a line end) and a note of the rest."""
+    if len(text) <= DISPLAY_LIMIT:
+        return text
+    cut = text.rfind("\n", 0, DISPLAY_LIMIT) + 1 or DISPLAY_LIMIT
+    fence_open = text.count("```", 0, cut) % 2 == 1
+    return text[:cut] + ("```\n" if fence_open else "") + _not_drawn_note(len(text) - cut)
+
+
 class SettledMarkdown(Widget):
     """Markdown that will not change, drawn by Rich as one widget.
 
@@ -37,10 +59,17 @@ class SettledMarkdown(Widget):
     def __init__(self, text: str) -> None:
         super().__init__(classes="settled-markdown")
         self.source = sanitize_for_terminal(text)
+        self._parsed: tuple[str, RichMarkdown] | None = None
 
     def render(self) -> RenderableType:
+        # Parsed once per code theme: Textual asks again at every layout of the transcript.
         code_theme = "ansi_dark" if self.app.current_theme.dark else "ansi_light"
-        return RichMarkdown(self.source, code_theme=code_theme, hyperlinks=False)
+        if self._parsed is None or self._parsed[0] != code_theme:
+            markdown = RichMarkdown(
+                drawn_part(self.source), code_theme=code_theme, hyperlinks=False
+            )
+            self._parsed = (code_theme, markdown)
+        return self._parsed[1]
 
 
 SEAL_AFTER = 2000
@@ -83,8 +112,9 @@ class StreamingMarkdown(Vertical):
     def __init__(self, text: str) -> None:
         super().__init__(classes="streaming-markdown")
         self._sealed: list[str] = []
-        self._live_text = text
-        self._live = _markdown(text)
+        self._live_text = text[:DISPLAY_LIMIT]
+        self._live = _markdown(self._live_text)
+        self._drawn = len(self._live_text)
 
     def compose(self) -> ComposeResult:
         yield self._live
@@ -94,6 +124,11 @@ class StreamingMarkdown(Vertical):
         return "".join(self._sealed) + self._live_text
 
     async def append(self, text: str) -> None:
+        room = DISPLAY_LIMIT - self._drawn
+        if room <= 0:
+            return  # past what is drawn: the finished reply notes how much more there is
+        text = text[:room]
+        self._drawn += len(text)
         self._live_text += text
         await self._live.append(text)
         if len(self._live_text) < SEAL_AFTER:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-ReplyEnd = Literal["done", "error", "eof", "disconnect", "stall"]
+ReplyEnd = Literal["done", "error", "eof", "disconnect", "stall", "malformed"]
 
 _REASONS = {
     200: "OK",
@@ -193,7 +193,9 @@ class _Connection:
         self.watch_for_close()
 
     async def line(self, obj: Any) -> None:
-        data = json.dumps(obj).encode() + b"\n"
+        await self.chunk(json.dumps(obj).encode() + b"\n")
+
+    async def chunk(self, data: bytes) -> None:
         await self.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
 
     async def end_stream(self) -> None:
@@ -471,6 +473,8 @@ class FakeOllama:
         if failure.status == 0:  # hang up without a word, like a server that just died
             conn.abort()
             raise _HungUp
+        if failure.status < 0:  # never answer: headers that never come
+            await conn.pause(3600)
         if failure.body is None:
             await conn.body(failure.status, b"", failure.content_type)
         elif isinstance(failure.body, dict):
@@ -670,6 +674,8 @@ class FakeOllama:
             raise _ClientGone  # not the client's doing, but the connection is over
         elif script.end == "stall":
             await conn.pause(60)
+        elif script.end == "malformed":
+            await conn.chunk(b'{"model": "m", "message": {"content": "tru\n')
         await conn.end_stream()
 
     def _set_running(self, name: str, *, loaded: bool) -> None:

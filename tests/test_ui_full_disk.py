@@ -1,0 +1,48 @@
+"""A full disk as the user meets it: told once, nothing lost, saved by itself once there is
+room again."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from ollama_tui.ui import chat_view
+from tests.conftest import ask, notified, ready, session_file, wait_until
+from tests.fake_ollama.server import FakeOllama
+
+
+async def test_a_full_disk_is_said_once_the_reply_kept_and_saved_when_there_is_room(
+    make_app, fake_ollama: FakeOllama, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chat_view, "SAVE_RETRY_INTERVAL", 0.2)
+    real_fsync = os.fsync
+    disk_full = True
+
+    def fsync(fd: int) -> None:
+        # The operating system's answer on a full disk, at the moment data must reach it.
+        if disk_full:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    fake_ollama.script_reply(["all ", "of ", "it"])
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app)
+        view = app.current_view
+        reply = await ask(pilot, view, "keep this")
+        assert reply.content == "all of it"
+        await wait_until(lambda: notified(app, "the disk is full"))
+        problems = [n for n in app._notifications if "disk is full" in str(n.message)]
+        assert len(problems) == 1  # said once, not at every retry
+        path = session_file(data_dir, view.conversation.id)
+        assert not path.exists()
+        disk_full = False
+        await wait_until(lambda: path.exists(), message="the retry to save")
+        await wait_until(lambda: notified(app, "is saved again"))
+    saved = json.loads(path.read_text())
+    assert [m["content"] for m in saved["messages"]] == ["keep this", "all of it"]
