@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -79,3 +80,46 @@ def test_the_idle_app_writes_nothing_to_the_terminal(
     finally:
         app.stop()
     assert written == b""
+
+
+HOSTILE_CORPUS = [
+    "dcs \x1bPq#0;2;0;0;0#1!10~\x1b\\ ",  # DCS (sixel)
+    "apc \x1b_Gf=100;AAAA\x1b\\ ",  # APC (kitty graphics)
+    "osc8 \x1b]8;;http://evil.example\x07link\x1b]8;;\x07 ",
+    "c1 \x9d0;t\x9c \x90q\x9c ",  # C1 OSC, ST, DCS
+    "bidi \u202egnp.exe\u202c \u2066x\u2069 ",
+    "nul \x00 bell \x07 backspace \x08\x08 ",
+    "surrogate \ud800 ",
+    "\n\n" + "> " * 300 + "deep quote\n\n",
+    "".join(f"{'  ' * level}- level {level}\n" for level in range(120)),
+    "\n\n" + "x" * (1024 * 1024) + "\n\n",  # a 1 MB line
+    END,
+]
+
+
+def test_a_hostile_corpus_is_drawn_inert_and_the_app_keeps_answering(
+    fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    fake_ollama.script_reply(HOSTILE_CORPUS)
+    app = PtyApp(["--host", fake_ollama.url, "--data-dir", str(tmp_path)], cols=100, rows=30)
+    app.start()
+    try:
+        app.wait_for(b"connected")
+        app.wait_for(b"llama3.2:latest")
+        app.type_text("go")
+        start = len(app.output)
+        app.send(b"\r")
+        app.wait_for(b"tok/s", start=start, timeout=60)
+        app.type_text("QZX")  # still answering: the keys are echoed
+        app.wait_for(b"QZX", start=start, timeout=30)
+        output = bytes(app.output[start:])
+    finally:
+        app.stop()
+    for sequence in (b"\x1bP", b"\x1b_", b"\x1b]", b"\x00", b"\xc2\x9b", b"\xc2\x9d", b"\xc2\x90"):
+        assert sequence not in output, sequence
+    assert "\u202e".encode() not in output and "\u2066".encode() not in output
+    assert "␛P".encode() in output  # the text of the sequence is shown, inert
+    # And all of it is saved (a lone surrogate once made the save fail, losing the reply).
+    (saved,) = (tmp_path / "sessions").glob("*.json")
+    reply = json.loads(saved.read_text())["messages"][1]
+    assert reply["status"] == "complete" and reply["content"].endswith(END)

@@ -24,11 +24,16 @@ def _build_translation() -> dict[int, str]:
         table[code] = _C1_STAND_IN
     for char in _BIDI_CONTROLS:
         table[ord(char)] = ""
+    # A lone surrogate (JSON can carry one as `\\ud800`) cannot be drawn or saved as UTF-8.
+    for code in range(0xD800, 0xE000):
+        table[code] = _C1_STAND_IN
     return table
 
 
 _TRANSLATION = _build_translation()
-_ANY_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + "".join(sorted(_BIDI_CONTROLS)) + "]")
+_ANY_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + "".join(sorted(_BIDI_CONTROLS)) + "]"
+)
 
 
 def sanitize_for_terminal(text: str) -> str:
@@ -36,7 +41,8 @@ def sanitize_for_terminal(text: str) -> str:
 
     Every C0 control except newline and tab, DEL and every C1 control becomes a visible
     stand-in, so no escape sequence can reach the terminal even if split across chunks.
-    Bidi overrides are dropped to prevent visual spoofing. CRLF and lone CR become LF.
+    Bidi overrides are dropped to prevent visual spoofing; lone surrogates become U+FFFD.
+    CRLF and lone CR become LF.
 
     Args:
         text: Text from a model, a server or a file.

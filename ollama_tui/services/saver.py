@@ -80,7 +80,8 @@ class ConversationSaver:
         slot, number, data = self._issue(conversation)
         try:
             await asyncio.to_thread(self._write, slot, conversation.id, number, data)
-        except (OSError, SessionReadOnly) as error:
+        except (OSError, SessionReadOnly, UnicodeError) as error:
+            # Never raised into the reply being streamed: it is kept, and saving is retried.
             return SaveProblem(conversation.id, describe_save_error(conversation, error))
         return None
 
@@ -90,7 +91,7 @@ class ConversationSaver:
         slot, number, data = self._issue(conversation)
         try:
             self._write(slot, conversation.id, number, data)
-        except (OSError, SessionReadOnly) as error:
+        except (OSError, SessionReadOnly, UnicodeError) as error:
             return SaveProblem(conversation.id, describe_save_error(conversation, error))
         return None
 
