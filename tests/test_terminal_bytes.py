@@ -123,3 +123,33 @@ def test_a_hostile_corpus_is_drawn_inert_and_the_app_keeps_answering(
     (saved,) = (tmp_path / "sessions").glob("*.json")
     reply = json.loads(saved.read_text())["messages"][1]
     assert reply["status"] == "complete" and reply["content"].endswith(END)
+
+
+def test_a_hostile_session_file_is_drawn_inert(fake_ollama: FakeOllama, tmp_path: Path) -> None:
+    from tests.test_ui_server import _save_conversation
+
+    conversation = _save_conversation(tmp_path)
+    path = tmp_path / "sessions" / f"{conversation.id}.json"
+    data = json.loads(path.read_text())
+    data["title"] = "title \x1b]0;pwned\x07 \x1b[2J"
+    data["messages"][0]["content"] = "ask \x1bP+q\x1b\\ \u202eexe.txt"
+    data["messages"][1]["content"] = "reply \x9b31m \x1b]52;c;aGk=\x07 " + END
+    data["messages"][1]["model"] = "model\x1b[5m"
+    path.write_text(json.dumps(data))
+    app = PtyApp(
+        ["--host", fake_ollama.url, "--data-dir", str(tmp_path), "--session", conversation.id],
+        env={"OLLAMA_TUI_CONFIG": "/nonexistent"},
+        cols=100,
+        rows=30,
+    )
+    app.start()
+    try:
+        app.wait_for(END.encode())
+        app.wait_for(b"connected")
+        output = bytes(app.output)
+    finally:
+        app.stop()
+    for sequence in (b"\x1b]0;pwned", b"\x1b]52;", b"\x1bP", b"\xc2\x9b", b"\x1b[5m"):
+        assert sequence not in output, sequence
+    assert "\u202e".encode() not in output
+    assert "␛]0;pwned".encode() in output  # shown as text

@@ -14,11 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
 HOST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
 
@@ -186,6 +181,12 @@ def _read_defaults(reader: _Reader, data: dict[str, Any], config: ConfigFile) ->
 
 def read_config(path: Path) -> ConfigFile:
     """Read `path`; a missing file is no problem, anything else wrong is one."""
+    # Imported here: `--version` and `--help` never read the file.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+
     config = ConfigFile(path=path)
     try:
         text = path.read_text(encoding="utf-8")
