@@ -80,10 +80,14 @@ class Workspace:
         self._state.open_tabs = open_tabs
         self._state.active_tab = active_tab
         self._state.last_model = last_model
+        return self._save_state("remember the open tabs")
+
+    def _save_state(self, doing: str) -> str | None:
+        """Write the state file; a sentence saying what could not be done, or None."""
         try:
             self.state_store.save(self._state)
         except OSError as error:
-            return f"Could not remember the open tabs: {error.strerror or error}."
+            return f"Could not {doing}: {error.strerror or error}."
         return None
 
     def conversation_defaults(
@@ -106,22 +110,14 @@ class Workspace:
     def remember_theme(self, theme: str) -> str | None:
         """Keep the theme chosen in the app for the next start; a problem sentence, or None."""
         self._state.theme = theme
-        try:
-            self.state_store.save(self._state)
-        except OSError as error:
-            return f"Could not remember the theme: {error.strerror or error}."
-        return None
+        return self._save_state("remember the theme")
 
     def set_conversation_defaults(self, settings: ConversationSettings) -> str | None:
         """Remember `settings` (all but the model) for new conversations; returns a problem
         sentence instead of raising."""
         data = settings.model_dump(mode="json", exclude={"model"}, exclude_none=True)
         self._state.conversation_defaults = data
-        try:
-            self.state_store.save(self._state)
-        except OSError as error:
-            return f"Could not save the defaults: {error.strerror or error}."
-        return None
+        return self._save_state("save the defaults")
 
     def close_all(self) -> None:
         self.store.close()
