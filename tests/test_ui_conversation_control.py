@@ -355,7 +355,9 @@ async def test_settings_saved_as_default_start_new_conversations(
         await pilot.press("ctrl+d")
         await wait_until(lambda: not isinstance(app.screen, SettingsDialog))
         await pilot.press("ctrl+n")
-        await wait_until(lambda: len(app.chat_views()) == 2)
+        await wait_until(
+            lambda: len(app.chat_views()) == 2 and app.current_view is app.chat_views()[-1]
+        )
         view = app.current_view
         assert view.conversation.settings.options == {"temperature": 0.2}
         await ask(pilot, view, "hi")

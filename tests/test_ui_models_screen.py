@@ -63,8 +63,13 @@ async def test_enter_starts_a_conversation_with_the_model(make_app) -> None:
         tabs_before = len(app.chat_views())
         _row_of(screen, "qwen2.5:0.5b")
         await pilot.press("enter")
-        await wait_until(lambda: len(app.chat_views()) == tabs_before + 1)
-        assert app.current_view.conversation.settings.model == "qwen2.5:0.5b"
+        # The tab appears first, then gets the model: wait for both.
+        await wait_until(
+            lambda: (
+                len(app.chat_views()) == tabs_before + 1
+                and app.current_view.conversation.settings.model == "qwen2.5:0.5b"
+            )
+        )
         screen = await _models(app, pilot)
         _row_of(screen, "llama3.2:latest")
         await pilot.press("u")
