@@ -103,7 +103,9 @@ async def test_pull_checks_the_name_shows_progress_and_cancels(
         await pilot.press("ctrl+x")
         await wait_until(lambda: jobs.jobs[0].cancelled)
         big = [r for r in fake_ollama.requests_to("/api/pull") if r.body["model"] == "big:70b"]
-        await wait_until(lambda: big[0].disconnected_at is not None, message="connection closed")
+        await wait_until(
+            lambda: big[0].disconnected_at is not None, timeout=15, message="connection closed"
+        )
         await wait_until(lambda: "cancelled" in screen_text(app))
 
 

@@ -531,8 +531,12 @@ class OllamaTuiApp(App[None]):
             self.push_screen(ModelsScreen())
 
     async def new_conversation_with(self, model: str) -> None:
-        await self.action_new_tab()
-        self.use_model_here(model)
+        """A new tab with `model` (of the default host) from the start: setting it on "the
+        current tab" afterwards could reach the old tab before the new one is shown."""
+        conversation = self._new_conversation(ConversationKind.CHAT)
+        conversation.settings.model = model
+        self.last_model = model
+        await self._add_tab(OpenConversation(conversation))
 
     def use_model_here(self, model: str) -> None:
         """Use a model of the default host (the models screen's) in the current conversation."""
