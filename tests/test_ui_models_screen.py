@@ -80,7 +80,8 @@ async def test_enter_starts_a_conversation_with_the_model(make_app) -> None:
 async def test_pull_checks_the_name_shows_progress_and_cancels(
     make_app, fake_ollama: FakeOllama
 ) -> None:
-    fake_ollama.script_pull(layers=2, steps=200, delay=0.02)
+    # Long enough (24 s) that even a loaded machine cancels it before its end.
+    fake_ollama.script_pull(layers=2, steps=600, delay=0.02)
     fake_ollama.script_pull(layers=1, steps=2)
     app = make_app()
     async with app.run_test(size=(140, 40)) as pilot:
