@@ -129,6 +129,10 @@ class _Connection:
     def _client_gone(self) -> bool:
         if self.eof is None or not self.eof.done() or self.eof.cancelled():
             return False
+        if self.eof.exception() is not None:
+            # A reset, not a close: a client that closes with our data still unread in its
+            # buffer (a cancelled stream) makes its kernel answer with RST.
+            return True
         data = self.eof.result()
         if data:  # the client is already sending its next request: keep the byte
             self.leftover += data
