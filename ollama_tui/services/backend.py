@@ -89,10 +89,6 @@ class Backend:
     def client_for(self, conversation: Conversation) -> OllamaClient:
         return self.hosts.clients[self.host_of(conversation)]
 
-    def host_label_of(self, name: str) -> str:
-        """`host:port` of a named host, never with credentials."""
-        return display_host(self.hosts.clients[name].base_url)
-
     def move_to_host(self, conversation: Conversation, name: str) -> None:
         """Record that the conversation now chats with host `name` (URL without credentials)."""
         conversation.host_name = name
@@ -117,11 +113,6 @@ class Backend:
     def host_label(self) -> str:
         """`host:port` of the server, without credentials."""
         return display_host(self.client.base_url)
-
-    @property
-    def host_url(self) -> str:
-        """The server's base URL as recorded in session files: never with credentials."""
-        return public_url(self.client.base_url)
 
     async def probe(self) -> ServerStatus:
         status = await probe_server(self.client)
