@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain.conversation import ConversationSettings
 from .models import keep_alive_problem, parse_keep_alive
+from .structured import schema_problem
 
 if TYPE_CHECKING:
     from ..api.version import ServerVersion
@@ -61,22 +62,14 @@ def think_choices(version: ServerVersion | None) -> tuple[str, ...]:
 
 def check_schema(text: str) -> dict[str, Any]:
     """A JSON Schema as typed. Raises ValueError with where it is wrong."""
-    from jsonschema import SchemaError
-    from jsonschema.validators import validator_for
-
     try:
         schema = json.loads(text)
     except ValueError as error:
         raise ValueError(f"The schema is not JSON: {error}") from None
     if not isinstance(schema, dict):
         raise ValueError('The schema must be a JSON object, like {"type": "object"}.')
-    try:
-        validator_for(schema).check_schema(schema)
-    except SchemaError as error:
-        where = "/".join(str(part) for part in error.absolute_path) or "the top"
-        raise ValueError(
-            f"The schema is not valid JSON Schema at {where}: {error.message}"
-        ) from None
+    if problem := schema_problem(schema):
+        raise ValueError(f"The schema is not valid JSON Schema {problem}")
     return schema
 
 

@@ -46,6 +46,19 @@ def _path(parts: Any) -> str:
     return text
 
 
+def schema_problem(schema: dict[str, Any]) -> str | None:
+    """Where a JSON Schema is itself wrong, or None when it can be used."""
+    from jsonschema import SchemaError
+    from jsonschema.validators import validator_for
+
+    try:
+        validator_for(schema).check_schema(schema)
+    except SchemaError as error:
+        where = "/".join(str(part) for part in error.absolute_path) or "the top"
+        return f"at {where}: {error.message}"
+    return None
+
+
 def check_structured_reply(text: str, format: str | dict[str, Any]) -> StructuredCheck:
     """Parse `text` as JSON and, when `format` is a schema, validate it, errors by path."""
     try:
@@ -55,15 +68,12 @@ def check_structured_reply(text: str, format: str | dict[str, Any]) -> Structure
     pretty = json.dumps(value, indent=2, ensure_ascii=False)
     if not isinstance(format, dict):
         return StructuredCheck(pretty)
-    from jsonschema import SchemaError
     from jsonschema.validators import validator_for
 
-    cls = validator_for(format)
-    try:
-        cls.check_schema(format)
-    except SchemaError as error:
+    if problem := schema_problem(format):
         # Only a hand-edited file gets here: the settings refuse a broken schema.
-        return StructuredCheck(pretty, [f"the schema itself is invalid: {error.message}"], True)
-    errors = sorted(cls(format).iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path])
+        return StructuredCheck(pretty, [f"the schema itself is invalid {problem}"], True)
+    validator = validator_for(format)(format)
+    errors = sorted(validator.iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path])
     problems = [f"{_path(error.absolute_path)}: {error.message}" for error in errors]
     return StructuredCheck(pretty, problems, schema=True)
