@@ -395,8 +395,7 @@ class ChatView(Vertical):
             return not self.transcript.has_focus
         if action == "regenerate":
             return self._last_reply() is not None and not self.is_streaming
-        selected = self.transcript.selected if self.transcript.has_focus else None
-        message = selected.message if selected is not None else None
+        message = self._selected_message() if self.transcript.has_focus else None
         if action in ("copy_message", "copy_code"):
             return message is not None
         if action == "edit_message":
