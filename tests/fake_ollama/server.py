@@ -478,7 +478,8 @@ class FakeOllama:
             conn.abort()
             raise _HungUp
         if failure.status < 0:  # never answer: headers that never come
-            await conn.pause(3600)
+            conn.watch_for_close()
+            await conn.pause(3600)  # until the client gives up and goes
         if failure.body is None:
             await conn.body(failure.status, b"", failure.content_type)
         elif isinstance(failure.body, dict):
