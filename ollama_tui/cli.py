@@ -233,6 +233,11 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "export":
             return commands.export_session(store, args.id, args.format, args.output)
         return commands.import_session(store, args.file)
+    except Exception as error:
+        # A traceback would print local variables' worth of conversation titles and
+        # paths; what failed, in one line, is what a person can act on.
+        print(commands.describe_failure(args.command, error), file=sys.stderr)
+        return 1
     finally:
         store.close()
 

@@ -47,12 +47,10 @@ def export_session(
 ) -> int:
     """Write a conversation as Markdown or as its JSON file, to `output` or stdout."""
     try:
-        conversation = store.load(session_id).conversation
+        conversation = store.read(session_id)
     except (InvalidSessionId, SessionNotFound, UnreadableSession) as error:
         err.write(f"ollama-tui: {sanitize_for_terminal(str(error))}\n")
         return 2
-    finally:
-        store.release(session_id)
     text = export_markdown(conversation) if fmt == "md" else export_json(conversation)
     if output is None:
         out.write(text)
@@ -82,3 +80,11 @@ def import_session(
         f"imported '{sanitize_for_terminal(conversation.title)}' as {conversation.id}{note}\n"
     )
     return 0
+
+
+def describe_failure(command: str, error: Exception) -> str:
+    """One line for a failure nothing above foresaw: the command, the kind and the reason."""
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    kind = type(error).__name__
+    line = " ".join(f"{kind}: {reason}".split())  # newlines in the reason stay on one line
+    return f"ollama-tui: {command} failed: {sanitize_for_terminal(line)}"

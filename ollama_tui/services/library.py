@@ -243,20 +243,15 @@ class ConversationLibrary:
         return cut_snippet(text, words) if text is not None else None
 
     def rename(self, session_id: str, title: str) -> None:
-        conversation = self.store.load(session_id).conversation
-        try:
+        with self.store.borrowed(session_id) as loaded:
+            conversation = loaded.conversation
             conversation.title = title
             conversation.touch()
             self.store.save(conversation)
-        finally:
-            self.store.release(session_id)
 
     def duplicate(self, session_id: str) -> Conversation:
         """A new conversation with the same messages and settings, to continue separately."""
-        try:
-            source = self.store.load(session_id).conversation
-        finally:
-            self.store.release(session_id)
+        source = self.store.read(session_id)
         copy = Conversation.model_validate(source.to_json_dict())
         copy.id = new_id()
         copy.title = f"{source.title} (continued)"
@@ -267,10 +262,7 @@ class ConversationLibrary:
 
     def export_to(self, session_id: str, path: Path) -> None:
         """Markdown, or the JSON file when `path` ends in .json."""
-        try:
-            conversation = self.store.load(session_id).conversation
-        finally:
-            self.store.release(session_id)
+        conversation = self.store.read(session_id)
         text = (
             export_json(conversation) if path.suffix == ".json" else export_markdown(conversation)
         )

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_write_bytes, is_temp_name
+from .disk_json import DiskJsonError, read_json
 
 INDEX_VERSION = 1
 
@@ -29,8 +30,8 @@ class SummaryIndex:
     def load(self) -> dict[str, Record]:
         """The cached records; anything odd about the file means starting afresh."""
         try:
-            data = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):
+            data = read_json(self.path.read_bytes())
+        except (OSError, DiskJsonError):
             return {}
         if not isinstance(data, dict) or data.get("version") != INDEX_VERSION:
             return {}

@@ -13,7 +13,6 @@ the session files again.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 import threading
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..domain.text import CJK_CHARACTER
+from .disk_json import DiskJsonError, read_json
 from .index import FileStamp
 
 SCHEMA_VERSION = 1
@@ -55,8 +55,8 @@ def fts_query(words: Iterable[str]) -> str | None:
 def searchable_text(raw: bytes) -> str | None:
     """Title and message texts of a session file, read tolerantly (this is only a cache)."""
     try:
-        data = json.loads(raw)
-    except ValueError:
+        data = read_json(raw)
+    except DiskJsonError:
         return None
     if not isinstance(data, dict):
         return None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,12 +23,14 @@ from ..domain.conversation import (
 )
 from ..domain.ids import is_valid_id
 from .atomic import atomic_write_bytes, ensure_private_dir, is_temp_name
+from .disk_json import DiskJsonError, read_json
 from .errors import InvalidSessionId, SessionNotFound, SessionReadOnly, UnreadableSession
 from .index import FileStamp, Record, SummaryIndex, is_fresh, session_files
 from .locks import SessionLocks
 
 STALE_TEMP_AGE = 60.0
 """Seconds after which a leftover temporary file is surely from a write that died."""
+SYMLINK_REASON = "the file is a symbolic link, which is never replaced"
 
 
 @dataclass(frozen=True)
@@ -74,15 +78,9 @@ def parse_session(path: Path, raw: bytes) -> tuple[Conversation, int]:
         UnreadableSession: with a short, specific reason.
     """
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise UnreadableSession(path, f"not UTF-8 text (byte {error.start})") from None
-    try:
-        data: Any = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise UnreadableSession(
-            path, f"not valid JSON (line {error.lineno}, column {error.colno})"
-        ) from None
+        data = read_json(raw)
+    except DiskJsonError as error:
+        raise UnreadableSession(path, error.reason) from None
     if not isinstance(data, dict):
         raise UnreadableSession(path, f"not an ollama-tui session (a JSON {type(data).__name__})")
     schema = data.get("schema")
@@ -96,6 +94,8 @@ def parse_session(path: Path, raw: bytes) -> tuple[Conversation, int]:
         conversation = Conversation.model_validate(data)
     except ValidationError as error:
         raise UnreadableSession(path, _describe_validation_error(error)) from None
+    except RecursionError:
+        raise UnreadableSession(path, "nested too deeply to read") from None
     return conversation, version
 
 
@@ -141,15 +141,21 @@ class SessionStore:
     def exists(self, session_id: str) -> bool:
         return self.path_for(session_id).exists()
 
-    def load(self, session_id: str) -> LoadedSession:
-        """Read a conversation and take this instance's lock on it if it can.
+    def read(self, session_id: str) -> Conversation:
+        """Read a conversation without taking or letting go of any lock (to export it or to
+        continue it in a new one): a tab of this instance that has it open keeps its lock.
 
-        Replies that were `streaming` when the file was written are read back as
-        `interrupted`: whoever wrote them is gone.
+        The file's name is the conversation's identity: a copy (`cp B.json Bcopy.json`)
+        is the conversation `Bcopy`, whatever `id` it holds inside, so saving it can never
+        write to `B.json`. Replies that were `streaming` when the file was written are read
+        back as `interrupted`: whoever wrote them is gone.
 
         Raises:
             InvalidSessionId, SessionNotFound, UnreadableSession.
         """
+        return self._read(session_id)[0]
+
+    def _read(self, session_id: str) -> tuple[Conversation, int]:
         path = self.path_for(session_id)
         try:
             raw = path.read_bytes()
@@ -157,17 +163,29 @@ class SessionStore:
             raise SessionNotFound(session_id) from None
         except OSError as error:
             raise UnreadableSession(path, error.strerror or str(error)) from None
-        try:
-            conversation, version = parse_session(path, raw)
-        except UnreadableSession as error:
-            self._read_only[session_id] = f"the file on disk is unreadable ({error.reason})"
-            raise
+        conversation, version = parse_session(path, raw)
+        conversation.id = session_id
         for message in conversation.messages:
             if message.status is MessageStatus.STREAMING:
                 message.status = MessageStatus.INTERRUPTED
+        return conversation, version
+
+    def load(self, session_id: str) -> LoadedSession:
+        """Read a conversation (see `read`) and take this instance's lock on it if it can.
+
+        Raises:
+            InvalidSessionId, SessionNotFound, UnreadableSession.
+        """
+        try:
+            conversation, version = self._read(session_id)
+        except UnreadableSession as error:
+            self._read_only[session_id] = f"the file on disk is unreadable ({error.reason})"
+            raise
         reason: str | None
         if version > SESSION_VERSION:
             reason = newer_version_reason(version)
+        elif self.path_for(session_id).is_symlink():
+            reason = SYMLINK_REASON
         else:
             reason = self._locks.acquire(session_id)
         if reason is None:
@@ -175,6 +193,21 @@ class SessionStore:
         else:
             self._read_only[session_id] = reason
         return LoadedSession(conversation, reason)
+
+    @contextlib.contextmanager
+    def borrowed(self, session_id: str) -> Iterator[LoadedSession]:
+        """`load` for a change made outside a tab (a rename in the browser): the lock is
+        let go afterwards only if it was taken here, never one an open tab holds.
+
+        Raises:
+            InvalidSessionId, SessionNotFound, UnreadableSession.
+        """
+        held = self._locks.holds(session_id)
+        try:
+            yield self.load(session_id)
+        finally:
+            if not held:
+                self.release(session_id)
 
     def save(self, conversation: Conversation) -> None:
         """Write a conversation atomically, 0600; see `save_data`."""
@@ -197,7 +230,7 @@ class SessionStore:
         if reason is not None:
             raise SessionReadOnly(f"not saved: {reason}")
         if path.is_symlink():
-            raise SessionReadOnly("not saved: the file is a symbolic link, which is never replaced")
+            raise SessionReadOnly(f"not saved: {SYMLINK_REASON}")
         text = json.dumps(data, ensure_ascii=False, indent=1)
         atomic_write_bytes(path, text.encode("utf-8"))
 
@@ -305,10 +338,32 @@ class SessionStore:
             if reason is not None:
                 raise SessionReadOnly(f"not moved to the trash: {reason}")
         ensure_private_dir(self.trash_dir)
-        target = self.trash_dir / path.name
-        os.replace(path, target)
+        target = self._move_without_clobbering(path, session_id)
         self.release(session_id)
         return target
+
+    def _move_without_clobbering(self, path: Path, session_id: str) -> Path:
+        """Move `path` into the trash under its own name, or `<id>-2.json`, `-3`… when an
+        earlier conversation with that id is there already: a link fails rather than
+        replace, so nothing in the trash is ever overwritten."""
+        for number in range(1, 10_000):
+            name = f"{session_id}.json" if number == 1 else f"{session_id}-{number}.json"
+            target = self.trash_dir / name
+            try:
+                os.link(path, target, follow_symlinks=False)
+            except FileExistsError:
+                continue
+            except OSError as error:
+                if error.errno not in (errno.EPERM, errno.ENOTSUP):
+                    raise
+                # A filesystem without hard links: look first (a race remains, alone here).
+                if target.exists() or target.is_symlink():
+                    continue
+                os.replace(path, target)
+                return target
+            os.unlink(path)
+            return target
+        raise SessionReadOnly("not moved to the trash: it holds too many with this id")
 
     def restore_from_trash(self, session_id: str) -> Path:
         """Undo a delete. Raises SessionNotFound, or SessionReadOnly if the id is taken again."""
