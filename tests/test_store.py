@@ -89,7 +89,7 @@ def test_files_are_0600_and_folders_0700_whatever_the_umask(tmp_path: Path, umas
         store = SessionStore(tmp_path / "data")
         conversation = _conversation()
         store.save(conversation)
-        WorkspaceStore(tmp_path / "data").save(WorkspaceState([conversation.id], None, None))
+        WorkspaceStore(tmp_path / "data").update({"open_tabs": [conversation.id]})
     finally:
         os.umask(previous)
     assert _mode(store.sessions_dir) == 0o700
@@ -330,7 +330,8 @@ def test_a_kill_during_saves_never_leaves_a_broken_file(tmp_path: Path) -> None:
 def test_workspace_state_round_trip_and_a_corrupt_file(tmp_path: Path) -> None:
     store = WorkspaceStore(tmp_path)
     assert store.load() == WorkspaceState([], None, None)
-    store.save(WorkspaceState(["a", "b"], "b", "qwen:7b", extra={"future": 1}))
+    (tmp_path / "workspace.json").write_text('{"future": 1}')
+    store.update({"open_tabs": ["a", "b"], "active_tab": "b", "last_model": "qwen:7b"})
     assert store.load() == WorkspaceState(["a", "b"], "b", "qwen:7b", extra={"future": 1})
     (tmp_path / "workspace.json").write_text("{oops")
     assert store.load() == WorkspaceState([], None, None)

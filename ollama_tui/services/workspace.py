@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..domain.conversation import Conversation, ConversationSettings
+from ..domain.ids import is_valid_id
 from ..store import (
     InvalidSessionId,
     SessionNotFound,
@@ -23,6 +25,11 @@ class OpenConversation:
 
     conversation: Conversation
     read_only_reason: str | None = None
+    draft: str = ""
+    """The prompt typed in its tab and not sent, when the tab last closed."""
+    never_saved: bool = False
+    """A tab that had only a draft when the app quit: its conversation has no file yet, so
+    it is started afresh (with today's defaults) under the same id."""
 
 
 @dataclass(frozen=True)
@@ -42,22 +49,27 @@ class Workspace:
         self.store = store
         self.state_store = state_store
         self._state = WorkspaceState(open_tabs=[], active_tab=None, last_model=None)
+        self._writing = threading.Lock()
+        """Drafts are saved from a worker thread while the loop may save the tab list."""
 
     def open(self, session_id: str) -> OpenConversation:
-        """Load a saved conversation and take this instance's lock on it.
+        """Load a saved conversation and take this instance's lock on it, with the prompt
+        left unsent in it last time (not in a read-only tab, which cannot send it).
 
         Raises:
             InvalidSessionId, SessionNotFound, UnreadableSession: from the store.
         """
         loaded = self.store.load(session_id)
-        return OpenConversation(loaded.conversation, loaded.read_only_reason)
+        draft = "" if loaded.read_only_reason else self._state.drafts.get(session_id, "")
+        return OpenConversation(loaded.conversation, loaded.read_only_reason, draft)
 
     def close(self, session_id: str) -> None:
         """Let other instances write the conversation again."""
         self.store.release(session_id)
 
     def restore(self) -> RestoredWorkspace:
-        """Reopen the tabs that were open at the last quit, skipping any that are gone."""
+        """Reopen the tabs that were open at the last quit, skipping any that are gone (but
+        not one that held only an unsent prompt: that comes back as a new conversation)."""
         self._state = self.state_store.load()
         problems = [self.state_store.problem] if self.state_store.problem else []
         opened: list[OpenConversation] = []
@@ -65,7 +77,12 @@ class Workspace:
             try:
                 opened.append(self.open(session_id))
             except SessionNotFound:
-                continue  # deleted since: nothing to say
+                draft = self._state.drafts.get(session_id)
+                if draft and is_valid_id(session_id):
+                    opened.append(
+                        OpenConversation(Conversation(id=session_id), draft=draft, never_saved=True)
+                    )
+                # else deleted since: nothing to say
             except (InvalidSessionId, UnreadableSession) as error:
                 problems.append(f"Could not reopen a conversation: {error}")
         active = self._state.active_tab
@@ -74,20 +91,32 @@ class Workspace:
         return RestoredWorkspace(opened, active, self._state.last_model, problems)
 
     def remember(
-        self, open_tabs: list[str], active_tab: str | None, last_model: str | None
+        self,
+        open_tabs: list[str],
+        active_tab: str | None,
+        last_model: str | None,
+        drafts: Mapping[str, str],
     ) -> str | None:
-        """Save the tab list for next start; returns a problem sentence instead of raising."""
-        self._state.open_tabs = open_tabs
-        self._state.active_tab = active_tab
-        self._state.last_model = last_model
-        return self._save_state("remember the open tabs")
+        """Save the tab list and the open tabs' unsent prompts for next start; returns a
+        problem sentence instead of raising."""
+        values = {"open_tabs": open_tabs, "active_tab": active_tab, "last_model": last_model}
+        return self._save_state("remember the open tabs", values, drafts)
 
-    def _save_state(self, doing: str) -> str | None:
-        """Write the state file; a sentence saying what could not be done, or None."""
-        try:
-            self.state_store.save(self._state)
-        except OSError as error:
-            return f"Could not {doing}: {error.strerror or error}."
+    def remember_draft(self, session_id: str, text: str) -> str | None:
+        """Keep a tab's unsent prompt ("" forgets it); safe to call from a worker thread.
+        Returns a problem sentence instead of raising."""
+        return self._save_state("keep the unsent prompt", {}, {session_id: text})
+
+    def _save_state(
+        self, doing: str, values: Mapping[str, Any], drafts: Mapping[str, str] | None = None
+    ) -> str | None:
+        """Merge into the state file the keys this change is about, and nothing else (another
+        instance may have saved others since); a sentence saying what failed, or None."""
+        with self._writing:
+            try:
+                self._state = self.state_store.update(values, drafts)
+            except OSError as error:
+                return f"Could not {doing}: {error.strerror or error}."
         return None
 
     def conversation_defaults(
@@ -109,15 +138,13 @@ class Workspace:
 
     def remember_theme(self, theme: str) -> str | None:
         """Keep the theme chosen in the app for the next start; a problem sentence, or None."""
-        self._state.theme = theme
-        return self._save_state("remember the theme")
+        return self._save_state("remember the theme", {"theme": theme})
 
     def set_conversation_defaults(self, settings: ConversationSettings) -> str | None:
         """Remember `settings` (all but the model) for new conversations; returns a problem
         sentence instead of raising."""
         data = settings.model_dump(mode="json", exclude={"model"}, exclude_none=True)
-        self._state.conversation_defaults = data
-        return self._save_state("save the defaults")
+        return self._save_state("save the defaults", {"conversation_defaults": data})
 
     def close_all(self) -> None:
         self.store.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import Iterable
 
 from textual import on, work
@@ -49,6 +50,10 @@ CONVERSATIONS_SCREEN = "conversations"
 INDEX_DELAY = 1.0
 """Seconds after start before the search index is brought up to date: start-up comes first."""
 TAB_TITLE_LIMIT = 24
+
+
+WorkspaceSnapshot = tuple[list[str], str | None, str | None, dict[str, str]]
+"""The open tabs, the active one, the last model and the tabs' unsent prompts."""
 
 
 def _pane_id(conversation_id: str) -> str:
@@ -161,6 +166,9 @@ class OllamaTuiApp(App[None]):
         self._start_theme: str | None = None
         self._theme_before_preview: str | None = None
         """The theme to put back if the theme list is left with Esc; None when it is shut."""
+        self._workspace_pending: WorkspaceSnapshot | None = None
+        """The tabs and drafts to save next, taken on the loop, written by a thread."""
+        self._workspace_writing = threading.Lock()
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -270,6 +278,11 @@ class OllamaTuiApp(App[None]):
             notify_plain(self, problem, severity="warning", timeout=15)
         self.last_model = restored.last_model
         for item in restored.conversations:
+            if item.never_saved:
+                # Only its unsent prompt was kept: a new conversation, as Ctrl+N makes one.
+                conversation = self._new_conversation(ConversationKind.CHAT)
+                conversation.id = item.conversation.id
+                item = OpenConversation(conversation, draft=item.draft)
             await self._add_tab(item, activate=False)
         if restored.active_id:
             self.tabs.active = _pane_id(restored.active_id)
@@ -325,7 +338,12 @@ class OllamaTuiApp(App[None]):
         return label
 
     async def _add_tab(self, item: OpenConversation, *, activate: bool = True) -> ChatView:
-        view = ChatView(self.backend, item.conversation, read_only_reason=item.read_only_reason)
+        view = ChatView(
+            self.backend,
+            item.conversation,
+            read_only_reason=item.read_only_reason,
+            draft=item.draft,
+        )
         pane = TabPane(self._tab_label(view), view, id=_pane_id(item.conversation.id))
         await self.tabs.add_pane(pane)
         if activate:
@@ -432,9 +450,32 @@ class OllamaTuiApp(App[None]):
         await self._add_tab(OpenConversation(self._new_conversation(ConversationKind.COMPLETION)))
 
     async def action_close_tab(self) -> None:
+        """Close the tab. Its unsent prompt is kept for when the conversation is reopened; a
+        tab never sent from has nothing to reopen, so closing it asks before dropping one."""
         view = self.current_view
         if view is None:
             return
+        draft = view.draft
+        if draft.strip() and not view.has_messages:
+
+            async def confirmed(yes: bool | None) -> None:
+                if yes and view.is_attached:
+                    self.backend.workspace.remember_draft(view.conversation.id, "")
+                    await self.close_conversation_tab(view.conversation.id)
+                self._focus_composer()
+
+            question = Content("Close this tab and drop the prompt typed in it, never sent?")
+            self.push_screen(ConfirmDialog(question), confirmed)
+            return
+        if draft.strip():
+            problem = self.backend.workspace.remember_draft(view.conversation.id, draft)
+            notify_plain(
+                self,
+                problem
+                or f"The unsent prompt is kept: it comes back when '{view.conversation.title}' "
+                "is reopened (Ctrl+O).",
+                severity="error" if problem else "information",
+            )
         await self.close_conversation_tab(view.conversation.id)
         self._focus_composer()
 
@@ -741,15 +782,42 @@ class OllamaTuiApp(App[None]):
             yield SystemCommand("Show earlier messages", "Ctrl+Up", view.action_show_earlier)
             yield SystemCommand("Follow the end", "Ctrl+End", view.action_follow)
 
-    def remember_workspace(self) -> None:
+    def _workspace_now(self) -> WorkspaceSnapshot:
+        """The open tabs, the active one, the last model and the tabs' unsent prompts."""
         views = self.chat_views()
-        # A tab never used leaves no file, so it is not reopened either.
-        open_ids = [view.conversation.id for view in views if view.has_messages]
+        # A tab never used leaves no file, so it is not reopened either, unless a prompt was
+        # typed in it: that comes back.
+        open_ids = [view.conversation.id for view in views if view.has_messages or view.draft]
         current = self.current_view
         active = current.conversation.id if current is not None else None
-        problem = self.backend.workspace.remember(open_ids, active, self.last_model)
+        drafts = {view.conversation.id: view.draft for view in views if not view.read_only_reason}
+        return open_ids, active, self.last_model, drafts
+
+    def remember_workspace(self) -> None:
+        with self._workspace_writing:
+            self._workspace_pending = None  # older than this: never written after it
+            problem = self.backend.workspace.remember(*self._workspace_now())
         if problem:
             notify_plain(self, problem, severity="error")
+
+    @on(ChatView.DraftChanged)
+    def _draft_changed(self) -> None:
+        if not self._quitting:
+            self._workspace_pending = self._workspace_now()
+            self.save_workspace()
+
+    @work(thread=True, group="workspace", exit_on_error=False)
+    def save_workspace(self) -> None:
+        """`remember_workspace` off the loop, taken while typing: a kill then loses no more
+        than the last moment of an unsent prompt. Each write takes the newest snapshot, so
+        threads finishing out of order never put back an older one."""
+        with self._workspace_writing:
+            snapshot, self._workspace_pending = self._workspace_pending, None
+            if snapshot is None:
+                return  # a later call wrote it already
+            problem = self.backend.workspace.remember(*snapshot)
+        if problem:
+            self.call_from_thread(notify_plain, self, problem, severity="error")
 
     async def action_quit(self) -> None:
         """Quit in any state: replies in progress are saved as interrupted first."""

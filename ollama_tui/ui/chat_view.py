@@ -8,6 +8,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,10 @@ from .safe_text import notify_plain, plain
 
 SAVE_RETRY_INTERVAL = 5.0
 """Seconds between attempts to save a conversation whose last save failed."""
+DRAFT_SAVE_DELAY = 1.0
+"""Seconds after the last key before an unsent prompt is saved (a kill loses no more)."""
+DRAFT_SAVE_MAX_WAIT = 5.0
+"""While typing goes on without a pause, the unsent prompt is saved at least this often."""
 
 
 class ChatView(Vertical):
@@ -177,13 +182,21 @@ class ChatView(Vertical):
     class ServerUnreachable(TextualMessage):
         """A request could not reach the server: worth probing it again now."""
 
+    @dataclass
+    class DraftChanged(TextualMessage):
+        """The unsent prompt changed and settled (or a prompt was sent): worth saving."""
+
+        view: ChatView
+
     def __init__(
         self,
         backend: Backend,
         conversation: Conversation,
         *,
         read_only_reason: str | None = None,
+        draft: str = "",
     ) -> None:
+        """`draft`: a prompt typed and not sent last time, put back in the composer."""
         super().__init__(classes="chat-view")
         self.backend = backend
         self.conversation = conversation
@@ -205,6 +218,10 @@ class ChatView(Vertical):
         """Saving again every few seconds after a save failed, until one succeeds."""
         self._code_block_turn: tuple[str, int] = ("", -1)
         """The message whose code blocks `b` walks through, and the last one copied."""
+        self._initial_draft = draft
+        self._draft_timer: Timer | None = None
+        self._draft_dirty_since: float | None = None
+        """When the unsent prompt changed first since it was last saved."""
 
     # -- building -----------------------------------------------------------------------
 
@@ -216,6 +233,9 @@ class ChatView(Vertical):
 
     def on_mount(self) -> None:
         self.composer.disabled = self.read_only_reason is not None
+        if self._initial_draft and not self.composer.disabled:
+            self.composer.load_text(self._initial_draft)
+            self.composer.move_cursor(self.composer.document.end)
         self.refresh_model_label()
 
     @property
@@ -251,6 +271,34 @@ class ChatView(Vertical):
     @property
     def has_messages(self) -> bool:
         return bool(self.conversation.messages)
+
+    @property
+    def draft(self) -> str:
+        """The prompt typed and not sent ("" in a read-only tab, which cannot send it)."""
+        return "" if self.read_only_reason else self.composer.text
+
+    # -- the unsent prompt ----------------------------------------------------------------
+
+    @on(Composer.Changed, "#composer")
+    def _draft_edited(self) -> None:
+        """Ask for the draft to be saved once typing pauses, or at least every few seconds
+        while it goes on."""
+        now = time.monotonic()
+        if self._draft_dirty_since is None:
+            self._draft_dirty_since = now
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        if not self.composer.text or now - self._draft_dirty_since >= DRAFT_SAVE_MAX_WAIT:
+            self._draft_settled()  # at once when sent or cleared: it must not come back
+        else:
+            self._draft_timer = self.set_timer(DRAFT_SAVE_DELAY, self._draft_settled)
+
+    def _draft_settled(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        self._draft_dirty_since = None
+        self.post_message(self.DraftChanged(self))
 
     def set_model(self, model: str, host: str | None = None) -> None:
         """Use `model` (on `host`, when given) for the next reply; earlier replies keep the
