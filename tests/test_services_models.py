@@ -7,10 +7,10 @@ import pytest
 from ollama_tui.api.client import OllamaClient
 from ollama_tui.api.errors import StreamFailed
 from ollama_tui.api.models import ModelEntry, PullProgress, RunningModel
+from ollama_tui.domain.quantities import format_size
 from ollama_tui.services.catalogue import (
     ModelChoice,
     default_model,
-    format_size,
     load_catalogue,
     merge_models,
 )

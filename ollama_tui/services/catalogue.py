@@ -91,13 +91,3 @@ def default_model(choices: list[ModelChoice], last_used: str | None) -> str | No
         if choice.loaded:
             return choice.name
     return choices[0].name if choices else None
-
-
-def format_size(size: int) -> str:
-    """Bytes as `ollama list` shows them (decimal units)."""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1000:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} TB"

@@ -11,8 +11,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..domain.quantities import format_size
 from ..services.backend import HostCatalogue
-from ..services.catalogue import ModelChoice, format_size
+from ..services.catalogue import ModelChoice
 from .safe_text import plain
 
 

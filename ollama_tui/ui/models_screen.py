@@ -15,7 +15,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..services.catalogue import ModelChoice, format_size
+from ..domain.quantities import format_size
+from ..services.catalogue import ModelChoice
 from ..services.errors import OllamaError
 from ..services.jobs import ModelJob
 from ..services.models import (

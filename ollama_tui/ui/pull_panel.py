@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, ProgressBar, Static
 
-from ..services.catalogue import format_size
+from ..domain.quantities import format_size
 from ..services.pull import PullState
 from .safe_text import plain
 

@@ -1,0 +1,24 @@
+"""Provides how counts and sizes are worded, the same on every screen and in every message."""
+
+from __future__ import annotations
+
+import math
+
+
+def count_of(count: int, noun: str, plural: str | None = None) -> str:
+    """`1 line`, `2 lines`, `0 lines`: the number with its noun agreeing (`plural` for nouns
+    that do not just take an s)."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
+def format_size(size: float) -> str:
+    """Bytes as Ollama shows them: decimal units, `73 B`, `1.2 KB`, `4.7 GB`, `274 MB`
+    (whole numbers from 10 up, one decimal below)."""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            break
+        value /= 1000
+    if unit == "B" or value >= 10:
+        return f"{math.floor(value):,} {unit}"
+    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
