@@ -259,3 +259,67 @@ async def test_thinking_is_shown_apart_from_the_answer_in_both_server_generation
         ("pondering deeply", "Inline answer"),
         ("", "<3 is not a tag"),
     ]
+
+
+def _rows(app) -> list[str]:  # type: ignore[no-untyped-def]
+    return screen_text(app).splitlines()
+
+
+def _row_after(rows: list[str], text: str) -> str:
+    """The screen row just below the last row holding `text` (the first may be the tab's)."""
+    index = max(i for i, row in enumerate(rows) if text in row)
+    return rows[index + 1]
+
+
+async def test_a_prompt_is_drawn_as_typed_with_its_lines_and_indentation(
+    make_app, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script_reply("ok")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        view = app.current_view
+        await pilot.press(*"first line", "ctrl+j", *"second line", "ctrl+j")
+        await pilot.press(*"    indented(code);  # kept", "ctrl+j", *"*not* a # heading")
+        await ask(pilot, view, "")
+        await pilot.pause()
+        rows = _rows(app)
+        assert view.conversation.messages[0].content == (
+            "first line\nsecond line\n    indented(code);  # kept\n*not* a # heading"
+        )
+        first = [row for row in rows if "first line" in row][-1]
+        assert "second line" not in first
+        margin = first.index("first line")
+        assert _row_after(rows, "first line")[margin:].rstrip() == "second line"
+        assert _row_after(rows, "second line")[margin:].rstrip() == "    indented(code);  # kept"
+        assert _row_after(rows, "indented(code)")[margin:].rstrip() == "*not* a # heading"
+
+
+async def test_a_pasted_code_fence_in_a_prompt_keeps_its_lines_and_is_highlighted(
+    make_app, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script_reply("ok")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        view = app.current_view
+        await pilot.press(*"Why does this fail?", "ctrl+j")
+        app.post_message(events.Paste("```python\ndef f(x):\n    return x + 1\n```"))
+        await pilot.pause()
+        await ask(pilot, view, "")
+        await pilot.pause()
+        rows = _rows(app)
+        margin = [row for row in rows if "Why does" in row][-1].index("Why does")
+        assert _row_after(rows, "Why does")[margin:].rstrip() == "```python"
+        assert _row_after(rows, "```python")[margin:].rstrip() == "def f(x):"
+        assert _row_after(rows, "def f(x)")[margin:].rstrip() == "    return x + 1"
+        assert _row_after(rows, "return x + 1")[margin:].rstrip() == "```"
+        # The code is coloured as code; the question around it is not.
+        strips = app.screen._compositor.render_strips()
+        styles = {
+            segment.text.strip(): segment.style
+            for strip in strips
+            for segment in strip
+            if segment.text.strip() in ("def", "Why does this fail?")
+        }
+        assert styles["def"].color != styles["Why does this fail?"].color

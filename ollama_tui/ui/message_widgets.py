@@ -16,6 +16,7 @@ from ..domain.conversation import Message, MessageStatus
 from ..domain.text import sanitize_for_terminal
 from ..services.structured import StructuredCheck, check_structured_reply
 from .safe_text import plain
+from .verbatim import DISPLAY_LIMIT, VerbatimText, code_theme, drawn_end, not_drawn_note
 
 
 def _markdown(text: str) -> Markdown:
@@ -23,26 +24,14 @@ def _markdown(text: str) -> Markdown:
     return Markdown(sanitize_for_terminal(text), open_links=False)
 
 
-DISPLAY_LIMIT = 100_000
-"""Characters of one message drawn on screen. The rest is kept (saved, copied, exported)
-but not drawn: laying out megabytes of Markdown stalled the app for a minute (5 MB: 67 s)."""
-
-
-def _not_drawn_note(hidden: int) -> str:
-    size = f"{hidden / 1024 / 1024:.1f} MB" if hidden >= 1024 * 1024 else f"{hidden // 1024} KB"
-    return (
-        f"\n\n*… {size} more of this message is not drawn here. It is saved: Shift+Tab "
-        "then c copies all of it, and Ctrl+O exports the conversation.*\n"
-    )
-
-
 def drawn_part(text: str) -> str:
     """`text`, or its first DISPLAY_LIMIT characters (at a line end) and a note of the rest."""
-    if len(text) <= DISPLAY_LIMIT:
+    cut = drawn_end(text)
+    if cut == len(text):
         return text
-    cut = text.rfind("\n", 0, DISPLAY_LIMIT) + 1 or DISPLAY_LIMIT
     fence_open = text.count("```", 0, cut) % 2 == 1
-    return text[:cut] + ("```\n" if fence_open else "") + _not_drawn_note(len(text) - cut)
+    note = f"\n\n*{not_drawn_note(len(text) - cut)}*\n"
+    return text[:cut] + ("```\n" if fence_open else "") + note
 
 
 class SettledMarkdown(Widget):
@@ -63,12 +52,10 @@ class SettledMarkdown(Widget):
 
     def render(self) -> RenderableType:
         # Parsed once per code theme: Textual asks again at every layout of the transcript.
-        code_theme = "ansi_dark" if self.app.current_theme.dark else "ansi_light"
-        if self._parsed is None or self._parsed[0] != code_theme:
-            markdown = RichMarkdown(
-                drawn_part(self.source), code_theme=code_theme, hyperlinks=False
-            )
-            self._parsed = (code_theme, markdown)
+        theme = code_theme(self.app.current_theme.dark)
+        if self._parsed is None or self._parsed[0] != theme:
+            markdown = RichMarkdown(drawn_part(self.source), code_theme=theme, hyperlinks=False)
+            self._parsed = (theme, markdown)
         return self._parsed[1]
 
 
@@ -156,7 +143,7 @@ class StructuredBody(Widget):
         self.source = sanitize_for_terminal(pretty)
 
     def render(self) -> RenderableType:
-        theme = "ansi_dark" if self.app.current_theme.dark else "ansi_light"
+        theme = code_theme(self.app.current_theme.dark)
         return Syntax(self.source, "json", theme=theme, word_wrap=True, background_color="default")
 
 
@@ -177,7 +164,13 @@ def describe_attachments(message: Message) -> Content | None:
 
 
 class UserMessage(Vertical):
-    """The prompt as typed, set apart from replies."""
+    """The prompt as typed, set apart from replies.
+
+    Drawn as written, not as Markdown: in Markdown a single line break is a space and
+    leading spaces vanish, so a prompt of several lines or indented code was drawn as one
+    run-on line. Fenced code is still highlighted, as a pasted block is expected to be; the
+    fences stay visible, so what is shown is exactly what was sent.
+    """
 
     def __init__(self, message: Message, *, label: str = "You") -> None:
         super().__init__(classes="turn user-turn")
@@ -193,7 +186,7 @@ class UserMessage(Vertical):
         attachments = describe_attachments(self.message)
         if attachments is not None:
             yield Static(attachments, classes="attachments")
-        yield SettledMarkdown(self.message.content)
+        yield VerbatimText(self.message.content, classes="prompt-text")
 
 
 def describe_reply(message: Message) -> Content:
