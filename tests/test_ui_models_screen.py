@@ -37,7 +37,7 @@ async def test_the_table_lists_models_and_what_is_loaded(make_app, fake_ollama: 
         screen = await _models(app, pilot)
         text = screen_text(app)
         assert "llama3.2:latest" in text and "qwen2.5:0.5b" in text and "494.03M" in text
-        assert "Q4_K_M" in text and "397.8 MB" in text
+        assert "Q4_K_M" in text and "397 MB" in text
         _row_of(screen, "qwen2.5:0.5b")
         await press_for(pilot, "l", TextDialog)
         await pilot.press("enter")  # the default keep-alive, 5m
