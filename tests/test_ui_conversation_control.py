@@ -10,8 +10,16 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from ollama_tui.domain.conversation import ConversationKind, MessageStatus, Role
+from ollama_tui.domain.conversation import (
+    Conversation,
+    ConversationKind,
+    Message,
+    MessageStatus,
+    Role,
+)
+from ollama_tui.store import SessionStore
 from ollama_tui.ui.attach_dialog import AttachImageDialog
+from ollama_tui.ui.conversations_screen import ConversationsScreen
 from ollama_tui.ui.message_widgets import AssistantMessage, StructuredBody, UserMessage
 from ollama_tui.ui.settings_dialog import SettingsDialog
 from tests.conftest import (
@@ -364,3 +372,32 @@ async def test_settings_saved_as_default_start_new_conversations(
         assert fake_ollama.requests_to("/api/chat")[-1].body["options"] == {"temperature": 0.2}
     state = json.loads((data_dir / "workspace.json").read_text())
     assert state["conversation_defaults"]["options"] == {"temperature": 0.2}
+
+
+async def test_a_reply_that_is_not_valid_json_is_shown_as_written_with_its_line_numbers(
+    make_app, data_dir: Path
+) -> None:
+    written = '{\n  "name": "Ada",\n  "age": 36,\n  "tags": ["a", "b"]\n  "city": "London"\n}'
+    conversation = Conversation(title="as json")
+    conversation.settings.model = "llama3.2:latest"
+    conversation.settings.format = "json"
+    conversation.messages.append(Message.user("who?"))
+    reply = Message.assistant("llama3.2:latest")
+    reply.content, reply.format, reply.status = written, "json", MessageStatus.COMPLETE
+    conversation.messages.append(reply)
+    store = SessionStore(data_dir)
+    store.save(conversation)
+    store.close()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        await press_for(pilot, "ctrl+o", ConversationsScreen)
+        await pilot.press(*"as json", "enter")
+        await wait_until(lambda: app.current_view.conversation.id == conversation.id)
+        await pilot.pause()
+        rows = screen_text(app).splitlines()
+        assert any("line 5 column 3" in row for row in rows)  # the parser's own words
+        numbered = {row.split()[0]: row for row in rows if row.split() and row.split()[0].isdigit()}
+        assert '"city": "London"' in numbered["5"]
+        assert '"tags": ["a", "b"]' in numbered["4"]
+        assert numbered["6"].split()[1] == "}"

@@ -16,7 +16,14 @@ from ..domain.conversation import Message, MessageStatus
 from ..domain.text import sanitize_for_terminal
 from ..services.structured import StructuredCheck, check_structured_reply
 from .safe_text import plain
-from .verbatim import DISPLAY_LIMIT, VerbatimText, code_theme, drawn_end, not_drawn_note
+from .verbatim import (
+    DISPLAY_LIMIT,
+    NumberedText,
+    VerbatimText,
+    code_theme,
+    drawn_end,
+    not_drawn_note,
+)
 
 
 def _markdown(text: str) -> Markdown:
@@ -144,7 +151,7 @@ class StructuredBody(Widget):
 
     def render(self) -> RenderableType:
         theme = code_theme(self.app.current_theme.dark)
-        return Syntax(self.source, "json", theme=theme, word_wrap=True, background_color="default")
+        return Syntax(self.source, "json", theme=theme, word_wrap=True)
 
 
 def describe_versions(message: Message) -> Content | None:
@@ -250,7 +257,8 @@ class AssistantMessage(Vertical):
 
     def _settled_body(self) -> Widget:
         """A reply on its way streams as Markdown; a finished one is drawn light, and one
-        asked for as JSON is shown indented with its check."""
+        asked for as JSON is shown indented with its check, or as written when it is not
+        JSON."""
         message = self.message
         if message.status is MessageStatus.STREAMING:
             return StreamingMarkdown(message.content)
@@ -258,6 +266,9 @@ class AssistantMessage(Vertical):
             self._check = check_structured_reply(message.content, message.format)
             if self._check.pretty is not None:
                 return StructuredBody(self._check.pretty)
+            # As written and numbered: the parser's error names a line and a column, which
+            # Markdown (joining lines, dropping indentation) made impossible to find.
+            return NumberedText(message.content, classes="structured-body")
         return SettledMarkdown(message.content)
 
     def _show_check(self) -> None:

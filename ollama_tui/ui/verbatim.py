@@ -125,7 +125,6 @@ class NumberedText(Widget):
             theme=theme,
             line_numbers=True,
             word_wrap=True,
-            background_color="default",
         )
         if end == len(self.source):
             return numbered
