@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterable
 
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.containers import Vertical
@@ -42,6 +42,7 @@ from .pull_panel import PullOfferScreen
 from .safe_text import notify_plain, plain
 from .settings_dialog import SettingsDialog
 from .status_line import StatusLine
+from .terminal_input import KeysInOrderApp
 from .themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes, shipped_theme_dirs
 
 ONLINE_PROBE_INTERVAL = 30.0
@@ -61,7 +62,7 @@ def _pane_id(conversation_id: str) -> str:
     return f"c-{conversation_id}"
 
 
-class OllamaTuiApp(App[None]):
+class OllamaTuiApp(KeysInOrderApp[None]):
     """A keyboard-driven workspace for chatting with Ollama models in tabs."""
 
     CSS_PATH = "app.tcss"
@@ -487,7 +488,13 @@ class OllamaTuiApp(App[None]):
         if len(panes) < 2:
             return
         index = panes.index(self.tabs.active) if self.tabs.active in panes else 0
-        self.tabs.active = panes[(index + step) % len(panes)]
+        self._activate_pane(panes[(index + step) % len(panes)])
+
+    def _activate_pane(self, pane_id: str) -> None:
+        """Show a tab and focus its prompt now: keys typed right after the switch go there
+        (focus set on `TabActivated` would come after them)."""
+        self.tabs.active = pane_id
+        self._focus_composer()
 
     def action_next_tab(self) -> None:
         self._switch_tab(1)
@@ -498,7 +505,7 @@ class OllamaTuiApp(App[None]):
     def action_go_to_tab(self, number: int) -> None:
         panes = self._pane_ids()
         if 0 < number <= len(panes):
-            self.tabs.active = panes[number - 1]
+            self._activate_pane(panes[number - 1])
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self) -> None:
