@@ -17,7 +17,7 @@ from .store import (
     SessionStore,
     StoreError,
     UnreadableSession,
-    atomic_write_bytes,
+    write_user_file,
 )
 
 
@@ -56,7 +56,8 @@ def export_session(
         out.write(text)
         return 0
     try:
-        atomic_write_bytes(output, text.encode("utf-8"))
+        # Named on the command line, as for cp: replaced, but a symlink and a mode are kept.
+        write_user_file(output, text.encode("utf-8"))
     except OSError as error:
         err.write(f"ollama-tui: cannot write {output}: {error.strerror or error}\n")
         return 1

@@ -24,12 +24,21 @@ from ..store import (
     SearchIndex,
     SessionStore,
     UnreadableSession,
-    atomic_write_bytes,
     newer_version_reason,
     parse_session,
+    write_user_file,
 )
 
 MAX_IMPORT_BYTES = 256 * 1024 * 1024
+
+
+class ExportTargetExists(Exception):
+    """An export would replace a file the user has; they are asked first."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} exists")
+        self.path = path
+
 
 _STATUS_NOTES = {
     MessageStatus.INTERRUPTED: "stopped before the end",
@@ -252,21 +261,38 @@ class ConversationLibrary:
     def duplicate(self, session_id: str) -> Conversation:
         """A new conversation with the same messages and settings, to continue separately."""
         source = self.store.read(session_id)
-        copy = Conversation.model_validate(source.to_json_dict())
+        return self.save_copy(source, f"{source.title} (continued)")
+
+    def save_copy(self, conversation: Conversation, title: str) -> Conversation:
+        """Save `conversation` (saved or not) as a new one under a new id; its own file, if
+        any, is not touched.
+
+        Raises:
+            StoreError, OSError: from the store; nothing is written then.
+        """
+        copy = Conversation.model_validate(conversation.to_json_dict())
         copy.id = new_id()
-        copy.title = f"{source.title} (continued)"
+        copy.title = title
         copy.created_at = copy.updated_at = utc_now()
         self.store.save(copy)
         self.store.release(copy.id)
         return copy
 
-    def export_to(self, session_id: str, path: Path) -> None:
-        """Markdown, or the JSON file when `path` ends in .json."""
+    def export_to(self, session_id: str, path: Path, *, replace: bool = False) -> Path:
+        """Markdown, or the JSON file when `path` ends in .json; returns the file written
+        (the one a symlink names).
+
+        Raises:
+            ExportTargetExists: `path` exists (or is a symlink) and `replace` is False.
+            StoreError, OSError: from reading the conversation or writing the file.
+        """
+        if not replace and (path.exists() or path.is_symlink()):
+            raise ExportTargetExists(path)
         conversation = self.store.read(session_id)
         text = (
             export_json(conversation) if path.suffix == ".json" else export_markdown(conversation)
         )
-        atomic_write_bytes(path, text.encode("utf-8"))
+        return write_user_file(path, text.encode("utf-8"))
 
     def delete(self, session_id: str) -> None:
         """Move to the trash; `restore` undoes it."""

@@ -1,6 +1,6 @@
 """Provides the session store: conversations on disk, safely (DESIGN.md section 4)."""
 
-from .atomic import atomic_write_bytes, ensure_private_dir
+from .atomic import atomic_write_bytes, ensure_private_dir, write_user_file
 from .errors import (
     InvalidSessionId,
     SessionNotFound,
@@ -39,4 +39,5 @@ __all__ = [
     "ensure_private_dir",
     "newer_version_reason",
     "parse_session",
+    "write_user_file",
 ]

@@ -65,6 +65,30 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o600) -> None:
     _fsync_dir(path.parent)
 
 
+def write_user_file(path: Path, data: bytes) -> Path:
+    """Write a file the user named (an export), changing nothing they did not ask to change.
+
+    A symlink stays a symlink: the file it names is written. An existing file keeps its
+    mode; a new one is private (0600). A device or FIFO (`/dev/stdout`) is written as it is,
+    since it cannot be replaced. Returns the file written.
+
+    Raises:
+        OSError: unchanged; an existing regular file is then as it was.
+    """
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        info = target.stat()
+    except FileNotFoundError:
+        atomic_write_bytes(target, data)
+        return target
+    if not stat.S_ISREG(info.st_mode):
+        with target.open("wb") as file:
+            file.write(data)
+        return target
+    atomic_write_bytes(target, data, mode=stat.S_IMODE(info.st_mode))
+    return target
+
+
 def ensure_private_dir(path: Path, *, tighten: bool = True) -> Path:
     """Create `path` (and parents) as 0700, whatever the umask.
 

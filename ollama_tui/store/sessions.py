@@ -228,9 +228,9 @@ class SessionStore:
             if reason is None:
                 reason = self._locks.acquire(session_id)
         if reason is not None:
-            raise SessionReadOnly(f"not saved: {reason}")
+            raise SessionReadOnly(reason)
         if path.is_symlink():
-            raise SessionReadOnly(f"not saved: {SYMLINK_REASON}")
+            raise SessionReadOnly(SYMLINK_REASON)
         text = json.dumps(data, ensure_ascii=False, indent=1)
         atomic_write_bytes(path, text.encode("utf-8"))
 

@@ -32,7 +32,7 @@ from .attach_dialog import AttachImageDialog
 from .chat_view import ChatView
 from .composer import Composer
 from .conversations_screen import ConversationsScreen
-from .dialogs import ConfirmDialog, TextDialog
+from .dialogs import ChoiceDialog, ConfirmDialog, TextDialog
 from .help_screen import HelpScreen, describe_bindings
 from .message_list import MessageList
 from .model_dialogs import CreateDialog, EmbedDialog, InspectScreen
@@ -336,6 +336,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             label = Content.styled("● ", "$accent") + label
         if view.read_only_reason:
             label = label + Content(" (read-only)")
+        if view.unsaved_reason:
+            label = label + Content(" ") + Content.styled("(not saved)", "$text-error")
         return label
 
     async def _add_tab(self, item: OpenConversation, *, activate: bool = True) -> ChatView:
@@ -514,7 +516,11 @@ class OllamaTuiApp(KeysInOrderApp[None]):
 
     @on(ChatView.TitleChanged)
     @on(ChatView.StreamingChanged)
-    def _view_changed(self, event: ChatView.TitleChanged | ChatView.StreamingChanged) -> None:
+    @on(ChatView.SavedStateChanged)
+    def _view_changed(
+        self,
+        event: ChatView.TitleChanged | ChatView.StreamingChanged | ChatView.SavedStateChanged,
+    ) -> None:
         self._refresh_tab_label(event.view)
         self.refresh_bindings()
         if event.view is self.current_view and not event.view.is_streaming:
@@ -827,11 +833,52 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             self.call_from_thread(notify_plain, self, problem, severity="error")
 
     async def action_quit(self) -> None:
-        """Quit in any state: replies in progress are saved as interrupted first."""
-        if self._quitting:
+        """Quit in any state: replies in progress are saved as interrupted first. When a
+        conversation could not be saved, ask first: save it as a new one, or quit anyway."""
+        if self._quitting or isinstance(self.screen, ChoiceDialog):
             return
         self._quitting = True
         await asyncio.gather(*(view.stop_and_wait() for view in self.chat_views()))
+        unsaved = [view for view in self.chat_views() if view.unsaved_reason]
+        if not unsaved:
+            await self._leave()
+            return
+        self._quitting = False
+
+        async def chosen(answer: str | None) -> None:
+            if answer == "q" or (answer == "s" and self._save_anew(unsaved)):
+                self._quitting = True
+                await self._leave()
+            else:
+                self._focus_composer()
+
+        titles = ", ".join(f"'{view.conversation.title}'" for view in unsaved)
+        question = plain(
+            f"The latest turns of {titles} could not be saved and are only on screen.\n\n"
+            f"{unsaved[0].unsaved_reason}"
+        )
+        choices = [("s", "save as a new conversation, then quit"), ("q", "quit anyway")]
+        self.push_screen(ChoiceDialog(question, choices), chosen)
+
+    def _save_anew(self, views: list[ChatView]) -> bool:
+        """Save each conversation as a new one; False (and why, said) when one fails."""
+        for view in views:
+            conversation = view.conversation
+            try:
+                copy = self.backend.library.save_copy(
+                    conversation, f"{conversation.title} (saved copy)"
+                )
+            except (StoreError, OSError) as error:
+                reason = error.strerror if isinstance(error, OSError) else error
+                notify_plain(
+                    self, f"'{conversation.title}' was not saved: {reason}", severity="error"
+                )
+                return False
+            view.unsaved_reason = None  # what it held is on disk now, under the new id
+            notify_plain(self, f"Saved a new conversation, '{copy.title}'.")
+        return True
+
+    async def _leave(self) -> None:
         self.remember_workspace()
         await self.backend.aclose()
         self.exit()
@@ -851,6 +898,7 @@ def known_binding_ids() -> set[str]:
         SettingsDialog,
         HelpScreen,
         ConfirmDialog,
+        ChoiceDialog,
         TextDialog,
         AttachImageDialog,
         CreateDialog,

@@ -183,6 +183,12 @@ class ChatView(Vertical):
         """A request could not reach the server: worth probing it again now."""
 
     @dataclass
+    class SavedStateChanged(TextualMessage):
+        """A save failed (the tab is marked), or the conversation is saved again."""
+
+        view: ChatView
+
+    @dataclass
     class DraftChanged(TextualMessage):
         """The unsent prompt changed and settled (or a prompt was sent): worth saving."""
 
@@ -216,6 +222,8 @@ class ChatView(Vertical):
         """Images to go with the next prompt."""
         self._save_retry: Timer | None = None
         """Saving again every few seconds after a save failed, until one succeeds."""
+        self.unsaved_reason: str | None = None
+        """Why the last save failed, until one succeeds: what is on screen is not on disk."""
         self._code_block_turn: tuple[str, int] = ("", -1)
         """The message whose code blocks `b` walks through, and the last one copied."""
         self._initial_draft = draft
@@ -405,8 +413,13 @@ class ChatView(Vertical):
             self.post_message(self.ServerUnreachable())
 
     def _report_save_problem(self, problem: SaveProblem) -> None:
-        """Say why, once per failure, and keep trying: the conversation is only in memory
-        until a save succeeds (a full disk gets room, a permission is fixed)."""
+        """Say why, once per failure, mark the tab until a save succeeds, and keep trying:
+        the conversation is only in memory until then (a full disk gets room, a permission
+        is fixed); quitting meanwhile asks first."""
+        first = self.unsaved_reason is None
+        self.unsaved_reason = problem.message
+        if first:
+            self.post_message(self.SavedStateChanged(self))
         if self._save_retry is None:
             notify_plain(self.app, problem.message, severity="error", timeout=10)
             self._save_retry = self.set_interval(SAVE_RETRY_INTERVAL, self._retry_save)
@@ -418,6 +431,9 @@ class ChatView(Vertical):
             self._saved_again()
 
     def _saved_again(self) -> None:
+        if self.unsaved_reason is not None:
+            self.unsaved_reason = None
+            self.post_message(self.SavedStateChanged(self))
         if self._save_retry is not None:
             self._save_retry.stop()
             self._save_retry = None

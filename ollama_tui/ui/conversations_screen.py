@@ -18,7 +18,12 @@ from textual.worker import get_current_worker
 
 from ..domain.text import sanitize_for_terminal
 from ..services.errors import StoreError
-from ..services.library import ConversationLibrary, LibraryEntry, LibraryMatch
+from ..services.library import (
+    ConversationLibrary,
+    ExportTargetExists,
+    LibraryEntry,
+    LibraryMatch,
+)
 from .dialogs import ConfirmDialog, TextDialog
 from .entry_list import EntryList
 from .safe_text import notify_plain, plain
@@ -422,17 +427,31 @@ class ConversationsScreen(ModalScreen[str | None]):
         slug = "".join(ch if ch.isalnum() else "-" for ch in entry.title.lower()).strip("-")
         default = str(Path.cwd() / f"{slug[:40] or 'conversation'}-{entry.id[-6:]}.md")
 
-        def chosen(target: str | None) -> None:
-            if not target:
-                return
-            path = Path(target).expanduser()
+        def export(path: Path, replace: bool) -> None:
             try:
-                self.library.export_to(entry.id, path)
+                written = self.library.export_to(entry.id, path, replace=replace)
+            except ExportTargetExists:
+
+                def confirmed(yes: bool | None) -> None:
+                    if yes:
+                        export(path, True)
+                    else:
+                        notify_plain(self.app, f"Not exported: {path} is left as it was.")
+
+                question = Content("Replace ") + plain(str(path)).stylize("bold") + Content("?")
+                if path.is_symlink():
+                    question += Content(" (a link: the file it points to is written)")
+                self.app.push_screen(ConfirmDialog(question), confirmed)
+                return
             except (StoreError, OSError) as error:
                 reason = error.strerror if isinstance(error, OSError) else error
                 notify_plain(self.app, f"Not exported: {reason}", severity="error")
                 return
-            notify_plain(self.app, f"Exported to {path}")
+            notify_plain(self.app, f"Exported to {written}")
+
+        def chosen(target: str | None) -> None:
+            if target:
+                export(Path(target).expanduser(), False)
 
         self.app.push_screen(
             TextDialog(Content("Export to (a .json name exports the session file)"), default),

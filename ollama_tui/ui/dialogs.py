@@ -1,10 +1,11 @@
-"""Provides the small dialogs: a yes/no confirmation and a one-line text question."""
+"""Provides the small dialogs: a yes/no confirmation, a choice of a few answers by letter, and
+a one-line text question."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -35,6 +36,32 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class ChoiceDialog(ModalScreen[str | None]):
+    """A question with a few answers, each chosen by its letter; Escape answers None."""
+
+    BINDINGS = [Binding("escape", "answer_none", "Back", id="choice.back")]
+
+    def __init__(self, question: Content, choices: list[tuple[str, str]]) -> None:
+        """`choices`: (letter, what it does), in the order shown."""
+        super().__init__(classes="dialog-screen")
+        self.question = question
+        self.choices = dict(choices)
+
+    def compose(self) -> ComposeResult:
+        hint = " · ".join(f"{letter}: {label}" for letter, label in self.choices.items())
+        with Vertical(classes="dialog"):
+            yield Static(self.question, classes="dialog-title")
+            yield Static(plain(f"{hint} · Esc: back"), classes="dialog-hint")
+
+    def on_key(self, event: events.Key) -> None:
+        if event.character in self.choices:
+            event.stop()
+            self.dismiss(event.character)
+
+    def action_answer_none(self) -> None:
+        self.dismiss(None)
 
 
 class TextDialog(ModalScreen[str | None]):
