@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ollama_tui.domain.conversation import Conversation, Message
+from ollama_tui.domain.folding import fold, word_spans
 from ollama_tui.services.library import ConversationLibrary, cut_snippet
 from ollama_tui.store import SearchIndex, SessionStore
 from ollama_tui.store.index import session_files
@@ -131,3 +132,22 @@ def test_snippets_come_from_the_messages_around_the_word() -> None:
     assert snippet.startswith("…") and snippet.endswith("…")
     assert cut_snippet("word in title only\nnothing here", ["word"]) is None
     assert cut_snippet("t\nsubword and word", ["word"]) == "subword and word"
+
+
+def test_folding_keeps_every_place_where_it_was() -> None:
+    for text in ("CAFÉ", "Straße", "İstanbul", "ﬁne", "Ωμέγα", "東京", "a\u0301b"):
+        assert len(fold(text)) == len(text)
+    assert fold("CAFÉ Crème") == "cafe creme"
+    assert list(word_spans("the CAFÉ and the Café", "cafe")) == [(4, 8), (17, 21)]
+    assert list(word_spans("東京\nタワー", "東京タワー")) == [(0, 6)]
+    # Places beginning a word come first, as the index matches words by their start.
+    assert list(word_spans("subword word", "word")) == [(8, 12), (3, 7)]
+
+
+def test_snippets_are_found_as_the_index_finds_them() -> None:
+    assert cut_snippet("t\nat the CAFÉ now", ["cafe"]) == "at the CAFÉ now"
+    wide = "字" * 40 + "東京" + "字" * 40
+    snippet = cut_snippet("t\n" + wide, ["東京"])
+    assert snippet is not None and "東京" in snippet
+    # Thirty columns each side: fifteen wide characters.
+    assert snippet == "…" + "字" * 15 + "東京" + "字" * 15 + "…"

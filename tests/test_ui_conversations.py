@@ -320,3 +320,42 @@ async def test_thousands_of_entries_scroll_by_keyboard(make_app, data_dir: Path)
         assert rows.cursor > 2
         await pilot.press("enter")
         await wait_until(lambda: app.current_view.conversation.id == chosen.id)
+
+
+async def _search(app, pilot, typed: str) -> list[str]:  # type: ignore[no-untyped-def]
+    screen = await _browse(app, pilot)
+    await pilot.press(*typed)
+    await wait_until(lambda: len(screen._matches) == 1, message=f"one match for {typed!r}")
+    await pilot.pause()
+    return screen_text(app).splitlines()
+
+
+async def test_a_match_with_other_accents_and_case_shows_its_snippet(
+    make_app, data_dir: Path
+) -> None:
+    _save(data_dir, "Breakfast", "Meet me at the CAFÉ Straße corner for a croissant.")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        rows = await _search(app, pilot, "cafe")
+        snippet = next((row for row in rows if "corner" in row), None)
+        assert snippet is not None and "Meet me at the CAFÉ Straße corner" in snippet
+        # The word found is marked where it is, accents and all.
+        marked = [
+            segment.text
+            for strip in app.screen._compositor.render_strips()
+            for segment in strip
+            if segment.style and segment.style.reverse
+        ]
+        assert "CAFÉ" in marked
+
+
+async def test_a_cjk_match_shows_its_snippet_within_the_row(make_app, data_dir: Path) -> None:
+    before = "我们在讨论很多不相关的事情" * 4
+    _save(data_dir, "Travel", f"{before}東京\nタワーに行きました。それから")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        rows = await _search(app, pilot, "東京タワー")
+        # Found across the line break, as the index matches it, and within the 80 columns
+        # (each of these characters takes two).
+        snippet = next((row for row in rows if "東京" in row and "…" in row), None)
+        assert snippet is not None and "東京 タワー" in snippet

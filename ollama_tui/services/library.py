@@ -17,8 +17,9 @@ from ..domain.conversation import (
     Role,
     utc_now,
 )
+from ..domain.folding import cell_width, fold, word_spans
 from ..domain.ids import new_id
-from ..domain.text import is_cjk, sanitize_for_terminal
+from ..domain.text import sanitize_for_terminal
 from ..store import (
     Listing,
     SearchIndex,
@@ -148,7 +149,7 @@ class LibraryEntry:
 
     @cached_property
     def folded_title(self) -> str:
-        return self.title.casefold()
+        return fold(self.title)
 
 
 @dataclass(frozen=True)
@@ -159,28 +160,35 @@ class LibraryMatch:
 
 
 SNIPPET_RADIUS = 30
+"""Terminal columns of context on each side of the word a snippet shows (a CJK character
+takes two)."""
 
 
-def _word_start(folded: str, word: str, start: int) -> int:
-    """Where `word` first begins a word in `folded` (as the index matches), else anywhere."""
-    first = folded.find(word, start)
-    index = first
-    while index > 0 and folded[index - 1].isalnum() and not is_cjk(word[0]):
-        index = folded.find(word, index + 1)
-    return index if index >= 0 else first
+def _widened(text: str, start: int, end: int, floor: int) -> tuple[int, int]:
+    """`start`..`end` grown by SNIPPET_RADIUS columns each way, not before `floor`."""
+    room = SNIPPET_RADIUS
+    while start > floor and room > 0:
+        start -= 1
+        room -= cell_width(text[start])
+    room = SNIPPET_RADIUS
+    while end < len(text) and room > 0:
+        room -= cell_width(text[end])
+        end += 1
+    return start, end
 
 
 def cut_snippet(text: str, words: list[str]) -> str | None:
     """A line of context around the first word found in the messages (the text after its
-    first line, the title)."""
-    folded = text.casefold()
-    body_start = folded.find("\n") + 1
+    first line, the title), found as the index finds it: case and accents aside, CJK across
+    line breaks."""
+    body_start = text.find("\n") + 1
+    if not body_start:
+        return None
     for word in words:
-        index = _word_start(folded, word, body_start) if body_start else -1
-        if index < 0:
+        found = next(word_spans(text, word, body_start), None)
+        if found is None:
             continue
-        start = max(body_start, index - SNIPPET_RADIUS)
-        end = min(len(text), index + len(word) + SNIPPET_RADIUS)
+        start, end = _widened(text, *found, body_start)
         piece = " ".join(text[start:end].split())
         return ("…" if start > body_start else "") + piece + ("…" if end < len(text) else "")
     return None
@@ -234,7 +242,7 @@ class ConversationLibrary:
 
         When the full-text index cannot answer (`index.unavailable`), titles alone are searched.
         """
-        words = query.casefold().split()
+        words = fold(query).split()
         if not words:
             return self._everything
         in_text = self.index.matching(words) or set()

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
+from ..domain.folding import fold, word_spans
 from ..domain.text import sanitize_for_terminal
 from ..services.errors import StoreError
 from ..services.library import (
@@ -50,13 +51,12 @@ def relative_time(moment: datetime, now: datetime | None = None) -> str:
 
 
 def _highlight(text: str, words: list[str]) -> Content:
+    """`text` with every place a word of the query matched marked (accents and case aside,
+    as the search matched it)."""
     content = plain(text)
-    folded = text.casefold()
     for word in words:
-        start = folded.find(word)
-        while start >= 0 and word:
-            content = content.stylize("reverse", start, start + len(word))
-            start = folded.find(word, start + len(word))
+        for start, end in word_spans(text, word):
+            content = content.stylize("reverse", start, end)
     return content
 
 
@@ -247,7 +247,7 @@ class ConversationsScreen(ModalScreen[str | None]):
             self._show(matches, query)
 
     def _show(self, matches: list[LibraryMatch], query: str) -> None:
-        words = query.casefold().split()
+        words = fold(query).split()
         results = self.query_one("#results", EntryList)
         keep = self._current() if words == self._words else None
         self._matches = matches
