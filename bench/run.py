@@ -1,302 +1,189 @@
-"""Benchmarks against the budgets of DESIGN.md section 7, in a real pseudo-terminal.
+"""Issue 14's table, measured from outside: ollama-tui against the bare loop (and, with
+--compare, against another revision), each run a fresh process in a real pseudo-terminal
+(xterm-256color, truecolor) at 160x48 and at 80x24, against the fake Ollama streaming a
+Markdown reply. Prints a table per size with medians (min-max) and each row's goal, and
+writes bench/results/latest.json. Run with `make bench` (BENCH_ARGS="--compare main~3").
 
-Prints a table of medians (with min and max) and writes bench/results/latest.json.
-Run with `make bench`.
+    python bench/run.py [--runs N] [--sizes 160x48,80x24] [--only stream-50,keys]
+                        [--compare REV] [--no-bare] [--quiet SECONDS]
+
+Steps: stream-50 (300 tokens at 50/s), stream-400 (2,000 at 400/s), stream-max (2,000 as
+fast as the socket takes them), keys (keystrokes while 3 tabs stream at 400/s), memory
+(10 tabs open), cli (--version and --help). Start to ready and Enter to the request come from
+every stream run.
 """
 
 from __future__ import annotations
 
-import json
+import argparse
+import contextlib
+import datetime
 import os
-import statistics
+import platform
 import sys
-import tempfile
-import time
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import measure, report  # noqa: E402
+from bench.clients import (  # noqa: E402
+    BARE_LOOP,
+    Client,
+    Size,
+    app_client,
+    checked_out,
+    describe_checkout,
+)
 from tests.fake_ollama.server import FakeOllama  # noqa: E402
-from tests.pty_app import PtyApp  # noqa: E402
 
-READY_MARKER = b"Ask anything"
-CONNECTED_MARKER = b"connected"
-END_MARKER = "ZQXEND"
+STREAMS: dict[str, tuple[str, int, float | None]] = {
+    "stream-50": ("50", 300, 50),
+    "stream-400": ("400", 2000, 400),
+    "stream-max": ("max", 2000, None),
+}
+STEPS = (*STREAMS, "keys", "memory", "cli")
 
-
-def _median_row(name: str, values: list[float], unit: str, budget: str) -> dict[str, object]:
-    return {
-        "measure": name,
-        "median": statistics.median(values),
-        "min": min(values),
-        "max": max(values),
-        "unit": unit,
-        "budget": budget,
-        "runs": len(values),
-    }
+Samples = dict[tuple[str, str, str], list[float]]
+"""(size, client label, measure key) -> one value per run."""
 
 
-def _app(server: FakeOllama, data_dir: Path) -> PtyApp:
-    return PtyApp(["--host", server.url, "--data-dir", str(data_dir)]).start()
+def _size_name(size: Size) -> str:
+    return f"{size[0]}x{size[1]}"
 
 
-def bench_startup(server: FakeOllama, runs: int) -> list[dict[str, object]]:
-    first_frame: list[float] = []
-    connected: list[float] = []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as folder:
-            app = _app(server, Path(folder))
-            try:
-                first_frame.append(app.wait_for(READY_MARKER) - app.started_at)
-                connected.append(app.wait_for(CONNECTED_MARKER) - app.started_at)
-            finally:
-                app.stop()
-    return [
-        _median_row(
-            "start to first usable frame", [v * 1000 for v in first_frame], "ms", "< 600 ms"
-        ),
-        _median_row("start to server connected", [v * 1000 for v in connected], "ms", "-"),
-    ]
-
-
-def bench_cli(runs: int) -> list[dict[str, object]]:
-    import subprocess
-
-    rows = []
-    for flag in ("--version", "--help"):
-        times = []
-        for _ in range(runs):
-            began = time.monotonic()
-            subprocess.run(
-                [sys.executable, "-m", "ollama_tui", flag], capture_output=True, check=True
-            )
-            times.append((time.monotonic() - began) * 1000)
-        rows.append(_median_row(f"ollama-tui {flag}", times, "ms", "< 150 ms"))
-    return rows
-
-
-def bench_stream(
-    server: FakeOllama,
-    runs: int,
-    *,
-    tokens: int,
-    rate: float | None,
-    label: str,
-    latency_budget: str,
-    extra_budgets: dict[str, str] | None = None,
-) -> list[dict[str, object]]:
-    extra = extra_budgets or {}
-    latency, cpu_per_token, bytes_per_token, cpu_total, bytes_total = [], [], [], [], []
-    for _ in range(runs):
-        chunks = [f"word{n % 50} " + ("\n\n" if n % 40 == 39 else "") for n in range(tokens - 1)]
-        chunks.append(END_MARKER)
-        server.script_reply(chunks, tokens_per_second=rate)
-        with tempfile.TemporaryDirectory() as folder:
-            app = _app(server, Path(folder))
-            try:
-                app.wait_for(CONNECTED_MARKER)
-                app.type_text("go")
-                start = len(app.output)
-                cpu_before = app.cpu_seconds()
-                app.send(b"\r")
-                seen = app.wait_for(END_MARKER.encode(), start=start, timeout=120)
-                request = server.requests_to("/api/chat")[-1]
-                server.wait_for(lambda r=request: r.finished_at is not None)
-                assert request.finished_at is not None
-                cpu = app.cpu_seconds() - cpu_before
-                written = len(app.output) - start
-                latency.append(max(0.0, seen - request.finished_at) * 1000)
-                cpu_per_token.append(cpu / tokens * 1000)
-                bytes_per_token.append(written / tokens)
-                cpu_total.append(cpu)
-                bytes_total.append(written / 1024)
-            finally:
-                app.stop()
-    return [
-        _median_row(
-            f"{label}: last token on screen after the server sent it", latency, "ms", latency_budget
-        ),
-        _median_row(f"{label}: CPU per token", cpu_per_token, "ms", "-"),
-        _median_row(f"{label}: CPU in all", cpu_total, "s", extra.get("cpu", "-")),
-        _median_row(f"{label}: bytes to the terminal per token", bytes_per_token, "B", "-"),
-        _median_row(
-            f"{label}: bytes to the terminal in all", bytes_total, "KB", extra.get("bytes", "-")
-        ),
-    ]
-
-
-TYPED = b"QZXK"
-"""Keys typed while replies stream: letters the streamed words, the footer and the status
-line never hold, so their first appearance in the output is the echo."""
-
-
-def bench_keys_while_streaming(server: FakeOllama, runs: int) -> list[dict[str, object]]:
-    """Keystroke to echo on screen while three tabs stream at 400 tokens/s each."""
-    medians, worst = [], []
-    for _ in range(runs):
-        for _tab in range(3):
-            server.script_reply(
-                [f"word{n % 50} " + ("\n\n" if n % 40 == 39 else "") for n in range(6000)],
-                tokens_per_second=400,
-            )
-        with tempfile.TemporaryDirectory() as folder:
-            app = _app(server, Path(folder))
-            try:
-                app.wait_for(CONNECTED_MARKER)
-                for tab in range(int(os.environ.get("BENCH_TABS", "3"))):
-                    if tab:
-                        app.send(b"\x0e")  # Ctrl+N
-                        # The new tab looks like the last one (the screen diff may send
-                        # nothing to wait for): give it time to be built.
-                        time.sleep(0.5)
-                    before = len(server.requests_to("/api/chat"))
-                    app.type_text("go")
-                    app.send(b"\r")
-                    server.wait_for(lambda b=before: len(server.requests_to("/api/chat")) > b)
-                if os.environ.get("BENCH_TABS", "3") != "0":
-                    app.wait_for(b"word49", start=len(app.output))  # all are streaming
-                latencies = []
-                for index in range(24):
-                    key = TYPED[index % len(TYPED) : index % len(TYPED) + 1]
-                    start = len(app.output)
-                    sent = time.monotonic()
-                    app.send(key)
-                    latencies.append((app.wait_for(key, start=start) - sent) * 1000)
-                    time.sleep(0.08)  # a fast typist's pace
-                medians.append(statistics.median(latencies))
-                worst.append(max(latencies))
-            finally:
-                app.stop()
-    return [
-        _median_row("keystroke to screen, 3 tabs streaming at 400/s: median", medians, "ms", "-"),
-        _median_row(
-            "keystroke to screen, 3 tabs streaming at 400/s: worst", worst, "ms", "< 50 ms"
-        ),
-    ]
-
-
-def _saved_conversations(data_dir: Path, count: int, turns: int) -> list[str]:
-    from ollama_tui.domain.conversation import Conversation, Message, MessageStatus
-    from ollama_tui.store import SessionStore, WorkspaceState, WorkspaceStore
-
-    store = SessionStore(data_dir)
-    ids = []
-    reply = (
-        "Here is how:\n\n1. First **step** with `code`\n2. Second step\n\n"
-        "```python\nfor item in items:\n    print(item)\n```\n\nAnd a closing paragraph. " * 2
+def _stream_step(
+    step: str, client: Client, server: FakeOllama, size: Size, quiet: float, samples: Samples
+) -> str:
+    prefix, tokens, rate = STREAMS[step]
+    one = measure.stream_run(client, server, size, tokens=tokens, rate=rate, quiet=quiet)
+    name = _size_name(size)
+    for key, value in (
+        ("start", one.start_to_ready),
+        ("enter", one.enter_to_request),
+        (f"{prefix}.tail", one.tail_lag),
+        (f"{prefix}.repaint", one.repaint_after_end),
+        (f"{prefix}.bytes", one.bytes_per_token),
+        (f"{prefix}.cpu", one.cpu),
+    ):
+        samples[(name, client.label, key)].append(value)
+    if prefix == "max":
+        samples[(name, client.label, "memory")].append(one.peak_memory)
+    return (
+        f"ready {one.start_to_ready:.2f} s, Enter {one.enter_to_request * 1000:.0f} ms, "
+        f"tail {one.tail_lag * 1000:.0f} ms, repaint {one.repaint_after_end * 1000:.0f} ms, "
+        f"{one.bytes_per_token:.0f} B/token, CPU {one.cpu:.2f} s, peak {one.peak_memory:.0f} MB"
     )
-    for number in range(count):
-        conversation = Conversation(title=f"Conversation {number}")
-        conversation.settings.model = "llama3.2:latest"
-        for turn in range(turns):
-            conversation.messages.append(Message.user(f"Question {turn}?"))
-            answer = Message.assistant("llama3.2:latest")
-            answer.content, answer.status = reply, MessageStatus.COMPLETE
-            conversation.messages.append(answer)
-        store.save(conversation)
-        store.release(conversation.id)
-        ids.append(conversation.id)
-    store.close()
-    WorkspaceStore(data_dir).save(WorkspaceState(open_tabs=ids, active_tab=ids[0], last_model=None))
-    return ids
 
 
-def bench_memory(server: FakeOllama, runs: int) -> list[dict[str, object]]:
-    """Resident memory with 10 tabs open (each a saved conversation of 40 messages, every
-    tab visited so that it is drawn), after one reply in each."""
-    resident = []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as folder:
-            _saved_conversations(Path(folder), 10, 20)
-            app = _app(server, Path(folder))
-            try:
-                app.wait_for(CONNECTED_MARKER)
-                for _tab in range(10):
-                    before = len(server.requests_to("/api/chat"))
-                    app.type_text("hi")
-                    app.send(b"\r")
-                    server.wait_for(lambda b=before: len(server.requests_to("/api/chat")) > b)
-                    time.sleep(0.3)  # the reply is short; let it land before moving on
-                    app.send(b"\x1b[6;5~")  # Ctrl+PageDown: the next tab
-                    time.sleep(0.3)
-                resident.append(app.rss_bytes() / 1024 / 1024)
-            finally:
-                app.stop()
-    return [_median_row("resident memory, 10 tabs open", resident, "MB", "< 120 MB")]
+def _run_step(
+    step: str, client: Client, server: FakeOllama, size: Size, quiet: float, samples: Samples
+) -> str | None:
+    """One run of `step` for `client`; a line for the log, or None when it does not apply."""
+    name = _size_name(size)
+    if step in STREAMS:
+        return _stream_step(step, client, server, size, quiet, samples)
+    if client.checkout is None:  # the bare loop has no tabs and no command line
+        return None
+    if step == "keys":
+        latencies = measure.keys_run(client, server, size)
+        median, worst = sorted(latencies)[len(latencies) // 2], max(latencies)
+        samples[(name, client.label, "keys.median")].append(median)
+        samples[(name, client.label, "keys.worst")].append(worst)
+        return f"median {median * 1000:.0f} ms, worst {worst * 1000:.0f} ms"
+    if step == "memory":
+        resident = measure.memory_10_tabs_run(client, server, size)
+        samples[(name, client.label, "memory.10tabs")].append(resident)
+        return f"{resident:.0f} MB"
+    if step == "cli":
+        version = measure.cli_run(client.checkout, "--version")
+        help_ = measure.cli_run(client.checkout, "--help")
+        samples[(name, client.label, "cli.version")].append(version)
+        samples[(name, client.label, "cli.help")].append(help_)
+        return f"--version {version * 1000:.0f} ms, --help {help_ * 1000:.0f} ms"
+    raise ValueError(step)
+
+
+@contextlib.contextmanager
+def _clients(compare: str | None, bare: bool) -> Iterator[list[Client]]:
+    """The bare loop, the revision compared against, and this checkout, in that order."""
+    now = app_client(f"now ({describe_checkout(ROOT)})", ROOT)
+    floor = [BARE_LOOP] if bare else []
+    if compare is None:
+        yield [*floor, now]
+        return
+    with checked_out(compare) as tree:
+        yield [*floor, app_client(f"before ({compare}: {describe_checkout(tree)})", tree), now]
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=3, help="runs per row (default 3)")
+    parser.add_argument("--sizes", default="160x48,80x24", help="terminal sizes, COLSxROWS")
+    parser.add_argument("--only", default=",".join(STEPS), help="steps to run: " + ", ".join(STEPS))
+    parser.add_argument("--compare", metavar="REV", help="also measure this git revision")
+    parser.add_argument("--no-bare", action="store_true", help="leave out the bare loop")
+    parser.add_argument(
+        "--quiet", type=float, default=1.5, help="seconds without output that end a reply"
+    )
+    arguments = parser.parse_args()
+    unknown = set(arguments.only.split(",")) - set(STEPS)
+    if unknown:
+        parser.error(f"no step named {', '.join(sorted(unknown))}")
+    return arguments
 
 
 def main() -> None:
-    quick = "--quick" in sys.argv
-    # `--only WORD`: run the steps whose name holds WORD (while profiling one, say).
-    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else ""
-    runs = 3 if quick else 5
-    rows: list[dict[str, object]] = []
-    steps: list[tuple[str, Callable[[], list[dict[str, object]]]]] = []
-    with FakeOllama() as server:
-        steps = [
-            ("cli", lambda: bench_cli(runs * 2)),
-            ("startup", lambda: bench_startup(server, runs * 2)),
-            (
-                "stream-50",
-                lambda: bench_stream(
-                    server,
-                    runs,
-                    tokens=300,
-                    rate=50,
-                    label="300 tokens at 50/s",
-                    latency_budget="< 33 ms",
-                    extra_budgets={"cpu": "< 1.5 s", "bytes": "< 300 KB"},
-                ),
-            ),
-            (
-                "stream-400",
-                lambda: bench_stream(
-                    server,
-                    runs,
-                    tokens=2000,
-                    rate=400,
-                    label="2,000 tokens at 400/s",
-                    latency_budget="< 50 ms",
-                ),
-            ),
-            (
-                "stream-unthrottled",
-                lambda: bench_stream(
-                    server,
-                    runs,
-                    tokens=2000,
-                    rate=None,
-                    label="2,000 tokens unthrottled",
-                    latency_budget="< 100 ms",
-                ),
-            ),
-            ("keys-3-tabs", lambda: bench_keys_while_streaming(server, runs)),
-            ("memory-10-tabs", lambda: bench_memory(server, runs)),
-        ]
-        for name, step in steps:
-            if only not in name:
-                continue
-            new_rows = step()
-            for row in new_rows:
-                print(
-                    f"{row['measure']:<62} {row['median']:>9.2f} {row['unit']:<3} "
-                    f"({row['min']:.2f}-{row['max']:.2f})  budget {row['budget']}",
-                    flush=True,
-                )
-            rows.extend(new_rows)
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(rows, indent=2))
-    print()
-    print("| measure | median | min-max | budget |")
-    print("| --- | --- | --- | --- |")
-    for row in rows:
-        print(
-            f"| {row['measure']} | {row['median']:.2f} {row['unit']} | "
-            f"{row['min']:.2f}-{row['max']:.2f} | {row['budget']} |"
-        )
+    arguments = _arguments()
+    steps = [step for step in STEPS if step in arguments.only.split(",")]
+    sizes: list[Size] = [
+        (int(cols), int(rows))
+        for cols, rows in (size.split("x") for size in arguments.sizes.split(","))
+    ]
+    samples: Samples = defaultdict(list)
+    load_before = os.getloadavg()
+    with _clients(arguments.compare, not arguments.no_bare) as clients, FakeOllama() as server:
+        for size in sizes:
+            for step in steps:
+                if step == "cli" and size != sizes[0]:
+                    continue  # no terminal: once is enough
+                for run in range(arguments.runs):
+                    # Clients take turns run by run, so a change in the machine's load
+                    # weighs on all of them alike.
+                    for client in clients:
+                        line = _run_step(step, client, server, size, arguments.quiet, samples)
+                        if line is not None:
+                            print(
+                                f"{_size_name(size)} {step} {client.label} "
+                                f"run {run + 1}/{arguments.runs}: {line}",
+                                flush=True,
+                            )
+    labels = [client.label for client in clients]
+    rows = [
+        report.row(size, client, key, values)
+        for (size, client, key), values in samples.items()
+        if values
+    ]
+    meta: dict[str, object] = {
+        "measured_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "runs": arguments.runs,
+        "sizes": [_size_name(size) for size in sizes],
+        "clients": labels,
+        "cores": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        "python": platform.python_version(),
+    }
+    report.save(ROOT / "bench" / "results" / "latest.json", meta, rows)
+    print(
+        f"\nload average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after, "
+        f"{os.cpu_count()} cores; {arguments.runs} runs per row"
+    )
+    for size in sizes:
+        print()
+        print(report.table(rows, _size_name(size), labels))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Provides a real pseudo-terminal running ollama-tui, for benchmarks that read its bytes."""
+"""Provides a real pseudo-terminal running ollama-tui (or another program), for tests and
+benchmarks that read its bytes."""
 
 from __future__ import annotations
 
@@ -28,8 +29,13 @@ class PtyApp:
         env: Mapping[str, str] | None = None,
         cols: int = 100,
         rows: int = 30,
+        program: list[str] | None = None,
+        cwd: Path | None = None,
     ) -> None:
         self.args = args
+        self.program = program or [sys.executable, "-m", "ollama_tui"]
+        """What runs before `args`: the app of this checkout unless told otherwise."""
+        self.cwd = cwd
         self.env = {**os.environ, "TERM": "xterm-256color", **(env or {})}
         self.cols = cols
         self.rows = rows
@@ -46,9 +52,9 @@ class PtyApp:
         pid, fd = pty.fork()
         if pid == 0:  # the child: become the app
             try:
-                os.execvpe(
-                    sys.executable, [sys.executable, "-m", "ollama_tui", *self.args], self.env
-                )
+                if self.cwd is not None:
+                    os.chdir(self.cwd)
+                os.execvpe(self.program[0], [*self.program, *self.args], self.env)
             finally:
                 os._exit(127)
         self.pid, self.fd = pid, fd
@@ -89,6 +95,22 @@ class PtyApp:
                     raise TimeoutError(f"{marker!r} did not appear within {timeout} s")
                 self._changed.wait(remaining)
 
+    def wait_quiet(self, quiet: float, *, timeout: float = 60.0) -> float:
+        """Wait until nothing has been written for `quiet` seconds; the time of the last write."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                last = next(
+                    (arrived for arrived, length in reversed(self._arrivals) if length >= 0),
+                    self.started_at,
+                )
+                now = time.monotonic()
+                if now - last >= quiet or (self._arrivals and self._arrivals[-1][1] == -1):
+                    return last
+                if now >= deadline:
+                    raise TimeoutError(f"still writing after {timeout} s")
+                self._changed.wait(min(quiet - (now - last), deadline - now))
+
     def send(self, data: bytes) -> None:
         os.write(self.fd, data)
 
@@ -103,8 +125,15 @@ class PtyApp:
         return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
     def rss_bytes(self) -> int:
+        return self._status_bytes("VmRSS:")
+
+    def peak_memory_bytes(self) -> int:
+        """The most resident memory the app has had so far (the kernel's high-water mark)."""
+        return self._status_bytes("VmHWM:")
+
+    def _status_bytes(self, field: str) -> int:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field):
                 return int(line.split()[1]) * 1024
         return 0
 

@@ -73,6 +73,9 @@ class RecordedRequest:
     received_at: float
     finished_at: float | None = None
     disconnected_at: float | None = None
+    lines_sent_at: list[float] = field(default_factory=list)
+    """When each line of a streamed reply was handed to the kernel (taken just before the
+    write, which sends at once while nothing is queued): the benchmarks' start of tail lag."""
 
 
 @dataclass
@@ -586,7 +589,7 @@ class FakeOllama:
             return
         messages = body.get("messages") or []
         prompt = str(messages[-1].get("content", "")) if messages else ""
-        await self._reply(conn, body, self._next_reply(prompt), chat=True, empty=not messages)
+        await self._reply(conn, request, self._next_reply(prompt), chat=True, empty=not messages)
 
     async def _generate(self, conn: _Connection, request: RecordedRequest) -> None:
         body = request.body or {}
@@ -595,7 +598,7 @@ class FakeOllama:
             await conn.json(404, {"error": f"model '{model}' not found"})
             return
         prompt = str(body.get("prompt", ""))
-        await self._reply(conn, body, self._next_reply(prompt), chat=False, empty=not prompt)
+        await self._reply(conn, request, self._next_reply(prompt), chat=False, empty=not prompt)
 
     def _chunk(self, model: str, chat: bool, text: str, thinking: str = "") -> dict[str, Any]:
         line: dict[str, Any] = {"model": model, "created_at": "2026-11-24T18:15:00.123456Z"}
@@ -633,12 +636,13 @@ class FakeOllama:
     async def _reply(
         self,
         conn: _Connection,
-        body: dict[str, Any],
+        request: RecordedRequest,
         script: _ReplyScript,
         *,
         chat: bool,
         empty: bool,
     ) -> None:
+        body = request.body or {}
         model = str(body.get("model", ""))
         if empty:  # load or unload: a single object even when streaming
             reason = "unload" if body.get("keep_alive") in (0, "0", "0s") else "load"
@@ -664,6 +668,7 @@ class FakeOllama:
             if script.hold is not None and index == script.hold_after:
                 while not script.hold.is_set():
                     await conn.pause(0.005)
+            request.lines_sent_at.append(time.monotonic())
             await conn.line(line)
             if delay:
                 await conn.pause(delay)

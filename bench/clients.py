@@ -1,0 +1,91 @@
+"""The programs a benchmark runs in a pseudo-terminal: ollama-tui from a checkout, and the
+bare loop that is the floor of the instrument."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.fake_ollama.server import FakeOllama
+from tests.pty_app import PtyApp
+
+ROOT = Path(__file__).resolve().parents[1]
+
+Size = tuple[int, int]
+"""Columns and rows of the pseudo-terminal."""
+
+
+@dataclass(frozen=True)
+class Client:
+    label: str
+    """The column title in the tables: 'bare loop', 'now (abc1234)', 'before (main~3)'."""
+    checkout: Path | None
+    """The tree whose ollama_tui runs; None for the bare loop."""
+    ready: bytes
+    """Bytes that first appear when the prompt can be typed into."""
+    connected: bytes
+    """Bytes that appear once the client can send a chat turn."""
+
+    @property
+    def is_app(self) -> bool:
+        return self.checkout is not None
+
+    def start(self, server: FakeOllama, data_dir: Path, size: Size) -> PtyApp:
+        """A fresh process in a pty of `size`, as a truecolor xterm, its files in `data_dir`."""
+        env = {"TERM": "xterm-256color", "COLORTERM": "truecolor"}
+        cols, rows = size
+        if self.checkout is None:
+            return PtyApp(
+                [server.url],
+                env=env,
+                cols=cols,
+                rows=rows,
+                program=[sys.executable, str(ROOT / "bench" / "bare_loop.py")],
+            ).start()
+        # The checkout comes first on the path (it is the working directory of `-m`), ahead of
+        # the editable install of this one; its config directory is empty.
+        env["XDG_CONFIG_HOME"] = str(data_dir / "config")
+        return PtyApp(
+            ["--host", server.url, "--data-dir", str(data_dir / "data")],
+            env={**env, "PYTHONPATH": str(self.checkout)},
+            cols=cols,
+            rows=rows,
+            cwd=self.checkout,
+        ).start()
+
+
+BARE_LOOP = Client("bare loop", None, b"Ask anything", b"Ask anything")
+
+
+def app_client(label: str, checkout: Path) -> Client:
+    return Client(label, checkout, b"Ask anything", b"connected")
+
+
+def git(*args: str, cwd: Path = ROOT) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def describe_checkout(checkout: Path) -> str:
+    """The short commit id, with '+changes' when the work tree differs from it."""
+    commit = git("rev-parse", "--short", "HEAD", cwd=checkout)
+    dirty = git("status", "--porcelain", "--untracked-files=no", cwd=checkout)
+    return commit + ("+changes" if dirty else "")
+
+
+@contextlib.contextmanager
+def checked_out(revision: str) -> Iterator[Path]:
+    """`revision` in a temporary worktree of this repository, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="ollama-tui-bench-") as folder:
+        tree = Path(folder) / "tree"
+        git("worktree", "add", "--detach", str(tree), revision)
+        try:
+            yield tree
+        finally:
+            git("worktree", "remove", "--force", str(tree))

@@ -1,0 +1,181 @@
+"""One run of each benchmark: a fresh process in a pseudo-terminal, measured from outside.
+
+Every time is taken on one clock (time.monotonic) in this process, which also runs the fake
+server and reads the pty: the server stamps a request when it has read it and each reply line
+just before handing it to the kernel; the pty reader stamps each read.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.clients import Client, Size
+from bench.reply import END_MARKER, markdown_tokens
+from tests.fake_ollama.server import FakeOllama, RecordedRequest
+from tests.pty_app import PtyApp
+
+PROMPT = "go"
+
+
+@dataclass(frozen=True)
+class StreamSample:
+    """What one reply cost, seen from outside the client."""
+
+    start_to_ready: float
+    """Seconds from the process starting until its prompt is drawn."""
+    enter_to_request: float
+    """Seconds from the Enter byte written to the pty until the server has read the request."""
+    tail_lag: float
+    """Seconds from the server handing over the last token until it is on the terminal."""
+    repaint_after_end: float
+    """Seconds the client keeps writing after the last token is on the terminal."""
+    bytes_per_token: float
+    """Everything written to the terminal from Enter until it fell quiet, per token."""
+    cpu: float
+    """CPU seconds (user and system) of the client from Enter until it fell quiet."""
+    peak_memory: float
+    """The client's resident high-water mark (VmHWM) at the end, in MB."""
+
+
+def _send_prompt(app: PtyApp, server: FakeOllama) -> tuple[float, RecordedRequest]:
+    """Type the prompt and press Enter; when Enter was written and the request it caused."""
+    before = len(server.requests_to("/api/chat"))
+    app.type_text(PROMPT)
+    sent = time.monotonic()
+    app.send(b"\r")
+    server.wait_for(lambda: len(server.requests_to("/api/chat")) > before, timeout=60)
+    return sent, server.requests_to("/api/chat")[before]
+
+
+def stream_run(
+    client: Client,
+    server: FakeOllama,
+    size: Size,
+    *,
+    tokens: int,
+    rate: float | None,
+    quiet: float,
+) -> StreamSample:
+    """One prompt in a fresh client, answered by `tokens` tokens of Markdown at `rate` a
+    second (None: as fast as the socket takes them)."""
+    server.script_reply(markdown_tokens(tokens), tokens_per_second=rate)
+    with tempfile.TemporaryDirectory() as folder:
+        app = client.start(server, Path(folder), size)
+        try:
+            ready = app.wait_for(client.ready, timeout=60) - app.started_at
+            app.wait_for(client.connected, timeout=60)
+            # Settle the first frame and the model list before the measured part starts.
+            app.wait_quiet(0.3)
+            cpu_before = app.cpu_seconds()
+            start = len(app.output)
+            sent, request = _send_prompt(app, server)
+            seen = app.wait_for(END_MARKER.encode(), start=start, timeout=300)
+            last_write = app.wait_quiet(quiet, timeout=300)
+            cpu = app.cpu_seconds() - cpu_before
+            written = len(app.output) - start
+            peak = app.peak_memory_bytes()
+        finally:
+            app.stop()
+    return StreamSample(
+        start_to_ready=ready,
+        enter_to_request=request.received_at - sent,
+        tail_lag=max(0.0, seen - request.lines_sent_at[-1]),
+        repaint_after_end=max(0.0, last_write - seen),
+        bytes_per_token=written / tokens,
+        cpu=cpu,
+        peak_memory=peak / 1024 / 1024,
+    )
+
+
+TYPED = b"QZXK"
+"""Keys typed while replies stream: letters the streamed words, the footer and the status
+line never hold, so their first appearance in the output is the echo."""
+
+
+def keys_run(client: Client, server: FakeOllama, size: Size, *, tabs: int = 3) -> list[float]:
+    """Seconds from each of 24 keystrokes to its echo, while `tabs` tabs stream at 400/s."""
+    for _tab in range(tabs):
+        server.script_reply(markdown_tokens(6000), tokens_per_second=400)
+    with tempfile.TemporaryDirectory() as folder:
+        app = client.start(server, Path(folder), size)
+        try:
+            app.wait_for(client.connected, timeout=60)
+            for tab in range(tabs):
+                if tab:
+                    app.send(b"\x0e")  # Ctrl+N
+                    # The new tab looks like the last one (the screen diff may send
+                    # nothing to wait for): give it time to be built.
+                    time.sleep(0.5)
+                _send_prompt(app, server)
+            if tabs:
+                app.wait_for(b"worker", start=len(app.output))  # all are streaming
+            latencies = []
+            for index in range(24):
+                key = TYPED[index % len(TYPED) : index % len(TYPED) + 1]
+                start = len(app.output)
+                sent = time.monotonic()
+                app.send(key)
+                latencies.append(app.wait_for(key, start=start) - sent)
+                time.sleep(0.08)  # a fast typist's pace
+        finally:
+            app.stop()
+    return latencies
+
+
+def _saved_conversations(data_dir: Path, count: int, turns: int) -> list[str]:
+    from ollama_tui.domain.conversation import Conversation, Message, MessageStatus
+    from ollama_tui.store import SessionStore, WorkspaceState, WorkspaceStore
+
+    store = SessionStore(data_dir)
+    ids = []
+    reply = "".join(markdown_tokens(120))
+    for number in range(count):
+        conversation = Conversation(title=f"Conversation {number}")
+        conversation.settings.model = "llama3.2:latest"
+        for turn in range(turns):
+            conversation.messages.append(Message.user(f"Question {turn}?"))
+            answer = Message.assistant("llama3.2:latest")
+            answer.content, answer.status = reply, MessageStatus.COMPLETE
+            conversation.messages.append(answer)
+        store.save(conversation)
+        store.release(conversation.id)
+        ids.append(conversation.id)
+    store.close()
+    WorkspaceStore(data_dir).save(WorkspaceState(open_tabs=ids, active_tab=ids[0], last_model=None))
+    return ids
+
+
+def memory_10_tabs_run(client: Client, server: FakeOllama, size: Size) -> float:
+    """Resident MB with 10 tabs open (each a saved conversation of 40 messages, every tab
+    visited so that it is drawn), after one reply in each."""
+    with tempfile.TemporaryDirectory() as folder:
+        _saved_conversations(Path(folder) / "data", 10, 20)
+        app = client.start(server, Path(folder), size)
+        try:
+            app.wait_for(client.connected, timeout=60)
+            for _tab in range(10):
+                _send_prompt(app, server)
+                time.sleep(0.3)  # the reply is short; let it land before moving on
+                app.send(b"\x1b[6;5~")  # Ctrl+PageDown: the next tab
+                time.sleep(0.3)
+            return app.rss_bytes() / 1024 / 1024
+        finally:
+            app.stop()
+
+
+def cli_run(checkout: Path, flag: str) -> float:
+    """Seconds for `ollama-tui FLAG` of `checkout` to run to its end."""
+    began = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "ollama_tui", flag],
+        cwd=checkout,
+        env={"PYTHONPATH": str(checkout), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        check=True,
+    )
+    return time.monotonic() - began
