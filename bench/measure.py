@@ -42,6 +42,13 @@ class StreamSample:
     """The client's resident high-water mark (VmHWM) at the end, in MB."""
 
 
+def _settle(app: PtyApp, client: Client) -> None:
+    """Wait until the client can send a turn and has drawn its first screens (a saved tab's
+    transcript, the model list): keys typed before that may go to a widget not yet focused."""
+    app.wait_for(client.connected, timeout=60)
+    app.wait_quiet(0.5)
+
+
 def _send_prompt(app: PtyApp, server: FakeOllama) -> tuple[float, RecordedRequest]:
     """Type the prompt and press Enter; when Enter was written and the request it caused."""
     before = len(server.requests_to("/api/chat"))
@@ -68,9 +75,7 @@ def stream_run(
         app = client.start(server, Path(folder), size)
         try:
             ready = app.wait_for(client.ready, timeout=60) - app.started_at
-            app.wait_for(client.connected, timeout=60)
-            # Settle the first frame and the model list before the measured part starts.
-            app.wait_quiet(0.3)
+            _settle(app, client)
             cpu_before = app.cpu_seconds()
             start = len(app.output)
             sent, request = _send_prompt(app, server)
@@ -104,7 +109,7 @@ def keys_run(client: Client, server: FakeOllama, size: Size, *, tabs: int = 3) -
     with tempfile.TemporaryDirectory() as folder:
         app = client.start(server, Path(folder), size)
         try:
-            app.wait_for(client.connected, timeout=60)
+            _settle(app, client)
             for tab in range(tabs):
                 if tab:
                     app.send(b"\x0e")  # Ctrl+N
@@ -157,7 +162,7 @@ def memory_10_tabs_run(client: Client, server: FakeOllama, size: Size) -> float:
         _saved_conversations(Path(folder) / "data", 10, 20)
         app = client.start(server, Path(folder), size)
         try:
-            app.wait_for(client.connected, timeout=60)
+            _settle(app, client)
             for _tab in range(10):
                 _send_prompt(app, server)
                 time.sleep(0.3)  # the reply is short; let it land before moving on
