@@ -49,8 +49,8 @@ slow: $(VENV)/.installed-test  ## the crash suite: the app killed 50 times while
 real: $(VENV)/.installed-test  ## the tier against a real Ollama at OLLAMA_TEST_HOST; skipped when unset
 	$(PY) -m pytest -q -p no:cacheprovider tests/real
 
-bench: $(VENV)/.installed-test  ## benchmarks against the budgets of DESIGN.md section 7
-	$(PY) bench/run.py
+bench: $(VENV)/.installed-test  ## issue 14's table and DESIGN.md section 7's budgets; BENCH_ARGS="--compare REV --runs 5"
+	$(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) bench/sessions.py
 
 clean:

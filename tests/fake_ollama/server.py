@@ -128,6 +128,9 @@ class _Connection:
     def watch_for_close(self) -> None:
         # While streaming, the client sends nothing: a read completing empty means it closed.
         self.eof = asyncio.ensure_future(self.reader.read(1))
+        # A reset seen only after the answer ended is nobody's concern: mark it retrieved
+        # so that asyncio does not log it.
+        self.eof.add_done_callback(lambda task: task.cancelled() or task.exception())
 
     def _client_gone(self) -> bool:
         if self.eof is None or not self.eof.done() or self.eof.cancelled():
