@@ -134,7 +134,7 @@ def keys_run(client: Client, server: FakeOllama, size: Size, *, tabs: int = 3) -
 
 def _saved_conversations(data_dir: Path, count: int, turns: int) -> list[str]:
     from ollama_tui.domain.conversation import Conversation, Message, MessageStatus
-    from ollama_tui.store import SessionStore, WorkspaceState, WorkspaceStore
+    from ollama_tui.store import SessionStore, WorkspaceStore
 
     store = SessionStore(data_dir)
     ids = []
@@ -151,7 +151,7 @@ def _saved_conversations(data_dir: Path, count: int, turns: int) -> list[str]:
         store.release(conversation.id)
         ids.append(conversation.id)
     store.close()
-    WorkspaceStore(data_dir).save(WorkspaceState(open_tabs=ids, active_tab=ids[0], last_model=None))
+    WorkspaceStore(data_dir).update({"open_tabs": ids, "active_tab": ids[0]})
     return ids
 
 
@@ -164,10 +164,11 @@ def memory_10_tabs_run(client: Client, server: FakeOllama, size: Size) -> float:
         try:
             _settle(app, client)
             for _tab in range(10):
+                start = len(app.output)
                 _send_prompt(app, server)
-                time.sleep(0.3)  # the reply is short; let it land before moving on
+                app.wait_for(b"Echo", start=start, timeout=60)  # the fake's short reply
                 app.send(b"\x1b[6;5~")  # Ctrl+PageDown: the next tab
-                time.sleep(0.3)
+                app.wait_quiet(0.5)  # drawn: keys typed before would go to the last tab
             return app.rss_bytes() / 1024 / 1024
         finally:
             app.stop()
