@@ -17,6 +17,7 @@ from .config import (
     CONFIG_ENV,
     DATA_DIR_ENV,
     DEFAULT_FLUSH_HZ,
+    DEFAULT_MAX_REPLY_BYTES,
     HOST_ENV,
     SSH_FPS,
     ConfigFile,
@@ -30,6 +31,7 @@ from .config import (
     sixteen_colours,
 )
 from .domain.ids import is_valid_id
+from .domain.secrets import redact, remember_connection
 
 if TYPE_CHECKING:
     from .api.client import OllamaClient
@@ -151,6 +153,11 @@ def settings_from_args(
         config.problems.append(f"{config_path}: no such file; using the defaults")
     default = _default_host(args.host or environ.get(HOST_ENV) or None, config)
     headers = {**default.headers, **dict(parse_header(text) for text in args.header)}
+    # Remembered before anything is said about the config: no problem, toast, stderr line
+    # or error can quote a header value or a URL's password from here on.
+    for host in (*config.hosts, default):
+        remember_connection(host.url, host.headers)
+    remember_connection(None, headers)
     data_dir = (
         args.data_dir.expanduser()
         if args.data_dir
@@ -179,7 +186,8 @@ def settings_from_args(
         default_model=config.default_model,
         conversation_defaults=dict(config.conversation_defaults),
         theme_dirs=(config_path.parent / "themes",),
-        problems=tuple(config.problems),
+        max_reply_bytes=config.max_reply_bytes or DEFAULT_MAX_REPLY_BYTES,
+        problems=tuple(redact(problem) for problem in config.problems),
         config_path=config_path,
     )
 

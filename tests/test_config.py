@@ -200,3 +200,46 @@ def test_the_readme_names_every_binding_id_the_config_can_rebind() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     missing = sorted(i for i in known_binding_ids() if f"`{i}`" not in readme)
     assert missing == []
+
+
+def test_headers_are_checked_as_they_are_read_and_a_problem_never_quotes_a_value(
+    tmp_path: Path,
+) -> None:
+    secret = "sk-configsecret-0123"
+    path = write(
+        tmp_path,
+        "max_reply_mb = 2\n"
+        "[headers]\n"
+        f'Authorization = "Bearer {secret}\\n"\n'
+        f'X-Accent = "café-{secret}"\n'
+        f'X-Control = "a\\u001bb{secret}"\n'
+        f'"X Spaced" = "{secret}"\n'
+        "X-Number = 5\n",
+    )
+    config = read_config(path)
+    # Spaces and a line break around a value are not part of it: pasted, and meant without.
+    assert config.connection["headers"] == {"Authorization": f"Bearer {secret}"}
+    assert config.max_reply_bytes == 2 * 1024 * 1024
+    problems = "\n".join(config.problems)
+    assert secret not in problems
+    assert f"{path}, line 4: headers.X-Accent: its value has characters other " in problems
+    assert "headers.X-Control: its value has a line break or another control" in problems
+    assert "headers.X Spaced: a header name is letters" in problems
+    assert "line 7: headers.X-Number: not text; the header is not sent" in problems
+    for flag in (f"X-Accent: café{secret}", f"Authorization Bearer {secret}"):
+        result = subprocess.run(
+            [sys.executable, "-m", "ollama_tui", "--header", flag, "list"],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 2 and "--header" in result.stderr
+        assert secret not in result.stderr
+
+
+def test_a_password_in_a_host_url_is_masked_in_every_problem(tmp_path: Path) -> None:
+    path = str(write(tmp_path, 'default_host = "http://alice:pw-hostsecret-77@gpu-box"\n'))
+    settings = settings_for(["--config", path])
+    assert settings.host == "http://alice:pw-hostsecret-77@gpu-box"  # still used to connect
+    assert "default_host: no [hosts." in settings.problems[0]
+    assert "pw-hostsecret-77" not in " ".join(settings.problems)
+    assert "http://***@gpu-box" in settings.problems[0]

@@ -13,12 +13,17 @@ import json
 import socket
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from .. import __version__
 from ..domain.conversation import Stats
 from ..domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta
+from ..domain.headers import header_problem
+from ..domain.secrets import remember_connection
 from ..domain.text import sanitize_for_terminal
+from .body import ACCEPTED_ENCODINGS, decoded_chunks
 from .errors import (
     ConnectionLost,
     ModelNotFound,
@@ -30,24 +35,32 @@ from .errors import (
     StreamFailed,
     StreamIncomplete,
     error_for_status,
+    validation_problem,
 )
 from .host import display_host
 from .models import (
     ChatRequest,
     ChatResult,
     GenerateRequest,
+    Listing,
     ModelEntry,
     PullProgress,
     RunningModel,
     ShowResponse,
 )
-from .ndjson import iter_json_lines
+from .ndjson import DEFAULT_MAX_LINE_BYTES, iter_json_lines
 from .version import ServerVersion
 
 if TYPE_CHECKING:
     import httpx
 
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
 ERROR_BODY_LIMIT = 64 * 1024
+"""Bytes of an error answer read (after decompression): enough for any message or page title."""
+BODY_LIMIT = 16 * 1024 * 1024
+"""Bytes of a whole (not streamed) answer, after decompression. `/api/tags` with hundreds of
+models is well under 1 MB; a 1 MB gzip body that inflates to gigabytes stops here."""
 _STAT_FIELDS = tuple(Stats.model_fields)
 
 
@@ -97,11 +110,23 @@ class OllamaClient:
         timeouts: Timeouts = Timeouts(),
         trust_env: bool = False,
         verify_tls: bool = True,
-        max_line_bytes: int = 16 * 1024 * 1024,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        max_body_bytes: int = BODY_LIMIT,
     ) -> None:
         self._base_url = base_url
         self._verify_tls = verify_tls
         self._headers = dict(headers or {})
+        remember_connection(base_url, self._headers)
+        self._header_problem = next(
+            (
+                f"header {name!r}: {problem}"
+                for name, value in self._headers.items()
+                if (problem := header_problem(name, value))
+            ),
+            None,
+        )
+        """A header h11 or httpx would refuse: every request fails with it, named."""
+        self._max_body_bytes = max_body_bytes
         self._timeouts = timeouts
         self._trust_env = trust_env
         self._max_line_bytes = max_line_bytes
@@ -130,7 +155,11 @@ class OllamaClient:
             timeouts = self._timeouts
             self._http = httpx.AsyncClient(
                 base_url=self._base_url,
-                headers={"User-Agent": f"ollama-tui/{__version__}", **self._headers},
+                headers={
+                    "User-Agent": f"ollama-tui/{__version__}",
+                    "Accept-Encoding": ACCEPTED_ENCODINGS,
+                    **self._headers,
+                },
                 timeout=httpx.Timeout(
                     connect=timeouts.connect,
                     read=timeouts.read,
@@ -170,6 +199,17 @@ class OllamaClient:
             ) from None
         except httpx.ConnectError as error:
             raise ServerUnavailable(host, _connect_reason(error)) from None
+        except httpx.LocalProtocolError as error:
+            # h11 quotes the refused header value here; OllamaError masks it.
+            raise OllamaError(
+                f"The request to Ollama at {host} could not be sent ({error}); check the "
+                "headers in the config and --header."
+            ) from None
+        except UnicodeEncodeError:
+            raise OllamaError(
+                f"The request to Ollama at {host} could not be sent: a header has "
+                "characters other than ASCII."
+            ) from None
         except (httpx.RemoteProtocolError, httpx.ReadError) as error:
             raise ConnectionLost(
                 f"The connection to Ollama at {host} was lost ({error or type(error).__name__})."
@@ -179,33 +219,79 @@ class OllamaClient:
         except httpx.HTTPError as error:
             raise OllamaError(f"Talking to Ollama at {host} failed: {error}") from None
 
-    async def _send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
-        """Send, retrying once when a pooled keep-alive connection turns out to be dead (the
-        server restarted since the last request): nothing reached the server then."""
+    async def _send(self, method: str, path: str, body: Any) -> httpx.Response:
+        """Send and return the streamed response, retrying once when a pooled keep-alive
+        connection turns out to be dead (the server restarted since the last request):
+        nothing reached the server then."""
         import httpx
 
+        if self._header_problem:
+            raise OllamaError(
+                f"No request is sent to Ollama at {display_host(self._base_url)}: "
+                f"{self._header_problem}."
+            )
         client = self._client()
         with self._translated_errors():
+            request = client.build_request(method, path, json=body)
             try:
-                return await client.send(request, stream=stream)
+                return await client.send(request, stream=True)
             except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
-                return await client.send(request, stream=stream)
+                return await client.send(request, stream=True)
+
+    def _answered(self, path: str) -> str:
+        return f"The server at {self._host} answered {path}"
+
+    async def _read(self, response: httpx.Response, path: str, limit: int) -> bytes:
+        """The body, decompressed, read no further than `limit` bytes.
+
+        Raises:
+            ProtocolError: the body is longer than `limit`.
+        """
+        raw = bytearray()
+        with self._translated_errors():
+            async for chunk in decoded_chunks(response, self._answered(path)):
+                raw += chunk
+                if len(raw) > limit:
+                    raise ProtocolError(
+                        f"The server at {self._host} answered {path} with over "
+                        f"{limit // 1024:,} KB; it was not read."
+                    )
+        return bytes(raw)
+
+    @contextlib.asynccontextmanager
+    async def _open(self, method: str, path: str, body: Any) -> AsyncIterator[httpx.Response]:
+        """The response of a request with a success status; an error status is raised as
+        the matching error, from at most `ERROR_BODY_LIMIT` bytes of its body."""
+        response = await self._send(method, path, body)
+        try:
+            if response.status_code >= 400:
+                raw = bytearray()
+                with self._translated_errors():
+                    async for chunk in decoded_chunks(response, self._answered(path)):
+                        raw += chunk
+                        if len(raw) >= ERROR_BODY_LIMIT:
+                            break
+                raise error_for_status(
+                    response.status_code,
+                    bytes(raw[:ERROR_BODY_LIMIT]),
+                    response.headers.get("content-type", ""),
+                )
+            yield response
+        finally:
+            await response.aclose()
 
     async def _request(self, method: str, path: str, body: Any = None) -> Any:
         """A non-streamed request; returns the parsed JSON, or None for an empty 200."""
-        response = await self._send(
-            self._client().build_request(method, path, json=body), stream=False
-        )
-        if response.status_code >= 400:
-            raise error_for_status(
-                response.status_code,
-                response.content[:ERROR_BODY_LIMIT],
-                response.headers.get("content-type", ""),
-            )
-        if not response.content.strip():
+        async with self._open(method, path, body) as response:
+            content = await self._read(response, path, self._max_body_bytes)
+        if not content.strip():
             return None
         try:
-            return json.loads(response.content)
+            return json.loads(content)
+        except RecursionError:
+            raise ProtocolError(
+                f"The server at {self._host} answered {path} with JSON nested too deeply to read."
+            ) from None
         except ValueError:
             raise ProtocolError(
                 f"The server at {self._host} answered {path} with something that is not "
@@ -220,30 +306,42 @@ class OllamaClient:
             raise StreamFailed(data["error"])
         return data
 
-    @contextlib.asynccontextmanager
-    async def _open_stream(self, path: str, body: dict[str, Any]) -> AsyncIterator[httpx.Response]:
-        response = await self._send(
-            self._client().build_request("POST", path, json=body), stream=True
-        )
+    def _validated(self, model: type[ModelT], data: object, path: str) -> ModelT:
+        """`data` as `model`, or a ProtocolError naming the endpoint and the field."""
         try:
-            if response.status_code >= 400:
-                with self._translated_errors():
-                    raw = bytearray()
-                    async for chunk in response.aiter_bytes():
-                        raw += chunk
-                        if len(raw) >= ERROR_BODY_LIMIT:
-                            break
-                raise error_for_status(
-                    response.status_code, bytes(raw), response.headers.get("content-type", "")
+            return model.model_validate(data)
+        except ValidationError as error:
+            raise ProtocolError(
+                f"The server at {self._host} answered {path} with {validation_problem(error)}."
+            ) from None
+
+    def _entries(self, model: type[ModelT], data: dict[str, Any], path: str) -> Listing[ModelT]:
+        """The `models` list of an answer: an entry that cannot be read is left out and
+        reported, so one bad entry never hides the others."""
+        items = data.get("models")
+        if items is None:
+            return Listing()
+        if not isinstance(items, list):
+            raise ProtocolError(f"The server at {self._host} answered {path} without a list.")
+        listing: Listing[ModelT] = Listing()
+        for number, item in enumerate(items, start=1):
+            try:
+                listing.append(model.model_validate(item))
+            except ValidationError as error:
+                name = item.get("name") if isinstance(item, dict) else None
+                which = f"entry {number}" + (f" ({name})" if isinstance(name, str) else "")
+                listing.skipped.append(
+                    ProtocolError(
+                        f"The server at {self._host} listed in {path} an {which} that cannot "
+                        f"be read ({validation_problem(error)}); it is left out."
+                    )
                 )
-            yield response
-        finally:
-            await response.aclose()
+        return listing
 
     async def _lines(self, response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
         async def chunks() -> AsyncIterator[bytes]:
             with self._translated_errors():
-                async for chunk in response.aiter_bytes():
+                async for chunk in decoded_chunks(response, self._answered(response.url.path)):
                     yield chunk
 
         async for data in iter_json_lines(chunks(), max_line_bytes=self._max_line_bytes):
@@ -281,7 +379,7 @@ class OllamaClient:
     async def _event_stream(
         self, path: str, body: dict[str, Any], *, chat: bool
     ) -> AsyncIterator[AsyncIterator[StreamEvent]]:
-        async with self._open_stream(path, body) as response:
+        async with self._open("POST", path, body) as response:
             events = self._reply_events(response, chat=chat)
             async with contextlib.aclosing(events):
                 yield events
@@ -295,27 +393,23 @@ class OllamaClient:
             raise ProtocolError(f"The server at {self._host} reported no version; is it Ollama?")
         return ServerVersion.parse(raw)
 
-    async def tags(self) -> list[ModelEntry]:
-        data = await self._request_object("GET", "/api/tags")
-        return [
-            ModelEntry.model_validate(item)
-            for item in data.get("models") or []
-            if isinstance(item, dict)
-        ]
+    async def tags(self) -> Listing[ModelEntry]:
+        """Installed models; `skipped` holds an error for each entry that could not be read."""
+        return self._entries(
+            ModelEntry, await self._request_object("GET", "/api/tags"), "/api/tags"
+        )
 
-    async def ps(self) -> list[RunningModel]:
+    async def ps(self) -> Listing[RunningModel]:
+        """Loaded models; `skipped` as for `tags`."""
         data = await self._request_object("GET", "/api/ps")
-        return [
-            RunningModel.model_validate(item)
-            for item in data.get("models") or []
-            if isinstance(item, dict)
-        ]
+        return self._entries(RunningModel, data, "/api/ps")
 
     async def show(self, model: str, *, verbose: bool = False) -> ShowResponse:
         body: dict[str, Any] = {"model": model}
         if verbose:
             body["verbose"] = True
-        return ShowResponse.model_validate(await self._request_object("POST", "/api/show", body))
+        data = await self._request_object("POST", "/api/show", body)
+        return self._validated(ShowResponse, data, "/api/show")
 
     async def copy(self, source: str, destination: str) -> None:
         await self._request("POST", "/api/copy", {"source": source, "destination": destination})
@@ -360,9 +454,9 @@ class OllamaClient:
     ) -> AsyncIterator[AsyncIterator[PullProgress]]:
         async def progress(response: httpx.Response) -> AsyncGenerator[PullProgress, None]:
             async for data in self._lines(response):
-                yield PullProgress.model_validate(data)
+                yield self._validated(PullProgress, data, path)
 
-        async with self._open_stream(path, body) as response:
+        async with self._open("POST", path, body) as response:
             lines = progress(response)
             async with contextlib.aclosing(lines):
                 yield lines

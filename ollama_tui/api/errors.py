@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
+from ..domain.secrets import redact
 from ..domain.text import sanitize_for_terminal
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class OllamaError(Exception):
-    """Base of everything the client raises; `message` is shown to the user as it is."""
+    """Base of everything the client raises; `message` is shown to the user as it is.
+
+    Every message passes here, so it is made inert for a terminal and has every secret
+    (header values, URL passwords) masked whoever wrote it: us, h11, or a proxy's error page.
+    """
 
     def __init__(self, message: str) -> None:
-        self.message = sanitize_for_terminal(message)
+        self.message = sanitize_for_terminal(redact(message))
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -60,6 +69,14 @@ class ConnectionLost(OllamaError):
 
 class ProtocolError(OllamaError):
     """The server sent something that is not Ollama's wire format."""
+
+
+def validation_problem(error: ValidationError) -> str:
+    """The first thing wrong, as `field: what pydantic says`, without quoting the value."""
+    first = error.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or "the object"
+    more = error.error_count() - 1
+    return f"{where}: {first['msg']}" + (f" (and {more} more)" if more else "")
 
 
 # Ollama says `model 'x' not found` (most routes) or `model "x" not found, try pulling it first`.

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..domain.conversation import Stats
+
+if TYPE_CHECKING:
+    from .errors import ProtocolError
+
+EntryT = TypeVar("EntryT")
+
+
+class Listing(list[EntryT], Generic[EntryT]):
+    """The entries of a list the server sent that could be read, in order; `skipped` has an
+    error for each one that could not, to be reported rather than hide the rest."""
+
+    def __init__(self, entries: list[EntryT] | None = None) -> None:
+        super().__init__(entries or [])
+        self.skipped: list[ProtocolError] = []
 
 
 class WireModel(BaseModel):

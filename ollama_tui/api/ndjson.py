@@ -8,6 +8,9 @@ from typing import Any
 
 from .errors import ProtocolError
 
+DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
+"""The longest stream line read: a reply's line holds one token, a hostile one never ends."""
+
 
 def parse_line(line: bytes) -> dict[str, Any] | None:
     """One line of a streamed reply as an object; None for a blank line.
@@ -20,6 +23,8 @@ def parse_line(line: bytes) -> dict[str, Any] | None:
         return None
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise ProtocolError("The server sent a line of JSON nested too deeply to read.") from None
     except ValueError:
         raise ProtocolError(f"The server sent a line that is not JSON: {text[:80]!r}") from None
     if not isinstance(data, dict):
@@ -41,13 +46,16 @@ async def iter_json_lines(
     """
     buffer = bytearray()
     async for chunk in chunks:
+        # Only the new bytes are searched for a line end: a long line arriving in many
+        # chunks is scanned once, not once per chunk.
+        scanned = len(buffer)
         buffer += chunk
         start = 0
-        while (end := buffer.find(b"\n", start)) >= 0:
+        while (end := buffer.find(b"\n", scanned)) >= 0:
             if end - start > max_line_bytes:
                 raise _too_long(max_line_bytes)
             data = parse_line(bytes(buffer[start:end]))
-            start = end + 1
+            start = scanned = end + 1
             if data is not None:
                 yield data
         del buffer[:start]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..domain.headers import clean_header_value, header_problem
 from .config_file import ConfigFile, HostConfig, read_config
 
 APP_NAME = "ollama-tui"
@@ -23,6 +24,7 @@ __all__ = [
     "APP_NAME",
     "CONFIG_ENV",
     "DATA_DIR_ENV",
+    "DEFAULT_MAX_REPLY_BYTES",
     "HOST_ENV",
     "ConfigFile",
     "HostConfig",
@@ -34,6 +36,10 @@ __all__ = [
     "read_config",
     "sixteen_colours",
 ]
+
+DEFAULT_MAX_REPLY_BYTES = 8 * 1024 * 1024
+"""A reply longer than this is cut off as incomplete (config: `max_reply_mb`): an endless
+stream would otherwise fill memory, and the session file rewritten every 2 s."""
 
 DEFAULT_FLUSH_HZ = 15.0
 """Stream flushes per second: 10-20 keeps replies smooth at a fraction of the cost of per-token."""
@@ -115,8 +121,10 @@ class Settings:
     conversation_defaults: Mapping[str, Any] = field(default_factory=dict)
     theme_dirs: tuple[Path, ...] = ()
     """Folders of the user's own theme files."""
+    max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES
+    """Bytes of one reply (its text and thinking) before it is cut off as incomplete."""
     problems: tuple[str, ...] = ()
-    """What was wrong with the config file, to be shown at start."""
+    """What was wrong with the config file, to be shown at start; secrets masked."""
     config_path: Path | None = None
 
     @property
@@ -141,10 +149,14 @@ def parse_header(text: str) -> tuple[str, str]:
     """Parse a `Name: value` header given on the command line.
 
     Raises:
-        ValueError: when there is no colon or the name is empty.
+        ValueError: when there is no colon, or the name or value cannot be sent; the
+            message names the header and never quotes the value (it is often a token).
     """
     name, sep, value = text.partition(":")
-    name = name.strip()
-    if not sep or not name or any(ch.isspace() for ch in name):
-        raise ValueError(f"expected 'Name: value', got {text!r}")
-    return name, value.strip()
+    name, value = name.strip(), clean_header_value(value)
+    if not sep or not name:
+        raise ValueError("--header: expected 'Name: value' (a name, a colon, the value)")
+    problem = header_problem(name, value)
+    if problem:
+        raise ValueError(f"--header {name!r}: {problem}")
+    return name, value

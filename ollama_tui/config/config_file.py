@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..domain.headers import clean_header_value, header_problem
+
 HOST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
 
@@ -47,6 +49,8 @@ class ConfigFile:
     cursor_blink: bool | None = None
     animations: bool | None = None
     max_fps: int | None = None
+    max_reply_bytes: int | None = None
+    """From `max_reply_mb`."""
     keys: dict[str, str] = field(default_factory=dict)
     default_model: str | None = None
     conversation_defaults: dict[str, Any] = field(default_factory=dict)
@@ -113,16 +117,30 @@ def _positive(value: float) -> str | None:
     return None if value > 0 else "must be more than 0"
 
 
-def _headers(value: dict[str, Any]) -> str | None:
+def _read_headers(reader: _Reader, data: dict[str, Any], table: str) -> dict[str, str] | None:
+    """The headers that can be sent; each one that cannot is a problem naming it. Values are
+    never quoted in a problem: they are tokens and passwords."""
+    if "headers" not in data:
+        return None
+    value = data.pop("headers")
+    if not isinstance(value, dict):
+        reader.problem(table, "headers", "expected a table like { Authorization = ... }; ignored")
+        return None
+    headers: dict[str, str] = {}
+    where = f"{table}.headers" if table else "headers"
     for name, item in value.items():
-        if not isinstance(item, str) or not name or any(c.isspace() for c in name):
-            return "headers are names (no spaces) with text values"
-    return None
+        cleaned = clean_header_value(item) if isinstance(item, str) else ""
+        problem = header_problem(name, cleaned) if isinstance(item, str) else "not text"
+        if problem:
+            reader.problem(where, name, f"{problem}; the header is not sent")
+            continue
+        headers[name] = cleaned
+    return headers
 
 
 def _read_connection(reader: _Reader, data: dict[str, Any], table: str) -> dict[str, Any]:
     found = {
-        "headers": reader.take(data, table, "headers", (dict,), "a table", _headers),
+        "headers": _read_headers(reader, data, table),
         "verify_tls": reader.take(data, table, "verify_tls", (bool,), "true or false"),
         "use_proxy": reader.take(data, table, "use_proxy", (bool,), "true or false"),
         "connect_timeout": reader.take(
@@ -225,6 +243,15 @@ def read_config(path: Path) -> ConfigFile:
         "frames per second",
         lambda v: None if 1 <= v <= 240 else "must be from 1 to 240",
     )
+    reply_mb = reader.take(
+        data,
+        "",
+        "max_reply_mb",
+        (int, float),
+        "megabytes",
+        lambda v: None if 0.001 <= v <= 1024 else "must be from 0.001 to 1024",
+    )
+    config.max_reply_bytes = int(reply_mb * 1024 * 1024) if reply_mb else None
     keys = reader.take(data, "", "keys", (dict,), "a [keys] table")
     for binding_id, keys_text in (keys or {}).items():
         if isinstance(keys_text, str) and keys_text.strip():

@@ -24,7 +24,7 @@ from .workspace import Workspace
 
 if TYPE_CHECKING:
     from ..api.client import OllamaClient
-    from ..api.models import ShowResponse
+    from ..api.models import Listing, RunningModel, ShowResponse
     from ..api.version import ServerVersion
     from ..config import Settings
 
@@ -125,7 +125,8 @@ class Backend:
             self.server_version = await self.client.version()
         return self.server_version
 
-    async def models(self) -> list[ModelChoice]:
+    async def models(self) -> Listing[ModelChoice]:
+        """The default host's models; `skipped` says which entries could not be read."""
         return await load_catalogue(self.client)
 
     def chat_turn(
@@ -158,6 +159,7 @@ class Backend:
         if used is None or not model:
             return None
         client = self.client_for(conversation)
+        running: list[RunningModel]
         try:
             running = await client.ps()
         except OllamaError:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..api.errors import ResponseError
-from ..api.models import ModelEntry, RunningModel
+from ..api.models import Listing, ModelEntry, RunningModel
 from ..domain.text import sanitize_for_terminal
 
 if TYPE_CHECKING:
@@ -67,19 +67,22 @@ def merge_models(installed: list[ModelEntry], running: list[RunningModel]) -> li
     return sorted(choices, key=lambda choice: choice.name.casefold())
 
 
-async def load_catalogue(client: OllamaClient) -> list[ModelChoice]:
-    """Fetch both lists at once; a server without `/api/ps` (before 0.1.38) shows none loaded."""
+async def load_catalogue(client: OllamaClient) -> Listing[ModelChoice]:
+    """Fetch both lists at once; a server without `/api/ps` (before 0.1.38) shows none loaded.
+    `skipped` has an error for each entry of either list that could not be read."""
 
-    async def running_models() -> list[RunningModel]:
+    async def running_models() -> Listing[RunningModel]:
         try:
             return await client.ps()
         except ResponseError as error:
             if error.status == 404:
-                return []
+                return Listing()
             raise
 
     installed, running = await asyncio.gather(client.tags(), running_models())
-    return merge_models(installed, running)
+    catalogue = Listing(merge_models(installed, running))
+    catalogue.skipped = [*installed.skipped, *running.skipped]
+    return catalogue
 
 
 def default_model(choices: list[ModelChoice], last_used: str | None) -> str | None:

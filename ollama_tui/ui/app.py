@@ -664,6 +664,15 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         except OllamaError as error:
             notify_plain(self, f"Could not list models: {error.message}", severity="error")
             return
+        if models.skipped:
+            first = models.skipped[0].message
+            more = len(models.skipped) - 1
+            notify_plain(
+                self,
+                first + (f" ({more} more entries were left out too.)" if more else ""),
+                severity="warning",
+                timeout=10,
+            )
         self.models = models
         for view in self.chat_views():
             model = default_model(models, self.last_model)

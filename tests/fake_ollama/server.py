@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-ReplyEnd = Literal["done", "error", "eof", "disconnect", "stall", "malformed"]
+ReplyEnd = Literal["done", "error", "eof", "disconnect", "stall", "malformed", "raw", "endless"]
 
 _REASONS = {
     200: "OK",
@@ -88,6 +88,8 @@ class _ReplyScript:
     done_reason: str = "stop"
     hold: threading.Event | None = None
     hold_after: int = 0
+    raw: bytes = b""
+    """For `end="raw"`: bytes sent as they are after the chunks, then the stream ends."""
 
 
 @dataclass
@@ -103,8 +105,9 @@ class _PullScript:
 @dataclass
 class _Failure:
     status: int
-    body: str | dict[str, Any] | None
+    body: str | dict[str, Any] | bytes | None
     content_type: str | None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class _ClientGone(Exception):
@@ -322,8 +325,11 @@ class FakeOllama:
         done_reason: str = "stop",
         hold: threading.Event | None = None,
         hold_after: int = 0,
+        raw: bytes = b"",
     ) -> None:
-        """Queue how the next /api/chat or /api/generate request is answered."""
+        """Queue how the next /api/chat or /api/generate request is answered. `end="raw"`
+        sends `raw` as it is after the chunks; `end="endless"` repeats the last chunk until
+        the client goes."""
         with self._lock:
             self._replies.append(
                 _ReplyScript(
@@ -335,6 +341,7 @@ class FakeOllama:
                     done_reason,
                     hold,
                     hold_after,
+                    raw,
                 )
             )
 
@@ -363,6 +370,12 @@ class FakeOllama:
         status 0 closes the connection without any answer."""
         with self._lock:
             self._failures.setdefault(path, deque()).append(_Failure(status, body, content_type))
+
+    def answer_next(self, path: str, status: int, body: bytes, headers: dict[str, str]) -> None:
+        """The next request to `path` gets exactly these bytes and headers (for example a
+        gzip body with `Content-Encoding: gzip`)."""
+        with self._lock:
+            self._failures.setdefault(path, deque()).append(_Failure(status, body, None, headers))
 
     def requests_to(self, path: str) -> list[RecordedRequest]:
         with self._lock:
@@ -486,7 +499,12 @@ class FakeOllama:
         if failure.status < 0:  # never answer: headers that never come
             conn.watch_for_close()
             await conn.pause(3600)  # until the client gives up and goes
-        if failure.body is None:
+        if isinstance(failure.body, bytes):
+            await conn.head(
+                failure.status, {"Content-Length": str(len(failure.body)), **failure.headers}
+            )
+            await conn.write(failure.body)
+        elif failure.body is None:
             await conn.body(failure.status, b"", failure.content_type)
         elif isinstance(failure.body, dict):
             await conn.body(
@@ -689,6 +707,12 @@ class FakeOllama:
             await conn.pause(60)
         elif script.end == "malformed":
             await conn.chunk(b'{"model": "m", "message": {"content": "tru\n')
+        elif script.end == "raw":
+            await conn.chunk(script.raw)
+        elif script.end == "endless":
+            while True:
+                await conn.line(lines[-1])
+                await asyncio.sleep(0)  # let the close watch run
         await conn.end_stream()
 
     def _set_running(self, name: str, *, loaded: bool) -> None:
