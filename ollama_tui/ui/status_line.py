@@ -40,6 +40,9 @@ class StatusLine(Static):
         elif status.state is ConnectionState.CONNECTING:
             parts.append(Content.styled("○ ", "$warning"))
             parts.append(Content(f"{status.host} · connecting…"))
+        elif not status.unreachable:
+            parts.append(Content.styled("✕ ", "$error"))
+            parts.append(Content(f"{status.host} · {status.problem} · retrying"))
         else:
             parts.append(Content.styled("✕ ", "$error"))
             parts.append(
