@@ -20,6 +20,7 @@ from ..services.models import (
     model_name_problem,
     parse_parameters,
 )
+from .form import Form, FormField, option_fields
 from .safe_text import notify_plain, plain
 
 if TYPE_CHECKING:
@@ -114,37 +115,46 @@ class CreateDialog(ModalScreen[None]):
         self.base = base
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog inspector"):
-            yield Static(Content("Create a model"), classes="dialog-title")
-            yield Static(Content("Name"), classes="form-field-label")
-            yield Input(placeholder="pirate", id="name", compact=True)
-            yield Static(Content("From (an installed model)"), classes="form-field-label")
-            yield Input(self.base, id="base", compact=True)
-            yield Static(Content("System prompt"), classes="form-field-label")
-            yield TextArea(id="system", soft_wrap=True)
-            with Horizontal(classes="form-row"):
-                for option in CREATE_OPTIONS:
-                    yield Input(placeholder=option.name, id=option.name, compact=True)
-            yield Static(Content("Stop sequences, one per line"), classes="form-field-label")
-            yield TextArea(id="stop")
-            yield Static(Content("Template (optional, Go template)"), classes="form-field-label")
-            yield TextArea(id="template")
-            yield Static("", id="problem", classes="dialog-problem", markup=False)
-            yield Static(Content("Ctrl+S: create · Esc: cancel"), classes="dialog-hint")
+        with Form(
+            Content("Create a model"), Content("Tab: next field · Ctrl+S: create · Esc: cancel")
+        ):
+            yield FormField(
+                "Name", Input(placeholder="like pirate or pirate:v2", id="name", compact=True)
+            )
+            yield FormField("From", Input(self.base, id="base", compact=True))
+            yield FormField("System prompt", TextArea(id="system", soft_wrap=True, compact=True))
+            yield from option_fields(CREATE_OPTIONS, {})
+            yield FormField(
+                "Stop sequences", TextArea(id="stop", compact=True, placeholder="one per line")
+            )
+            yield FormField(
+                "Template",
+                TextArea(id="template", compact=True, placeholder="the base model's (Go template)"),
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button(Content("Create (Ctrl+S)"), id="create", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
 
+    def _problems(self) -> dict[str, str]:
+        """Field id -> what is wrong with it, in the order of the form."""
+        found: dict[str, str] = {}
+        if problem := model_name_problem(self.query_one("#name", Input).value.strip()):
+            found["name"] = f"Name: {problem}"
+        if not self.query_one("#base", Input).value.strip():
+            found["base"] = "From: which model to start from?"
+        for option in CREATE_OPTIONS:
+            text = self.query_one(f"#{option.name}", Input).value.strip()
+            try:
+                if text:
+                    option.parse(text)
+            except ValueError as error:
+                found[option.name] = str(error)
+        return found
+
     def _spec(self) -> CreateSpec:
-        """Raises ValueError naming the field to fix."""
-        name = self.query_one("#name", Input).value.strip()
-        if problem := model_name_problem(name):
-            raise ValueError(f"Name: {problem}")
-        base = self.query_one("#base", Input).value.strip()
-        if not base:
-            raise ValueError("From: which model to start from?")
+        """Of a form without problems."""
         parameters = parse_options(
             {
                 option.name: self.query_one(f"#{option.name}", Input).value
@@ -153,8 +163,8 @@ class CreateDialog(ModalScreen[None]):
             self.query_one("#stop", TextArea).text,
         )
         return CreateSpec(
-            name=name,
-            base=base,
+            name=self.query_one("#name", Input).value.strip(),
+            base=self.query_one("#base", Input).value.strip(),
             system=self.query_one("#system", TextArea).text.strip(),
             template=self.query_one("#template", TextArea).text.strip(),
             parameters=parameters,
@@ -162,24 +172,19 @@ class CreateDialog(ModalScreen[None]):
 
     @on(Input.Changed)
     def _check(self) -> None:
-        try:
-            self._spec()
-        except ValueError as error:
-            self.query_one("#problem", Static).update(plain(str(error)))
-            return
-        self.query_one("#problem", Static).update("")
+        self.query_one(Form).show_problems(self._problems())
 
     @on(Button.Pressed, "#create")
     async def action_create(self) -> None:
-        try:
-            spec = self._spec()
-        except ValueError as error:
-            self.query_one("#problem", Static).update(plain(str(error)))
+        form = self.query_one(Form)
+        if problems := self._problems():
+            form.show_problems(problems)
             return
+        spec = self._spec()
         try:
             await self.backend.create(spec)
         except OllamaError as error:
-            self.query_one("#problem", Static).update(plain(error.message))
+            form.show_problems({"": error.message})
             return
         notify_plain(self.app, f"Creating {spec.name}: progress is in the jobs list.")
         self.dismiss(None)

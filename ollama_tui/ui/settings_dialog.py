@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Select, Static, TextArea
@@ -21,6 +20,7 @@ from ..services.conversation_options import (
 )
 from ..services.errors import OllamaError
 from ..services.models import parse_parameters
+from .form import Form, FormField, option_fields
 from .safe_text import plain
 
 if TYPE_CHECKING:
@@ -55,83 +55,94 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
 
     def compose(self) -> ComposeResult:
         form = self.form
-        with VerticalScroll(classes="dialog inspector"):
-            yield Static(
-                plain(f"Settings of this conversation ({self.model or 'no model'})"),
-                classes="dialog-title",
+        with Form(
+            plain(f"Settings of this conversation ({self.model or 'no model'})"),
+            Content("Tab: next field · Ctrl+S: save · Ctrl+D: save as the default · Esc"),
+        ):
+            yield FormField(
+                "System prompt",
+                TextArea(form.system, id="system", soft_wrap=True, compact=True),
             )
-            yield Static(Content("System prompt"), classes="form-field-label")
-            yield TextArea(form.system, id="system", soft_wrap=True)
             yield Static(
-                Content("Options (empty: the model's own default, shown greyed)"),
-                classes="form-field-label",
+                Content("Options: empty is the model's own default, shown greyed"),
+                classes="form-note",
             )
-            with Horizontal(classes="form-row"):
-                for option in NUMBER_OPTIONS[:4]:
-                    yield self._option_input(option.name)
-            with Horizontal(classes="form-row"):
-                for option in NUMBER_OPTIONS[4:]:
-                    yield self._option_input(option.name)
-            yield Static(Content("Stop sequences, one per line"), classes="form-field-label")
-            yield TextArea(form.stop, id="stop")
-            yield Static(
-                Content("Keep the model loaded for (5m, 1h, 300 seconds, -1 for ever)"),
-                classes="form-field-label",
+            yield from option_fields(NUMBER_OPTIONS, form.options)
+            yield FormField(
+                "Stop sequences",
+                TextArea(form.stop, id="stop", compact=True, placeholder="one per line"),
             )
-            yield Input(form.keep_alive, placeholder="server default (5m)", id="keep_alive")
-            yield Static(Content("Thinking"), classes="form-field-label")
+            yield FormField(
+                "Keep loaded",
+                Input(
+                    form.keep_alive,
+                    placeholder="5m (default) · 1h · 300 seconds · -1 for ever",
+                    id="keep_alive",
+                    compact=True,
+                ),
+            )
             choices = think_choices(self.backend.server_version)
-            yield Select(
-                [(choice, choice) for choice in choices],
-                value=form.think if form.think in choices else "default",
-                allow_blank=False,
-                id="think",
+            yield FormField(
+                "Thinking",
+                Select(
+                    [(choice, choice) for choice in choices],
+                    value=form.think if form.think in choices else "default",
+                    allow_blank=False,
+                    id="think",
+                    compact=True,
+                ),
             )
-            yield Static(Content("Reply format"), classes="form-field-label")
-            yield Select(
-                [(choice, choice) for choice in FORMAT_CHOICES],
-                value=form.format,
-                allow_blank=False,
-                id="format",
+            yield FormField(
+                "Reply format",
+                Select(
+                    [(choice, choice) for choice in FORMAT_CHOICES],
+                    value=form.format,
+                    allow_blank=False,
+                    id="format",
+                    compact=True,
+                ),
             )
-            yield TextArea(form.schema, id="schema", language="json")
+            yield FormField(
+                "JSON Schema",
+                TextArea(form.schema, id="schema", language="json", compact=True),
+                id="schema-field",
+            )
             if self.completion:
                 yield from self._completion_fields()
-            yield Static("", id="problem", classes="dialog-problem", markup=False)
-            yield Static(
-                Content("Ctrl+S: save · Ctrl+D: save and use for new conversations · Esc: cancel"),
-                classes="dialog-hint",
-            )
 
     def _completion_fields(self) -> ComposeResult:
         form = self.form
-        yield Static(
-            Content("Raw: the prompt as typed, without the model's template"),
-            classes="form-field-label",
+        yield FormField(
+            "Raw",
+            Select(
+                [("off", "off"), ("on", "on")],
+                value="on" if form.raw else "off",
+                allow_blank=False,
+                id="raw",
+                compact=True,
+            ),
         )
-        yield Select(
-            [("off", "off"), ("on", "on")],
-            value="on" if form.raw else "off",
-            allow_blank=False,
-            id="raw",
+        yield FormField(
+            "Suffix",
+            Input(
+                form.suffix,
+                placeholder="the text after the gap (fill-in-the-middle models)",
+                id="suffix",
+                compact=True,
+            ),
         )
-        yield Static(
-            Content("Suffix: the text after the gap, for fill-in-the-middle models"),
-            classes="form-field-label",
+        yield FormField(
+            "Template",
+            TextArea(
+                form.template,
+                id="template",
+                compact=True,
+                placeholder="the model's own; a Go template replaces it (not with raw)",
+            ),
         )
-        yield Input(form.suffix, placeholder="none", id="suffix", compact=True)
-        yield Static(
-            Content("Template instead of the model's (Go template; not with raw)"),
-            classes="form-field-label",
-        )
-        yield TextArea(form.template, id="template")
-
-    def _option_input(self, name: str) -> Input:
-        value = (self.form.options or {}).get(name, "")
-        return Input(value, placeholder=name, id=name, compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#schema", TextArea).display = self.form.format == "schema"
+        self.query_one("#schema-field").display = self.form.format == "schema"
         self.query_one("#system", TextArea).focus()
         if self.model:
             self.show_model_defaults(self.model)
@@ -147,7 +158,7 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
         for option in NUMBER_OPTIONS:
             if option.name in defaults:
                 field = self.query_one(f"#{option.name}", Input)
-                field.placeholder = f"{option.name} ({defaults[option.name][0]})"
+                field.placeholder = f"({defaults[option.name][0]})"
 
     def _read(self) -> SettingsForm:
         think = self.query_one("#think", Select).value
@@ -181,14 +192,13 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
     @on(Select.Changed)
     def _check(self) -> None:
         form = self._read()
-        self.query_one("#schema", TextArea).display = form.format == "schema"
-        problems = form.problems()
-        self.query_one("#problem", Static).update(plain("\n".join(problems.values())))
+        self.query_one("#schema-field").display = form.format == "schema"
+        self.query_one(Form).show_problems(form.problems())
 
     def action_save(self, as_default: bool = False) -> None:
         form = self._read()
         if problems := form.problems():
-            self.query_one("#problem", Static).update(plain("\n".join(problems.values())))
+            self.query_one(Form).show_problems(problems)
             return
         form.as_default = as_default
         self.dismiss(form)
