@@ -168,8 +168,10 @@ async def test_copy_a_message_and_its_code_blocks_one_after_another(
         await ask(pilot, view, "how?")
         await pilot.press("shift+tab", "c")
         await wait_until(lambda: app.clipboard == reply)
+        await wait_until(lambda: notified(app, "Copied the message (11 lines) to the clipboard."))
         await pilot.press("b")
         await wait_until(lambda: app.clipboard == "print(1)")
+        await wait_until(lambda: notified(app, "Copied python code block 1 of 2 (1 line)."))
         await pilot.press("b")
         await wait_until(lambda: app.clipboard == "echo 2")
         await pilot.press("b")
@@ -324,6 +326,7 @@ async def test_an_image_is_attached_by_path_sent_as_base64_and_saved(
         await wait_until(lambda: view.attachments)
         await pilot.pause()
         assert "Images: cat.png" in screen_text(app)
+        await wait_until(lambda: notified(app, "Attached cat.png (PNG, 72 B);"))
         await ask(pilot, view, "what is this?")
         body = fake_ollama.requests_to("/api/chat")[-1].body
         assert body["messages"][-1]["images"] == [base64.b64encode(PNG).decode()]

@@ -152,7 +152,7 @@ async def test_create_copy_and_delete(make_app, fake_ollama: FakeOllama) -> None
         await wait_until(lambda: "pirate2" in [m.name for m in screen.models])
         _row_of(screen, "llama3.2:latest")
         await press_for(pilot, "d", ConfirmDialog)
-        assert "1 open conversation use llama3.2:latest" in screen_text(app)
+        assert "1 open conversation uses llama3.2:latest" in screen_text(app)
         await pilot.press("escape")
         _row_of(screen, "pirate2")
         await press_for(pilot, "d", ConfirmDialog)

@@ -6,7 +6,9 @@ import base64
 from dataclasses import dataclass
 from pathlib import Path
 
-MAX_IMAGE_BYTES = 20 * 1024 * 1024
+from ..domain.quantities import format_size
+
+MAX_IMAGE_BYTES = 20_000_000
 """Larger files are refused: the image travels as base64 in every later request and is
 kept in the conversation's file."""
 
@@ -33,7 +35,7 @@ class ImageAttachment:
     """Plain base64, no `data:` prefix (Ollama answers 400 to one)."""
 
     def describe(self) -> str:
-        return f"{self.name} ({self.kind}, {self.size / 1024:,.0f} KB)"
+        return f"{self.name} ({self.kind}, {format_size(self.size)})"
 
 
 def image_kind(head: bytes) -> str | None:
@@ -54,8 +56,8 @@ def read_image(typed: str) -> ImageAttachment:
         size = path.stat().st_size
         if size > MAX_IMAGE_BYTES:
             raise ImageProblem(
-                f"{path.name} is {size / 1024 / 1024:.0f} MB; images up to "
-                f"{MAX_IMAGE_BYTES // 1024 // 1024} MB can be attached."
+                f"{path.name} is {format_size(size)}; images up to "
+                f"{format_size(MAX_IMAGE_BYTES)} can be attached."
             )
         data = path.read_bytes()
     except OSError as error:

@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..domain.quantities import count_of
+
 MAX_LISTED_ERRORS = 3
 
 
@@ -34,8 +36,7 @@ class StructuredCheck:
         shown = "; ".join(self.problems[:MAX_LISTED_ERRORS])
         more = len(self.problems) - MAX_LISTED_ERRORS
         tail = f" (and {more} more)" if more > 0 else ""
-        noun = "error" if len(self.problems) == 1 else "errors"
-        return f"✕ {len(self.problems)} schema {noun}: {shown}{tail}"
+        return f"✕ {count_of(len(self.problems), 'schema error')}: {shown}{tail}"
 
 
 def _path(parts: Any) -> str:

@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from ..domain.conversation import Conversation, ConversationKind, Message, MessageStatus, Role
 from ..domain.events import StreamEvent, TextDelta, ThinkingDelta
+from ..domain.quantities import count_of
 from ..domain.text import code_blocks
 from ..domain.versions import set_aside, start_version, switch_version
 from ..services.backend import Backend
@@ -559,8 +560,8 @@ class ChatView(Vertical):
         if message is None:
             return
         self.app.copy_to_clipboard(message.content)
-        lines = message.content.count("\n") + 1
-        notify_plain(self.app, f"Copied the message ({lines} lines) to the clipboard.")
+        lines = count_of(len(message.content.splitlines()) or 1, "line")
+        notify_plain(self.app, f"Copied the message ({lines}) to the clipboard.")
 
     def action_copy_code(self) -> None:
         """Copy the message's first code block; pressed again, the next one."""
@@ -577,11 +578,8 @@ class ChatView(Vertical):
         info, code = blocks[index]
         self.app.copy_to_clipboard(code)
         kind = f"{info.split()[0]} " if info else ""
-        lines = code.count("\n") + 1
-        notify_plain(
-            self.app,
-            f"Copied {kind}code block {index + 1} of {len(blocks)} ({lines} lines).",
-        )
+        lines = count_of(len(code.splitlines()) or 1, "line")
+        notify_plain(self.app, f"Copied {kind}code block {index + 1} of {len(blocks)} ({lines}).")
 
     def action_edit_message(self) -> None:
         """Put an earlier prompt in the composer; sending it starts a new version from there

@@ -17,6 +17,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from ..domain.folding import fold, word_spans
+from ..domain.quantities import count_of
 from ..domain.text import sanitize_for_terminal
 from ..services.errors import StoreError
 from ..services.library import (
@@ -73,8 +74,8 @@ def entry_lines(match: LibraryMatch, words: list[str], snippet: str | None) -> l
     if entry.updated_at is not None:
         absolute = entry.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
         when = f"{relative_time(entry.updated_at)} · {absolute} · "
-    noun = "message" if entry.message_count == 1 else "messages"
-    facts = f"{', '.join(entry.models) or 'no replies'} · {when}{entry.message_count} {noun}"
+    messages = count_of(entry.message_count, "message")
+    facts = f"{', '.join(entry.models) or 'no replies'} · {when}{messages}"
     lines = [
         _highlight(entry.title, words).stylize("bold"),
         plain(f"  {facts}").stylize("$text-muted"),
@@ -281,11 +282,11 @@ class ConversationsScreen(ModalScreen[str | None]):
         if not total:
             return Content("No saved conversations yet.")
         if not query:
-            note = plain(f"{total:,} conversation{'s' if total != 1 else ''}")
+            note = plain(count_of(total, "conversation"))
         elif not count:
             note = plain(f"Nothing matches '{query}'.")
         else:
-            note = plain(f"{count:,} of {total:,} conversations")
+            note = plain(f"{count:,} of {count_of(total, 'conversation')}")
         index = self.library.index
         progress = index.progress
         if index.unavailable:
@@ -406,14 +407,14 @@ class ConversationsScreen(ModalScreen[str | None]):
                 removed = self.library.empty_trash()
                 self._deleted.clear()
                 self.refresh_bindings()
-                notify_plain(self.app, f"Deleted {removed} conversations for good.")
+                notify_plain(self.app, f"Deleted {count_of(removed, 'conversation')} for good.")
                 self.reload()
 
         count = len(self._matches)
         self.app.push_screen(
             ConfirmDialog(
                 Content(
-                    f"Delete the {count} conversations in the trash for good? "
+                    f"Delete the {count_of(count, 'conversation')} in the trash for good? "
                     "This cannot be undone."
                 )
             ),

@@ -13,6 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown, Static
 
 from ..domain.conversation import Message, MessageStatus
+from ..domain.quantities import count_of
 from ..domain.text import sanitize_for_terminal
 from ..services.structured import StructuredCheck, check_structured_reply
 from .safe_text import plain
@@ -201,8 +202,7 @@ def describe_reply(message: Message) -> Content:
     parts: list[Content] = [plain(message.model or "unknown model")]
     stats = message.stats
     if stats is not None and stats.eval_count:
-        noun = "token" if stats.eval_count == 1 else "tokens"
-        parts.append(Content(f"{stats.eval_count} {noun}"))
+        parts.append(Content(count_of(stats.eval_count, "token")))
         speed = stats.tokens_per_second
         if speed is not None:
             parts.append(Content(f"{speed:.1f} tok/s"))
@@ -361,5 +361,5 @@ class EarlierMessages(Static):
     def set_count(self, count: int) -> None:
         self.count = count
         self.display = count > 0
-        noun = "message" if count == 1 else "messages"
-        self.update(Content(f"↑ {count} earlier {noun} · Ctrl+Up shows more"))
+        earlier = count_of(count, "earlier message")
+        self.update(Content(f"↑ {earlier} · Ctrl+Up shows more"))

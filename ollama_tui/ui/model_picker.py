@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..domain.quantities import format_size
+from ..domain.quantities import count_of, format_size
 from ..services.backend import HostCatalogue
 from ..services.catalogue import ModelChoice
 from .safe_text import plain
@@ -153,7 +153,7 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
             note.update(plain(f"No model matches '{query}'."))
         else:
             total = len(self._choices) + sum(len(c.models) for c in self._others)
-            note.update(Content(f"{shown} of {total} models · ● loaded"))
+            note.update(Content(f"{shown} of {count_of(total, 'model')} · ● loaded"))
 
     @on(Input.Changed, "#filter")
     def _filter(self, event: Input.Changed) -> None:

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..domain.quantities import format_size
+from ..domain.quantities import count_of, format_size
 from ..services.catalogue import ModelChoice
 from ..services.errors import OllamaError
 from ..services.jobs import ModelJob
@@ -360,7 +360,8 @@ class ModelsScreen(Screen[None]):
         if users:
             question = (
                 plain(
-                    f"{len(users)} open conversation{'s' if len(users) != 1 else ''} use "
+                    f"{count_of(len(users), 'open conversation')} "
+                    f"{'uses' if len(users) == 1 else 'use'} "
                     f"{model.name} ({', '.join(users[:3])}): they will need another model. "
                 )
                 + question
