@@ -6,9 +6,19 @@ import json
 import socket
 from pathlib import Path
 
+from ollama_tui.config import HostConfig
 from ollama_tui.domain.conversation import Conversation, Message, MessageStatus
 from ollama_tui.ui.message_widgets import AssistantMessage
-from tests.conftest import ask, quit_app, ready, screen_text, session_file, wait_until
+from ollama_tui.ui.model_picker import ModelPickerScreen
+from tests.conftest import (
+    ask,
+    press_for,
+    quit_app,
+    ready,
+    screen_text,
+    session_file,
+    wait_until,
+)
 from tests.fake_ollama.server import FakeOllama
 
 
@@ -149,3 +159,43 @@ async def test_a_long_conversation_mounts_only_its_end(make_app, data_dir: Path)
         await pilot.press("ctrl+up")
         assert len(view.query(".turn")) == 40
         assert view.transcript._earlier.count == 80
+
+
+async def test_the_picker_says_at_once_that_the_server_cannot_be_reached(make_app) -> None:
+    port = _closed_port()
+    app = make_app(host=f"127.0.0.1:{port}")
+    async with app.run_test(size=(100, 30)) as pilot:
+        # Opened at once, while the first probe may still be under way: the picker learns
+        # the outcome as soon as the app does.
+        await press_for(pilot, "ctrl+l", ModelPickerScreen)
+        await wait_until(
+            lambda: f"Cannot reach Ollama at 127.0.0.1:{port}" in screen_text(app),
+            timeout=3,
+            message="the picker saying the server cannot be reached",
+        )
+        assert "models…" not in screen_text(app)  # not still waiting for them
+        await pilot.press("escape")
+        # Opened again once the app knows: said straight away.
+        await wait_until(lambda: app.server_status.state.value == "offline")
+        await press_for(pilot, "ctrl+l", ModelPickerScreen)
+        await pilot.pause()
+        text = screen_text(app)
+        assert f"Cannot reach Ollama at 127.0.0.1:{port}" in text and "models…" not in text
+
+
+async def test_the_picker_lists_the_hosts_that_answer_when_the_default_does_not(
+    make_app, fake_ollama: FakeOllama
+) -> None:
+    port = _closed_port()
+    app = make_app(host=f"127.0.0.1:{port}", other_hosts=(HostConfig("gpu", fake_ollama.url),))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_until(lambda: app.server_status.state.value == "offline")
+        await press_for(pilot, "ctrl+l", ModelPickerScreen)
+        await wait_until(lambda: "llama3.2:latest" in screen_text(app), message="gpu's models")
+        text = screen_text(app)
+        heading = next(row for row in text.splitlines() if "── default" in row)
+        assert "cannot be reached" in heading, text
+        assert "── gpu" in text and "2 of 2 models" in text
+        await pilot.press(*"qwen", "enter")
+        await wait_until(lambda: not isinstance(app.screen, ModelPickerScreen))
+        assert app.current_view.conversation.host_name == "gpu"

@@ -640,6 +640,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
                 self.status_line.show_server(status)
                 if status.state is ConnectionState.OFFLINE:
                     notify_plain(self, status.advice, severity="error", timeout=8)
+                    if isinstance(self.screen, ModelPickerScreen):
+                        self.screen.set_problem(status.advice)
             if came_online:
                 await self.refresh_models()
             interval = (
@@ -663,6 +665,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             models = await self.backend.models()
         except OllamaError as error:
             notify_plain(self, f"Could not list models: {error.message}", severity="error")
+            if isinstance(self.screen, ModelPickerScreen):
+                self.screen.set_problem(f"Cannot list models: {error.message}")
             return
         if models.skipped:
             first = models.skipped[0].message
@@ -687,9 +691,9 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         view = self.current_view
         if view is None or isinstance(self.screen, ModelPickerScreen):
             return
-        note = ""
+        problem = ""
         if self.server_status.state is ConnectionState.OFFLINE:
-            note = self.server_status.advice
+            problem = self.server_status.advice
 
         def chosen(choice: ModelChoice | None) -> None:
             if choice is not None and view.is_mounted:
@@ -701,7 +705,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         picker = ModelPickerScreen(
             self.models,
             current,
-            note,
+            problem,
             host=self.backend.host_of(view.conversation),
             default_host=self.backend.default_host,
             default_label=self.backend.host_label,

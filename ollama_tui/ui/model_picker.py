@@ -52,6 +52,8 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
 
     With several hosts configured, each host's models are listed under its name (those of
     a host that does not answer are replaced by the reason); the choice carries its host.
+    When the default host cannot be asked, the picker says why as soon as the app knows,
+    instead of waiting for models that will not come.
     """
 
     BINDINGS = [
@@ -65,23 +67,23 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         self,
         choices: list[ModelChoice] | None,
         current: str | None,
-        note: str,
+        problem: str,
         *,
         host: str = "",
         default_host: str = "",
         default_label: str = "",
     ) -> None:
-        """`choices`: the default host's models (None while loading); `host`: the current
-        conversation's host; `default_host` and `default_label`: the name and address the
-        default host's models go under."""
+        """`choices`: the default host's models (None while loading); `problem`: why they
+        cannot be listed, if known; `host`: the current conversation's host; `default_host`
+        and `default_label`: the name and address the default host's models go under."""
         super().__init__(classes="dialog-screen")
         self._choices = choices or []
-        self._loading = choices is None
+        self._loading = choices is None and not problem
         self._current = current
         self._host = host
         self._default_host = default_host
         self._default_label = default_label
-        self._note = note
+        self._problem = problem
         self._others: list[HostCatalogue] = []
         self._shown: list[ModelChoice | None] = []
         """The model of each option; None for a host's heading."""
@@ -96,11 +98,18 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
     def on_mount(self) -> None:
         self._refill("")
 
-    def set_choices(self, choices: list[ModelChoice], note: str = "") -> None:
+    def set_choices(self, choices: list[ModelChoice]) -> None:
         """The catalogue arrived (or changed) while the picker is open."""
         self._choices = choices
         self._loading = False
-        self._note = note
+        self._problem = ""
+        self._refill(self.query_one("#filter", Input).value)
+
+    def set_problem(self, problem: str) -> None:
+        """The default host's models cannot be listed, and why (the models listed before,
+        if any, stay choosable)."""
+        self._loading = False
+        self._problem = problem
         self._refill(self.query_one("#filter", Input).value)
 
     def set_other_hosts(self, catalogues: list[HostCatalogue]) -> None:
@@ -111,7 +120,9 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
     def _groups(self) -> list[tuple[HostCatalogue | None, list[ModelChoice]]]:
         if not self._others:
             return [(None, self._choices)]
-        default = HostCatalogue(self._default_host, self._default_label, self._choices)
+        default = HostCatalogue(
+            self._default_host, self._default_label, self._choices, self._problem or None
+        )
         return [(default, self._choices), *((c, c.models) for c in self._others)]
 
     def _refill(self, query: str) -> None:
@@ -143,11 +154,11 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
 
     def _describe(self, query: str, shown: int) -> None:
         note = self.query_one("#picker-note", Static)
-        if self._loading:
-            note.update(Content("Loading models…"))
-        elif self._note:
-            note.update(plain(self._note))
-        elif not self._choices:
+        if self._problem and not self._others:  # with several hosts: under its heading
+            note.update(plain(self._problem))
+        elif self._loading:
+            note.update(plain(f"Asking {self._default_label} for its models…"))
+        elif not self._choices and not self._others:
             note.update(Content("No models installed on this server. Pull one with `ollama pull`."))
         elif not shown:
             note.update(plain(f"No model matches '{query}'."))
