@@ -7,7 +7,7 @@ import socket
 from pathlib import Path
 
 from ollama_tui.config import HostConfig
-from ollama_tui.domain.conversation import Conversation, Message, MessageStatus
+from ollama_tui.domain.conversation import Conversation, Message, MessageStatus, Stats
 from ollama_tui.ui.message_widgets import AssistantMessage
 from ollama_tui.ui.model_picker import ModelPickerScreen
 from tests.conftest import (
@@ -199,3 +199,39 @@ async def test_the_picker_lists_the_hosts_that_answer_when_the_default_does_not(
         await pilot.press(*"qwen", "enter")
         await wait_until(lambda: not isinstance(app.screen, ModelPickerScreen))
         assert app.current_view.conversation.host_name == "gpu"
+
+
+async def test_at_80_columns_the_status_line_keeps_the_context_figure_whole(
+    make_app, data_dir: Path
+) -> None:
+    saved = _save_conversation(data_dir)
+    saved.settings.options["num_ctx"] = 32
+    saved.messages[-1].stats = Stats(prompt_eval_count=30, eval_count=1)
+    session_file(data_dir, saved.id).write_text(json.dumps(saved.to_json_dict()))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        await wait_until(lambda: "ctx" in screen_text(app).splitlines()[-1])
+        await pilot.pause()
+        line = screen_text(app).splitlines()[-1]
+        # The version and "connected" give way (the ● says it); the figure stays whole.
+        assert line.startswith(" ● 127.0.0.1:") and "Ollama" not in line
+        assert "ctx 31/32 97% · full: the oldest turns are being cut" in line
+        await pilot.resize_terminal(60, 24)
+        await wait_until(lambda: "ctx 31/32 97% full" in screen_text(app).splitlines()[-1])
+        # Wider, everything is said in full.
+        await pilot.resize_terminal(160, 24)
+        await wait_until(lambda: "oldest turns" in screen_text(app).splitlines()[-1])
+        line = screen_text(app).splitlines()[-1]
+        assert "Ollama 0.12.3 · connected · ctx 31/32 97% · full:" in line
+
+
+async def test_at_80_columns_the_offline_advice_is_whole(make_app, data_dir: Path) -> None:
+    port = _closed_port()
+    app = make_app(host=f"127.0.0.1:{port}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(lambda: app.server_status.state.value == "offline")
+        await pilot.pause()
+        line = screen_text(app).splitlines()[-1]
+        assert f"127.0.0.1:{port} cannot be reached" in line
+        assert "`ollama serve` or --host / OLLAMA_HOST" in line

@@ -45,6 +45,18 @@ class ContextUse:
             text += " · nearly full"
         return text
 
+    def describe_briefly(self) -> str:
+        """The same in few columns, for a narrow terminal: `ctx 27/131k 0%`."""
+        if not self.limit:
+            return f"ctx {_compact(self.used)}"
+        text = f"ctx {_compact(self.used)}/{_compact(self.limit)} {self.fraction or 0:.0%}"
+        return text + {"full": " full", "warn": " nearly full"}.get(self.level, "")
+
+
+def _compact(count: int) -> str:
+    """`27`, `8,192`, `131k`: a token count in at most five or six columns."""
+    return f"{count:,}" if count < 10_000 else f"{count // 1000:,}k"
+
 
 def tokens_used(conversation: Conversation) -> int | None:
     """Tokens the last answered request took, or None before any reply with counters."""
