@@ -681,7 +681,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         for view in self.chat_views():
             model = default_model(models, self.last_model)
             if model and not view.conversation.settings.model and not view.read_only_reason:
-                view.set_model(model)
+                view.set_model(model, chosen=False)
         if isinstance(self.screen, ModelPickerScreen):
             self.screen.set_choices(models)
 

@@ -309,14 +309,18 @@ class ChatView(Vertical):
         self._draft_dirty_since = None
         self.post_message(self.DraftChanged(self))
 
-    def set_model(self, model: str, host: str | None = None) -> None:
+    def set_model(self, model: str, host: str | None = None, *, chosen: bool = True) -> None:
         """Use `model` (on `host`, when given) for the next reply; earlier replies keep the
-        model that wrote them, and the history goes along to the new host."""
+        model that wrote them, and the history goes along to the new host.
+
+        `chosen`: the user chose it, so it is saved now; a default filled in for a
+        conversation that names no model is saved with its next change, so that merely
+        opening a file never rewrites it."""
         self.conversation.settings.model = model
         if host is not None and host != self.backend.host_of(self.conversation):
             self.backend.move_to_host(self.conversation, host)
         self.refresh_model_label()
-        if self.has_messages:
+        if self.has_messages and chosen:
             self.run_worker(self.save(), group="save")
 
     # -- sending --------------------------------------------------------------------------
