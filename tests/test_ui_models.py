@@ -137,3 +137,27 @@ async def test_a_failed_pull_is_shown_verbatim_and_nothing_is_lost(
     saved = json.loads(session_file(data_dir, view.conversation.id).read_text())
     assert saved["messages"][0]["content"] == "hello"
     assert "not found" in saved["messages"][1]["error"]
+
+
+async def test_at_80_columns_each_model_is_one_row_its_long_name_cut(
+    make_app, fake_ollama: FakeOllama
+) -> None:
+    long_name = "hf.co/bartowski/Qwen2.5-Coder-32B-Instruct-GGUF:Q4_K_M-imatrix-long"
+    fake_ollama.add_model(long_name, size=19_851_336_256)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        await press_for(pilot, "ctrl+l", ModelPickerScreen)
+        await wait_until(lambda: "hf.co/" in screen_text(app))
+        await pilot.pause()
+        rows = screen_text(app).splitlines()
+        row = next(row for row in rows if "hf.co/" in row)
+        # The name gives way, ending in an ellipsis; its facts stay on its row.
+        assert "…" in row and "19 GB" in row and "Q4_K_M" in row, row
+        below = rows[rows.index(row) + 1]
+        assert "GB" not in below or "llama" in below or "qwen" in below, below
+        short = next(row for row in rows if "llama3.2:latest" in row)
+        assert "2 GB" in short and "3.2B" in short
+        # Typing still finds it by its whole name.
+        await pilot.press(*"imatrix-long", "enter")
+        await wait_until(lambda: app.current_view.conversation.settings.model == long_name)

@@ -7,6 +7,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
+from textual.events import Resize
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -16,24 +18,64 @@ from ..services.backend import HostCatalogue
 from ..services.catalogue import ModelChoice
 from .safe_text import plain
 
+FAMILY_WIDTH = 10
+NAME_AT_LEAST = 20
+"""Columns a long name keeps before what is beside it gives way."""
 
-def _row(choice: ModelChoice, name_width: int) -> Content:
-    marker = Content.styled("● ", "$success") if choice.loaded else Content("  ")
-    name = plain(choice.name.ljust(name_width))
-    facts = "  ".join(
-        part
-        for part in (
-            format_size(choice.size).rjust(8),
-            choice.parameter_size.rjust(6),
-            choice.quantization.ljust(7),
-            choice.family,
-        )
-        if part.strip()
+
+def _facts(choice: ModelChoice) -> Content:
+    """The columns every row has beside the name: size, parameters, quantisation."""
+    columns = (
+        plain(format_size(choice.size).rjust(6)),
+        plain(choice.parameter_size.rjust(7)),
+        plain(choice.quantization.ljust(7)),
     )
-    row = marker + name + Content("  ") + plain(facts).stylize("$text-muted")
-    if choice.loaded:
-        row = row + Content.styled(f"  loaded · {format_size(choice.size_in_memory)}", "$success")
-    return row
+    return Content("  ").join(columns).stylize("$text-muted")
+
+
+def _row(choice: ModelChoice, name_width: int, room: int) -> Content:
+    """One line of at most `room` columns: the name cut to `name_width` (an ellipsis says
+    so), its facts, then the family and the memory it takes when loaded where they fit,
+    the memory first (the ● already says it is loaded)."""
+    marker = Content.styled("● ", "$success") if choice.loaded else Content("  ")
+    name = plain(choice.name).truncate(name_width, ellipsis=True, pad=True)
+    row = marker + name + Content("  ") + _facts(choice)
+    family = plain(choice.family).truncate(FAMILY_WIDTH, ellipsis=True).stylize("$text-muted")
+    memory = Content.styled(_memory(choice), "$success")
+    column = family.pad_right(FAMILY_WIDTH - family.cell_length)  # memory aligned after it
+    tails = [[column, memory], [memory], [family]]
+    for tail in tails:
+        shown = [part for part in tail if part.cell_length]
+        longer = row + Content("").join(Content("  ") + part for part in shown)
+        if room <= 0 or longer.cell_length <= room:
+            return longer
+    return row.truncate(room, ellipsis=True)
+
+
+def _name_width(choices: list[ModelChoice], room: int) -> int:
+    """Columns for the names: the longest name, or what `room` leaves beside the facts
+    and the family, but never under NAME_AT_LEAST for a long name."""
+    longest = max((plain(choice.name).cell_length for choice in choices), default=10)
+    if room <= 0:  # not laid out yet: the rows are laid out again once it is
+        return longest
+    facts = max((_facts(choice).cell_length for choice in choices), default=0)
+    memory = max((len(_memory(choice)) for choice in choices), default=0)
+    beside = 2 + 2 + facts + 2 + FAMILY_WIDTH + (2 + memory if memory else 0)
+    return min(longest, max(NAME_AT_LEAST, room - beside))
+
+
+def _memory(choice: ModelChoice) -> str:
+    return f"loaded · {format_size(choice.size_in_memory)}" if choice.loaded else ""
+
+
+class ModelList(OptionList):
+    """The models, one row each, laid out again to the width it is given."""
+
+    class Resized(Message):
+        """Its width changed: the rows should fit the new one."""
+
+    def on_resize(self, event: Resize) -> None:
+        self.post_message(self.Resized())
 
 
 def _host_heading(catalogue: HostCatalogue, count: int) -> Option:
@@ -87,12 +129,14 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         self._others: list[HostCatalogue] = []
         self._shown: list[ModelChoice | None] = []
         """The model of each option; None for a host's heading."""
+        self._laid_out_for = 0
+        """The list's width the rows were laid out for."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
             yield Static(Content("Choose a model for this conversation"), classes="dialog-title")
             yield Input(placeholder="Type to filter", id="filter", compact=True)
-            yield OptionList(id="models")
+            yield ModelList(id="models")
             yield Static("", id="picker-note", markup=False)
 
     def on_mount(self) -> None:
@@ -125,20 +169,28 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         )
         return [(default, self._choices), *((c, c.models) for c in self._others)]
 
-    def _refill(self, query: str) -> None:
-        options = self.query_one("#models", OptionList)
+    def _refill(self, query: str, *, keep_highlight: bool = False) -> None:
+        options = self.query_one("#models", ModelList)
+        kept = options.highlighted if keep_highlight else None
         rows: list[Option] = []
         self._shown = []
         groups = self._groups()
-        width = max((len(c.name) for _, models in groups for c in models), default=10)
+        padding = options.get_component_styles("option-list--option").padding.width
+        room = options.scrollable_content_region.width - padding
+        self._laid_out_for = options.scrollable_content_region.width
+        width = _name_width([choice for _, models in groups for choice in models], room)
         for heading, models in groups:
             matching = [choice for choice in models if choice.matches(query)]
             if heading is not None:
                 rows.append(_host_heading(heading, len(matching)))
                 self._shown.append(None)
-            rows += [Option(_row(choice, width)) for choice in matching]
+            rows += [Option(_row(choice, width, room)) for choice in matching]
             self._shown += matching
         options.set_options(rows)
+        if kept is not None and kept < len(rows):
+            options.highlighted = kept
+            self._describe(query, sum(choice is not None for choice in self._shown))
+            return
         chosen = [
             index
             for index, choice in enumerate(self._shown)
@@ -166,19 +218,27 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
             total = len(self._choices) + sum(len(c.models) for c in self._others)
             note.update(Content(f"{shown} of {count_of(total, 'model')} · ● loaded"))
 
+    @on(ModelList.Resized)
+    def _relayout(self) -> None:
+        # Rows are laid out to the list's width, known once it is on screen.
+        if self.query_one("#models", ModelList).scrollable_content_region.width != (
+            self._laid_out_for
+        ):
+            self._refill(self.query_one("#filter", Input).value, keep_highlight=True)
+
     @on(Input.Changed, "#filter")
     def _filter(self, event: Input.Changed) -> None:
         self._refill(event.value)
 
     def action_move(self, step: int) -> None:
-        options = self.query_one("#models", OptionList)
+        options = self.query_one("#models", ModelList)
         if step > 0:
             options.action_cursor_down()
         else:
             options.action_cursor_up()
 
     def action_choose(self) -> None:
-        index = self.query_one("#models", OptionList).highlighted
+        index = self.query_one("#models", ModelList).highlighted
         if index is not None and 0 <= index < len(self._shown):
             self._choose(index)
 
