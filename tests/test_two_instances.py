@@ -63,3 +63,51 @@ def test_two_instances_keep_their_writes_and_share_read_only(
         "alpha again",
         "Echo: alpha again",
     ]
+
+
+def test_exporting_an_open_conversation_keeps_it_locked_against_the_other_instance(
+    fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    exported = tmp_path / "alpha.md"
+    args = ["--host", fake_ollama.url, "--data-dir", str(data_dir)]
+    env = {"OLLAMA_TUI_CONFIG": "/nonexistent"}
+    first = PtyApp(args, env=env, cols=100, rows=30).start()
+    second = PtyApp(args, env=env, cols=100, rows=30).start()
+    try:
+        first.wait_for(b"llama3.2:latest")
+        start = len(first.output)
+        first.type_text("alpha question")
+        first.send(b"\r")
+        first.wait_for(b"tok/s", start=start)
+        # Ctrl+O, Ctrl+E, a path typed over the suggested one, Enter: exported.
+        start = len(first.output)
+        first.send(b"\x0f")
+        first.wait_for(b"1 conversation", start=start)
+        first.send(b"\x05")
+        first.wait_for(b"Export to", start=start)
+        first.send(b"\x15")  # Ctrl+U: clear the field
+        first.type_text(str(exported))
+        first.send(b"\r")
+        first.wait_for(b"Exported to", start=start)
+        first.send(b"\x1b")
+        # The second instance opens it read-only: the first's tab still holds the lock.
+        second.wait_for(b"llama3.2:latest")
+        start = len(second.output)
+        second.send(b"\x0f")
+        second.wait_for(b"1 conversation", start=start)
+        second.send(b"\r")
+        second.wait_for(b"Read-only", start=start)
+        # And the first goes on saving its turns.
+        start = len(first.output)
+        first.type_text("alpha again")
+        first.send(b"\r")
+        first.wait_for(b"Echo: alpha again", start=start)
+        first.wait_quiet(0.5)
+        assert b"read-only" not in first.output[start:]
+    finally:
+        second.stop()
+        first.stop()
+    assert exported.read_text().startswith('---\ntitle: "alpha question"')
+    alpha = _conversations(data_dir)["alpha question"]
+    assert [m["content"] for m in alpha["messages"]][-1] == "Echo: alpha again"
