@@ -52,3 +52,18 @@ async def test_palette_offers_the_actions(make_app) -> None:
         await press_for(pilot, "ctrl+p", CommandPalette)
         await pilot.press(*"new conv", "enter")
         await wait_until(lambda: app.tabs.tab_count == 2)
+
+
+async def test_at_80_columns_a_long_description_wraps_under_itself(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        await press_for(pilot, "f1", HelpScreen)
+        await pilot.pause()
+        rows = screen_text(app).splitlines()
+        first = next(row for row in rows if "Ctrl+O" in row and "Saved conversations" in row)
+        column = first.index("Saved conversations")
+        following = rows[rows.index(first) + 1]
+        # The rest of the sentence starts under its beginning, not under the keys.
+        assert following[:column].strip(" │") == "", following
+        assert following[column : column + 1].strip(), following

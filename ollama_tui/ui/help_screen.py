@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -55,6 +57,17 @@ def describe_bindings(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
     return rows
 
 
+def key_table(rows: list[tuple[str, str]]) -> Table:
+    """Keys in one column and what they do in the next; a description too long for the
+    width wraps under its own start (a hanging indent), never back under the keys."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True)
+    table.add_column(ratio=1)
+    for keys, text in rows:
+        table.add_row(Text(keys, style="bold"), Text(text))
+    return table
+
+
 class HelpScreen(ModalScreen[None]):
     """Lists every key; Escape or F1 closes it."""
 
@@ -70,12 +83,7 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll():
                 for title, rows in self.sections:
                     yield Static(Content.styled(title, "bold $accent"), classes="help-section")
-                    width = max((len(keys) for keys, _ in rows), default=0)
-                    lines = [
-                        Content.styled(keys.ljust(width), "bold") + Content("  " + text)
-                        for keys, text in rows
-                    ]
-                    yield Static(Content("\n").join(lines))
+                    yield Static(key_table(rows))
                 yield Static(Content.styled("Text", "bold $accent"), classes="help-section")
                 yield Static(Content(SELECTING_TEXT))
 
