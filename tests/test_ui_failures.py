@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+import stat
+from pathlib import Path
+
+from textual.dom import DOMNode
+
 from ollama_tui.domain.conversation import MessageStatus
-from tests.conftest import ask, notified, screen_text, wait_until
+from ollama_tui.ui.workers import background
+from tests.conftest import ask, notified, ready, screen_text, wait_until
 from tests.fake_ollama.server import FakeOllama
 
 
@@ -39,3 +46,50 @@ async def test_a_header_that_cannot_be_sent_is_named_on_the_status_line(
         assert "header 'X-Token': its value has characters other than ASCII" in line
         assert "café-secret-value" not in screen_text(app)
     assert not fake_ollama.requests
+
+
+async def test_a_failed_worker_is_said_logged_without_secrets_and_the_app_goes_on(
+    make_app, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    secret = f"sk-{secrets.token_hex(8)}"
+
+    @background("Checking the thing", group="test")
+    async def explode(node: DOMNode) -> None:
+        raise RuntimeError(f"boom with token {secret}")
+
+    @background("Reading the other thing", group="test-thread", thread=True)
+    def explode_in_a_thread(node: DOMNode) -> None:
+        raise OSError(f"disk said no to {secret}")
+
+    app = make_app(headers={"X-Key": secret})
+    async with app.run_test(size=(160, 30)) as pilot:
+        await ready(app)
+        explode(app)
+        await wait_until(lambda: notified(app, "Checking the thing failed"), message="the toast")
+        explode_in_a_thread(app.current_view)
+        await wait_until(lambda: notified(app, "Reading the other thing failed"), message="toast")
+        assert notified(app, "RuntimeError: boom with token ***")
+        assert notified(app, "the app carries on")
+        log = data_dir / "logs" / "failures.log"
+        assert notified(app, str(log))
+        text = log.read_text()
+        assert "Checking the thing failed" in text and "Traceback" in text
+        assert "RuntimeError: boom with token ***" in text and "explode_in_a_thread" in text
+        assert secret not in text
+        assert stat.S_IMODE(log.stat().st_mode) == 0o600
+        assert stat.S_IMODE(log.parent.stat().st_mode) == 0o700
+        # Still answering.
+        reply = await ask(pilot, app.current_view, "still there?")
+        assert reply.status is MessageStatus.COMPLETE
+
+
+def test_every_worker_of_the_app_is_started_through_the_one_helper() -> None:
+    package = Path(__file__).resolve().parents[1] / "ollama_tui"
+    offenders = [
+        f"{path.relative_to(package)}:{number}"
+        for path in package.rglob("*.py")
+        if path.name != "workers.py"
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "@work" in line or "run_worker(" in line
+    ]
+    assert offenders == []

@@ -7,7 +7,7 @@ import contextlib
 import threading
 from collections.abc import Iterable
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -26,6 +26,7 @@ from ..services.catalogue import ModelChoice, default_model
 from ..services.connection import ConnectionState, ServerStatus
 from ..services.conversation_options import SettingsForm
 from ..services.errors import OllamaError, StoreError
+from ..services.failure_log import describe_failure, failure_log_path, record_failure
 from ..services.jobs import ModelJob
 from ..services.workspace import OpenConversation
 from .attach_dialog import AttachImageDialog
@@ -44,6 +45,7 @@ from .settings_dialog import SettingsDialog
 from .status_line import StatusLine
 from .terminal_input import KeysInOrderApp
 from .themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes, shipped_theme_dirs
+from .workers import WorkFailed, background
 
 ONLINE_PROBE_INTERVAL = 30.0
 """Seconds between checks that a reachable server is still there."""
@@ -526,7 +528,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         if event.view is self.current_view and not event.view.is_streaming:
             self.update_context_meter()
 
-    @work(group="context", exclusive=True, exit_on_error=False)
+    @background("Measuring the context", group="context", exclusive=True)
     async def update_context_meter(self) -> None:
         """The current conversation's context use, in the status line (asks the server for
         the size in use, so it runs in the background)."""
@@ -610,11 +612,27 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             if view.conversation.settings.model == model
         ]
 
+    @on(WorkFailed)
+    def _work_failed(self, event: WorkFailed) -> None:
+        """Every worker's unexpected failure ends here (see ui/workers.py): said, with the
+        traceback logged in the data dir, and the app goes on."""
+        data_dir = self.backend.settings.data_dir
+        try:
+            where = f"Details: {record_failure(data_dir, event.what, event.error)}"
+        except OSError as error:
+            where = f"The details could not be written to {failure_log_path(data_dir)} ({error})"
+        notify_plain(
+            self,
+            f"{event.what} failed ({describe_failure(event.error)}); the app carries on. {where}",
+            severity="error",
+            timeout=20,
+        )
+
     @on(ChatView.ServerUnreachable)
     def _server_unreachable(self) -> None:
         self._probe_now.set()
 
-    @work(thread=True, group="index", exclusive=True)
+    @background("Indexing the saved conversations", group="index", exclusive=True, thread=True)
     def index_conversations(self) -> None:
         """Read the list of saved conversations and bring the full-text index up to date in
         the background, so that Ctrl+O shows them and finds words at once (the first index
@@ -626,7 +644,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
 
     # -- the server -----------------------------------------------------------------------
 
-    @work(group="server", exclusive=True, exit_on_error=False)
+    @background("Watching the server", group="server", exclusive=True)
     async def monitor_server(self) -> None:
         """Probe the server, load the models once it answers, and keep retrying while down."""
         while True:
@@ -653,7 +671,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._probe_now.wait(), timeout=interval)
 
-    @work(group="models", exclusive=True, exit_on_error=False)
+    @background("Listing the models", group="models", exclusive=True)
     async def reload_models(self) -> None:
         """`refresh_models` in the background (models were pulled, created, copied or deleted);
         a newer call replaces one still running."""
@@ -716,7 +734,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         if self.backend.has_several_hosts:
             self.list_other_hosts(picker)
 
-    @work(group="other-hosts", exclusive=True, exit_on_error=False)
+    @background("Listing the other hosts' models", group="other-hosts", exclusive=True)
     async def list_other_hosts(self, picker: ModelPickerScreen) -> None:
         """Every other host's models, grouped under it in the picker."""
         catalogues = await self.backend.other_catalogues()
@@ -832,7 +850,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             self._workspace_pending = self._workspace_now()
             self.save_workspace()
 
-    @work(thread=True, group="workspace", exit_on_error=False)
+    @background("Saving the open tabs", group="workspace", thread=True)
     def save_workspace(self) -> None:
         """`remember_workspace` off the loop, taken while typing: a kill then loses no more
         than the last moment of an unsent prompt. Each write takes the newest snapshot, so

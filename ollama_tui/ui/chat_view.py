@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -39,6 +39,7 @@ from .message_list import MessageList
 from .message_widgets import AssistantMessage
 from .pull_panel import PullOfferScreen, PullPanel
 from .safe_text import notify_plain, plain
+from .workers import background
 
 SAVE_RETRY_INTERVAL = 5.0
 """Seconds between attempts to save a conversation whose last save failed."""
@@ -321,7 +322,7 @@ class ChatView(Vertical):
             self.backend.move_to_host(self.conversation, host)
         self.refresh_model_label()
         if self.has_messages and chosen:
-            self.run_worker(self.save(), group="save")
+            self.save_in_background()
 
     # -- sending --------------------------------------------------------------------------
 
@@ -375,7 +376,7 @@ class ChatView(Vertical):
         self._stream_worker = self.stream_reply(versions, continuing)
         self.post_message(self.StreamingChanged(self))
 
-    @work(group="stream", exclusive=True, exit_on_error=False)
+    @background("Writing the reply", group="stream", exclusive=True)
     async def stream_reply(
         self, versions: list[list[Message]] | None, continuing: Message | None
     ) -> None:
@@ -443,6 +444,10 @@ class ChatView(Vertical):
             self._save_retry.stop()
             self._save_retry = None
             notify_plain(self.app, f"'{self.conversation.title}' is saved again.")
+
+    @background("Saving the conversation", group="save")
+    async def save_in_background(self) -> None:
+        await self.save()
 
     async def save(self) -> None:
         problem = await self.backend.saver.save(self.conversation)
@@ -660,7 +665,7 @@ class ChatView(Vertical):
 
         self.app.push_screen(PullOfferScreen(model, self.backend.host_label), answered)
 
-    @work(group="pull", exclusive=True, exit_on_error=False)
+    @background("Pulling the model", group="pull", exclusive=True)
     async def pull_and_retry(self, model: str) -> None:
         if self.pull_panel is None:
             self.pull_panel = PullPanel()

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -29,6 +29,7 @@ from ..services.library import (
 from .dialogs import ConfirmDialog, TextDialog
 from .entry_list import EntryList
 from .safe_text import notify_plain, plain
+from .workers import background
 
 if TYPE_CHECKING:
     from .app import OllamaTuiApp
@@ -191,7 +192,7 @@ class ConversationsScreen(ModalScreen[str | None]):
 
     # -- loading and searching ------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="library")
+    @background("Reading the saved conversations", group="library", exclusive=True, thread=True)
     def reload(self) -> None:
         """Read the list again and bring the search index up to date (files may have changed
         behind our back), searching again after each."""
@@ -236,7 +237,7 @@ class ConversationsScreen(ModalScreen[str | None]):
             return
         self.search(event.value)
 
-    @work(thread=True, exclusive=True, group="search")
+    @background("Searching the saved conversations", group="search", exclusive=True, thread=True)
     def search(self, query: str) -> None:
         matches = self.library.search(query)
         if not get_current_worker().is_cancelled:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -22,6 +22,7 @@ from ..services.models import (
 )
 from .form import Form, FormField, option_fields
 from .safe_text import notify_plain, plain
+from .workers import background
 
 if TYPE_CHECKING:
     from ..services.backend import Backend
@@ -54,7 +55,7 @@ class InspectScreen(ModalScreen[None]):
         self.query_one("#inspect-body").focus()
         self.load()
 
-    @work(exit_on_error=False)
+    @background("Inspecting the model", group="inspect")
     async def load(self) -> None:
         body = self.query_one("#inspect-body", VerticalScroll)
         try:
@@ -217,7 +218,7 @@ class EmbedDialog(ModalScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#texts", TextArea).focus()
 
-    @work(exclusive=True, exit_on_error=False)
+    @background("Embedding the texts", group="embed", exclusive=True)
     async def action_embed(self) -> None:
         texts = [line for line in self.query_one("#texts", TextArea).text.splitlines() if line]
         result = self.query_one("#embed-result", Static)

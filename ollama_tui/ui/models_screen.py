@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -29,6 +28,7 @@ from ..services.models import (
 from .dialogs import ConfirmDialog, TextDialog
 from .model_dialogs import CreateDialog, EmbedDialog, InspectScreen
 from .safe_text import notify_plain, plain
+from .workers import background
 
 if TYPE_CHECKING:
     from .app import OllamaTuiApp
@@ -182,7 +182,7 @@ class ModelsScreen(Screen[None]):
         if self.app.screen is self:  # not while a dialog covers it
             self.refresh_models()
 
-    @work(exclusive=True, group="models-list", exit_on_error=False)
+    @background("Listing the models", group="models-list", exclusive=True)
     async def refresh_models(self) -> None:
         try:
             models = await self.tui.backend.models()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -22,6 +22,7 @@ from ..services.errors import OllamaError
 from ..services.models import parse_parameters
 from .form import Form, FormField, option_fields
 from .safe_text import plain
+from .workers import background
 
 if TYPE_CHECKING:
     from ..domain.conversation import ConversationSettings
@@ -147,7 +148,7 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
         if self.model:
             self.show_model_defaults(self.model)
 
-    @work(exit_on_error=False)
+    @background("Reading the model's defaults", group="model-defaults")
     async def show_model_defaults(self, model: str) -> None:
         """The Modelfile's own values as placeholders: what leaving a field empty means."""
         try:
