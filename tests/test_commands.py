@@ -160,3 +160,20 @@ async def test_session_flag_opens_that_conversation(fake_ollama, data_dir: Path)
         await wait_until(lambda: again.current_view is not None)
         assert again.tabs.tab_count == 1
         assert again.current_view.conversation.id == conversation.id
+
+
+def test_export_to_a_folder_is_one_sentence_not_a_traceback(tmp_path: Path) -> None:
+    conversation = _saved(tmp_path / "data")
+    for target in ("/", ".", str(tmp_path)):
+        command = ["--data-dir", str(tmp_path / "data"), "export", conversation.id, "-o", target]
+        result = subprocess.run(
+            [sys.executable, "-m", "ollama_tui", *command],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
+        assert result.returncode == 1
+        assert result.stderr == (
+            f"ollama-tui: cannot write {target}: that is a folder: name a file to write\n"
+        )
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["data"]

@@ -62,6 +62,18 @@ def test_nothing_typed_is_read_as_query_syntax(tmp_path: Path, index, typed: str
     assert index.unavailable is None
 
 
+def test_a_search_with_control_characters_answers_and_leaves_search_on(
+    tmp_path: Path, index
+) -> None:
+    sql = _save(tmp_path, "one", "Use a LEFT JOIN in PostgreSQL")
+    _sync(index)
+    for typed in ("join\x00", "\x00", "le\x00ft", "join\x1b[2J", "join\ud800"):
+        assert index.matching(typed.split(" ")) is not None, repr(typed)
+        assert index.unavailable is None, repr(typed)
+    assert index.matching(["join\x00"]) == {sql.id}
+    assert index.matching(["join"]) == {sql.id}  # full-text search is still on
+
+
 def test_queries_quote_every_term() -> None:
     assert fts_query(['a"b', "数据"]) == '"a""b"* AND "数 据"'
     assert fts_query(["--", "..."]) is None

@@ -11,7 +11,7 @@ from ollama_tui.ui.conversations_screen import ConversationsScreen, relative_tim
 from ollama_tui.ui.dialogs import ConfirmDialog, TextDialog
 from ollama_tui.ui.entry_list import EntryList
 from ollama_tui.ui.message_widgets import AssistantMessage
-from tests.conftest import press_for, ready, screen_text, session_file, wait_until
+from tests.conftest import notified, press_for, ready, screen_text, session_file, wait_until
 
 
 def _save(data_dir: Path, title: str, reply: str, *, year: int = 2026) -> Conversation:
@@ -359,3 +359,24 @@ async def test_a_cjk_match_shows_its_snippet_within_the_row(make_app, data_dir: 
         # (each of these characters takes two).
         snippet = next((row for row in rows if "東京" in row and "…" in row), None)
         assert snippet is not None and "東京 タワー" in snippet
+
+
+async def test_export_to_a_folder_is_refused_in_words_and_the_app_goes_on(
+    make_app, data_dir: Path, tmp_path: Path
+) -> None:
+    _save(data_dir, "Exported", "a reply")
+    app = make_app()
+    async with app.run_test(size=(110, 36)) as pilot:
+        for folder in ("/", "."):
+            await _browse(app, pilot)
+            await press_for(pilot, "ctrl+e", TextDialog)
+            await pilot.press("end", "ctrl+u", *folder, "enter")
+            await wait_until(
+                lambda folder=folder: notified(
+                    app, "Not exported: that is a folder: name a file to write"
+                ),
+                message=f"the refusal of {folder}",
+            )
+            assert isinstance(app.screen, ConversationsScreen)  # no question, still running
+            app.clear_notifications()
+            await pilot.press("escape")

@@ -146,6 +146,7 @@ class Backend:
             on_save_problem=on_save_problem,
             versions=versions,
             continuing=continuing,
+            max_reply_bytes=self.settings.max_reply_bytes,
         )
 
     async def show(self, model: str) -> ShowResponse:

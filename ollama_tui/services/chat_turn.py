@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..api.errors import OllamaError, StreamIncomplete
 from ..api.models import ChatRequest, GenerateRequest
+from ..config import DEFAULT_MAX_REPLY_BYTES
 from ..domain.conversation import (
     Conversation,
     ConversationKind,
@@ -180,9 +181,11 @@ class ChatTurn:
         clock: Callable[[], float] = time.monotonic,
         versions: list[list[Message]] | None = None,
         continuing: Message | None = None,
+        max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
     ) -> None:
         """`versions`: earlier versions of the reply (it is regenerated); they are held by
-        the new reply from its first save. `continuing`: the last reply, to be carried on."""
+        the new reply from its first save. `continuing`: the last reply, to be carried on.
+        `max_reply_bytes`: the reply's text and thinking (UTF-8) are cut off there."""
         self.client = client
         self.saver = saver
         self.conversation = conversation
@@ -209,6 +212,11 @@ class ChatTurn:
         self._content: list[str] = [self.message.content]
         self._thinking: list[str] = [self.message.thinking or ""]
         self._inline_think = InlineThinkSplitter()
+        self.max_reply_bytes = max_reply_bytes
+        self._size = len(self.message.content.encode()) + len(
+            (self.message.thinking or "").encode()
+        )
+        self._cut_off = False
 
     def _take(self, thinking: str, answer: str) -> None:
         """Keep reasoning and answer text apart, and pass each on as it arrives."""
@@ -218,6 +226,25 @@ class ChatTurn:
         if answer:
             self._content.append(answer)
             self.on_event(TextDelta(answer))
+
+    def _within_cap(self, text: str) -> str:
+        """The part of `text` that still fits in the reply's cap; at the cap the turn is
+        cut off (an endless stream once reached 907 MB and a 237 MB session file)."""
+        size = len(text.encode())
+        if self._size + size <= self.max_reply_bytes:
+            self._size += size
+            return text
+        self._cut_off = True
+        room = max(0, self.max_reply_bytes - self._size)
+        self._size = self.max_reply_bytes
+        return text.encode()[:room].decode("utf-8", "ignore")
+
+    def _cut_off_reason(self) -> str:
+        limit = f"{self.max_reply_bytes / (1024 * 1024):g} MB"
+        return (
+            f"The reply reached the {limit} limit for one reply and was cut off there; the "
+            "text up to it is kept (max_reply_mb in config.toml sets the limit)."
+        )
 
     def _sync_text(self) -> None:
         self.message.content = "".join(self._content)
@@ -252,14 +279,18 @@ class ChatTurn:
                 async for event in events:
                     if isinstance(event, TextDelta):
                         # Servers before 0.9.0 (and some models) put reasoning inline.
-                        self._take(*self._inline_think.feed(event.text))
+                        self._take(*self._inline_think.feed(self._within_cap(event.text)))
                     elif isinstance(event, ThinkingDelta):
-                        self._take(event.text, "")
+                        self._take(self._within_cap(event.text), "")
                     elif isinstance(event, StreamDone):
                         self.message.done_reason = event.done_reason
                         self.message.stats = event.stats
                         self._settle(MessageStatus.COMPLETE)
                         self.on_event(event)
+                    if self._cut_off:
+                        # Leaving the stream closes the connection: the server stops too.
+                        self._settle(MessageStatus.INCOMPLETE, self._cut_off_reason())
+                        break
                     if self.clock() - last_save >= self.checkpoint_interval:
                         last_save = self.clock()
                         await self._checkpoint()
@@ -279,6 +310,15 @@ class ChatTurn:
             self._settle(status, error.message)
             await self._checkpoint()
             return TurnOutcome(self.message, error)
+        except Exception as error:
+            # A bug, not the server: the reply must not stay "streaming"; the worker's
+            # failure is reported and logged by the app.
+            self._settle(
+                MessageStatus.ERROR,
+                f"The reply failed unexpectedly ({type(error).__name__}); the text so far is kept.",
+            )
+            await self._checkpoint()
+            raise
         if self.message.status is MessageStatus.STREAMING:
             # The client ends iteration only after `done`; this guards a client bug.
             self._settle(MessageStatus.INCOMPLETE, "The reply ended without a final line.")

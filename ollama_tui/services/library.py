@@ -294,7 +294,8 @@ class ConversationLibrary:
             ExportTargetExists: `path` exists (or is a symlink) and `replace` is False.
             StoreError, OSError: from reading the conversation or writing the file.
         """
-        if not replace and (path.exists() or path.is_symlink()):
+        exists = path.is_symlink() or (path.exists() and not path.is_dir())
+        if not replace and exists:  # a folder is not asked about: writing refuses it
             raise ExportTargetExists(path)
         conversation = self.store.read(session_id)
         text = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 from pathlib import Path
@@ -73,8 +74,13 @@ def write_user_file(path: Path, data: bytes) -> Path:
     since it cannot be replaced. Returns the file written.
 
     Raises:
+        IsADirectoryError: `path` is a folder (`/`, `.`, `~/exports/`), said in words.
         OSError: unchanged; an existing regular file is then as it was.
     """
+    if not path.name or path.is_dir():
+        # `/` and `.` have no name for the temporary file beside them (with_name raised
+        # ValueError, which ended the app); any folder is refused before it is touched.
+        raise IsADirectoryError(errno.EISDIR, "that is a folder: name a file to write", str(path))
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     try:
         info = target.stat()

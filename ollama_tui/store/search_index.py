@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -37,14 +38,19 @@ def _indexed_words(text: str) -> str:
     return CJK_CHARACTER.sub(r" \g<0> ", text)
 
 
+_UNSEARCHABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def fts_query(words: Iterable[str]) -> str | None:
     """An FTS5 query matching every word as a prefix, or None when no word is indexable.
 
-    Each word is quoted, so nothing a user types is read as query syntax.
+    Each word is quoted, so nothing a user types is read as query syntax. Control
+    characters and lone surrogates become spaces, as the tokenizer takes them: FTS5 reads a
+    NUL as the end of the query ("unterminated string"), and a surrogate cannot be bound.
     """
     terms = []
     for word in words:
-        spaced = _indexed_words(word)
+        spaced = _indexed_words(_UNSEARCHABLE.sub(" ", word))
         if not any(char.isalnum() for char in spaced):
             continue  # punctuation alone is never indexed; titles still match it
         quoted = '"' + " ".join(spaced.split()).replace('"', '""') + '"'
