@@ -226,6 +226,16 @@ class ConversationLibrary:
         self._everything = [LibraryMatch(entry) for entry in entries]
         return entries
 
+    @property
+    def listed(self) -> bool:
+        """Whether `entries` holds a listing yet (the app makes one in the background)."""
+        return self._listing is not None
+
+    def recent(self, count: int) -> list[LibraryEntry]:
+        """The `count` most recently updated conversations that can be opened, of the last
+        listing (no file is read)."""
+        return [entry for entry in self.entries if not entry.unreadable_reason][:count]
+
     def update_index(self, should_stop: Callable[[], bool] = lambda: False) -> bool:
         """Bring the full-text index up to date with the files of the last `refresh` (one
         scan of the folder serves both); slow the first time, so run it in a thread.

@@ -45,6 +45,7 @@ from .settings_dialog import SettingsDialog
 from .status_line import StatusLine
 from .terminal_input import KeysInOrderApp
 from .themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes, shipped_theme_dirs
+from .welcome import Welcome
 from .workers import WorkFailed, background
 
 ONLINE_PROBE_INTERVAL = 30.0
@@ -404,6 +405,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             return
 
         def chosen(session_id: str | None) -> None:
+            self._show_recent()  # the browser listed them again, maybe renamed or deleted
             # After the screen below has resumed: resuming gives focus back to the widget that
             # had it, and focus inside another tab would switch the tabs back to that one.
             if session_id:
@@ -640,7 +642,17 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         worker = get_current_worker()
         with contextlib.suppress(OSError):  # the browser says so when it is opened
             self.backend.library.refresh()
+            self.call_from_thread(self._show_recent)
         self.backend.library.update_index(lambda: worker.is_cancelled)
+
+    def _show_recent(self) -> None:
+        """The conversations listed anew: empty tabs show the latest to reopen."""
+        for view in self.chat_views():
+            view.show_recent()
+
+    @on(Welcome.Open)
+    async def _open_recent(self, event: Welcome.Open) -> None:
+        await self.open_conversation(event.session_id)
 
     # -- the server -----------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from .message_list import MessageList
 from .message_widgets import AssistantMessage
 from .pull_panel import PullOfferScreen, PullPanel
 from .safe_text import notify_plain, plain
+from .welcome import RECENT_COUNT, Welcome
 from .workers import background
 
 SAVE_RETRY_INTERVAL = 5.0
@@ -124,6 +125,14 @@ class ChatView(Vertical):
             "Regenerate",
             tooltip="Write the last reply again, keeping the old one (or retry a failed one)",
             id="chat.regenerate",
+        ),
+        Binding(
+            "tab",
+            "choose_recent",
+            "Recent",
+            show=False,
+            tooltip="In a new conversation: choose one of the recent conversations to reopen",
+            id="chat.recent",
         ),
         Binding(
             "shift+tab",
@@ -229,6 +238,8 @@ class ChatView(Vertical):
         self._code_block_turn: tuple[str, int] = ("", -1)
         """The message whose code blocks `b` walks through, and the last one copied."""
         self._initial_draft = draft
+        self.welcome: Welcome | None = None
+        """What an empty conversation shows until its first prompt is sent."""
         self._draft_timer: Timer | None = None
         self._draft_dirty_since: float | None = None
         """When the unsent prompt changed first since it was last saved."""
@@ -240,6 +251,11 @@ class ChatView(Vertical):
             yield Static(plain(f"Read-only: {self.read_only_reason}"), classes="read-only-banner")
         yield self.transcript
         yield self.composer
+        if not self.conversation.messages and not self.read_only_reason:
+            # Docked at the top, above the empty transcript.
+            bindings = [*self.app.BINDINGS, *self.BINDINGS, *Composer.BINDINGS]
+            self.welcome = Welcome(bindings, self.backend.settings.keymap)
+            yield self.welcome
 
     def on_mount(self) -> None:
         self.composer.disabled = self.read_only_reason is not None
@@ -247,6 +263,7 @@ class ChatView(Vertical):
             self.composer.load_text(self._initial_draft)
             self.composer.move_cursor(self.composer.document.end)
         self.refresh_model_label()
+        self.show_recent()
 
     @property
     def is_completion(self) -> bool:
@@ -264,6 +281,11 @@ class ChatView(Vertical):
         if self.editing is not None:
             title = title + Content.styled(" · editing an earlier prompt (Esc cancels)", "$warning")
         self.composer.border_title = title
+        if self.welcome is not None:
+            host = self.backend.host_of(self.conversation)
+            self.welcome.show_where(
+                model, self.backend.host_label if host == self.backend.default_host else host
+            )
         self.composer.border_subtitle = (
             Content("Images: ")
             + plain(", ".join(a.name for a in self.attachments))
@@ -271,6 +293,11 @@ class ChatView(Vertical):
             if self.attachments
             else ""
         )
+
+    def show_recent(self) -> None:
+        """The latest saved conversations in the welcome, once the app has listed them."""
+        if self.welcome is not None and self.backend.library.listed:
+            self.welcome.show_recent(self.backend.library.recent(RECENT_COUNT))
 
     # -- state the app reads --------------------------------------------------------------
 
@@ -335,6 +362,9 @@ class ChatView(Vertical):
             return
         self.composer.clear()
         first = not any(m.role is Role.USER for m in self.conversation.messages)
+        if self.welcome is not None:
+            await self.welcome.remove()
+            self.welcome = None
         versions, replaced = self._set_aside_edited()
         attachments, self.attachments = self.attachments, []
         message = add_user_message(
@@ -463,8 +493,11 @@ class ChatView(Vertical):
             return self.is_streaming
         if action == "cancel_edit":
             return self.editing is not None and not self.is_streaming
+        if action == "choose_recent":
+            return self.composer.has_focus and self.welcome is not None and self.welcome.has_recent
         if action == "back_to_composer":
-            return self.transcript.has_focus and not self.is_streaming
+            in_welcome = self.welcome is not None and self.welcome.has_focus_within
+            return (self.transcript.has_focus or in_welcome) and not self.is_streaming
         if action in ("select_messages", "attach_image"):
             return not self.transcript.has_focus
         if action == "regenerate":
@@ -553,6 +586,10 @@ class ChatView(Vertical):
 
     def action_select_messages(self) -> None:
         self.transcript.focus()
+
+    def action_choose_recent(self) -> None:
+        if self.welcome is not None:
+            self.welcome.choose()
 
     def action_back_to_composer(self) -> None:
         if self.composer.disabled:

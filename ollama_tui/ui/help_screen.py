@@ -25,7 +25,7 @@ _NUMBERED = re.compile(r"(.*) (?:\d|N)")
 _KEY_NAMES = {"pageup": "PageUp", "pagedown": "PageDown", "escape": "Esc"}
 
 
-def _format_key(key: str) -> str:
+def key_name(key: str) -> str:
     """`ctrl+pagedown` -> `Ctrl+PageDown`, `f1` -> `F1`, `y` -> `y`."""
     *modifiers, name = key.strip().split("+")
     if name in _KEY_NAMES:
@@ -36,7 +36,7 @@ def _format_key(key: str) -> str:
 
 
 def _key_label(binding: Binding) -> str:
-    return ", ".join(_format_key(key) for key in binding.key.split(","))
+    return ", ".join(key_name(key) for key in binding.key.split(","))
 
 
 def describe_bindings(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
