@@ -89,3 +89,19 @@ async def test_the_keys_shown_are_the_keys_bound(make_app, data_dir: Path) -> No
         assert any("F2" in row and "every key" in row for row in rows)
         assert not any("Ctrl+L" in row for row in rows)
         await press_for(pilot, "ctrl+b", ModelPickerScreen)  # and it is the key that works
+
+
+async def test_a_new_tab_lists_the_conversation_just_written(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app)
+        await wait_until(lambda: "No saved conversations yet" in screen_text(app))
+        await ask(pilot, app.current_view, "What is a quark?")
+        await pilot.press("ctrl+n")
+        await wait_until(
+            lambda: (
+                "What is a quark?" in screen_text(app)
+                and "Recent conversations" in screen_text(app)
+            ),
+            message="the conversation of the first tab among the recent ones",
+        )

@@ -263,7 +263,10 @@ class ChatView(Vertical):
             self.composer.load_text(self._initial_draft)
             self.composer.move_cursor(self.composer.document.end)
         self.refresh_model_label()
-        self.show_recent()
+        if self.welcome is not None and self.backend.library.listed:
+            # A tab opened later: show the listing there is, then look for newer ones.
+            self.show_recent()
+            self.list_recent()
 
     @property
     def is_completion(self) -> bool:
@@ -298,6 +301,14 @@ class ChatView(Vertical):
         """The latest saved conversations in the welcome, once the app has listed them."""
         if self.welcome is not None and self.backend.library.listed:
             self.welcome.show_recent(self.backend.library.recent(RECENT_COUNT))
+
+    @background("Listing the saved conversations", group="recent", exclusive=True, thread=True)
+    def list_recent(self) -> None:
+        """List the conversations again: some were written since the app listed them (only
+        files that changed are read)."""
+        with contextlib.suppress(OSError):  # the browser says so when it is opened
+            self.backend.library.refresh()
+            self.app.call_from_thread(self.show_recent)
 
     # -- state the app reads --------------------------------------------------------------
 
