@@ -273,4 +273,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     app.run()
+    if app.crash_report:
+        print(app.crash_report, file=sys.stderr)
     return app.return_code or 0

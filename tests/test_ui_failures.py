@@ -6,6 +6,7 @@ import secrets
 import stat
 from pathlib import Path
 
+import pytest
 from textual.dom import DOMNode
 
 from ollama_tui.domain.conversation import MessageStatus
@@ -69,7 +70,7 @@ async def test_a_failed_worker_is_said_logged_without_secrets_and_the_app_goes_o
         explode_in_a_thread(app.current_view)
         await wait_until(lambda: notified(app, "Reading the other thing failed"), message="toast")
         assert notified(app, "RuntimeError: boom with token ***")
-        assert notified(app, "the app carries on")
+        assert notified(app, "The app carries on")
         log = data_dir / "logs" / "failures.log"
         assert notified(app, str(log))
         text = log.read_text()
@@ -81,6 +82,32 @@ async def test_a_failed_worker_is_said_logged_without_secrets_and_the_app_goes_o
         # Still answering.
         reply = await ask(pilot, app.current_view, "still there?")
         assert reply.status is MessageStatus.COMPLETE
+
+
+async def test_a_crash_prints_one_line_not_local_variables_and_logs_the_traceback(
+    make_app, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = f"sk-{secrets.token_hex(8)}"
+    app = make_app(headers={"X-Key": secret})
+
+    def crash() -> None:
+        headers = app.backend.settings.headers  # a local Textual would print
+        raise RuntimeError(f"nothing handled this ({len(headers)} header)")
+
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=(120, 30)) as pilot:
+            await ready(app)
+            app.call_later(crash)
+            await pilot.pause(0.5)
+    assert app.return_code == 1
+    err = capsys.readouterr().err
+    assert secret not in err and "headers" not in err  # Textual printed every frame's locals
+    log = data_dir / "logs" / "failures.log"
+    assert app.crash_report == (
+        f"ollama-tui failed (RuntimeError: nothing handled this (1 header)). Details: {log}"
+    )
+    text = log.read_text()
+    assert "Traceback" in text and "in crash" in text and secret not in text
 
 
 def test_every_worker_of_the_app_is_started_through_the_one_helper() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import threading
 from collections.abc import Iterable
 
@@ -21,12 +22,13 @@ from textual.widgets import Footer, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from ..domain.conversation import Conversation, ConversationKind
+from ..domain.text import sanitize_for_terminal
 from ..services.backend import Backend
 from ..services.catalogue import ModelChoice, default_model
 from ..services.connection import ConnectionState, ServerStatus
 from ..services.conversation_options import SettingsForm
 from ..services.errors import OllamaError, StoreError
-from ..services.failure_log import describe_failure, failure_log_path, record_failure
+from ..services.failure_log import report_failure
 from ..services.jobs import ModelJob
 from ..services.workspace import OpenConversation
 from .attach_dialog import AttachImageDialog
@@ -169,6 +171,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self._quitting = False
         self._start_theme: str | None = None
         self._theme_before_preview: str | None = None
+        self.crash_report: str | None = None
+        """What ended the app, if an exception nothing handled did (see `_fatal_error`)."""
         """The theme to put back if the theme list is left with Esc; None when it is shut."""
         self._workspace_pending: WorkspaceSnapshot | None = None
         """The tabs and drafts to save next, taken on the loop, written by a thread."""
@@ -618,17 +622,22 @@ class OllamaTuiApp(KeysInOrderApp[None]):
     def _work_failed(self, event: WorkFailed) -> None:
         """Every worker's unexpected failure ends here (see ui/workers.py): said, with the
         traceback logged in the data dir, and the app goes on."""
-        data_dir = self.backend.settings.data_dir
-        try:
-            where = f"Details: {record_failure(data_dir, event.what, event.error)}"
-        except OSError as error:
-            where = f"The details could not be written to {failure_log_path(data_dir)} ({error})"
-        notify_plain(
-            self,
-            f"{event.what} failed ({describe_failure(event.error)}); the app carries on. {where}",
-            severity="error",
-            timeout=20,
-        )
+        report = report_failure(self.backend.settings.data_dir, event.what, event.error)
+        notify_plain(self, f"{report} The app carries on.", severity="error", timeout=20)
+
+    def _fatal_error(self) -> None:
+        """An exception nothing handled ends the app, as in Textual; but where Textual prints
+        its traceback with every frame's local variables (the settings, headers and all),
+        this logs the traceback without locals, secrets masked, and leaves one sentence in
+        `crash_report` for the command line to print once the terminal is restored."""
+        error = sys.exc_info()[1]
+        if error is None:
+            super()._fatal_error()
+            return
+        self.bell()
+        report = report_failure(self.backend.settings.data_dir, "ollama-tui", error)
+        self.crash_report = sanitize_for_terminal(report)
+        self._close_messages_no_wait()
 
     @on(ChatView.ServerUnreachable)
     def _server_unreachable(self) -> None:
