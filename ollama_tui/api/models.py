@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..domain.conversation import Stats
+from ..domain.text import sanitize_for_terminal
 
 if TYPE_CHECKING:
     from .errors import ProtocolError
@@ -29,7 +30,29 @@ class WireModel(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
-class ModelDetails(WireModel):
+def _inert(value: Any) -> Any:
+    """Every string in a decoded JSON value, dictionary keys included, made display-safe."""
+    if isinstance(value, str):
+        return sanitize_for_terminal(value)
+    if isinstance(value, list):
+        return [_inert(item) for item in value]
+    if isinstance(value, dict):
+        return {_inert(key): _inert(item) for key, item in value.items()}
+    return value
+
+
+class WireResponse(WireModel):
+    """What a server says: every string in it, extra fields included, is made inert for a
+    terminal as it is validated, so no field a server sends (or a newer server adds) can carry
+    an escape sequence into a widget, a log or the command line."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inert_strings(cls, data: Any) -> Any:
+        return _inert(data)
+
+
+class ModelDetails(WireResponse):
     parent_model: str = ""
     format: str = ""
     family: str = ""
@@ -38,7 +61,7 @@ class ModelDetails(WireModel):
     quantization_level: str = ""
 
 
-class ModelEntry(WireModel):
+class ModelEntry(WireResponse):
     """One item of `/api/tags`."""
 
     name: str = ""
@@ -50,7 +73,7 @@ class ModelEntry(WireModel):
     capabilities: list[str] = Field(default_factory=list)
 
 
-class RunningModel(WireModel):
+class RunningModel(WireResponse):
     """One item of `/api/ps`."""
 
     name: str = ""
@@ -63,7 +86,7 @@ class RunningModel(WireModel):
     context_length: int = 0
 
 
-class ShowResponse(WireModel):
+class ShowResponse(WireResponse):
     license: str = ""
     modelfile: str = ""
     parameters: str = ""
@@ -75,7 +98,7 @@ class ShowResponse(WireModel):
     modified_at: str = ""
 
 
-class PullProgress(WireModel):
+class PullProgress(WireResponse):
     """One progress line of a pull (or push, or create)."""
 
     status: str = ""
@@ -117,7 +140,7 @@ class GenerateRequest(_Request):
     think: bool | str | None = None
 
 
-class ChatResult(WireModel):
+class ChatResult(WireResponse):
     """A whole reply, from a non-streamed chat or generate."""
 
     content: str = ""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..domain.text import sanitize_for_terminal
+
 _LEADING_NUMBERS = re.compile(r"^\s*v?(\d+)(?:\.(\d+))?(?:\.(\d+))?")
 
 
@@ -17,6 +19,7 @@ class ServerVersion:
 
     @classmethod
     def parse(cls, raw: str) -> ServerVersion:
+        raw = sanitize_for_terminal(raw)  # shown in the status line: a server's free text
         match = _LEADING_NUMBERS.match(raw)
         if not match:
             return cls(raw, (0, 0, 0))

@@ -8,9 +8,9 @@ from pathlib import Path
 from textual.binding import Binding
 from textual.content import Content
 from textual.suggester import Suggester
-from textual.widgets import Input
 
 from .dialogs import TextDialog
+from .safe_text import SafeInput
 
 
 def complete_path(text: str) -> str | None:
@@ -57,6 +57,6 @@ class AttachImageDialog(TextDialog):
         )
 
     def action_complete(self) -> None:
-        field = self.query_one(Input)
+        field = self.query_one(SafeInput)
         field.cursor_position = len(field.value)
         field.action_cursor_right()  # at the end, this takes the suggestion

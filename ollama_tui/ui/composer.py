@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import TextArea
+
+from .safe_text import SafeTextArea
 
 
-class Composer(TextArea):
+class Composer(SafeTextArea):
     """The prompt editor at the bottom of a conversation."""
 
     BINDINGS = [

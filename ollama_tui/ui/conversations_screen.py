@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from ..domain.folding import fold, word_spans
@@ -28,7 +28,7 @@ from ..services.library import (
 )
 from .dialogs import ConfirmDialog, TextDialog
 from .entry_list import EntryList
-from .safe_text import notify_plain, plain
+from .safe_text import SafeInput, notify_plain, plain
 from .workers import background
 
 if TYPE_CHECKING:
@@ -151,7 +151,9 @@ class ConversationsScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog browser"):
             yield Static(Content("Saved conversations"), id="browser-title", classes="dialog-title")
-            yield Input(placeholder="Type to search titles and messages", id="query", compact=True)
+            yield SafeInput(
+                placeholder="Type to search titles and messages", id="query", compact=True
+            )
             yield EntryList(id="results")
             yield Static("", id="browser-note", markup=False)
         yield Footer()
@@ -169,7 +171,7 @@ class ConversationsScreen(ModalScreen[str | None]):
             # Read at start, or at the last visit; reading 10,000 summaries again must not
             # hold up drawing them, so that waits until they are drawn (see `_show`).
             self._reload_when_shown = True
-            field = self.query_one("#query", Input)
+            field = self.query_one("#query", SafeInput)
             # The last search stays, selected: typing starts a new one.
             field.select_all()
             if field.value.strip():
@@ -223,7 +225,7 @@ class ConversationsScreen(ModalScreen[str | None]):
 
     def _search_again(self) -> None:
         if not self.showing_trash:
-            self.search(self.query_one("#query", Input).value)
+            self.search(self.query_one("#query", SafeInput).value)
 
     def _loaded(self, entries: list[LibraryEntry]) -> None:
         if self.showing_trash:
@@ -231,8 +233,8 @@ class ConversationsScreen(ModalScreen[str | None]):
         else:
             self._search_again()
 
-    @on(Input.Changed, "#query")
-    def _query_changed(self, event: Input.Changed) -> None:
+    @on(SafeInput.Changed, "#query")
+    def _query_changed(self, event: SafeInput.Changed) -> None:
         if self.showing_trash:
             return
         self.search(event.value)
@@ -245,7 +247,7 @@ class ConversationsScreen(ModalScreen[str | None]):
 
     def _show_search(self, matches: list[LibraryMatch], query: str) -> None:
         # Searches run in threads and can finish out of order: only the latest query counts.
-        if query == self.query_one("#query", Input).value and not self.showing_trash:
+        if query == self.query_one("#query", SafeInput).value and not self.showing_trash:
             self._show(matches, query)
 
     def _show(self, matches: list[LibraryMatch], query: str) -> None:
@@ -396,7 +398,7 @@ class ConversationsScreen(ModalScreen[str | None]):
     def action_toggle_trash(self) -> None:
         self.showing_trash = not self.showing_trash
         self.refresh_bindings()
-        self.query_one("#query", Input).disabled = self.showing_trash
+        self.query_one("#query", SafeInput).disabled = self.showing_trash
         self.reload()
 
     def action_empty_trash(self) -> None:

@@ -12,9 +12,9 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
-from .safe_text import plain
+from .safe_text import SafeInput, plain
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -90,19 +90,19 @@ class TextDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(self.question, classes="dialog-title")
-            yield Input(self.value, compact=True, id="answer", suggester=self.suggester)
+            yield SafeInput(self.value, compact=True, id="answer", suggester=self.suggester)
             yield Static("", id="problem", classes="dialog-problem", markup=False)
             yield Static(Content("Enter: accept · Esc: cancel"), classes="dialog-hint")
 
     def _problem_with(self, text: str) -> str | None:
         return self.problem(text) if self.problem is not None and text else None
 
-    @on(Input.Changed)
-    def _changed(self, event: Input.Changed) -> None:
+    @on(SafeInput.Changed)
+    def _changed(self, event: SafeInput.Changed) -> None:
         self.query_one("#problem", Static).update(plain(self._problem_with(event.value) or ""))
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
+    @on(SafeInput.Submitted)
+    def _submitted(self, event: SafeInput.Submitted) -> None:
         text = event.value.strip()
         problem = self._problem_with(text)
         if problem:

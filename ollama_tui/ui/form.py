@@ -11,10 +11,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Static
 
 from ..services.conversation_options import NumberOption
-from .safe_text import plain
+from .safe_text import SafeInput, SafeTextArea, plain
 
 
 class Form(VerticalScroll, can_focus=False):
@@ -41,7 +41,7 @@ class Form(VerticalScroll, can_focus=False):
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self.call_after_refresh(self._show_focused)
 
-    @on(TextArea.Changed)
+    @on(SafeTextArea.Changed)
     def _text_changed(self) -> None:
         self.call_after_refresh(self._show_focused)
 
@@ -73,7 +73,7 @@ def option_fields(
     """An input per number option (its id the option's name), labelled with Ollama's own
     name, two to a line so that all of them fit a small terminal."""
     fields = [
-        FormField(option.name, Input(values.get(option.name, ""), id=option.name, compact=True))
+        FormField(option.name, SafeInput(values.get(option.name, ""), id=option.name, compact=True))
         for option in options
     ]
     for start in range(0, len(fields), 2):

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static, TextArea
+from textual.widgets import Button, Static
 
 from ..services.conversation_options import NUMBER_OPTIONS, parse_options
 from ..services.errors import OllamaError
@@ -21,7 +21,7 @@ from ..services.models import (
     parse_parameters,
 )
 from .form import Form, FormField, option_fields
-from .safe_text import notify_plain, plain
+from .safe_text import SafeInput, SafeTextArea, notify_plain, plain
 from .workers import background
 
 if TYPE_CHECKING:
@@ -120,33 +120,37 @@ class CreateDialog(ModalScreen[None]):
             Content("Create a model"), Content("Tab: next field · Ctrl+S: create · Esc: cancel")
         ):
             yield FormField(
-                "Name", Input(placeholder="like pirate or pirate:v2", id="name", compact=True)
+                "Name", SafeInput(placeholder="like pirate or pirate:v2", id="name", compact=True)
             )
-            yield FormField("From", Input(self.base, id="base", compact=True))
-            yield FormField("System prompt", TextArea(id="system", soft_wrap=True, compact=True))
+            yield FormField("From", SafeInput(self.base, id="base", compact=True))
+            yield FormField(
+                "System prompt", SafeTextArea(id="system", soft_wrap=True, compact=True)
+            )
             yield from option_fields(CREATE_OPTIONS, {})
             yield FormField(
-                "Stop sequences", TextArea(id="stop", compact=True, placeholder="one per line")
+                "Stop sequences", SafeTextArea(id="stop", compact=True, placeholder="one per line")
             )
             yield FormField(
                 "Template",
-                TextArea(id="template", compact=True, placeholder="the base model's (Go template)"),
+                SafeTextArea(
+                    id="template", compact=True, placeholder="the base model's (Go template)"
+                ),
             )
             with Horizontal(classes="dialog-buttons"):
                 yield Button(Content("Create (Ctrl+S)"), id="create", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#name", Input).focus()
+        self.query_one("#name", SafeInput).focus()
 
     def _problems(self) -> dict[str, str]:
         """Field id -> what is wrong with it, in the order of the form."""
         found: dict[str, str] = {}
-        if problem := model_name_problem(self.query_one("#name", Input).value.strip()):
+        if problem := model_name_problem(self.query_one("#name", SafeInput).value.strip()):
             found["name"] = f"Name: {problem}"
-        if not self.query_one("#base", Input).value.strip():
+        if not self.query_one("#base", SafeInput).value.strip():
             found["base"] = "From: which model to start from?"
         for option in CREATE_OPTIONS:
-            text = self.query_one(f"#{option.name}", Input).value.strip()
+            text = self.query_one(f"#{option.name}", SafeInput).value.strip()
             try:
                 if text:
                     option.parse(text)
@@ -158,20 +162,20 @@ class CreateDialog(ModalScreen[None]):
         """Of a form without problems."""
         parameters = parse_options(
             {
-                option.name: self.query_one(f"#{option.name}", Input).value
+                option.name: self.query_one(f"#{option.name}", SafeInput).value
                 for option in CREATE_OPTIONS
             },
-            self.query_one("#stop", TextArea).text,
+            self.query_one("#stop", SafeTextArea).text,
         )
         return CreateSpec(
-            name=self.query_one("#name", Input).value.strip(),
-            base=self.query_one("#base", Input).value.strip(),
-            system=self.query_one("#system", TextArea).text.strip(),
-            template=self.query_one("#template", TextArea).text.strip(),
+            name=self.query_one("#name", SafeInput).value.strip(),
+            base=self.query_one("#base", SafeInput).value.strip(),
+            system=self.query_one("#system", SafeTextArea).text.strip(),
+            template=self.query_one("#template", SafeTextArea).text.strip(),
             parameters=parameters,
         )
 
-    @on(Input.Changed)
+    @on(SafeInput.Changed)
     def _check(self) -> None:
         self.query_one(Form).show_problems(self._problems())
 
@@ -211,16 +215,16 @@ class EmbedDialog(ModalScreen[None]):
         with Vertical(classes="dialog inspector"):
             yield Static(plain(f"Embeddings with {self.model}"), classes="dialog-title")
             yield Static(Content("Texts, one per line (type or paste):"), classes="dialog-hint")
-            yield TextArea(id="texts")
+            yield SafeTextArea(id="texts")
             yield VerticalScroll(Static("", id="embed-result", markup=False))
             yield Static(Content("Ctrl+S: embed · Esc: close"), classes="dialog-hint")
 
     def on_mount(self) -> None:
-        self.query_one("#texts", TextArea).focus()
+        self.query_one("#texts", SafeTextArea).focus()
 
     @background("Embedding the texts", group="embed", exclusive=True)
     async def action_embed(self) -> None:
-        texts = [line for line in self.query_one("#texts", TextArea).text.splitlines() if line]
+        texts = [line for line in self.query_one("#texts", SafeTextArea).text.splitlines() if line]
         result = self.query_one("#embed-result", Static)
         if not texts:
             result.update(Content("Type at least one text."))

@@ -10,13 +10,13 @@ from textual.content import Content
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..domain.quantities import count_of, format_size
 from ..services.backend import HostCatalogue
 from ..services.catalogue import ModelChoice
-from .safe_text import plain
+from .safe_text import SafeInput, plain
 
 FAMILY_WIDTH = 10
 NAME_AT_LEAST = 20
@@ -135,7 +135,7 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
             yield Static(Content("Choose a model for this conversation"), classes="dialog-title")
-            yield Input(placeholder="Type to filter", id="filter", compact=True)
+            yield SafeInput(placeholder="Type to filter", id="filter", compact=True)
             yield ModelList(id="models")
             yield Static("", id="picker-note", markup=False)
 
@@ -147,19 +147,19 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         self._choices = choices
         self._loading = False
         self._problem = ""
-        self._refill(self.query_one("#filter", Input).value)
+        self._refill(self.query_one("#filter", SafeInput).value)
 
     def set_problem(self, problem: str) -> None:
         """The default host's models cannot be listed, and why (the models listed before,
         if any, stay choosable)."""
         self._loading = False
         self._problem = problem
-        self._refill(self.query_one("#filter", Input).value)
+        self._refill(self.query_one("#filter", SafeInput).value)
 
     def set_other_hosts(self, catalogues: list[HostCatalogue]) -> None:
         """The other hosts' models (or why a host could not be asked)."""
         self._others = catalogues
-        self._refill(self.query_one("#filter", Input).value)
+        self._refill(self.query_one("#filter", SafeInput).value)
 
     def _groups(self) -> list[tuple[HostCatalogue | None, list[ModelChoice]]]:
         if not self._others:
@@ -224,10 +224,10 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         if self.query_one("#models", ModelList).scrollable_content_region.width != (
             self._laid_out_for
         ):
-            self._refill(self.query_one("#filter", Input).value, keep_highlight=True)
+            self._refill(self.query_one("#filter", SafeInput).value, keep_highlight=True)
 
-    @on(Input.Changed, "#filter")
-    def _filter(self, event: Input.Changed) -> None:
+    @on(SafeInput.Changed, "#filter")
+    def _filter(self, event: SafeInput.Changed) -> None:
         self._refill(event.value)
 
     def action_move(self, step: int) -> None:

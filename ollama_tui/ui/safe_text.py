@@ -1,4 +1,11 @@
-"""Provides the one way untrusted strings reach a widget: sanitised, never parsed as markup."""
+"""Provides the display boundary: the one way a string from outside reaches a widget.
+
+Server fields, session and index files, config values, file names and exception texts can
+hold escape sequences (window title, clipboard writes, screen clears), C1 controls and bidi
+overrides. Textual's `Content`, `Input` and `TextArea` strip only BEL, BS, VT, FF and CR, and a
+plain `str` is parsed as markup. Everything here makes text inert first; the rest of `ui/`
+uses these instead of `Input`, `TextArea` and `App.notify` (a test enforces it).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,8 @@ from typing import Any, Literal
 
 from textual.app import App
 from textual.content import Content
+from textual.widgets import Input, TextArea
+from textual.widgets.text_area import Edit, EditResult
 
 from ..domain.text import sanitize_for_terminal
 
@@ -28,3 +37,30 @@ def notify_plain(
 ) -> None:
     """A toast whose text is shown as it is: server errors and file names can hold `[/]`."""
     app.notify(sanitize_for_terminal(text), severity=severity, timeout=timeout, markup=False)
+
+
+class SafeInput(Input):
+    """An `Input` that holds only inert text, whoever sets its value: a title from an imported
+    file (F2), a `keep_alive` from a session file (F4), a pasted line, or a completion that a
+    suggester found on the disk (a file may be named with escape sequences)."""
+
+    def validate_value(self, value: str) -> str:
+        return sanitize_for_terminal(value)
+
+    def validate__suggestion(self, suggestion: str) -> str:
+        return sanitize_for_terminal(suggestion)
+
+
+class SafeTextArea(TextArea):
+    """A `TextArea` that holds only inert text: loaded (a system prompt or stop sequences
+    from a session file) or edited (a paste)."""
+
+    def __init__(self, text: str = "", **kwargs: Any) -> None:
+        super().__init__(sanitize_for_terminal(text), **kwargs)
+
+    def load_text(self, text: str) -> None:
+        super().load_text(sanitize_for_terminal(text))
+
+    def edit(self, edit: Edit) -> EditResult:
+        edit.text = sanitize_for_terminal(edit.text)
+        return super().edit(edit)

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Input, Select, Static, TextArea
+from textual.widgets import Select, Static
 
 from ..services.conversation_options import (
     FORMAT_CHOICES,
@@ -21,7 +21,7 @@ from ..services.conversation_options import (
 from ..services.errors import OllamaError
 from ..services.models import parse_parameters
 from .form import Form, FormField, option_fields
-from .safe_text import plain
+from .safe_text import SafeInput, SafeTextArea, plain
 from .workers import background
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
         ):
             yield FormField(
                 "System prompt",
-                TextArea(form.system, id="system", soft_wrap=True, compact=True),
+                SafeTextArea(form.system, id="system", soft_wrap=True, compact=True),
             )
             yield Static(
                 Content("Options: empty is the model's own default, shown greyed"),
@@ -71,11 +71,11 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
             yield from option_fields(NUMBER_OPTIONS, form.options)
             yield FormField(
                 "Stop sequences",
-                TextArea(form.stop, id="stop", compact=True, placeholder="one per line"),
+                SafeTextArea(form.stop, id="stop", compact=True, placeholder="one per line"),
             )
             yield FormField(
                 "Keep loaded",
-                Input(
+                SafeInput(
                     form.keep_alive,
                     placeholder="5m (default) · 1h · 300 seconds · -1 for ever",
                     id="keep_alive",
@@ -105,7 +105,7 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
             )
             yield FormField(
                 "JSON Schema",
-                TextArea(form.schema, id="schema", language="json", compact=True),
+                SafeTextArea(form.schema, id="schema", language="json", compact=True),
                 id="schema-field",
             )
             if self.completion:
@@ -125,7 +125,7 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
         )
         yield FormField(
             "Suffix",
-            Input(
+            SafeInput(
                 form.suffix,
                 placeholder="the text after the gap (fill-in-the-middle models)",
                 id="suffix",
@@ -134,7 +134,7 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
         )
         yield FormField(
             "Template",
-            TextArea(
+            SafeTextArea(
                 form.template,
                 id="template",
                 compact=True,
@@ -144,7 +144,7 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
 
     def on_mount(self) -> None:
         self.query_one("#schema-field").display = self.form.format == "schema"
-        self.query_one("#system", TextArea).focus()
+        self.query_one("#system", SafeTextArea).focus()
         if self.model:
             self.show_model_defaults(self.model)
 
@@ -158,23 +158,23 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
         defaults = parse_parameters(show.parameters)
         for option in NUMBER_OPTIONS:
             if option.name in defaults:
-                field = self.query_one(f"#{option.name}", Input)
+                field = self.query_one(f"#{option.name}", SafeInput)
                 field.placeholder = f"({defaults[option.name][0]})"
 
     def _read(self) -> SettingsForm:
         think = self.query_one("#think", Select).value
         output = self.query_one("#format", Select).value
         return SettingsForm(
-            system=self.query_one("#system", TextArea).text,
+            system=self.query_one("#system", SafeTextArea).text,
             options={
-                option.name: self.query_one(f"#{option.name}", Input).value
+                option.name: self.query_one(f"#{option.name}", SafeInput).value
                 for option in NUMBER_OPTIONS
             },
-            stop=self.query_one("#stop", TextArea).text,
-            keep_alive=self.query_one("#keep_alive", Input).value,
+            stop=self.query_one("#stop", SafeTextArea).text,
+            keep_alive=self.query_one("#keep_alive", SafeInput).value,
             think=str(think),
             format=str(output),
-            schema=self.query_one("#schema", TextArea).text,
+            schema=self.query_one("#schema", SafeTextArea).text,
             **self._read_completion_fields(),
         )
 
@@ -184,12 +184,12 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
             return {"raw": form.raw, "suffix": form.suffix, "template": form.template}
         return {
             "raw": self.query_one("#raw", Select).value == "on",
-            "suffix": self.query_one("#suffix", Input).value,
-            "template": self.query_one("#template", TextArea).text,
+            "suffix": self.query_one("#suffix", SafeInput).value,
+            "template": self.query_one("#template", SafeTextArea).text,
         }
 
-    @on(Input.Changed)
-    @on(TextArea.Changed)
+    @on(SafeInput.Changed)
+    @on(SafeTextArea.Changed)
     @on(Select.Changed)
     def _check(self) -> None:
         form = self._read()

@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from ..services.connection import ConnectionState, ServerStatus
 from ..services.context_meter import ContextUse
+from .safe_text import plain
 
 _CONTEXT_STYLES = {"ok": "$text-muted", "warn": "$warning", "full": "$error"}
 _SEPARATOR = Content(" · ")
@@ -75,23 +76,23 @@ class StatusLine(Static):
         elif status.state is ConnectionState.ONLINE:
             version = status.version.raw if status.version else "?"
             parts = [
-                _Part([Content.styled("● ", "$success") + Content(status.host)], 9),
-                _Part([Content(f"Ollama {version}"), Content(version), Content("")], 2),
+                _Part([Content.styled("● ", "$success") + plain(status.host)], 9),
+                _Part([plain(f"Ollama {version}"), plain(version), Content("")], 2),
                 _Part([Content("connected"), Content("")], 1),
             ]
         elif status.state is ConnectionState.CONNECTING:
             parts = [
-                _Part([Content.styled("○ ", "$warning") + Content(status.host)], 9),
+                _Part([Content.styled("○ ", "$warning") + plain(status.host)], 9),
                 _Part([Content("connecting…")], 8),
             ]
         elif not status.unreachable:
             parts = [
-                _Part([Content.styled("✕ ", "$error") + Content(status.host)], 9),
-                _Part([Content(status.problem or "")], 7),
+                _Part([Content.styled("✕ ", "$error") + plain(status.host)], 9),
+                _Part([plain(status.problem or "")], 7),
                 _Part([Content("retrying"), Content("")], 1),
             ]
         else:
-            marker = Content.styled("✕ ", "$error") + Content(status.host)
+            marker = Content.styled("✕ ", "$error") + plain(status.host)
             parts = [
                 _Part(
                     [marker + Content(" cannot be reached"), marker + Content(" unreachable")], 8
