@@ -68,8 +68,11 @@ def test_a_broken_theme_is_reported_once_and_skipped(tmp_path: Path) -> None:
     (tmp_path / "bad-colour.toml").write_text('name = "bad"\nprimary = "not-a-color"\n')
     (tmp_path / "bad-key.toml").write_text('name = "odd"\nprimary = "#fff"\nsparkle = 1\n')
     (tmp_path / "bad-toml.toml").write_text("name = \n")
+    # Textual's theme list parses a name as markup: `[/]` crashed the app when it opened.
+    (tmp_path / "bad-name.toml").write_text('name = "a[/]b\\u001b]0;x"\nprimary = "#fff"\n')
     themes, problems = load_themes([tmp_path])
     assert [theme.name for theme in themes] == ["good"]
-    assert len(problems) == 3
+    assert len(problems) == 4
     assert any("not-a-color" in problem for problem in problems)
     assert any("sparkle" in problem for problem in problems)
+    assert any("'a[/]b\\x1b]0;x' may hold only" in problem for problem in problems)

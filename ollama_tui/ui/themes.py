@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import fields
 from importlib import resources
@@ -32,6 +33,9 @@ _COLOUR_FIELDS = (
     "boost",
 )
 _KNOWN_FIELDS = {field.name for field in fields(Theme)}
+# Textual's theme list reads a name as markup, and the terminal draws it: a name is an
+# identifier, never text from a file drawn as it is.
+_THEME_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")
 
 
 class ThemeFileError(ValueError):
@@ -56,6 +60,10 @@ def theme_from_mapping(data: dict[str, Any], source: str) -> Theme:
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ThemeFileError(f"{source}: 'name' must be a non-empty string")
+    if not _THEME_NAME.fullmatch(name):
+        raise ThemeFileError(
+            f"{source}: 'name' {name!r} may hold only letters, digits, spaces, '.', '_' and '-'"
+        )
     if not isinstance(data.get("primary"), str):
         raise ThemeFileError(f"{source}: 'primary' colour is required")
     for key in _COLOUR_FIELDS:
