@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
+from .hostile import dress, undress
+
 ReplyEnd = Literal["done", "error", "eof", "disconnect", "stall", "malformed", "raw", "endless"]
 
 _REASONS = {
@@ -121,9 +123,13 @@ class _HungUp(Exception):
 class _Connection:
     """One client connection: writing helpers and the watch for the client going away."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, hostile: bool = False
+    ) -> None:
         self.reader = reader
         self.writer = writer
+        self.hostile = hostile
+        """Every string of every answer carries marker escape sequences (`hostile.dress`)."""
         self.eof: asyncio.Task[bytes] | None = None
         self.leftover = b""
         """Bytes of the next request that the close watch happened to read."""
@@ -194,9 +200,11 @@ class _Connection:
             await self.write(data)
 
     async def json(self, status: int, obj: Any) -> None:
+        obj = dress(obj) if self.hostile else obj
         await self.body(status, json.dumps(obj).encode(), "application/json; charset=utf-8")
 
     async def text(self, status: int, text: str) -> None:
+        text = dress(text, "text") if self.hostile else text
         await self.body(status, text.encode(), "text/plain; charset=utf-8")
 
     async def start_stream(self) -> None:
@@ -206,6 +214,7 @@ class _Connection:
         self.watch_for_close()
 
     async def line(self, obj: Any) -> None:
+        obj = dress(obj) if self.hostile else obj
         await self.chunk(json.dumps(obj).encode() + b"\n")
 
     async def chunk(self, data: bytes) -> None:
@@ -239,6 +248,9 @@ class FakeOllama:
         ]
         self.running: list[dict[str, Any]] = []
         self.offline = False
+        self.hostile = False
+        """Marker escape sequences in every string of every answer (`hostile.py`); a model
+        name sent back is found without its marker, raw or made inert."""
         self.signed_in_registry = False
         """Pushes fail as unauthorized unless a test says the server is signed in."""
         self.create_error: str | None = None
@@ -409,7 +421,7 @@ class FakeOllama:
         assert task is not None
         self._connections.add(task)
         try:
-            while await self._serve_one(_Connection(reader, writer)):
+            while await self._serve_one(_Connection(reader, writer, hostile=self.hostile)):
                 pass
         except (ConnectionError, asyncio.IncompleteReadError, _ClientGone):
             pass
@@ -520,6 +532,7 @@ class FakeOllama:
             )
 
     def _find(self, name: str) -> dict[str, Any] | None:
+        name = undress(name)
         for entry in self.models:
             if name in (entry.get("name"), entry.get("model")):
                 return entry
