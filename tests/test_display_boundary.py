@@ -100,7 +100,7 @@ async def test_the_settings_form_draws_values_from_a_session_file_inert(
     async with app.run_test(size=(120, 60)) as pilot:
         await ready(app)
         await pilot.press("f4")
-        await wait_until(lambda: "Keep the model" in screen_text(app), message="the form")
+        await wait_until(lambda: "Keep loaded" in screen_text(app), message="the form")
         await pilot.pause()
         assert not UNSAFE.search(_line_with(app, "5m"))
         assert not UNSAFE.search(_line_with(app, "0.5"))

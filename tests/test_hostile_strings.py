@@ -120,7 +120,7 @@ def test_no_string_from_outside_reaches_the_terminal_raw_on_any_screen(
     app = PtyApp(
         ["--host", fake_ollama.url, "--data-dir", str(data_dir)],
         env={"OLLAMA_TUI_CONFIG": str(config), "TEXTUAL_ANIMATIONS": "none"},
-        cols=120,
+        cols=200,  # wide enough for the status line to show the version with its marker
         rows=40,
     )
     app.start()
@@ -153,12 +153,10 @@ def test_no_string_from_outside_reaches_the_terminal_raw_on_any_screen(
         settle()
 
     try:
-        # The version goes into the status line (where a marker without spaces wraps out of
-        # sight, so its tag is not waited for).
-        app.wait_for(b"Ollama")
+        app.wait_for(f"{TAG_PREFIX}version".encode())  # in the status line
         app.wait_for(f"{TAG_PREFIX}session.title".encode())  # the restored tab
         settle()
-        step(F4, "Keep the model loaded", f"{TAG_PREFIX}session.keep_alive")
+        step(F4, "Keep loaded", f"{TAG_PREFIX}session.keep_alive")
         step(ESCAPE)
         step(CTRL["l"], "to filter", f"{TAG_PREFIX}models.0.name")
         step(ESCAPE)
