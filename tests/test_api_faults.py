@@ -46,10 +46,11 @@ async def test_deeply_nested_json_in_a_stream_line_is_a_protocol_error(
     client: OllamaClient, fake_ollama: FakeOllama
 ) -> None:
     fake_ollama.script_reply(["a"], end="raw", raw=b'{"message": ' + DEEP + b"}\n")
-    with pytest.raises(ProtocolError, match="nested too deeply"):
+    with pytest.raises(ProtocolError, match="nested too deeply") as caught:
         async with client.chat_stream(_chat()) as events:
             async for _ in events:
                 pass
+    assert "answering /api/chat" in caught.value.message
 
 
 async def test_a_bad_list_entry_is_skipped_and_reported_never_hiding_the_others(
@@ -82,6 +83,9 @@ async def test_an_answer_of_the_wrong_shape_is_a_protocol_error_naming_endpoint_
     fake_ollama.fail_next("/api/tags", 200, {"models": {"a": 1}})
     with pytest.raises(ProtocolError, match="/api/tags"):
         await client.tags()
+    fake_ollama.fail_next("/api/embed", 200, {"embeddings": [["x"]]})
+    with pytest.raises(ProtocolError, match="/api/embed with an embedding that is not numbers"):
+        await client.embed("llama3.2:latest", ["a"])
 
 
 async def test_a_progress_line_of_the_wrong_shape_is_a_protocol_error(

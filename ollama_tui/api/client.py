@@ -344,7 +344,9 @@ class OllamaClient:
                 async for chunk in decoded_chunks(response, self._answered(response.url.path)):
                     yield chunk
 
-        async for data in iter_json_lines(chunks(), max_line_bytes=self._max_line_bytes):
+        source = f"The server at {self._host}, answering {response.url.path},"
+        lines = iter_json_lines(chunks(), max_line_bytes=self._max_line_bytes, source=source)
+        async for data in lines:
             if "error" in data:
                 raise StreamFailed(str(data["error"]))
             yield data
@@ -496,19 +498,21 @@ class OllamaClient:
             return [await self._legacy_embedding(model, text) for text in texts]
         vectors = data.get("embeddings")
         if not isinstance(vectors, list) or len(vectors) != len(texts):
-            raise ProtocolError(f"The server at {self._host} sent no embedding for each text.")
-        return [self._vector(vector) for vector in vectors]
+            raise ProtocolError(
+                f"The server at {self._host} answered /api/embed without an embedding per text."
+            )
+        return [self._vector(vector, "/api/embed") for vector in vectors]
 
     async def _legacy_embedding(self, model: str, text: str) -> list[float]:
         data = await self._request_object(
             "POST", "/api/embeddings", {"model": model, "prompt": text}
         )
-        return self._vector(data.get("embedding"))
+        return self._vector(data.get("embedding"), "/api/embeddings")
 
-    def _vector(self, raw: object) -> list[float]:
+    def _vector(self, raw: object, path: str) -> list[float]:
         if not isinstance(raw, list) or not all(isinstance(x, (int, float)) for x in raw):
             raise ProtocolError(
-                f"The server at {self._host} sent an embedding that is not numbers."
+                f"The server at {self._host} answered {path} with an embedding that is not numbers."
             )
         return [float(x) for x in raw]
 
