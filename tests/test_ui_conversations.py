@@ -380,3 +380,26 @@ async def test_export_to_a_folder_is_refused_in_words_and_the_app_goes_on(
             assert isinstance(app.screen, ConversationsScreen)  # no question, still running
             app.clear_notifications()
             await pilot.press("escape")
+
+
+async def test_at_80_columns_a_row_keeps_its_date_when_many_models_wrote_it(
+    make_app, data_dir: Path
+) -> None:
+    conversation = Conversation(title="Compared")
+    for model in ("qwen2.5-coder:32b-instruct-q8_0", "llama3.1:70b-instruct-q4_K_M", "phi4"):
+        conversation.messages.append(Message.user(f"ask {model}"))
+        answer = Message.assistant(model)
+        answer.content, answer.status = "answer", MessageStatus.COMPLETE
+        conversation.messages.append(answer)
+    store = SessionStore(data_dir)
+    store.save(conversation)
+    store.close()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _browse(app, pilot)
+        await pilot.pause()
+        rows = screen_text(app).splitlines()
+        facts = rows[next(i for i, row in enumerate(rows) if "Compared" in row) + 1]
+        absolute = conversation.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        assert absolute in facts and "6 messages" in facts, facts
+        assert "qwen2.5-coder" in facts and "…" in facts, facts  # the models give way

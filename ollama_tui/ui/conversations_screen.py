@@ -76,7 +76,9 @@ def entry_lines(match: LibraryMatch, words: list[str], snippet: str | None) -> l
         absolute = entry.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
         when = f"{relative_time(entry.updated_at)} · {absolute} · "
     messages = count_of(entry.message_count, "message")
-    facts = f"{', '.join(entry.models) or 'no replies'} · {when}{messages}"
+    # The models last: a row too wide for the list is cut at its end, and a list of
+    # models can be as long as it likes, the date cannot.
+    facts = f"{when}{messages} · {', '.join(entry.models) or 'no replies'}"
     lines = [
         _highlight(entry.title, words).stylize("bold"),
         plain(f"  {facts}").stylize("$text-muted"),
