@@ -196,3 +196,14 @@ async def test_inspect_embed_and_push(make_app, fake_ollama: FakeOllama) -> None
         await press_for(pilot, "shift+p", ConfirmDialog)
         await pilot.press("enter")
         await wait_until(lambda: "ollama.com account" in screen_text(app))
+
+
+async def test_at_80_columns_the_inspect_hint_is_whole(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _models(app, pilot)
+        _row_of(screen, "llama3.2:latest")
+        await press_for(pilot, "i", InspectScreen)
+        await wait_until(lambda: "context length" in screen_text(app))
+        hint = next(row for row in screen_text(app).splitlines() if "Ctrl+Y" in row)
+        assert "scroll · Ctrl+Y copies the Modelfile · Esc closes" in hint, hint

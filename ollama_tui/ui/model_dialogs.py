@@ -47,7 +47,7 @@ class InspectScreen(ModalScreen[None]):
             yield Static(plain(self.model), classes="dialog-title")
             yield VerticalScroll(Static(Content("Loading…")), id="inspect-body")
             yield Static(
-                Content("Up/Down/PageUp/PageDown scroll · Ctrl+Y copies the Modelfile · Esc"),
+                Content("↑↓ PgUp PgDn scroll · Ctrl+Y copies the Modelfile · Esc closes"),
                 classes="dialog-hint",
             )
 
