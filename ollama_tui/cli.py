@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -237,7 +238,9 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     store = SessionStore(settings.data_dir)
     try:
         if args.command == "list":
-            return commands.list_sessions(store)
+            # Fitted to a terminal; piped (to grep, say), every title is whole.
+            width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+            return commands.list_sessions(store, width=width)
         if args.command == "export":
             return commands.export_session(store, args.id, args.format, args.output)
         return commands.import_session(store, args.file)

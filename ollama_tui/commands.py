@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from .domain.columns import clip, pad, text_width
 from .domain.text import sanitize_for_terminal
 from .services.library import export_json, export_markdown, import_conversation
 from .store import (
@@ -20,18 +21,58 @@ from .store import (
     write_user_file,
 )
 
+TITLE_AT_LEAST = 20
+"""Columns a title keeps on a narrow terminal before the other columns give way."""
+MODELS_AT_MOST = 24
 
-def list_sessions(store: SessionStore, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    """One line per conversation, newest first; unreadable files are named on stderr."""
+_NARROWER = (("when", 10), ("models", 16), ("models", 12), ("messages", 0), ("models", 0))
+"""How the columns give way on a narrow terminal, one step at a time: the time of day
+first, then the models, then the message count, until the title has room."""
+
+
+def _column_widths(models_width: int, width: int | None) -> dict[str, int]:
+    """Each column's width (0: left out); `width` is the terminal's, None when piped."""
+    columns = {"id": 26, "when": 16, "messages": 9, "models": min(models_width, MODELS_AT_MOST)}
+    if width is None:
+        return columns
+    steps = iter(_NARROWER)
+
+    def title_room() -> int:
+        return width - sum(shown + 2 for shown in columns.values() if shown)
+
+    while title_room() < TITLE_AT_LEAST and (step := next(steps, None)) is not None:
+        name, narrower = step
+        columns[name] = min(columns[name], narrower)
+    columns["title"] = max(title_room(), 1)
+    return columns
+
+
+def list_sessions(
+    store: SessionStore,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+    width: int | None = None,
+) -> int:
+    """One line per conversation, newest first, in aligned columns; unreadable files are
+    named on stderr. On a terminal `width` columns wide, each line fits it (the title is cut
+    with an ellipsis); piped (`width` None), titles are whole."""
     summaries, unreadable = store.list_sessions()
+    models_of = {
+        summary.id: sanitize_for_terminal(",".join(summary.models) or "-") for summary in summaries
+    }
+    widths = _column_widths(max(map(text_width, models_of.values()), default=1), width)
     for summary in summaries:
         when = summary.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        models = ",".join(summary.models) or "-"
+        count = summary.message_count
+        cells = {
+            "id": summary.id,
+            "when": when[: widths["when"]],
+            "messages": f"{count:>4} {'msg' if count == 1 else 'msgs'}",
+            "models": models_of[summary.id],
+        }
+        line = "  ".join(pad(cells[name], widths[name]) for name in cells if widths[name])
         title = sanitize_for_terminal(summary.title).replace("\n", " ")
-        out.write(
-            f"{summary.id}  {when}  {summary.message_count:>4} msgs  "
-            f"{sanitize_for_terminal(models):<24}  {title}\n"
-        )
+        out.write(f"{line}  {clip(title, widths['title']) if width else title}\n")
     for entry in unreadable:
         err.write(sanitize_for_terminal(f"unreadable: {entry.path}: {entry.reason}\n"))
     return 0

@@ -14,6 +14,7 @@ from ollama_tui.domain.conversation import Conversation, Message, MessageStatus,
 from ollama_tui.services.library import export_markdown
 from ollama_tui.store import SessionNotFound, SessionReadOnly, SessionStore
 from tests.conftest import quit_app, ready, wait_until
+from tests.pty_app import PtyApp
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -177,3 +178,47 @@ def test_export_to_a_folder_is_one_sentence_not_a_traceback(tmp_path: Path) -> N
             f"ollama-tui: cannot write {target}: that is a folder: name a file to write\n"
         )
     assert sorted(path.name for path in tmp_path.iterdir()) == ["data"]
+
+
+def _saved_by(data_dir: Path, title: str, *models: str) -> Conversation:
+    conversation = Conversation(title=title)
+    for model in models:
+        conversation.messages.append(Message.user("ask"))
+        reply = Message.assistant(model)
+        reply.content, reply.status = "answer", MessageStatus.COMPLETE
+        conversation.messages.append(reply)
+    store = SessionStore(data_dir)
+    store.save(conversation)
+    store.close()
+    return conversation
+
+
+def _title_columns(lines: list[str]) -> set[int]:
+    """Where each line's title starts (the titles listed are those saved below)."""
+    return {
+        line.index(start) for line, start in zip(lines, ["one r", "A rat", "short"], strict=False)
+    }
+
+
+def test_list_on_an_80_column_terminal_keeps_its_columns_in_line(tmp_path: Path) -> None:
+    long_title = "A rather long title that goes on well past the end of an 80 column row"
+    _saved_by(tmp_path, "short", "phi4")
+    _saved_by(tmp_path, long_title, "qwen2.5-coder:32b-instruct-q8_0", "llama3.1:70b", "phi4")
+    _saved_by(tmp_path, "one reply", "llama3.2:latest")
+    terminal = PtyApp(["--data-dir", str(tmp_path), "list"], cols=80, rows=24).start()
+    try:
+        terminal.wait_for(b"short\r\n", timeout=20)
+        lines = terminal.output.decode().replace("\r\n", "\n").strip("\n").split("\n")
+    finally:
+        terminal.stop()
+    assert len(lines) == 3, lines
+    # Every title starts in the same column, and no line is longer than the terminal.
+    assert len(_title_columns(lines)) == 1, lines
+    assert all(len(line) <= 80 for line in lines), lines
+    # What gives way: the time of day, the message count, the models' width.
+    assert lines[1].endswith("…") and "  qwen2.5-cod…  A rather long" in lines[1], lines[1]
+    # Piped, a title is whole (for grep); the columns still line up, the models cut.
+    piped = _run("--data-dir", str(tmp_path), "list").stdout.splitlines()
+    assert piped[1].endswith(long_title)
+    assert len(_title_columns(piped)) == 1, piped
+    assert "   6 msgs  qwen2.5-coder:32b-instr…  A rather" in piped[1], piped[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ollama_tui.domain.columns import clip, pad, text_width
 from ollama_tui.domain.quantities import count_of, format_size
 
 
@@ -24,3 +25,11 @@ def test_counts_agree_with_their_nouns() -> None:
     assert count_of(0, "line") == "0 lines"
     assert count_of(1_500, "message") == "1,500 messages"
     assert count_of(2, "copy", "copies") == "2 copies"
+
+
+def test_text_is_cut_in_terminal_columns() -> None:
+    assert clip("hello", 5) == "hello"
+    assert clip("hello world", 6) == "hello…"
+    assert clip("東京タワー", 5) == "東京…"  # two columns each
+    assert pad("ab", 4) == "ab  "
+    assert text_width("東京ab") == 6

@@ -59,8 +59,3 @@ def word_spans(text: str, word: str, start: int = 0) -> Iterator[tuple[int, int]
 
     yield from (span for span in found if begins_word(span))
     yield from (span for span in found if not begins_word(span))
-
-
-def cell_width(char: str) -> int:
-    """Columns a character takes on a terminal: two for wide (CJK) characters."""
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1

@@ -9,6 +9,7 @@ from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
+from ..domain.columns import cell_width
 from ..domain.conversation import (
     SESSION_VERSION,
     Conversation,
@@ -17,7 +18,7 @@ from ..domain.conversation import (
     Role,
     utc_now,
 )
-from ..domain.folding import cell_width, fold, word_spans
+from ..domain.folding import fold, word_spans
 from ..domain.ids import new_id
 from ..domain.text import sanitize_for_terminal
 from ..store import (
