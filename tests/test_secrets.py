@@ -19,6 +19,8 @@ from ollama_tui.api.client import OllamaClient
 from ollama_tui.api.errors import OllamaError, ResponseError, StreamFailed
 from ollama_tui.api.models import ChatRequest
 from ollama_tui.domain.secrets import redact
+from ollama_tui.services.library import ConversationLibrary
+from ollama_tui.store import SessionStore
 from tests.fake_ollama.server import FakeOllama
 from tests.pty_app import PtyApp
 
@@ -144,5 +146,11 @@ def test_planted_secrets_appear_nowhere_the_app_writes(
             assert needle not in text, (run.args, needle)
     assert "default_host" in listed.stderr and "***" in listed.stderr
     assert (exported / "c.md").read_text().count("proxy:") == 1
+    store = SessionStore(data_dir)  # the list and search indexes, brought up to date
+    library = ConversationLibrary(store)
+    library.refresh()
+    library.update_index()
+    store.close()
+    assert (data_dir / "index.json").exists() and (data_dir / "search.sqlite3").exists()
     assert _files_holding(data_dir, planted) == []
     assert _files_holding(exported, planted) == []
