@@ -254,7 +254,7 @@ class OllamaClient:
                 if len(raw) > limit:
                     raise ProtocolError(
                         f"The server at {self._host} answered {path} with over "
-                        f"{limit // 1024:,} KB; it was not read."
+                        f"{limit / (1024 * 1024):g} MB; it was not read (the cap for one answer)."
                     )
         return bytes(raw)
 
