@@ -222,3 +222,11 @@ def test_list_on_an_80_column_terminal_keeps_its_columns_in_line(tmp_path: Path)
     assert piped[1].endswith(long_title)
     assert len(_title_columns(piped)) == 1, piped
     assert "   6 msgs  qwen2.5-coder:32b-instr…  A rather" in piped[1], piped[1]
+
+
+def test_an_export_counts_a_single_token_as_one(tmp_path: Path) -> None:
+    conversation = _saved(tmp_path)
+    stats = conversation.messages[-1].stats
+    assert stats is not None
+    stats.eval_count = 1
+    assert "*1 token · 1.0 tok/s*" in export_markdown(conversation)

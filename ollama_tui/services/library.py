@@ -20,6 +20,7 @@ from ..domain.conversation import (
 )
 from ..domain.folding import fold, word_spans
 from ..domain.ids import new_id
+from ..domain.quantities import count_of, format_size
 from ..domain.text import sanitize_for_terminal
 from ..store import (
     Listing,
@@ -63,7 +64,7 @@ def _reply_footer(message: Message) -> str:
     parts = []
     stats = message.stats
     if stats is not None and stats.eval_count:
-        parts.append(f"{stats.eval_count} tokens")
+        parts.append(count_of(stats.eval_count, "token"))
         if stats.tokens_per_second is not None:
             parts.append(f"{stats.tokens_per_second:.1f} tok/s")
     if message.status in _STATUS_NOTES:
@@ -125,7 +126,7 @@ def import_conversation(store: SessionStore, path: Path) -> tuple[Conversation, 
     """
     size = path.stat().st_size
     if size > MAX_IMPORT_BYTES:
-        raise UnreadableSession(path, f"too large to import ({size:,} bytes)")
+        raise UnreadableSession(path, f"too large to import ({format_size(size)})")
     conversation, version = parse_session(path, path.read_bytes())
     if version > SESSION_VERSION:
         raise UnreadableSession(path, newer_version_reason(version))
