@@ -30,6 +30,9 @@ class Client:
     """Bytes that first appear when the prompt can be typed into."""
     connected: bytes
     """Bytes that appear once the client can send a chat turn."""
+    ssh: bool = False
+    """Whether the client is told it runs in an SSH session (the app then lowers its frame
+    rate and stops animating); otherwise it is told it does not, whatever this shell is."""
 
     @property
     def is_app(self) -> bool:
@@ -37,7 +40,12 @@ class Client:
 
     def start(self, server: FakeOllama, data_dir: Path, size: Size) -> PtyApp:
         """A fresh process in a pty of `size`, as a truecolor xterm, its files in `data_dir`."""
-        env = {"TERM": "xterm-256color", "COLORTERM": "truecolor"}
+        session = "127.0.0.1 50022 127.0.0.1 22" if self.ssh else ""
+        env = {
+            "TERM": "xterm-256color",
+            "COLORTERM": "truecolor",
+            **{name: session for name in ("SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY")},
+        }
         cols, rows = size
         if self.checkout is None:
             return PtyApp(
@@ -62,8 +70,8 @@ class Client:
 BARE_LOOP = Client("bare loop", None, b"Ask anything", b"Ask anything")
 
 
-def app_client(label: str, checkout: Path) -> Client:
-    return Client(label, checkout, b"Ask anything", b"connected")
+def app_client(label: str, checkout: Path, *, ssh: bool = False) -> Client:
+    return Client(label, checkout, b"Ask anything", b"connected", ssh)
 
 
 def git(*args: str, cwd: Path = ROOT) -> str:

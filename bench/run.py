@@ -5,7 +5,7 @@ Markdown reply. Prints a table per size with medians (min-max) and each row's go
 writes bench/results/latest.json. Run with `make bench` (BENCH_ARGS="--compare main~3").
 
     python bench/run.py [--runs N] [--sizes 160x48,80x24] [--only stream,keys]
-                        [--compare REV] [--no-bare] [--quiet SECONDS]
+                        [--compare REV] [--no-bare] [--ssh] [--quiet SECONDS]
 
 Steps: stream-50 (300 tokens at 50/s), stream-400 (2,000 at 400/s), stream-max (2,000 as
 fast as the socket takes them), keys (keystrokes while 3 tabs stream at 400/s), memory
@@ -107,15 +107,16 @@ def _run_step(
 
 
 @contextlib.contextmanager
-def _clients(compare: str | None, bare: bool) -> Iterator[list[Client]]:
+def _clients(compare: str | None, bare: bool, ssh: bool) -> Iterator[list[Client]]:
     """The bare loop, the revision compared against, and this checkout, in that order."""
-    now = app_client(f"now ({describe_checkout(ROOT)})", ROOT)
+    now = app_client(f"now ({describe_checkout(ROOT)})", ROOT, ssh=ssh)
     floor = [BARE_LOOP] if bare else []
     if compare is None:
         yield [*floor, now]
         return
     with checked_out(compare) as tree:
-        yield [*floor, app_client(f"before ({compare}: {describe_checkout(tree)})", tree), now]
+        before = app_client(f"before ({compare}: {describe_checkout(tree)})", tree, ssh=ssh)
+        yield [*floor, before, now]
 
 
 def _arguments() -> argparse.Namespace:
@@ -130,6 +131,9 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument("--compare", metavar="REV", help="also measure this git revision")
     parser.add_argument("--no-bare", action="store_true", help="leave out the bare loop")
+    parser.add_argument(
+        "--ssh", action="store_true", help="tell the app it runs over SSH (its SSH defaults)"
+    )
     parser.add_argument(
         "--quiet", type=float, default=1.5, help="seconds without output that end a reply"
     )
@@ -154,7 +158,8 @@ def main() -> None:
     ]
     samples: Samples = defaultdict(list)
     load_before = os.getloadavg()
-    with _clients(arguments.compare, not arguments.no_bare) as clients, FakeOllama() as server:
+    clients_in = _clients(arguments.compare, not arguments.no_bare, arguments.ssh)
+    with clients_in as clients, FakeOllama() as server:
         for size in sizes:
             for step in steps:
                 if step == "cli" and size != sizes[0]:
@@ -179,6 +184,7 @@ def main() -> None:
     meta: dict[str, object] = {
         "measured_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "runs": arguments.runs,
+        "ssh": arguments.ssh,
         "sizes": [_size_name(size) for size in sizes],
         "clients": labels,
         "cores": os.cpu_count(),
@@ -190,6 +196,7 @@ def main() -> None:
     print(
         f"\nload average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after, "
         f"{os.cpu_count()} cores; {arguments.runs} runs per row"
+        + ("; the app told it runs over SSH" if arguments.ssh else "")
     )
     for size in sizes:
         print()
