@@ -31,6 +31,7 @@ from .config import (
     read_config,
     sixteen_colours,
 )
+from .console import terminal_safe_output
 from .domain.ids import is_valid_id
 from .domain.secrets import redact, remember_connection
 
@@ -237,13 +238,15 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
         print(f"ollama-tui: {problem}", file=sys.stderr)
     store = SessionStore(settings.data_dir)
     try:
+        # The streams as they are now: the terminal-safe ones of `main`.
+        out, err = sys.stdout, sys.stderr
         if args.command == "list":
             # Fitted to a terminal; piped (to grep, say), every title is whole.
-            width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-            return commands.list_sessions(store, width=width)
+            width = shutil.get_terminal_size().columns if out.isatty() else None
+            return commands.list_sessions(store, out, err, width=width)
         if args.command == "export":
-            return commands.export_session(store, args.id, args.format, args.output)
-        return commands.import_session(store, args.file)
+            return commands.export_session(store, args.id, args.format, args.output, out, err)
+        return commands.import_session(store, args.file, out, err)
     except Exception as error:
         # A traceback would print local variables' worth of conversation titles and
         # paths; what failed, in one line, is what a person can act on.
@@ -254,6 +257,21 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Everything the command line prints, before and after the app, passes the console's
+    boundary (`console.py`); the app draws through its own."""
+    with terminal_safe_output():
+        app = _prepare(argv)
+        if isinstance(app, int):
+            return app
+    app.run()
+    with terminal_safe_output():
+        if app.crash_report:
+            print(app.crash_report, file=sys.stderr)
+    return app.return_code or 0
+
+
+def _prepare(argv: list[str] | None) -> int | OllamaTuiApp:
+    """The app to run, or the exit status of a command or of a problem with the flags."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -275,7 +293,4 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    app.run()
-    if app.crash_report:
-        print(app.crash_report, file=sys.stderr)
-    return app.return_code or 0
+    return app
