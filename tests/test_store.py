@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ollama_tui.domain.conversation import Conversation, Message, MessageStatus
+from ollama_tui.services.saver import describe_save_error
 from ollama_tui.store import (
     InvalidSessionId,
     SessionNotFound,
@@ -399,3 +400,19 @@ def test_the_summary_index_is_a_cache_that_follows_the_files(tmp_path: Path) -> 
         ("01BAD.json", True)
     ]
     assert json.loads(index.read_text())["version"] == 1
+
+
+def test_a_refused_save_says_not_saved_once(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    conversation = _conversation()
+    store.save(conversation)
+    store.release(conversation.id)
+    path = store.path_for(conversation.id)
+    data = json.loads(path.read_text())
+    data["version"] = 2
+    path.write_text(json.dumps(data))
+    loaded = store.load(conversation.id)
+    with pytest.raises(SessionReadOnly) as refused:
+        store.save(loaded.conversation)
+    sentence = describe_save_error(loaded.conversation, refused.value)
+    assert sentence.count("not saved") == 1, sentence
