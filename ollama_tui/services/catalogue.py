@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from ..api.errors import ResponseError
 from ..api.models import Listing, ModelEntry, RunningModel
-from ..domain.text import sanitize_for_terminal
 
 if TYPE_CHECKING:
     from ..api.client import OllamaClient
@@ -44,7 +43,7 @@ def merge_models(installed: list[ModelEntry], running: list[RunningModel]) -> li
     loaded = {model.name or model.model: model for model in running}
     choices = []
     for entry in installed:
-        name = sanitize_for_terminal(entry.name or entry.model)
+        name = entry.name or entry.model
         if not name:
             continue
         live = loaded.get(entry.name) or loaded.get(entry.model)
@@ -53,9 +52,9 @@ def merge_models(installed: list[ModelEntry], running: list[RunningModel]) -> li
             ModelChoice(
                 name=name,
                 size=entry.size,
-                parameter_size=sanitize_for_terminal(details.parameter_size),
-                quantization=sanitize_for_terminal(details.quantization_level),
-                family=sanitize_for_terminal(details.family),
+                parameter_size=details.parameter_size,
+                quantization=details.quantization_level,
+                family=details.family,
                 loaded=live is not None,
                 size_in_memory=live.size if live else 0,
                 size_vram=live.size_vram if live else 0,

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..api.errors import StreamIncomplete
 from ..api.models import ShowResponse
-from ..domain.text import sanitize_for_terminal
 
 if TYPE_CHECKING:
     from ..api.client import OllamaClient
@@ -134,9 +133,8 @@ async def create_model(
     succeeded = False
     async with client.create_stream(body) as lines:
         async for line in lines:
-            status = sanitize_for_terminal(line.status)
-            if status:
-                on_status(status)
+            if line.status:
+                on_status(line.status)
             succeeded = succeeded or line.status == "success"
     if not succeeded:
         raise StreamIncomplete(f"Creating {spec.name} ended before the server reported success.")
@@ -216,7 +214,7 @@ def model_facts(show: ShowResponse) -> list[tuple[str, str]]:
             facts.append((label, value))
     if show.capabilities:
         facts.append(("capabilities", ", ".join(show.capabilities)))
-    return [(label, sanitize_for_terminal(value)) for label, value in facts]
+    return facts  # wire strings are inert already (api.models.WireResponse)
 
 
 def parse_parameters(text: str) -> dict[str, list[str]]:

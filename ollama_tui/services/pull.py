@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from ..api.errors import OllamaError, StreamIncomplete
 from ..api.models import PullProgress
-from ..domain.text import sanitize_for_terminal
 
 if TYPE_CHECKING:
     from ..api.client import OllamaClient
@@ -62,7 +61,7 @@ class PullState:
         return max(0.0, (self.total - self.completed) / speed)
 
     def apply(self, progress: PullProgress, now: float | None = None) -> None:
-        self.status = sanitize_for_terminal(progress.status) or self.status
+        self.status = progress.status or self.status
         if progress.digest:
             known_done, known_total = self.layers.get(progress.digest, (0, 0))
             total = progress.total or known_total
