@@ -141,6 +141,7 @@ def test_no_string_from_outside_reaches_the_terminal_raw_on_any_screen(
             app.type_text(keys)
         else:
             app.send(keys)
+        app.wait_for(b"\x1b[", start=start, timeout=timeout)  # the keys were answered
         for text in expected:
             try:
                 app.wait_for(text.encode(), start=start, timeout=timeout)
