@@ -7,7 +7,7 @@ from textual.widgets import DataTable, Input, TextArea
 from ollama_tui.ui.dialogs import ConfirmDialog, TextDialog
 from ollama_tui.ui.model_dialogs import CreateDialog, EmbedDialog, InspectScreen
 from ollama_tui.ui.models_screen import ModelsScreen
-from tests.conftest import press_for, ready, screen_text, wait_until
+from tests.conftest import notified, press_for, ready, screen_text, wait_until
 from tests.fake_ollama.server import FakeOllama
 
 
@@ -207,3 +207,39 @@ async def test_at_80_columns_the_inspect_hint_is_whole(make_app) -> None:
         await wait_until(lambda: "context length" in screen_text(app))
         hint = next(row for row in screen_text(app).splitlines() if "Ctrl+Y" in row)
         assert "scroll · Ctrl+Y copies the Modelfile · Esc closes" in hint, hint
+
+
+async def test_a_failed_job_is_cleared_with_ctrl_x_and_stays_cleared(
+    make_app, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script_pull(layers=1, steps=4, error="pull failed: no space left", error_after=1)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _models(app, pilot)
+        await press_for(pilot, "p", TextDialog)
+        await pilot.press(*"llama9", "enter")
+        await wait_until(lambda: "no space left" in screen_text(app), message="the failure")
+        await pilot.press("ctrl+x")
+        await wait_until(lambda: "no space left" not in screen_text(app), message="cleared")
+        assert notified(app, "Cleared 1 finished job")
+        await pilot.press("escape")
+        await _models(app, pilot)
+        assert "llama9" not in screen_text(app)
+        await pilot.press("ctrl+x")  # nothing left to stop or clear, and it says so
+        assert notified(app, "No jobs to stop or clear")
+
+
+async def test_ctrl_x_stops_a_running_job_first_and_clears_it_after(
+    make_app, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script_pull(layers=2, steps=600, delay=0.02)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _models(app, pilot)
+        await press_for(pilot, "p", TextDialog)
+        await pilot.press(*"big:70b", "enter")
+        await wait_until(lambda: "pull big:70b" in screen_text(app) and "%" in screen_text(app))
+        await pilot.press("ctrl+x")
+        await wait_until(lambda: "cancelled" in screen_text(app), timeout=15)
+        await pilot.press("ctrl+x")
+        await wait_until(lambda: "big:70b" not in screen_text(app), message="cleared")

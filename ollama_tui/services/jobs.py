@@ -138,6 +138,19 @@ class ModelJobs:
         if job.task is not None:
             job.task.cancel()
 
+    def clear(self, job: ModelJob) -> None:
+        """Forget a job that has ended (done, failed or cancelled): it is no longer listed.
+        A running job stays; the lister redraws itself, so nobody is told."""
+        if job.ended and job in self.jobs:
+            self.jobs.remove(job)
+
+    def clear_ended(self) -> int:
+        """Forget every job that has ended; how many there were."""
+        ended = [job for job in self.jobs if job.ended]
+        for job in ended:
+            self.clear(job)
+        return len(ended)
+
     async def wait(self, job: ModelJob) -> None:
         if job.task is not None:
             with contextlib.suppress(asyncio.CancelledError):

@@ -138,7 +138,14 @@ class ModelsScreen(Screen[None]):
         Binding("e", "embed", "Embed", tooltip="Compare texts' embeddings", id="models.embed"),
         Binding("shift+p", "push", "Push", id="models.push"),
         Binding("s", "sort", "Sort", tooltip="Sort by name, size, date, loaded", id="models.sort"),
-        Binding("ctrl+x", "cancel_job", "Cancel job", id="models.cancel_job"),
+        Binding(
+            "ctrl+x",
+            "cancel_job",
+            "Stop/clear job",
+            tooltip="Stop the job (the highlighted one, else the newest running); "
+            "with none running, clear the finished ones from the list",
+            id="models.cancel_job",
+        ),
         Binding("r", "refresh", "Refresh", show=False, id="models.refresh"),
     ]
 
@@ -247,17 +254,27 @@ class ModelsScreen(Screen[None]):
             panel.highlighted = min(highlighted or 0, len(jobs) - 1)
 
     def action_cancel_job(self) -> None:
-        jobs = list(reversed(self.tui.backend.jobs.jobs))
+        jobs = self.tui.backend.jobs
+        listed = list(reversed(jobs.jobs))
         panel = self.query_one("#jobs", OptionList)
         chosen = (
-            jobs[panel.highlighted] if panel.has_focus and panel.highlighted is not None else None
+            listed[panel.highlighted] if panel.has_focus and panel.highlighted is not None else None
         )
-        if chosen is None or not chosen.running:
-            chosen = next((job for job in jobs if job.running), None)
         if chosen is None:
-            notify_plain(self.app, "No job is running.")
+            chosen = next((job for job in listed if job.running), None)
+        if chosen is not None and chosen.running:
+            jobs.cancel(chosen)
             return
-        self.tui.backend.jobs.cancel(chosen)
+        if chosen is not None:
+            jobs.clear(chosen)
+            cleared = 1
+        else:
+            cleared = jobs.clear_ended()
+        if cleared:
+            notify_plain(self.app, f"Cleared {cleared} finished job{'s' if cleared != 1 else ''}.")
+        else:
+            notify_plain(self.app, "No jobs to stop or clear.")
+        self._show_jobs()
 
     # -- actions --------------------------------------------------------------------------
 
