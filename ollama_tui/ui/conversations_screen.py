@@ -94,6 +94,15 @@ class ConversationsScreen(ModalScreen[str | None]):
     BINDINGS = [
         Binding("escape", "close", "Close", id="browser.close"),
         Binding("enter", "open", "Open", priority=True, id="browser.open"),
+        # In the trash Enter restores: its own binding, so the footer says so.
+        Binding(
+            "enter",
+            "restore",
+            "Restore",
+            tooltip="Restore it from the trash",
+            priority=True,
+            id="browser.restore",
+        ),
         Binding("down", "move(1)", "Next", show=False, priority=True, id="browser.down"),
         Binding("up", "move(-1)", "Previous", show=False, priority=True, id="browser.up"),
         Binding("pagedown", "page(1)", "Page down", show=False, priority=True, id="browser.pgdn"),
@@ -186,12 +195,12 @@ class ConversationsScreen(ModalScreen[str | None]):
         self.reload()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("rename", "export", "duplicate"):
+        if action in ("open", "rename", "delete", "export", "duplicate"):
             return not self.showing_trash
-        if action == "empty_trash":
+        if action in ("restore", "empty_trash"):
             return self.showing_trash
         if action == "undo":
-            return bool(self._deleted)
+            return bool(self._deleted) and not self.showing_trash
         return True
 
     # -- loading and searching ------------------------------------------------------------
@@ -340,6 +349,9 @@ class ConversationsScreen(ModalScreen[str | None]):
             return
         self.dismiss(entry.id)
 
+    async def action_restore(self) -> None:
+        await self.action_open()
+
     @on(EntryList.Selected)
     async def _clicked(self) -> None:
         await self.action_open()
@@ -400,7 +412,15 @@ class ConversationsScreen(ModalScreen[str | None]):
     def action_toggle_trash(self) -> None:
         self.showing_trash = not self.showing_trash
         self.refresh_bindings()
-        self.query_one("#query", SafeInput).disabled = self.showing_trash
+        field = self.query_one("#query", SafeInput)
+        field.disabled = self.showing_trash
+        if self.showing_trash:
+            self.reload()  # typing goes nowhere there: the field is off until back
+            return
+        # Back: the saved ones at once (the list is known), the query field ready for typing;
+        # reading the files again may not change the list, and then shows nothing new.
+        field.focus()
+        self._search_again()
         self.reload()
 
     def action_empty_trash(self) -> None:
