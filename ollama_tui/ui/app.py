@@ -45,6 +45,7 @@ from .pull_panel import PullOfferScreen
 from .safe_text import notify_plain, plain
 from .settings_dialog import SettingsDialog
 from .status_line import StatusLine
+from .tab_bar import ConversationTabs
 from .terminal_input import KeysInOrderApp
 from .themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes, shipped_theme_dirs
 from .welcome import Welcome
@@ -181,7 +182,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
     # -- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield TabbedContent(id="tabs")
+        yield ConversationTabs(id="tabs")
         with Vertical(id="bottom-bar"):
             yield Footer()
             yield StatusLine(id="status")

@@ -1,0 +1,97 @@
+"""Provides the conversation tabs: Textual's tabbed content, with a tab bar that keeps the
+active tab on screen and says how many tabs it hides on each side."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.await_complete import AwaitComplete
+from textual.content import Content
+from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets._tabbed_content import ContentTab, ContentTabs
+from textual.widgets._tabs import Tab
+
+
+class ConversationTabs(TabbedContent):
+    """One tab per conversation.
+
+    Textual scrolls the active tab into view when it changes, but measures it before a tab
+    just added (a new conversation, the tabs reopened at start) has been laid out, so the
+    active tab could stay off screen. Here the bar is brought to the active tab after the
+    next refresh, whenever the tabs, their labels or the size change, and counts what it
+    leaves out (`◂3` on the left, `2▸` on the right)."""
+
+    _passes = 0
+    """Measurements in a row: the count changes the room the tabs have, so it is measured
+    again, a few times at most."""
+
+    def on_mount(self) -> None:
+        self.query_one(ContentTabs).mount(Static(Content(""), id="hidden-tabs"))
+
+    def _schedule_reveal(self, *, again: bool = False) -> None:
+        self._passes = self._passes + 1 if again else 0
+        self.call_after_refresh(self._reveal_active)
+
+    @on(TabbedContent.TabActivated)
+    @on(Tab.Relabelled)
+    def _tabs_changed(self) -> None:
+        self._schedule_reveal()
+
+    def on_resize(self) -> None:
+        self._schedule_reveal()
+
+    def add_pane(
+        self,
+        pane: TabPane,
+        *,
+        before: TabPane | str | None = None,
+        after: TabPane | str | None = None,
+    ) -> AwaitComplete:
+        added = super().add_pane(pane, before=before, after=after)
+        self._schedule_reveal()
+        return added
+
+    def remove_pane(self, pane_id: str) -> AwaitComplete:
+        removed = super().remove_pane(pane_id)
+        self._schedule_reveal()
+        return removed
+
+    def _reveal_active(self) -> None:
+        bar = self.query_one(ContentTabs)
+        scroller = bar.query_one("#tabs-scroll")
+        active = bar.active_tab
+        if active is not None:
+            # The active tab in the middle where there is room (scroll_to_center leaves a tab
+            # that is partly shown where it is).
+            region = active.virtual_region
+            middle = region.x + region.width // 2 - scroller.size.width // 2
+            scroller.scroll_to(
+                x=max(0, min(middle, scroller.max_scroll_x)),
+                animate=False,
+                force=True,
+                immediate=True,
+            )
+        self.call_after_refresh(self._count_hidden)
+
+    def _count_hidden(self) -> None:
+        bar = self.query_one(ContentTabs)
+        scroller = bar.query_one("#tabs-scroll")
+        start = round(scroller.scroll_x)
+        end = start + scroller.size.width
+        left = right = 0
+        for tab in bar.query(ContentTab):
+            region = tab.virtual_region
+            if region.x < start:
+                left += 1
+            elif region.right > end:
+                right += 1
+        parts = [f"◂{left}"] if left else []
+        if right:
+            parts.append(f"{right}▸")
+        text = " ".join(parts)
+        indicator = self.query_one("#hidden-tabs", Static)
+        if str(indicator.content) == text:
+            return
+        indicator.update(Content(text))
+        indicator.display = bool(text)
+        if self._passes < 3:
+            self._schedule_reveal(again=True)
