@@ -187,3 +187,27 @@ async def test_export_asks_before_replacing_and_keeps_mode_and_symlink(
     assert link.is_symlink() and os.readlink(link) == str(existing)
     assert stat.S_IMODE(existing.stat().st_mode) == 0o644
     assert existing.read_text().startswith('---\ntitle: "exported"')
+
+
+async def test_closing_an_unsaved_tab_asks_as_quit_does(
+    make_app, data_dir: Path, tmp_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(110, 36)) as pilot:
+        await _unsaved_turn(app, pilot, data_dir, tmp_path)
+        view = app.current_view
+        await pilot.press("ctrl+w")
+        await wait_until(lambda: isinstance(app.screen, ChoiceDialog))
+        assert "could not be saved" in screen_text(app)
+        await pilot.press("escape")  # back: the tab stays
+        await wait_until(lambda: not isinstance(app.screen, ChoiceDialog))
+        assert view.is_attached
+        await pilot.press("ctrl+w")
+        await wait_until(lambda: isinstance(app.screen, ChoiceDialog))
+        await pilot.press("s")
+        await wait_until(lambda: not view.is_attached, message="the tab closed after saving")
+        assert notified(app, "(saved copy)")
+        await quit_app(pilot)
+    copies = [p for p in (data_dir / "sessions").glob("*.json") if not p.is_symlink()]
+    assert len(copies) == 1
+    assert json.loads(copies[0].read_text())["messages"][-1]["content"] == "Echo: unsaved turn"

@@ -463,10 +463,25 @@ class OllamaTuiApp(KeysInOrderApp[None]):
 
     async def action_close_tab(self) -> None:
         """Close the tab. Its unsent prompt is kept for when the conversation is reopened; a
-        tab never sent from has nothing to reopen, so closing it asks before dropping one."""
+        tab never sent from has nothing to reopen, so closing it asks before dropping one.
+        A conversation that could not be saved asks too, as quitting does."""
         view = self.current_view
-        if view is None:
+        if view is None or isinstance(self.screen, ChoiceDialog):
             return
+        if not view.unsaved_reason:
+            await self._close_tab_of(view)
+            return
+
+        async def chosen(answer: str | None) -> None:
+            if view.is_attached and (answer == "c" or (answer == "s" and self._save_anew([view]))):
+                await self._close_tab_of(view)
+            else:
+                self._focus_composer()
+
+        choices = [("s", "save as a new conversation, then close"), ("c", "close anyway")]
+        self.push_screen(ChoiceDialog(self._unsaved_question([view]), choices), chosen)
+
+    async def _close_tab_of(self, view: ChatView) -> None:
         draft = view.draft
         if draft.strip() and not view.has_messages:
 
@@ -905,13 +920,16 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             else:
                 self._focus_composer()
 
-        titles = ", ".join(f"'{view.conversation.title}'" for view in unsaved)
-        question = plain(
-            f"The latest turns of {titles} could not be saved and are only on screen.\n\n"
-            f"{unsaved[0].unsaved_reason}"
-        )
         choices = [("s", "save as a new conversation, then quit"), ("q", "quit anyway")]
-        self.push_screen(ChoiceDialog(question, choices), chosen)
+        self.push_screen(ChoiceDialog(self._unsaved_question(unsaved), choices), chosen)
+
+    @staticmethod
+    def _unsaved_question(views: list[ChatView]) -> Content:
+        titles = ", ".join(f"'{view.conversation.title}'" for view in views)
+        return plain(
+            f"The latest turns of {titles} could not be saved and are only on screen.\n\n"
+            f"{views[0].unsaved_reason}"
+        )
 
     def _save_anew(self, views: list[ChatView]) -> bool:
         """Save each conversation as a new one; False (and why, said) when one fails."""
