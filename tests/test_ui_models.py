@@ -151,7 +151,9 @@ async def test_at_80_columns_each_model_is_one_row_its_long_name_cut(
         await wait_until(lambda: "hf.co/" in screen_text(app))
         await pilot.pause()
         rows = screen_text(app).splitlines()
-        row = next(row for row in rows if "hf.co/" in row)
+        # The picker's row, inside its border: the empty conversation behind the picker
+        # names the model it will use, which is this one too.
+        row = next(row for row in rows if "hf.co/" in row and "│" in row)
         # The name gives way, ending in an ellipsis; its facts stay on its row.
         assert "…" in row and "19 GB" in row and "Q4_K_M" in row, row
         below = rows[rows.index(row) + 1]
