@@ -62,8 +62,9 @@ def _entry_rows(entries: list[LibraryEntry]) -> list[Option]:
 
 
 class Welcome(Vertical):
-    """Shown above the composer while a conversation has no message. Tab from the
-    composer reaches the recent conversations; Enter opens the highlighted one."""
+    """Shown above the composer while a conversation has no message. The conversation's
+    key for it (Tab) moves from the prompt to the recent conversations; Enter opens the
+    highlighted one, and Tab or Esc goes back to the prompt."""
 
     @dataclass
     class Open(Message):
