@@ -332,8 +332,8 @@ class OllamaClient:
                 which = f"entry {number}" + (f" ({name})" if isinstance(name, str) else "")
                 listing.skipped.append(
                     ProtocolError(
-                        f"The server at {self._host} listed in {path} an {which} that cannot "
-                        f"be read ({validation_problem(error)}); it is left out."
+                        f"{self._answered(path)} with {which} that cannot be read "
+                        f"({validation_problem(error)}); it is left out."
                     )
                 )
         return listing

@@ -56,10 +56,10 @@ def describe_failure(error: BaseException) -> str:
     return redact(f"{type(error).__name__}: {text}" if text else type(error).__name__)
 
 
-def report_failure(data_dir: Path, what: str, error: BaseException) -> str:
-    """Log `error` and say so in a sentence: `<what> failed (<error>). Details: <log>`."""
+def report_failure(data_dir: Path, what: str, error: BaseException, outcome: str = "") -> str:
+    """Log `error` and say so: `<what> failed (<error>)<outcome>. Details: <log>`."""
     try:
         where = f"Details: {record_failure(data_dir, what, error)}"
     except OSError as problem:
         where = f"The details could not be written to {failure_log_path(data_dir)} ({problem})"
-    return f"{what} failed ({describe_failure(error)}). {where}"
+    return f"{what} failed ({describe_failure(error)}){outcome}. {where}"

@@ -638,8 +638,10 @@ class OllamaTuiApp(KeysInOrderApp[None]):
     def _work_failed(self, event: WorkFailed) -> None:
         """Every worker's unexpected failure ends here (see ui/workers.py): said, with the
         traceback logged in the data dir, and the app goes on."""
-        report = report_failure(self.backend.settings.data_dir, event.what, event.error)
-        notify_plain(self, f"{report} The app carries on.", severity="error", timeout=20)
+        report = report_failure(
+            self.backend.settings.data_dir, event.what, event.error, "; the app carries on"
+        )
+        notify_plain(self, report, severity="error", timeout=20)
 
     def _fatal_error(self) -> None:
         """An exception nothing handled ends the app, as in Textual; but where Textual prints
