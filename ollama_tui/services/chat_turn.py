@@ -240,7 +240,7 @@ class ChatTurn:
         return text.encode()[:room].decode("utf-8", "ignore")
 
     def _cut_off_reason(self) -> str:
-        limit = f"{self.max_reply_bytes / (1024 * 1024):g} MB"
+        limit = f"{self.max_reply_bytes / (1024 * 1024):.3g} MB"
         return (
             f"The reply reached the {limit} limit for one reply and was cut off there; the "
             "text up to it is kept (max_reply_mb in config.toml sets the limit)."
