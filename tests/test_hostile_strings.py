@@ -165,7 +165,8 @@ def test_no_string_from_outside_reaches_the_terminal_raw_on_any_screen(
         step(b"q")
         step(CTRL["p"], "for commands")
         step(ESCAPE)
-        step(CTRL["n"], "New conversation")
+        # The new, empty tab lists the latest conversations by their (index) titles.
+        step(CTRL["n"], "New conversation", f"{TAG_PREFIX}index.title")
         step("go")
         step(ENTER, f"{TAG_PREFIX}message.content", "Regenerate")
         step(F3, "Inspect", f"{TAG_PREFIX}models.1.name")
