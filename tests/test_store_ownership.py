@@ -185,3 +185,56 @@ def test_a_deeply_nested_file_is_unreadable_not_a_crash(tmp_path: Path) -> None:
     assert exported.returncode == 2 and "Traceback" not in exported.stderr
     assert len(exported.stderr.strip().splitlines()) == 1, exported.stderr
     assert _stamp(deep) == before
+
+
+def test_a_timestamp_without_a_zone_is_read_as_utc_and_listed_with_the_others(
+    tmp_path: Path,
+) -> None:
+    sessions = tmp_path / "sessions"
+    sessions.mkdir(parents=True)
+    (sessions / "01NAIVE.json").write_text(
+        '{"schema": "ollama-tui/session", "version": 1, "title": "naive",'
+        ' "created_at": "2020-01-02T03:04:05", "updated_at": "2020-01-02",'
+        ' "messages": [{"role": "user", "content": "hi", "created_at": "2020-01-02T03:04"}]}'
+    )
+    _saved(tmp_path, "aware")
+    store = SessionStore(tmp_path)
+    summaries, unreadable = store.list_sessions()
+    assert [s.title for s in summaries] == ["aware", "naive"] and unreadable == []
+    naive = store.read("01NAIVE")
+    assert naive.updated_at.isoformat() == "2020-01-02T00:00:00+00:00"
+    assert naive.messages[0].created_at.utcoffset() is not None
+    # A damaged index holding one is no different.
+    index = tmp_path / "index.json"
+    record = json.loads(index.read_text())
+    record["files"]["01NAIVE.json"]["summary"]["updated_at"] = "2020-01-02T03:04:05"
+    record["files"]["01NAIVE.json"]["summary"]["models"] = [1, {}]
+    index.write_text(json.dumps(record))
+    summaries, unreadable = SessionStore(tmp_path).list_sessions()
+    assert [s.title for s in summaries] == ["aware", "naive"] and unreadable == []
+    assert summaries[1].models == []
+    store.close()
+
+
+def test_a_year_a_local_zone_cannot_show_is_unreadable_not_a_crash(tmp_path: Path) -> None:
+    sessions = tmp_path / "sessions"
+    sessions.mkdir(parents=True)
+    (sessions / "01YEAR1.json").write_text(
+        '{"schema": "ollama-tui/session", "version": 1, "updated_at": "0001-01-01T00:00:00Z"}'
+    )
+    _saved(tmp_path, "aware")
+    SessionStore(tmp_path).list_sessions()
+    index = tmp_path / "index.json"
+    record = json.loads(index.read_text())
+    aware = next(name for name in record["files"] if name != "01YEAR1.json")
+    record["files"][aware]["summary"]["updated_at"] = "0001-01-01T00:00:00+00:00"
+    index.write_text(json.dumps(record))
+    result = subprocess.run(
+        [sys.executable, "-m", "ollama_tui", "--data-dir", str(tmp_path), "list"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TZ": "America/New_York"},
+    )
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert "aware" in result.stdout
+    assert "01YEAR1.json" in result.stderr and "year" in result.stderr

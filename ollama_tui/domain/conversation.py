@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,6 +23,18 @@ SESSION_VERSION = 1
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def comparable_time(moment: datetime) -> datetime:
+    """A time written without a zone (by hand, or by another tool) is taken as UTC, so every
+    time read is comparable with every other; years 1 and 9999 are refused, since showing
+    them in a local zone overflows."""
+    if not 1 < moment.year < 9999:
+        raise ValueError("the year must be between 2 and 9998")
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+Timestamp = Annotated[datetime, AfterValidator(comparable_time)]
 
 
 class _Tolerant(BaseModel):
@@ -78,7 +91,7 @@ class Message(_Tolerant):
     id: str = Field(default_factory=new_id)
     role: Role
     content: str = ""
-    created_at: datetime = Field(default_factory=utc_now)
+    created_at: Timestamp = Field(default_factory=utc_now)
     thinking: str | None = None
     model: str | None = None
     status: MessageStatus | None = None
@@ -162,8 +175,8 @@ class Conversation(_Tolerant):
     version: int = SESSION_VERSION
     id: str = Field(default_factory=new_id)
     title: str = "New conversation"
-    created_at: datetime = Field(default_factory=utc_now)
-    updated_at: datetime = Field(default_factory=utc_now)
+    created_at: Timestamp = Field(default_factory=utc_now)
+    updated_at: Timestamp = Field(default_factory=utc_now)
     host: str | None = None
     """The URL of the server it chats with, never with credentials."""
     host_name: str | None = None

@@ -20,6 +20,7 @@ from ..domain.conversation import (
     SESSION_VERSION,
     Conversation,
     MessageStatus,
+    comparable_time,
 )
 from ..domain.ids import is_valid_id
 from .atomic import atomic_write_bytes, ensure_private_dir, is_temp_name
@@ -100,6 +101,35 @@ def parse_session(path: Path, raw: bytes) -> tuple[Conversation, int]:
 
 
 Listing = tuple[list[SessionSummary], list[UnreadableEntry]]
+
+
+def _summary_from(session_id: str, record: Record) -> SessionSummary | None:
+    """The list line a summary index record holds, or None when it holds none of the right
+    types (the index is a file on disk like any other: damaged, or written by someone else)."""
+    summary = record.get("summary")
+    if not isinstance(summary, dict):
+        return None
+    title, models, count = summary.get("title"), summary.get("models"), summary.get("message_count")
+    if (
+        not isinstance(title, str)
+        or not isinstance(models, list)
+        or not isinstance(count, int)
+        or isinstance(count, bool)
+    ):
+        return None
+    try:
+        created_at = comparable_time(datetime.fromisoformat(summary["created_at"]))
+        updated_at = comparable_time(datetime.fromisoformat(summary["updated_at"]))
+    except (TypeError, KeyError, ValueError):
+        return None
+    return SessionSummary(
+        id=session_id,
+        title=title,
+        created_at=created_at,
+        updated_at=updated_at,
+        models=[model for model in models if isinstance(model, str)],
+        message_count=count,
+    )
 
 
 class SessionStore:
@@ -263,33 +293,32 @@ class SessionStore:
         cached = self._index.load()
         records: dict[str, Record] = {}
         changed = False
-        for name, stamp in stamps.items():
-            known = cached.get(name)
-            if known is None or not is_fresh(known, stamp):
-                known = self._summarise(self.sessions_dir / name, stamp)
-                changed = True
-            records[name] = known
-        if changed or len(records) != len(cached):
-            self._index.save(records)
         summaries: list[SessionSummary] = []
         unreadable: list[UnreadableEntry] = []
-        # Ten thousand of these must take milliseconds: no Path objects, no validation.
-        for name, record in records.items():
-            summary: Any = record.get("summary")
-            try:
-                summaries.append(
-                    SessionSummary(
-                        id=name.removesuffix(".json"),
-                        title=summary["title"],
-                        created_at=datetime.fromisoformat(summary["created_at"]),
-                        updated_at=datetime.fromisoformat(summary["updated_at"]),
-                        models=list(summary["models"]),
-                        message_count=int(summary["message_count"]),
-                    )
-                )
-            except (TypeError, KeyError, ValueError):
-                reason = str(record.get("unreadable", "?"))
+        # Ten thousand of these must take milliseconds: no Path objects, no validation
+        # beyond the types of the few fields a line shows.
+        for name, stamp in stamps.items():
+            session_id = name.removesuffix(".json")
+            known = cached.get(name)
+            summary = None
+            if known is not None and is_fresh(known, stamp):
+                summary = _summary_from(session_id, known)
+                if summary is None and not isinstance(known.get("unreadable"), str):
+                    known = None  # a damaged or hostile index: read the file again
+            else:
+                known = None
+            if known is None:
+                known = self._summarise(self.sessions_dir / name, stamp)
+                summary = _summary_from(session_id, known)
+                changed = True
+            records[name] = known
+            if summary is not None:
+                summaries.append(summary)
+            else:
+                reason = str(known.get("unreadable", "?"))
                 unreadable.append(UnreadableEntry(self.sessions_dir / name, reason))
+        if changed or len(records) != len(cached):
+            self._index.save(records)
         summaries.sort(key=lambda summary: summary.updated_at, reverse=True)
         self._last_listing = (stamps, (summaries, unreadable))
         return summaries, unreadable
