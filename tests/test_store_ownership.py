@@ -238,3 +238,23 @@ def test_a_year_a_local_zone_cannot_show_is_unreadable_not_a_crash(tmp_path: Pat
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert "aware" in result.stdout
     assert "01YEAR1.json" in result.stderr and "year" in result.stderr
+
+
+def test_the_trash_lists_an_unreadable_file_in_any_time_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        conversation = _saved(tmp_path)
+        store = SessionStore(tmp_path)
+        store.move_to_trash(conversation.id)
+        (tmp_path / "trash" / "01BROKEN.json").write_text("{nope")
+        entries = ConversationLibrary(store).trashed()
+        assert [entry.id for entry in entries] == [conversation.id, "01BROKEN"]
+        store.close()
+    finally:
+        monkeypatch.undo()
+        time.tzset()

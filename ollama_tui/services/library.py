@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 
@@ -32,6 +32,8 @@ from ..store import (
     write_user_file,
 )
 
+_LONG_AGO = datetime.min.replace(tzinfo=timezone.utc)
+"""Sorts unreadable entries last; `datetime.min.astimezone()` fails east of UTC."""
 MAX_IMPORT_BYTES = 256 * 1024 * 1024
 
 
@@ -340,9 +342,7 @@ class ConversationLibrary:
                     len(conversation.messages),
                 )
             )
-        return sorted(
-            entries, key=lambda e: e.updated_at or datetime.min.astimezone(), reverse=True
-        )
+        return sorted(entries, key=lambda e: e.updated_at or _LONG_AGO, reverse=True)
 
     def empty_trash(self) -> int:
         return self.store.empty_trash()
