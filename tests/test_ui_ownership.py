@@ -211,3 +211,29 @@ async def test_closing_an_unsaved_tab_asks_as_quit_does(
     copies = [p for p in (data_dir / "sessions").glob("*.json") if not p.is_symlink()]
     assert len(copies) == 1
     assert json.loads(copies[0].read_text())["messages"][-1]["content"] == "Echo: unsaved turn"
+
+
+async def test_a_symlinked_session_opens_read_only_saying_why(
+    make_app, data_dir: Path, tmp_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(110, 36)) as pilot:
+        await ready(app)
+        view = app.current_view
+        await ask(pilot, view, "linked")
+        await quit_app(pilot)
+    path = session_file(data_dir, view.conversation.id)
+    elsewhere = tmp_path / "elsewhere.json"
+    shutil.move(path, elsewhere)
+    path.symlink_to(elsewhere)
+    (data_dir / "workspace.json").unlink()
+    before = _stamp(elsewhere)
+    app = make_app()
+    async with app.run_test(size=(110, 36)) as pilot:
+        await ready(app)
+        await _open(app, pilot, "linked")
+        await pilot.pause()
+        assert "Read-only: the file is a symbolic link" in screen_text(app)
+        assert app.current_view.composer.disabled
+        await quit_app(pilot)
+    assert _stamp(elsewhere) == before and path.is_symlink()
