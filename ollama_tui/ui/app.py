@@ -7,6 +7,7 @@ import contextlib
 import sys
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult, SystemCommand
@@ -18,7 +19,7 @@ from textual.css.query import NoMatches
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from ..domain.conversation import Conversation, ConversationKind
@@ -36,7 +37,8 @@ from .chat_view import ChatView
 from .composer import Composer
 from .conversations_screen import ConversationsScreen
 from .dialogs import ChoiceDialog, ConfirmDialog, TextDialog
-from .help_screen import HelpScreen, describe_bindings
+from .help_screen import HelpScreen, describe_bindings, screen_commands
+from .keys_footer import KeysFooter
 from .message_list import MessageList
 from .model_dialogs import CreateDialog, EmbedDialog, InspectScreen
 from .model_picker import ModelPickerScreen
@@ -51,6 +53,8 @@ from .themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes, shipped_th
 from .welcome import Welcome
 from .workers import WorkFailed, background
 
+FOOTER_FIRST = ("composer.send", "app.pick_model", "app.conversations", "app.new_tab", "app.models")
+"""The keys a newcomer needs first, shown first in the footer of a narrow terminal."""
 ONLINE_PROBE_INTERVAL = 30.0
 """Seconds between checks that a reachable server is still there."""
 CONVERSATIONS_SCREEN = "conversations"
@@ -148,7 +152,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             tooltip="System prompt, options, thinking, reply format",
             id="app.settings",
         ),
-        Binding("f1", "help", "Help", tooltip="Every key", id="app.help"),
+        Binding("f1", "help", "Keys", tooltip="Every key, by screen", id="app.help"),
         Binding(
             "ctrl+q",
             "quit",
@@ -184,7 +188,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
     def compose(self) -> ComposeResult:
         yield ConversationTabs(id="tabs")
         with Vertical(id="bottom-bar"):
-            yield Footer()
+            yield KeysFooter(first=FOOTER_FIRST)
             yield StatusLine(id="status")
 
     @property
@@ -785,18 +789,30 @@ class OllamaTuiApp(KeysInOrderApp[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
+        here = self.screen
         sections = [
             ("Everywhere", [*describe_bindings(self.BINDINGS), ("Ctrl+P", "Command palette")]),
             ("Conversation", describe_bindings(ChatView.BINDINGS)),
             ("Composer", describe_bindings(Composer.BINDINGS)),
-            ("Model picker", describe_bindings(ModelPickerScreen.BINDINGS)),
-            ("Saved conversations", describe_bindings(ConversationsScreen.BINDINGS)),
+            ("Models (F3)", describe_bindings(ModelsScreen.BINDINGS)),
+            ("Saved conversations (Ctrl+O)", describe_bindings(ConversationsScreen.BINDINGS)),
+            ("Model picker (Ctrl+L)", describe_bindings(ModelPickerScreen.BINDINGS)),
             ("Pull offer", describe_bindings(PullOfferScreen.BINDINGS)),
         ]
+        # The keys of the screen F1 was pressed on come first.
+        for kind in HELP_SECTION_OF:
+            if isinstance(here, kind):
+                title = HELP_SECTION_OF[kind]
+                sections.sort(key=lambda section: section[0] != title)
+                break
         self.push_screen(HelpScreen(sections))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        if screen is not self.screen_stack[0]:
+            # Another screen (models, saved conversations): its own actions, not the chat's.
+            yield from screen_commands(screen)
+            return
         view = self.current_view
         yield SystemCommand("New conversation", "Open a new tab (Ctrl+N)", self.action_new_tab)
         yield SystemCommand(
@@ -955,6 +971,15 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self.remember_workspace()
         await self.backend.aclose()
         self.exit()
+
+
+HELP_SECTION_OF: dict[type[Screen[Any]], str] = {
+    ModelsScreen: "Models (F3)",
+    ConversationsScreen: "Saved conversations (Ctrl+O)",
+    ModelPickerScreen: "Model picker (Ctrl+L)",
+    PullOfferScreen: "Pull offer",
+}
+"""The help section of each screen F1 can be pressed on, listed first there."""
 
 
 def known_binding_ids() -> set[str]:

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ..domain.folding import fold, word_spans
@@ -28,6 +28,7 @@ from ..services.library import (
 )
 from .dialogs import ConfirmDialog, TextDialog
 from .entry_list import EntryList
+from .keys_footer import KeysFooter
 from .safe_text import SafeInput, notify_plain, plain
 from .workers import background
 
@@ -144,6 +145,16 @@ class ConversationsScreen(ModalScreen[str | None]):
             id="browser.trash",
         ),
         Binding("ctrl+x", "empty_trash", "Empty trash", priority=True, id="browser.empty"),
+        # A modal screen hides the app's own keys: these two are the way to every other key.
+        Binding("f1", "app.help", "Keys", tooltip="Every key, by screen", id="browser.help"),
+        Binding(
+            "ctrl+p",
+            "app.command_palette",
+            "palette",
+            show=False,
+            priority=True,
+            id="browser.palette",
+        ),
     ]
 
     def __init__(self, library: ConversationLibrary) -> None:
@@ -167,7 +178,7 @@ class ConversationsScreen(ModalScreen[str | None]):
             )
             yield EntryList(id="results")
             yield Static("", id="browser-note", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.set_interval(0.5, self._follow_indexing)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from functools import partial
+from typing import Any
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 SELECTING_TEXT = (
@@ -66,6 +68,21 @@ def key_table(rows: list[tuple[str, str]]) -> Table:
     for keys, text in rows:
         table.add_row(Text(keys, style="bold"), Text(text))
     return table
+
+
+def screen_commands(screen: Screen[Any]) -> Iterator[SystemCommand]:
+    """The palette's entries for a screen's own keys, those it shows in its footer (moving
+    the cursor is left out), while they apply: one list of keys feeds both."""
+    for binding in screen.BINDINGS:
+        if not isinstance(binding, Binding) or not binding.show or not binding.description:
+            continue
+        if binding.action.startswith("app.") or not screen.check_action(binding.action, ()):
+            continue
+        yield SystemCommand(
+            binding.tooltip or binding.description,
+            _key_label(binding),
+            partial(screen.run_action, binding.action),
+        )
 
 
 class HelpScreen(ModalScreen[None]):

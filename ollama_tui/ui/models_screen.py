@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..domain.quantities import count_of, format_size
@@ -26,6 +26,7 @@ from ..services.models import (
     seconds_left,
 )
 from .dialogs import ConfirmDialog, TextDialog
+from .keys_footer import KeysFooter
 from .model_dialogs import CreateDialog, EmbedDialog, InspectScreen
 from .safe_text import notify_plain, plain
 from .workers import background
@@ -43,11 +44,18 @@ COLUMNS = (
     ("quant", "Quant"),
     ("family", "Family"),
     ("modified", "Modified"),
-    ("memory", "In memory"),
+    ("memory", "Memory"),
     ("gpu", "GPU"),
     ("context", "Context"),
-    ("expires", "Unloads in"),
+    ("expires", "Unloads"),
 )
+NARROW_COLUMNS = ("name", "size", "params", "memory", "gpu", "context", "expires")
+"""Below `WIDE_FROM` columns: quantisation, family and date are left to Inspect (i), so that
+what is loaded, its memory, context and countdown stay on screen at 80 columns."""
+WIDE_FROM = 110
+NAME_CELLS = {False: 18, True: 40}
+"""The most cells a model's name takes in the narrow and the wide table (longer ones end
+with an ellipsis; Inspect shows them whole)."""
 SORTS: tuple[tuple[str, Callable[[ModelChoice], Any]], ...] = (
     ("name", lambda m: m.name.casefold()),
     ("size", lambda m: m.size),
@@ -63,24 +71,31 @@ def _modified(stamp: str) -> str:
         return ""
 
 
-def model_row(model: ModelChoice) -> list[Text]:
-    """The cells of one model. Rich `Text`, never `str`: DataTable reads a str as markup."""
+def _shortened(text: str, cells: int) -> str:
+    return text if len(text) <= cells else text[: cells - 1] + "…"
+
+
+def model_row(model: ModelChoice, columns: Sequence[str], name_cells: int) -> list[Text]:
+    """The cells of one model, in `columns`. Rich `Text`, never `str`: DataTable reads a str
+    as markup."""
     gpu = ""
     if model.loaded and model.size_in_memory:
         gpu = f"{100 * model.size_vram // model.size_in_memory}%"
-    name = Text.assemble(("● ", "bold green") if model.loaded else "  ", model.name)
-    cells = [
-        format_size(model.size),
-        model.parameter_size,
-        model.quantization,
-        model.family,
-        _modified(model.modified_at),
-        format_size(model.size_in_memory) if model.loaded else "",
-        gpu,
-        f"{model.context_length:,}" if model.context_length else "",
-        describe_expiry(seconds_left(model.expires_at)) if model.loaded else "",
-    ]
-    return [name, *(Text(cell) for cell in cells)]
+    name = Text.assemble(
+        ("● ", "bold green") if model.loaded else "  ", _shortened(model.name, name_cells)
+    )
+    cells = {
+        "size": format_size(model.size),
+        "params": model.parameter_size,
+        "quant": model.quantization,
+        "family": model.family,
+        "modified": _modified(model.modified_at),
+        "memory": format_size(model.size_in_memory) if model.loaded else "",
+        "gpu": gpu,
+        "context": f"{model.context_length:,}" if model.context_length else "",
+        "expires": describe_expiry(seconds_left(model.expires_at)) if model.loaded else "",
+    }
+    return [name if key == "name" else Text(cells[key]) for key in columns]
 
 
 def job_line(job: ModelJob) -> Content:
@@ -109,8 +124,8 @@ def job_line(job: ModelJob) -> Content:
 class ModelsScreen(Screen[None]):
     """Installed models, what is loaded, and the jobs (pull, push, create) of this session."""
 
+    # In the order the footer shows them while they fit (F1 and Ctrl+P list them all).
     BINDINGS = [
-        Binding("escape", "close", "Back", id="models.close"),
         Binding(
             "enter",
             "use",
@@ -120,38 +135,53 @@ class ModelsScreen(Screen[None]):
             id="models.use",
         ),
         Binding(
+            "i",
+            "inspect",
+            "Inspect",
+            tooltip="Inspect it: facts, parameters, template, license, Modelfile",
+            id="models.inspect",
+        ),
+        Binding("l", "load", "Load", tooltip="Load into memory now", id="models.load"),
+        Binding("x", "unload", "Unload", tooltip="Free its memory now", id="models.unload"),
+        Binding("p", "pull", "Pull", tooltip="Pull a model by name", id="models.pull"),
+        Binding(
+            "delete,d",
+            "delete",
+            "Delete",
+            tooltip="Delete it from the server",
+            key_display="d",
+            id="models.delete",
+        ),
+        Binding(
             "u",
             "use_here",
             "Use here",
             tooltip="Use it in the current conversation",
             id="models.use_here",
         ),
-        Binding("i", "inspect", "Inspect", id="models.inspect"),
-        Binding("p", "pull", "Pull", id="models.pull"),
         Binding(
             "c", "create", "Create", tooltip="Create a model from this one", id="models.create"
         ),
-        Binding("y", "copy", "Copy", id="models.copy"),
-        Binding("delete,d", "delete", "Delete", id="models.delete"),
-        Binding("l", "load", "Load", tooltip="Load into memory now", id="models.load"),
-        Binding("x", "unload", "Unload", tooltip="Free its memory now", id="models.unload"),
+        Binding("y", "copy", "Copy", tooltip="Copy it under a new name", id="models.copy"),
         Binding("e", "embed", "Embed", tooltip="Compare texts' embeddings", id="models.embed"),
-        Binding("shift+p", "push", "Push", id="models.push"),
+        Binding("shift+p", "push", "Push", tooltip="Push it to its registry", id="models.push"),
         Binding("s", "sort", "Sort", tooltip="Sort by name, size, date, loaded", id="models.sort"),
         Binding(
             "ctrl+x",
             "cancel_job",
             "Stop/clear job",
-            tooltip="Stop the job (the highlighted one, else the newest running); "
-            "with none running, clear the finished ones from the list",
+            tooltip="Stop a job; with none running, clear the finished ones",
             id="models.cancel_job",
         ),
+        Binding("escape", "close", "Back", id="models.close"),
         Binding("r", "refresh", "Refresh", show=False, id="models.refresh"),
     ]
 
     def __init__(self) -> None:
         super().__init__(classes="models-screen")
         self.models: list[ModelChoice] = []
+        self._wide: bool | None = None
+        """Whether the table has every column; None before it has any."""
         self._sort = 0
         self._stop_listening: Callable[[], None] | None = None
 
@@ -161,13 +191,10 @@ class ModelsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Models"), id="models-title")
-        table: DataTable[Text] = DataTable(id="models-table", cursor_type="row", zebra_stripes=True)
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
-        yield table
+        yield DataTable(id="models-table", cursor_type="row", zebra_stripes=True)
         yield OptionList(id="jobs")
         yield Static("", id="models-note", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#jobs", OptionList).display = False
@@ -202,14 +229,34 @@ class ModelsScreen(Screen[None]):
             self.models = models
             self._fill_table()
 
+    def on_resize(self) -> None:
+        if self._set_columns() and self.models:
+            self._fill_table()
+
+    def _set_columns(self) -> bool:
+        """The columns for the screen's width; whether they changed (the rows are gone then)."""
+        wide = self.size.width >= WIDE_FROM
+        if wide == self._wide:
+            return False
+        self._wide = wide
+        table: DataTable[Text] = self.query_one("#models-table", DataTable)
+        table.clear(columns=True)
+        for column, label in COLUMNS:
+            if wide or column in NARROW_COLUMNS:
+                table.add_column(label, key=column)
+        return True
+
     def _fill_table(self) -> None:
         table: DataTable[Text] = self.query_one("#models-table", DataTable)
         current = self.current_model
+        self._set_columns()
+        wide = bool(self._wide)
+        columns = [str(column.key.value) for column in table.ordered_columns]
         name, key = SORTS[self._sort]
         ordered = sorted(self.models, key=key, reverse=name in ("size", "modified"))
         table.clear()
         for model in ordered:
-            table.add_row(*model_row(model), key=model.name)
+            table.add_row(*model_row(model, columns, NAME_CELLS[wide]), key=model.name)
         if current is not None and current.name in {m.name for m in ordered}:
             table.move_cursor(row=table.get_row_index(current.name), animate=False)
         loaded = sum(m.loaded for m in self.models)
