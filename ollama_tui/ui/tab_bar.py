@@ -20,15 +20,10 @@ class ConversationTabs(TabbedContent):
     next refresh, whenever the tabs, their labels or the size change, and counts what it
     leaves out (`◂3` on the left, `2▸` on the right)."""
 
-    _passes = 0
-    """Measurements in a row: the count changes the room the tabs have, so it is measured
-    again, a few times at most."""
-
     def on_mount(self) -> None:
         self.query_one(ContentTabs).mount(Static(Content(""), id="hidden-tabs"))
 
-    def _schedule_reveal(self, *, again: bool = False) -> None:
-        self._passes = self._passes + 1 if again else 0
+    def _schedule_reveal(self) -> None:
         self.call_after_refresh(self._reveal_active)
 
     @on(TabbedContent.TabActivated)
@@ -87,11 +82,6 @@ class ConversationTabs(TabbedContent):
         parts = [f"◂{left}"] if left else []
         if right:
             parts.append(f"{right}▸")
-        text = " ".join(parts)
-        indicator = self.query_one("#hidden-tabs", Static)
-        if str(indicator.content) == text:
-            return
-        indicator.update(Content(text))
-        indicator.display = bool(text)
-        if self._passes < 3:
-            self._schedule_reveal(again=True)
+        # The count has a room of its own (app.tcss), so showing it never changes the
+        # room the tabs have.
+        self.query_one("#hidden-tabs", Static).update(Content(" ".join(parts)))
