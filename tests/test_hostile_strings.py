@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
 
 # Escape as the kitty protocol spells it: a lone ESC byte means Escape only once nothing
 # follows it for ESCDELAY, so the next key sent could merge with it.
-ESCAPE, ENTER = b"\x1b[27u", b"\r"
+ESCAPE, ENTER, TAB = b"\x1b[27u", b"\r", b"\t"
 F1, F2, F3, F4 = b"\x1bOP", b"\x1bOQ", b"\x1bOR", b"\x1bOS"
 CTRL = {key: bytes([ord(key) - 96]) for key in "elnopt"}
 
@@ -63,9 +64,9 @@ def _conversation(tag: str) -> dict[str, Any]:
     return data
 
 
-def _hostile_data_dir(root: Path) -> tuple[Path, Path, Path, str]:
-    """(data dir, config file, a folder holding a hostile file name, the open tab's id)."""
-    data_dir, config_dir, files = root / "data", root / "config", root / "files"
+def _hostile_data_dir(root: Path, files: Path) -> tuple[Path, Path, str]:
+    """(data dir, config file, the open tab's id); `files` gets a file with a hostile name."""
+    data_dir, config_dir = root / "data", root / "config"
     sessions = data_dir / "sessions"
     sessions.mkdir(parents=True, mode=0o700)
     opened = _conversation("session")
@@ -100,9 +101,8 @@ def _hostile_data_dir(root: Path) -> tuple[Path, Path, Path, str]:
     config = config_dir / "config.toml"
     # A key holding escapes: the config's problem names the key it does not know.
     config.write_text(f"{json.dumps(marker('config.key'))} = 1\n")
-    files.mkdir()
     (files / f"a{file_marker('file')}b.png").write_bytes(b"\x89PNG\r\n\x1a\n")
-    return data_dir, config, files, opened_id
+    return data_dir, config, opened_id
 
 
 def _readable(output: bytes) -> str:
@@ -116,11 +116,17 @@ def test_no_string_from_outside_reaches_the_terminal_raw_on_any_screen(
 ) -> None:
     fake_ollama.hostile = True
     fake_ollama.create_error = "no space left on device"
-    data_dir, config, files, _ = _hostile_data_dir(tmp_path)
+    # A short path, so that the completion after it fits the dialog's field.
+    short = tempfile.TemporaryDirectory(prefix="hx")
+    files = Path(short.name)
+    data_dir, config, _ = _hostile_data_dir(tmp_path, files)
     app = PtyApp(
         ["--host", fake_ollama.url, "--data-dir", str(data_dir)],
         env={"OLLAMA_TUI_CONFIG": str(config), "TEXTUAL_ANIMATIONS": "none"},
-        cols=200,  # wide enough for the status line to show the version with its marker
+        # Wide, so that long markers are drawn whole. (Whether the status line has room for
+        # the version beside the context figure depends on timing: test_display_boundary
+        # checks the version there.)
+        cols=240,
         rows=40,
     )
     app.start()
@@ -135,7 +141,7 @@ def test_no_string_from_outside_reaches_the_terminal_raw_on_any_screen(
             if len(app.output) != seen:
                 quiet_since, seen = time.monotonic(), len(app.output)
 
-    def step(keys: bytes | str, *expected: str, timeout: float = 20.0) -> None:
+    def step(keys: bytes | str, *expected: str, timeout: float = 30.0) -> None:
         start = len(app.output)
         if isinstance(keys, str):
             app.type_text(keys)
@@ -154,10 +160,17 @@ def test_no_string_from_outside_reaches_the_terminal_raw_on_any_screen(
         settle()
 
     try:
-        app.wait_for(f"{TAG_PREFIX}version".encode())  # in the status line
-        app.wait_for(f"{TAG_PREFIX}session.title".encode())  # the restored tab
+        app.wait_for(f"{TAG_PREFIX}session.title".encode(), timeout=60)  # the restored tab
         settle()
-        step(F4, "Keep loaded", f"{TAG_PREFIX}session.keep_alive")
+        form_opened = len(app.output)
+        step(F4, "Settings of this", f"{TAG_PREFIX}session.temperature")
+        # A focused field shows the end of its value, where the marker's tag is repeated.
+        keep_alive = b"session.keep_alive"
+        for _ in range(20):  # Tab down the form, as a user would, to keep_alive's field
+            if app.output.find(keep_alive, form_opened) >= 0:
+                break
+            step(TAB)
+        assert app.output.find(keep_alive, form_opened) >= 0, "keep_alive was never drawn"
         step(ESCAPE)
         step(CTRL["l"], "to filter", f"{TAG_PREFIX}models.0.name")
         step(ESCAPE)
@@ -196,6 +209,7 @@ def test_no_string_from_outside_reaches_the_terminal_raw_on_any_screen(
     finally:
         tail = bytes(app.output[-3000:])
         app.stop()
+        short.cleanup()
     assert b"Traceback" not in output, tail
     assert leaks(output) == []
 
