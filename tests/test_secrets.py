@@ -59,6 +59,23 @@ async def test_every_error_the_client_raises_masks_header_values_and_url_passwor
     assert "http://***@proxy" in refused.value.message
 
 
+async def test_a_server_that_echoes_a_header_in_what_it_says_never_shows_it() -> None:
+    # A hostile server (or a proxy before it) puts the token it was sent into its version,
+    # a model's name and a reply: none of it may reach a widget or a session file.
+    token = f"sk-{secrets.token_hex(8)}"
+    with FakeOllama(version=f"0.12.3 {token}") as server:
+        server.add_model(f"echo-{token}:latest")
+        server.script_reply(["your key is ", token])
+        async with OllamaClient(server.url, headers={"Authorization": f"Bearer {token}"}) as client:
+            version = await client.version()
+            names = [entry.name for entry in await client.tags()]
+            async with client.chat_stream(_chat()) as events:
+                reply = "".join([str(getattr(event, "text", "")) async for event in events])
+    said = f"{version.raw} {names} {reply}"
+    assert token not in said, said
+    assert said.count("***") == 3, said
+
+
 async def test_a_url_password_is_masked_when_the_host_cannot_be_used() -> None:
     password = f"pw{secrets.token_hex(6)}"
     async with OllamaClient(f"http://bob:{password}@127.0.0.1:1") as client:

@@ -22,7 +22,6 @@ from ..domain.conversation import Stats
 from ..domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta
 from ..domain.headers import header_problem
 from ..domain.secrets import remember_connection
-from ..domain.text import sanitize_for_terminal
 from .body import ACCEPTED_ENCODINGS, decoded_chunks
 from .errors import (
     ConnectionLost,
@@ -47,6 +46,7 @@ from .models import (
     PullProgress,
     RunningModel,
     ShowResponse,
+    server_text,
 )
 from .ndjson import DEFAULT_MAX_LINE_BYTES, iter_json_lines
 from .version import ServerVersion
@@ -360,10 +360,10 @@ class OllamaClient:
                 source = {}
             thinking = source.get("thinking")
             if isinstance(thinking, str) and thinking:
-                yield ThinkingDelta(sanitize_for_terminal(thinking))
+                yield ThinkingDelta(server_text(thinking))
             text = source.get("content" if chat else "response")
             if isinstance(text, str) and text:
-                yield TextDelta(sanitize_for_terminal(text))
+                yield TextDelta(server_text(text))
             if data.get("done") is True:
                 reason = data.get("done_reason")
                 yield StreamDone(
@@ -432,8 +432,8 @@ class OllamaClient:
     def _result(data: dict[str, Any], source: dict[str, Any], text_key: str) -> ChatResult:
         reason = data.get("done_reason")
         return ChatResult(
-            content=sanitize_for_terminal(str(source.get(text_key) or "")),
-            thinking=sanitize_for_terminal(str(source.get("thinking") or "")),
+            content=server_text(str(source.get(text_key) or "")),
+            thinking=server_text(str(source.get("thinking") or "")),
             done_reason=reason if isinstance(reason, str) else None,
             stats=_stats_of(data),
             model=str(data.get("model", "")),

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..domain.conversation import Stats
+from ..domain.secrets import mask_remembered
 from ..domain.text import sanitize_for_terminal
 
 if TYPE_CHECKING:
@@ -30,10 +31,17 @@ class WireModel(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
+def server_text(text: str) -> str:
+    """A string a server sent, made display-safe and cleared of any secret this process sent
+    (a hostile server or a proxy may echo a header): the one rule for every text from a server,
+    whether it comes in a validated answer or as a streamed chunk."""
+    return mask_remembered(sanitize_for_terminal(text))
+
+
 def _inert(value: Any) -> Any:
-    """Every string in a decoded JSON value, dictionary keys included, made display-safe."""
+    """Every string in a decoded JSON value, dictionary keys included, made `server_text`."""
     if isinstance(value, str):
-        return sanitize_for_terminal(value)
+        return server_text(value)
     if isinstance(value, list):
         return [_inert(item) for item in value]
     if isinstance(value, dict):
@@ -44,7 +52,8 @@ def _inert(value: Any) -> Any:
 class WireResponse(WireModel):
     """What a server says: every string in it, extra fields included, is made inert for a
     terminal as it is validated, so no field a server sends (or a newer server adds) can carry
-    an escape sequence into a widget, a log or the command line."""
+    an escape sequence, or a header value it echoes, into a widget, a file, a log or the
+    command line."""
 
     @model_validator(mode="before")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..domain.text import sanitize_for_terminal
+from .models import server_text
 
 _LEADING_NUMBERS = re.compile(r"^\s*v?(\d+)(?:\.(\d+))?(?:\.(\d+))?")
 
@@ -19,7 +19,8 @@ class ServerVersion:
 
     @classmethod
     def parse(cls, raw: str) -> ServerVersion:
-        raw = sanitize_for_terminal(raw)  # shown in the status line: a server's free text
+        # Shown in the status line: a server's free text, which may echo a header it was sent.
+        raw = server_text(raw)
         match = _LEADING_NUMBERS.match(raw)
         if not match:
             return cls(raw, (0, 0, 0))

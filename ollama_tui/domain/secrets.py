@@ -67,9 +67,19 @@ def remember_connection(url: str | None, headers: dict[str, str]) -> None:
     remember_secrets([*url_secrets(url), *headers.values()])
 
 
+def mask_remembered(text: str) -> str:
+    """`text` with every remembered secret replaced by `***`, and nothing else changed.
+
+    For what a server says (model names, status lines, replies): a hostile server or proxy can
+    echo a header it was sent, but a URL with a password in a model's reply is the reply's own
+    text, not ours to rewrite.
+    """
+    pattern = _pattern
+    return text if pattern is None else pattern.sub(MASK, text)
+
+
 def redact(text: str) -> str:
     """`text` with every remembered secret and any URL's userinfo replaced by `***`."""
     if "@" in text:
         text = _USERINFO.sub(rf"\g<1>{MASK}@", text)
-    pattern = _pattern
-    return text if pattern is None else pattern.sub(MASK, text)
+    return mask_remembered(text)
