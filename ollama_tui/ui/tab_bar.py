@@ -23,6 +23,16 @@ class ConversationTabs(TabbedContent):
     def on_mount(self) -> None:
         self.query_one(ContentTabs).mount(Static(Content(""), id="hidden-tabs"))
 
+    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        """Textual shows the pane a widget was focused in, through messages that arrive
+        later. A tab switched to meanwhile (Alt+1 right after Alt+2, keys in one read on a
+        busy machine) was switched back by that late news, and the keys typed next went
+        to the other conversation. Only a pane that still holds the focus is shown."""
+        focused = self.screen.focused
+        if focused is None or event.tab_pane not in focused.ancestors_with_self:
+            event.prevent_default()  # Textual's own handler, in the base class, is skipped
+            event.stop()
+
     def _schedule_reveal(self) -> None:
         self.call_after_refresh(self._reveal_active)
 
