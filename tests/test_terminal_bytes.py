@@ -53,11 +53,21 @@ def test_escape_sequences_from_the_model_never_reach_the_terminal(
     assert b"[bold]x[/]" in output
 
 
+def _written_while_idle(app: PtyApp) -> bytes:
+    # The screen settles first (the search index is checked a second in); an app that writes
+    # periodically never falls quiet and fails here.
+    app.wait_quiet(1.5, timeout=15)
+    seen = len(app.output)
+    time.sleep(3)  # a measurement window, not synchronisation
+    return bytes(app.output[seen:])
+
+
 def test_the_idle_app_writes_nothing_to_the_terminal(
     fake_ollama: FakeOllama, tmp_path: Path
 ) -> None:
     # Over SSH, where every byte crosses the network: no blinking cursor, no animation, no
-    # redraw while nothing changes.
+    # redraw while nothing changes — at the prompt, and with a dialog's field focused (the
+    # settings' system prompt, the picker's filter), where Textual's own fields blink.
     env = {"SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22", "OLLAMA_TUI_CONFIG": "/nonexistent"}
     app = PtyApp(
         ["--host", fake_ollama.url, "--data-dir", str(tmp_path)], env=env, cols=80, rows=24
@@ -66,20 +76,20 @@ def test_the_idle_app_writes_nothing_to_the_terminal(
     try:
         app.wait_for(b"connected")
         app.wait_for(b"llama3.2:latest")
-        # Start-up settles (the search index is checked a second in): wait for a quiet
-        # stretch; an app that writes periodically never gets one and fails here.
-        quiet_since, seen = time.monotonic(), len(app.output)
-        deadline = quiet_since + 15
-        while time.monotonic() - quiet_since < 1.5:
-            assert time.monotonic() < deadline, "the app never stopped writing"
-            time.sleep(0.05)
-            if len(app.output) != seen:
-                quiet_since, seen = time.monotonic(), len(app.output)
-        time.sleep(3)  # a measurement window, not synchronisation
-        written = bytes(app.output[seen:])
+        at_prompt = _written_while_idle(app)
+        mark = len(app.output)
+        app.send(b"\x1bOS")  # F4, as xterm sends it
+        app.wait_for(b"System prompt", start=mark)
+        in_settings = _written_while_idle(app)
+        app.send(b"\x1b")
+        app.wait_quiet(0.5, timeout=15)
+        mark = len(app.output)
+        app.send(b"\x0c")  # Ctrl+L: the picker, its filter focused
+        app.wait_for(b"qwen2.5", start=mark)
+        in_picker = _written_while_idle(app)
     finally:
         app.stop()
-    assert written == b""
+    assert (at_prompt, in_settings, in_picker) == (b"", b"", b"")
 
 
 HOSTILE_CORPUS = [

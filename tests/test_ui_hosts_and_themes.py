@@ -133,3 +133,16 @@ async def test_the_idle_app_does_not_blink_and_config_problems_are_shown(
         await ready(app)
         assert notified(app, "line 3: flush_hz")
         assert not app.current_view.composer.cursor_blink
+
+
+async def test_cursor_blink_from_the_config_reaches_every_field(
+    make_app, fake_ollama: FakeOllama
+) -> None:
+    # Asked for, the composer and a dialog's field blink (the default, tested above and in
+    # the idle terminal test, is still).
+    app = make_app(cursor_blink=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        assert app.current_view.composer.cursor_blink
+        await press_for(pilot, "ctrl+l", ModelPickerScreen)
+        assert app.focused is not None and getattr(app.focused, "cursor_blink", False)

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -44,7 +44,7 @@ from .model_dialogs import CreateDialog, EmbedDialog, InspectScreen
 from .model_picker import ModelPickerScreen
 from .models_screen import ModelsScreen
 from .pull_panel import PullOfferScreen
-from .safe_text import notify_plain, plain
+from .safe_text import follow_cursor_blink, notify_plain, plain
 from .settings_dialog import SettingsDialog
 from .status_line import StatusLine
 from .tab_bar import ConversationTabs
@@ -310,6 +310,10 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self.call_after_refresh(self.monitor_server)
         self.set_timer(INDEX_DELAY, self.index_conversations)
         self.backend.jobs.listen(self._job_changed)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Every field of every screen and dialog, Textual's own palette included.
+        follow_cursor_blink(event.widget, self.backend.settings.cursor_blink)
 
     # -- themes ---------------------------------------------------------------------------
 

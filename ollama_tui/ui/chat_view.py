@@ -223,7 +223,7 @@ class ChatView(Vertical):
             flush_hz=backend.settings.flush_hz,
             user_label="Prompt" if self.is_completion else "You",
         )
-        self.composer = Composer(id="composer", cursor_blink=backend.settings.cursor_blink)
+        self.composer = Composer(id="composer")
         self.pull_panel: PullPanel | None = None
         """Mounted the first time a pull needs it: most conversations never do."""
         self._stream_worker: Worker[None] | None = None

@@ -52,7 +52,7 @@ class Composer(SafeTextArea):
 
         composer: Composer
 
-    def __init__(self, *, id: str | None = None, cursor_blink: bool = False) -> None:
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
             id=id,
             soft_wrap=True,
@@ -61,8 +61,8 @@ class Composer(SafeTextArea):
             compact=True,
             placeholder="Ask anything. Enter sends, Ctrl+J adds a line, F1 lists every key.",
         )
-        # Off unless configured: blinking writes to the terminal twice a second, idle or not.
-        self.cursor_blink = cursor_blink
+        # Still until the app applies the config's setting as it is focused (follow_cursor_blink).
+        self.cursor_blink = False
 
     # Priority bindings run while the app dispatches the key, before the keys typed just
     # earlier (queued for this widget) are inserted. When keys arrive in one burst (fast

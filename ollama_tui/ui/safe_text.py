@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from textual.app import App
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Input, TextArea
 from textual.widgets.text_area import Edit, EditResult
 
@@ -64,3 +65,10 @@ class SafeTextArea(TextArea):
     def edit(self, edit: Edit) -> EditResult:
         edit.text = sanitize_for_terminal(edit.text)
         return super().edit(edit)
+
+
+def follow_cursor_blink(widget: Widget, blink: bool) -> None:
+    """A focused field blinks only if the config says so: Textual's fields (the palette's too)
+    blink by default, and each blink is a write to the terminal, twice a second, idle or not."""
+    if isinstance(widget, (Input, TextArea)):
+        widget.cursor_blink = blink
