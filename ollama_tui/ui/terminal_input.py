@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
+from functools import partial
 
 from textual import events, on
 from textual._xterm_parser import XTermParser
@@ -89,10 +90,15 @@ class KeysInOrderApp(App[ReturnType]):
             self._input_numbers += 1
             self._input_in_flight = self._input_numbers
             # Behind the key: to the widget it went to, else to the app's own queue, after
-            # whatever the key's action asked to be done next.
-            target = (self.focused or self.screen) if event.is_forwarded else self
-            target.post_message(InputHandled(self._input_numbers))
-            self._input_timeout = self.set_timer(HANDLED_TIMEOUT, self._input_timed_out)
+            # whatever the key's priority action asked to be done next.
+            number = self._input_numbers
+            if not event.is_forwarded:
+                self.post_message(InputHandled(number))  # the app's own queue loses nothing
+                continue
+            (self.focused or self.screen).post_message(InputHandled(number))
+            self._input_timeout = self.set_timer(
+                HANDLED_TIMEOUT, partial(self._input_timed_out, number)
+            )
 
     @on(InputHandled)
     async def _input_handled(self, message: InputHandled) -> None:
@@ -100,8 +106,9 @@ class KeysInOrderApp(App[ReturnType]):
         if message.number == self._input_in_flight:
             await self._next_input()
 
-    async def _input_timed_out(self) -> None:
-        await self._next_input()
+    async def _input_timed_out(self, number: int) -> None:
+        if number == self._input_in_flight:
+            await self._next_input()
 
     async def _next_input(self) -> None:
         if self._input_timeout is not None:
