@@ -193,7 +193,7 @@ async def test_inspect_embed_and_push(make_app, fake_ollama: FakeOllama) -> None
         await wait_until(lambda: "Cosine similarity" in screen_text(app))
         assert "1 and 2: 1.0000" in screen_text(app) and "10 dimensions" in screen_text(app)
         await pilot.press("escape")
-        await press_for(pilot, "shift+p", ConfirmDialog)
+        await press_for(pilot, "P", ConfirmDialog)  # Shift+P, as a terminal sends it
         await pilot.press("enter")
         await wait_until(lambda: "ollama.com account" in screen_text(app))
 

@@ -164,7 +164,8 @@ class ModelsScreen(Screen[None]):
         ),
         Binding("y", "copy", "Copy", tooltip="Copy it under a new name", id="models.copy"),
         Binding("e", "embed", "Embed", tooltip="Compare texts' embeddings", id="models.embed"),
-        Binding("shift+p", "push", "Push", tooltip="Push it to its registry", id="models.push"),
+        # Most terminals send Shift+P as a plain "P"; only the kitty protocol reports shift+p.
+        Binding("P,shift+p", "push", "Push", tooltip="Push it to its registry", id="models.push"),
         Binding("s", "sort", "Sort", tooltip="Sort by name, size, date, loaded", id="models.sort"),
         Binding(
             "ctrl+x",
