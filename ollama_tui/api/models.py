@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..domain.conversation import Stats
 from ..domain.secrets import mask_remembered
-from ..domain.text import sanitize_for_terminal
+from ..domain.text import map_strings, sanitize_for_terminal
 
 if TYPE_CHECKING:
     from .errors import ProtocolError
@@ -38,17 +38,6 @@ def server_text(text: str) -> str:
     return mask_remembered(sanitize_for_terminal(text))
 
 
-def _inert(value: Any) -> Any:
-    """Every string in a decoded JSON value, dictionary keys included, made `server_text`."""
-    if isinstance(value, str):
-        return server_text(value)
-    if isinstance(value, list):
-        return [_inert(item) for item in value]
-    if isinstance(value, dict):
-        return {_inert(key): _inert(item) for key, item in value.items()}
-    return value
-
-
 class WireResponse(WireModel):
     """What a server says: every string in it, extra fields included, is made inert for a
     terminal as it is validated, so no field a server sends (or a newer server adds) can carry
@@ -58,7 +47,7 @@ class WireResponse(WireModel):
     @model_validator(mode="before")
     @classmethod
     def _inert_strings(cls, data: Any) -> Any:
-        return _inert(data)
+        return map_strings(data, server_text)
 
 
 class ModelDetails(WireResponse):

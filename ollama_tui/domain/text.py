@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 # C0 controls map onto the Control Pictures block (U+2400 + code); DEL has U+2421.
 _C0_PICTURE_BASE = 0x2400
@@ -189,3 +191,15 @@ def code_blocks(markdown: str) -> list[tuple[str, str]]:
     if fence:
         blocks.append((info, "\n".join(lines)))
     return blocks
+
+
+def map_strings(value: Any, convert: Callable[[str], str]) -> Any:
+    """A decoded JSON value with `convert` applied to every string in it, keys included: the one
+    walk behind every rule for strings that come from outside (a server's, a file's)."""
+    if isinstance(value, str):
+        return convert(value)
+    if isinstance(value, list):
+        return [map_strings(item, convert) for item in value]
+    if isinstance(value, dict):
+        return {convert(key): map_strings(item, convert) for key, item in value.items()}
+    return value

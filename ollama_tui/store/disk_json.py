@@ -13,6 +13,8 @@ import json
 import re
 from typing import Any
 
+from ..domain.text import map_strings
+
 REPLACEMENT = "\ufffd"
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Only a `\uD800`-`\uDFFF` escape can put a surrogate into the parsed text (strict UTF-8
@@ -33,16 +35,6 @@ def repair_text(text: str) -> str:
     return _LONE_SURROGATE.sub(REPLACEMENT, text)
 
 
-def _repaired(value: Any) -> Any:
-    if isinstance(value, str):
-        return repair_text(value)
-    if isinstance(value, list):
-        return [_repaired(item) for item in value]
-    if isinstance(value, dict):
-        return {repair_text(key): _repaired(item) for key, item in value.items()}
-    return value
-
-
 def read_json(raw: bytes) -> Any:
     """Parse a file's bytes as JSON, with every string free of lone surrogates.
 
@@ -61,7 +53,7 @@ def read_json(raw: bytes) -> Any:
         raise DiskJsonError("nested too deeply to read") from None
     if _SURROGATE_ESCAPE.search(text):
         try:
-            data = _repaired(data)
+            data = map_strings(data, repair_text)
         except RecursionError:
             raise DiskJsonError("nested too deeply to read") from None
     return data
