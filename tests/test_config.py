@@ -219,9 +219,9 @@ def test_headers_are_checked_as_they_are_read_and_a_problem_never_quotes_a_value
     config = read_config(path)
     # Spaces and a line break around a value are not part of it: pasted, and meant without.
     assert config.connection["headers"] == {"Authorization": f"Bearer {secret}"}
-    assert config.max_reply_bytes == 2 * 1024 * 1024
-    assert settings_for(["--config", str(path)]).max_reply_bytes == 2 * 1024 * 1024
-    assert settings_for(["--config", str(tmp_path / "none.toml")]).max_reply_bytes == 8 << 20
+    assert config.max_reply_bytes == 2_000_000
+    assert settings_for(["--config", str(path)]).max_reply_bytes == 2_000_000
+    assert settings_for(["--config", str(tmp_path / "none.toml")]).max_reply_bytes == 8_000_000
     problems = "\n".join(config.problems)
     assert secret not in problems
     assert f"{path}, line 4: headers.X-Accent: its value has characters other " in problems

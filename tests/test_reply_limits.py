@@ -50,7 +50,7 @@ async def test_an_endless_reply_is_cut_off_at_the_cap_as_incomplete_keeping_what
     message = outcome.message
     assert message.status is MessageStatus.INCOMPLETE
     assert "64 KB" not in (message.error or "")  # said in MB, as the config sets it
-    assert "0.0625 MB limit" in (message.error or "") and "max_reply_mb" in (message.error or "")
+    assert "65 KB limit" in (message.error or "") and "max_reply_mb" in (message.error or "")
     size = len(message.content.encode()) + len(message.thinking.encode())
     assert CAP - 4 <= size <= CAP  # to the byte, but for a character cut in two
     assert message.content.startswith("é" * 1000 + "abab")

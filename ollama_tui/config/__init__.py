@@ -37,7 +37,7 @@ __all__ = [
     "sixteen_colours",
 ]
 
-DEFAULT_MAX_REPLY_BYTES = 8 * 1024 * 1024
+DEFAULT_MAX_REPLY_BYTES = 8_000_000
 """A reply longer than this is cut off as incomplete (config: `max_reply_mb`): an endless
 stream would otherwise fill memory, and the session file rewritten every 2 s."""
 

@@ -251,7 +251,8 @@ def read_config(path: Path) -> ConfigFile:
         "megabytes",
         lambda v: None if 0.001 <= v <= 1024 else "must be from 0.001 to 1024",
     )
-    config.max_reply_bytes = int(reply_mb * 1024 * 1024) if reply_mb else None
+    # Decimal megabytes, as every size the app shows (and Ollama) is written.
+    config.max_reply_bytes = int(reply_mb * 1_000_000) if reply_mb else None
     keys = reader.take(data, "", "keys", (dict,), "a [keys] table")
     for binding_id, keys_text in (keys or {}).items():
         if isinstance(keys_text, str) and keys_text.strip():

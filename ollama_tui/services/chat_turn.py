@@ -20,6 +20,7 @@ from ..domain.conversation import (
     Role,
 )
 from ..domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta
+from ..domain.quantities import format_size
 from ..domain.text import InlineThinkSplitter, derive_title, sanitize_for_terminal
 from ..domain.versions import start_version
 from .saver import ConversationSaver, SaveProblem
@@ -240,7 +241,7 @@ class ChatTurn:
         return text.encode()[:room].decode("utf-8", "ignore")
 
     def _cut_off_reason(self) -> str:
-        limit = f"{self.max_reply_bytes / (1024 * 1024):.3g} MB"
+        limit = format_size(self.max_reply_bytes)
         return (
             f"The reply reached the {limit} limit for one reply and was cut off there; the "
             "text up to it is kept (max_reply_mb in config.toml sets the limit)."
