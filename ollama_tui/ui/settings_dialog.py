@@ -58,7 +58,7 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
         form = self.form
         with Form(
             plain(f"Settings of this conversation ({self.model or 'no model'})"),
-            Content("Tab: next field · Ctrl+S: save · Ctrl+D: save as the default · Esc"),
+            Content("Tab: next · Ctrl+S: save · Ctrl+D: save as default · Esc: cancel"),
         ):
             yield FormField(
                 "System prompt",
