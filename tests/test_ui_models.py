@@ -159,7 +159,7 @@ async def test_at_80_columns_each_model_is_one_row_its_long_name_cut(
         below = rows[rows.index(row) + 1]
         assert "GB" not in below or "llama" in below or "qwen" in below, below
         short = next(row for row in rows if "llama3.2:latest" in row)
-        assert "2 GB" in short and "3.2B" in short
+        assert "2.0 GB" in short and "3.2B" in short
         # Typing still finds it by its whole name.
         await pilot.press(*"imatrix-long", "enter")
         await wait_until(lambda: app.current_view.conversation.settings.model == long_name)

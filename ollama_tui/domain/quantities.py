@@ -13,12 +13,12 @@ def count_of(count: int, noun: str, plural: str | None = None) -> str:
 
 def format_size(size: float) -> str:
     """Bytes as Ollama shows them: decimal units, `73 B`, `1.2 KB`, `4.7 GB`, `274 MB`
-    (whole numbers from 10 up, one decimal below)."""
+    (whole numbers from 10 up and for whole values, one decimal otherwise)."""
     value = float(size)
     for unit in ("B", "KB", "MB", "GB", "TB"):
         if value < 1000 or unit == "TB":
             break
         value /= 1000
-    if unit == "B" or value >= 10:
+    if unit == "B" or value >= 10 or value == math.trunc(value):
         return f"{math.floor(value):,} {unit}"
-    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{value:.1f} {unit}"  # 2.02 GB is "2.0 GB", as `ollama list` writes it
