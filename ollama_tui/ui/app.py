@@ -347,9 +347,11 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         title = view.conversation.title
         if len(title) > TAB_TITLE_LIMIT:
             title = title[: TAB_TITLE_LIMIT - 1].rstrip() + "…"
-        label = plain(title)
-        if view.is_streaming:
-            label = Content.styled("● ", "$accent") + label
+        # The marker's two cells are kept when it is off: a label that changes width moves
+        # the tab underline, which Textual animates (18 frames at the start and the end of
+        # every reply).
+        marker = Content.styled("● ", "$accent") if view.is_streaming else Content("  ")
+        label = marker + plain(title)
         if view.read_only_reason:
             label = label + Content(" (read-only)")
         if view.unsaved_reason:

@@ -23,7 +23,7 @@ from textual.widgets import Markdown, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from ..domain.conversation import Conversation, ConversationKind, Message, MessageStatus, Role
-from ..domain.events import StreamEvent, TextDelta, ThinkingDelta
+from ..domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta
 from ..domain.quantities import count_of
 from ..domain.text import code_blocks
 from ..domain.versions import set_aside, start_version, switch_version
@@ -430,6 +430,10 @@ class ChatView(Vertical):
                 widget.feed_text(event.text)
             elif isinstance(event, ThinkingDelta):
                 widget.feed_thinking(event.text)
+            elif isinstance(event, StreamDone):
+                # The last words and the stats are drawn now, not after the save that
+                # follows (its fsyncs) nor at the next tick of the flushes.
+                widget.call_next(widget.finish_streaming)
 
         turn = self.backend.chat_turn(
             self.conversation,

@@ -326,26 +326,49 @@ class AssistantMessage(Vertical):
             self._thinking.update(plain("".join(self._thinking_parts)))
 
     async def finish_streaming(self) -> None:
-        """Stop the flushes, show what is left, and settle the line under the reply."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        # The finished reply is drawn as one widget, as it will be when the conversation is
-        # opened again: cheaper than appending what is left (a whole reply when it came
-        # faster than the flushes), and later appends in other tabs have fewer widgets to
-        # lay out. Replies asked for as JSON are shown indented, with their check.
-        self._pending.clear()
+        """Stop the flushes, show what is left, and settle the line under the reply.
+
+        Called as soon as the reply ends (before it is saved) and again when its turn is
+        over; the second call finds it done."""
+        if self._timer is None:
+            return
+        self._timer.stop()
+        self._timer = None
         self._thinking.update(plain(self.message.thinking or ""))
         self._thinking_box.display = bool(self.message.thinking)
         if self.message.thinking:
             self._thinking_box.collapsed = bool(self.message.content)
-        settled = self._settled_body()
-        with self.app.batch_update():
-            await self._body.remove()
-            self._body = settled
-            await self.mount(settled, before=self._check_line)
-        self._show_check()
+        if not await self._keep_streamed_body():
+            # Drawn anew, as it is when the conversation is opened again: the part past
+            # the draw limit with its note, a reply asked for as JSON indented with its
+            # check, or a reply that came faster than the flushes.
+            settled = self._settled_body()
+            with self.app.batch_update():
+                await self._body.remove()
+                self._body = settled
+                await self.mount(settled, before=self._check_line)
+            self._show_check()
         self.refresh_meta()
+
+    async def _keep_streamed_body(self) -> bool:
+        """Append what is left to the streamed Markdown and keep it, when it then shows the
+        whole reply: its last lines are already on the screen, and drawing the reply again
+        in another widget rewrote every cell of the transcript (~20 KB at 160x48) just after
+        the last token."""
+        body = self._body
+        pending = sanitize_for_terminal("".join(self._pending))
+        self._pending.clear()
+        full = sanitize_for_terminal(self.message.content)
+        if (
+            not isinstance(body, StreamingMarkdown)
+            or self.message.format is not None
+            or drawn_end(full) < len(full)
+            or len(pending) > SEAL_AFTER  # cheaper drawn by Rich than appended block by block
+        ):
+            return False
+        if pending:
+            await body.append(pending)
+        return body.source == full
 
     def refresh_meta(self) -> None:
         self._meta.update(describe_reply(self.message))

@@ -1,0 +1,40 @@
+"""The end of a streamed reply: drawn where it was streamed, nothing around it redrawn."""
+
+from __future__ import annotations
+
+import threading
+
+from ollama_tui.ui.message_widgets import AssistantMessage
+from tests.conftest import ready, wait_until
+from tests.fake_ollama.server import FakeOllama
+
+
+async def test_a_finished_reply_keeps_its_streamed_body_and_the_tab_its_width(
+    make_app, fake_ollama: FakeOllama
+) -> None:
+    hold = threading.Event()
+    fake_ollama.script_reply(["# Title\n\n", "alpha ", "beta ", "ZQXEND"], hold=hold, hold_after=2)
+    app = make_app()
+    try:
+        async with app.run_test() as pilot:
+            await ready(app)
+            view = app.current_view
+            await pilot.press(*"question", "enter")
+            await wait_until(lambda: view.query(AssistantMessage))
+            reply = view.query_one(AssistantMessage)
+            await wait_until(lambda: "alpha" in reply._body.source)
+            body = reply._body
+            tab = app.tabs.get_tab(app.tabs.active)
+            streaming_width = tab.label.cell_length
+            assert "●" in str(tab.label)
+            hold.set()
+            await wait_until(lambda: not view.is_streaming)
+            await wait_until(lambda: "token" in str(reply._meta.render()))
+            # The last token joined the text already drawn; the reply was not drawn again.
+            assert reply._body is body and body.is_mounted
+            assert body.source.endswith("ZQXEND")
+            # The marker's cells stay: the tab underline does not move.
+            assert "●" not in str(tab.label)
+            assert tab.label.cell_length == streaming_width
+    finally:
+        hold.set()
