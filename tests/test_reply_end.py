@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from textual.widgets._tabs import Underline
+
 from ollama_tui.ui.message_widgets import AssistantMessage
 from tests.conftest import ready, wait_until
 from tests.fake_ollama.server import FakeOllama
@@ -27,6 +29,15 @@ async def test_a_finished_reply_keeps_its_streamed_body_and_the_tab_its_width(
             tab = app.tabs.get_tab(app.tabs.active)
             streaming_width = tab.label.cell_length
             assert "●" in str(tab.label)
+            underline = app.query_one(Underline)
+
+            def under_the_tab() -> bool:
+                span = tab.virtual_region.shrink(tab.styles.gutter).column_span
+                return (underline.highlight_start, underline.highlight_end) == span
+
+            # Under the tab while the reply streams (it stayed under the old, longer title).
+            await wait_until(under_the_tab)
+            underlined = (underline.highlight_start, underline.highlight_end)
             hold.set()
             await wait_until(lambda: not view.is_streaming)
             await wait_until(lambda: "token" in str(reply._meta.render()))
@@ -36,5 +47,6 @@ async def test_a_finished_reply_keeps_its_streamed_body_and_the_tab_its_width(
             # The marker's cells stay: the tab underline does not move.
             assert "●" not in str(tab.label)
             assert tab.label.cell_length == streaming_width
+            assert (underline.highlight_start, underline.highlight_end) == underlined
     finally:
         hold.set()

@@ -192,8 +192,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             yield StatusLine(id="status")
 
     @property
-    def tabs(self) -> TabbedContent:
-        return self.query_one("#tabs", TabbedContent)
+    def tabs(self) -> ConversationTabs:
+        return self.query_one("#tabs", ConversationTabs)
 
     @property
     def status_line(self) -> StatusLine:
@@ -435,11 +435,9 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self.push_screen(CONVERSATIONS_SCREEN, chosen)
 
     def _refresh_tab_label(self, view: ChatView) -> None:
-        try:
-            tab = self.tabs.get_tab(_pane_id(view.conversation.id))
-        except NoMatches:
-            return  # the tab was closed while its reply was being stopped
-        tab.label = self._tab_label(view)
+        # The tab may have been closed while its reply was being stopped.
+        with contextlib.suppress(NoMatches):
+            self.tabs.relabel(_pane_id(view.conversation.id), self._tab_label(view))
 
     def _focus_composer(self) -> None:
         """Focus the current tab's composer, or its transcript when it is read-only: focus

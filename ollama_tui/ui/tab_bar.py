@@ -6,9 +6,12 @@ from __future__ import annotations
 from textual import on
 from textual.await_complete import AwaitComplete
 from textual.content import Content
+from textual.screen import Screen
 from textual.widgets import Static, TabbedContent, TabPane
 from textual.widgets._tabbed_content import ContentTab, ContentTabs
-from textual.widgets._tabs import Tab
+from textual.widgets._tabs import Tab, Underline
+
+_UNDERLINE_ENDS = ("highlight_start", "highlight_end")
 
 
 class ConversationTabs(TabbedContent):
@@ -20,8 +23,12 @@ class ConversationTabs(TabbedContent):
     next refresh, whenever the tabs, their labels or the size change, and counts what it
     leaves out (`◂3` on the left, `2▸` on the right)."""
 
+    _underline_due = False
+    """A label changed: the underline is checked against the tab after the next layouts."""
+
     def on_mount(self) -> None:
         self.query_one(ContentTabs).mount(Static(Content(""), id="hidden-tabs"))
+        self.screen.screen_layout_refresh_signal.subscribe(self, self._laid_out)
 
     def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
         """Textual shows the pane a widget was focused in, through messages that arrive
@@ -76,6 +83,33 @@ class ConversationTabs(TabbedContent):
                 immediate=True,
             )
         self.call_after_refresh(self._count_hidden)
+
+    def relabel(self, pane_id: str, label: Content) -> None:
+        """Set a tab's label; one that is unchanged is left alone, so nothing is redrawn."""
+        tab = self.get_tab(pane_id)
+        if tab.label != label:
+            tab.label = label
+            self._underline_due = True
+            self._schedule_reveal()
+
+    def _laid_out(self, screen: Screen[object]) -> None:
+        """Textual moves the underline when a label changes, but may measure the tab before
+        it is laid out again: after the first prompt's title the underline stayed under the
+        old, longer title for the whole reply, then slid across in 18 frames at its end.
+        After a layout the tab's place is known; the underline is put there at once."""
+        if not self._underline_due:
+            return
+        bar = self.query_one(ContentTabs)
+        underline = bar.query_one(Underline)
+        animator = self.app.animator
+        if any(animator.is_being_animated(underline, name) for name in _UNDERLINE_ENDS):
+            return  # Textual's own move; checked again after the next layout
+        active = bar.active_tab
+        if active is not None:
+            start, end = active.virtual_region.shrink(active.styles.gutter).column_span
+            if (underline.highlight_start, underline.highlight_end) != (start, end):
+                underline.highlight_start, underline.highlight_end = start, end
+        self._underline_due = False
 
     def _count_hidden(self) -> None:
         bar = self.query_one(ContentTabs)
