@@ -15,6 +15,7 @@ from pydantic import (
     model_serializer,
 )
 
+from . import clock
 from .ids import new_id
 
 SESSION_SCHEMA = "ollama-tui/session"
@@ -22,7 +23,8 @@ SESSION_VERSION = 1
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, from the one clock (`clock.utc_now`), looked up at each call."""
+    return clock.utc_now()
 
 
 def comparable_time(moment: datetime) -> datetime:

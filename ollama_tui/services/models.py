@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..api.errors import StreamIncomplete
 from ..api.models import ShowResponse
+from ..domain.conversation import utc_now
 
 if TYPE_CHECKING:
     from ..api.client import OllamaClient
@@ -242,7 +243,7 @@ def seconds_left(expires_at: str, now: datetime | None = None) -> float | None:
             return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return (moment - (now or datetime.now(timezone.utc))).total_seconds()
+    return (moment - (now or utc_now())).total_seconds()
 
 
 def describe_expiry(seconds: float | None) -> str:

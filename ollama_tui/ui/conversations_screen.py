@@ -3,7 +3,7 @@ delete (undoably), export and continue a conversation in a new one."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from ..domain.conversation import utc_now
 from ..domain.folding import fold, word_spans
 from ..domain.quantities import count_of
 from ..domain.text import sanitize_for_terminal
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 def relative_time(moment: datetime, now: datetime | None = None) -> str:
     """`just now`, `5 min ago`, `3 h ago`, `2 days ago`, `7 weeks ago`, else the date."""
-    seconds = ((now or datetime.now(timezone.utc)) - moment).total_seconds()
+    seconds = ((now or utc_now()) - moment).total_seconds()
     if seconds < 60:
         return "just now"
     if seconds < 3600:
