@@ -102,6 +102,9 @@ class _PullScript:
     error: str | None = None
     error_after: int = 1
     delay: float = 0.0
+    hold: threading.Event | None = None
+    """When given, the pull stops before line `hold_after` until the event is set."""
+    hold_after: int = 0
 
 
 @dataclass
@@ -366,9 +369,13 @@ class FakeOllama:
         error: str | None = None,
         error_after: int = 1,
         delay: float = 0.0,
+        hold: threading.Event | None = None,
+        hold_after: int = 0,
     ) -> None:
         with self._lock:
-            self._pulls.append(_PullScript(layers, layer_size, steps, error, error_after, delay))
+            self._pulls.append(
+                _PullScript(layers, layer_size, steps, error, error_after, delay, hold, hold_after)
+            )
 
     def fail_next(
         self,
@@ -453,6 +460,10 @@ class FakeOllama:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = None
+        if "://" in target:
+            # The absolute form a client sends through an HTTP proxy: the fake stands in for
+            # a proxy too, so tests can show a fixed host name instead of a random port.
+            target = "/" + target.split("://", 1)[1].partition("/")[2]
         record = RecordedRequest(method, target.split("?")[0], headers, body, raw, time.monotonic())
         with self._lock:
             self.requests.append(record)
@@ -871,6 +882,9 @@ class FakeOllama:
             {"status": "success"},
         ]
         for index, line in enumerate(lines):
+            if script.hold is not None and index == script.hold_after:
+                while not script.hold.is_set():
+                    await conn.pause(0.005)
             if script.error is not None and index == script.error_after:
                 await conn.line({"error": script.error})
                 await conn.end_stream()
