@@ -1,0 +1,83 @@
+"""Snapshots of the dialogs over a chat: model picker, help, palette, themes, settings."""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+
+from ollama_tui.ui.settings_dialog import SettingsDialog
+from tests.conftest import wait_until
+
+from .conftest import LOOKS, Look, Shoot, palette, shows
+
+
+async def _picker(pilot: Pilot[None]) -> None:
+    await pilot.press("ctrl+l")
+    await shows(pilot, "qwen2.5:0.5b")
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_model_picker(shoot: Shoot, look: Look) -> None:
+    """Ctrl+L: the installed models, the loaded one marked."""
+    assert shoot(look, _picker)
+
+
+async def _help(pilot: Pilot[None]) -> None:
+    await pilot.press("f1")
+    await shows(pilot, "Everywhere")
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_help(shoot: Shoot, look: Look) -> None:
+    """F1 over a chat: every key, grouped."""
+    assert shoot(look, _help)
+
+
+async def _palette(pilot: Pilot[None]) -> None:
+    await palette(pilot)
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_palette(shoot: Shoot, look: Look) -> None:
+    """Ctrl+P over a chat: every action, with its key."""
+    assert shoot(look, _palette)
+
+
+async def _themes(pilot: Pilot[None]) -> None:
+    await palette(pilot, "theme")
+    await pilot.press("enter")
+    await shows(pilot, "Search for themes")
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_theme_list(shoot: Shoot, look: Look) -> None:
+    """The theme list from the palette."""
+    assert shoot(look, _themes)
+
+
+async def _settings(pilot: Pilot[None]) -> None:
+    await pilot.press("f4")
+    await shows(pilot, "temperature")
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_settings_chat(shoot: Shoot, look: Look) -> None:
+    """F4 in a chat: system prompt, every option, keep-alive, thinking, reply format."""
+    assert shoot(look, _settings)
+
+
+async def _completion_settings(pilot: Pilot[None]) -> None:
+    await palette(pilot, "New completion")
+    await pilot.press("enter")
+    app = pilot.app
+    await wait_until(lambda: len(app.chat_views()) == 2, message="the completion tab")  # type: ignore[attr-defined]
+    await pilot.pause()
+    await pilot.press("f4")
+    await wait_until(lambda: isinstance(app.screen, SettingsDialog), message="the settings")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_settings_completion(shoot: Shoot, look: Look) -> None:
+    """F4 in a completion: raw, suffix and template as well."""
+    assert shoot(look, _completion_settings)
