@@ -22,6 +22,7 @@ from textual.widgets._tabs import Underline
 from ollama_tui.cli import build_app
 from ollama_tui.config import Settings
 from ollama_tui.domain import clock
+from ollama_tui.ui import app as app_module
 from ollama_tui.ui.app import OllamaTuiApp
 from tests.conftest import screen_text, wait_until
 from tests.fake_ollama.server import FakeOllama
@@ -75,6 +76,9 @@ def fixed_world(
     monkeypatch.setattr(Input, "_toggle_cursor", _cursor_stays)
     monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", _cursor_stays)
     monkeypatch.setenv("TZ", "UTC")
+    # The list of saved conversations is read a second after start; here at once (a
+    # timer of 0 never fires).
+    monkeypatch.setattr(app_module, "INDEX_DELAY", 0.01)
     monkeypatch.chdir("/tmp")  # exports are offered in the working directory, shown in full
     time.tzset()
     data_dir = tmp_path / "data"
@@ -113,6 +117,7 @@ def shoot(snap_compare: Callable[..., bool], fixed_world: Path, fake_server: Fak
                 await wait_until(lambda: "cannot be reached" in screen_text(app), timeout=10)
             else:
                 await ready(app)
+            await listed(app)
             if steps is not None:
                 await steps(pilot)
             # A dialog keeps lines of the screen under it drawn earlier; under load the
@@ -131,6 +136,16 @@ async def ready(app: OllamaTuiApp) -> None:
     view = app.current_view
     assert view is not None
     await wait_until(lambda: view.conversation.settings.model, message="a default model")
+
+
+async def listed(app: OllamaTuiApp) -> None:
+    """The saved conversations are listed and indexed (the welcome shows the latest)."""
+
+    def done() -> bool:
+        indexing = any(w.group == "index" and not w.is_finished for w in app.workers)
+        return app.backend.library.listed and not indexing
+
+    await wait_until(done, timeout=10, message="the saved conversations listed")
 
 
 async def shows(pilot: Pilot[None], text: str, timeout: float = 10) -> None:

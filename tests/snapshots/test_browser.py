@@ -34,7 +34,7 @@ def test_search(shoot: Shoot, look: Look) -> None:
 async def _rename(pilot: Pilot[None]) -> None:
     await _browser(pilot)
     await pilot.press("f2")
-    await shows(pilot, "Rename")
+    await shows(pilot, "New title")
 
 
 @pytest.mark.parametrize("look", LOOKS)
