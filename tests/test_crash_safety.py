@@ -51,6 +51,9 @@ def _kill_runs(
         try:
             app.wait_for(b"connected")
             app.wait_for(b"llama3.2:latest")
+            # The tabs open at the kill come back (the workspace is kept as drafts are typed),
+            # so each run asks in a new tab of its own, as a user starting afresh would.
+            app.send(b"\x0e")  # Ctrl+N
             app.type_text(prompt)
             app.send(b"\r")
             # Anywhere from before the request leaves to after the reply has ended.
