@@ -245,3 +245,14 @@ def test_a_password_in_a_host_url_is_masked_in_every_problem(tmp_path: Path) -> 
     assert "default_host: no [hosts." in settings.problems[0]
     assert "pw-hostsecret-77" not in " ".join(settings.problems)
     assert "http://***@gpu-box" in settings.problems[0]
+
+
+def test_a_key_holding_an_escape_sequence_is_refused_where_it_is_read(tmp_path: Path) -> None:
+    # Keys are drawn in F1, the footer and the welcome: an escape in one must not get there.
+    path = write(
+        tmp_path,
+        '[keys]\n"app.models" = "f9\\u001b]0;PWNED\\u0007"\n"app.help" = "f2, ctrl+k"\n',
+    )
+    config = read_config(path)
+    assert config.keys == {"app.help": "f2, ctrl+k"}
+    assert any("app.models" in problem for problem in config.problems)

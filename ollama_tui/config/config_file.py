@@ -17,6 +17,8 @@ from typing import Any
 from ..domain.headers import clean_header_value, header_problem
 
 HOST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+_KEY_NAMES = re.compile(r"[!-~]+(?: *, *[!-~]+)*")
+"""One key or several, comma-separated, in printable ASCII."""
 
 
 @dataclass(frozen=True)
@@ -255,7 +257,9 @@ def read_config(path: Path) -> ConfigFile:
     config.max_reply_bytes = int(reply_mb * 1_000_000) if reply_mb else None
     keys = reader.take(data, "", "keys", (dict,), "a [keys] table")
     for binding_id, keys_text in (keys or {}).items():
-        if isinstance(keys_text, str) and keys_text.strip():
+        # Key names are printable ASCII ("ctrl+k,f3"): the text is drawn in F1, the footer and
+        # the welcome, so an escape sequence in it is refused here, where it enters.
+        if isinstance(keys_text, str) and _KEY_NAMES.fullmatch(keys_text.strip()):
             config.keys[binding_id] = keys_text.strip()
         else:
             reader.problem("keys", binding_id, 'expected keys like "f3" or "ctrl+k,f3"; ignored')
