@@ -9,12 +9,12 @@ may crash. One app run drives all the screens, to keep the tier quick.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -134,12 +134,8 @@ def test_no_string_from_outside_reaches_the_terminal_raw_on_any_screen(
     def settle() -> None:
         """Until the app has drawn nothing for a moment: a screen pushed or popped has taken
         focus, so the next key goes where a user's would."""
-        quiet_since, seen = time.monotonic(), len(app.output)
-        deadline = quiet_since + 10
-        while time.monotonic() - quiet_since < 0.3 and time.monotonic() < deadline:
-            time.sleep(0.02)
-            if len(app.output) != seen:
-                quiet_since, seen = time.monotonic(), len(app.output)
+        with contextlib.suppress(TimeoutError):  # still drawing after 10 s: go on anyway
+            app.wait_quiet(0.3, timeout=10)
 
     def step(keys: bytes | str, *expected: str, timeout: float = 30.0) -> None:
         """Send keys, then wait for each expected text: a marker where the screen shows one
