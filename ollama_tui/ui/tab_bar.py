@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static, TabbedContent, TabPane
 from textual.widgets._tabbed_content import ContentTab, ContentTabs
-from textual.widgets._tabs import Tab, Underline
+from textual.widgets._tabs import Underline
 
 _UNDERLINE_ENDS = ("highlight_start", "highlight_end")
 
@@ -44,7 +44,6 @@ class ConversationTabs(TabbedContent):
         self.call_after_refresh(self._reveal_active)
 
     @on(TabbedContent.TabActivated)
-    @on(Tab.Relabelled)
     def _tabs_changed(self) -> None:
         self._schedule_reveal()
 
