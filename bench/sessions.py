@@ -142,8 +142,8 @@ def bench_browser(data_dir: Path, rare: str, runs: int) -> None:
 
     from ollama_tui.cli import build_app
     from ollama_tui.config import Settings
-    from ollama_tui.ui.conversations_screen import ConversationsScreen
-    from ollama_tui.ui.entry_list import EntryList
+    from ollama_tui.ui.screens.conversations import ConversationsScreen
+    from ollama_tui.ui.widgets.entry_list import EntryList
 
     figures: dict[str, list[float]] = {"cold": [], "first": [], "again": [], "key": []}
 

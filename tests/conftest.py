@@ -16,8 +16,8 @@ from ollama_tui.cli import build_app
 from ollama_tui.config import Settings
 from ollama_tui.domain.conversation import Message
 from ollama_tui.ui.app import OllamaTuiApp
-from ollama_tui.ui.chat_view import ChatView
-from ollama_tui.ui.message_widgets import AssistantMessage
+from ollama_tui.ui.chat.chat_view import ChatView
+from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from tests.fake_ollama.server import FakeOllama
 
 pytest_plugins = ["tests.fake_ollama.fixtures"]

@@ -28,7 +28,7 @@ from ollama_tui.services.chat_turn import (
 from ollama_tui.services.context_meter import ContextUse, context_limit, tokens_used
 from ollama_tui.services.images import ImageProblem, read_image
 from ollama_tui.services.structured import check_structured_reply
-from ollama_tui.ui.attach_dialog import complete_path
+from ollama_tui.ui.dialogs.attach_image import complete_path
 
 SCHEMA = {
     "type": "object",

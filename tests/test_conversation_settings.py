@@ -11,7 +11,7 @@ from textual.widgets import Input, Select, TextArea
 from ollama_tui.api.version import ServerVersion
 from ollama_tui.domain.conversation import ConversationSettings
 from ollama_tui.services.conversation_options import SettingsForm, check_schema, think_choices
-from ollama_tui.ui.settings_dialog import SettingsDialog
+from ollama_tui.ui.dialogs.settings import SettingsDialog
 from tests.conftest import ask, press_for, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 

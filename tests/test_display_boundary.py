@@ -124,11 +124,11 @@ async def test_path_completion_draws_a_hostile_file_name_inert(make_app, tmp_pat
 
 
 def test_no_screen_builds_an_input_a_text_area_or_a_toast_but_through_the_boundary() -> None:
-    """`ui/safe_text.py` is the one place that hands text from outside to these widgets, so a
+    """`ui/kit/safe_text.py` is the one place that hands text from outside to these widgets, so a
     field added later cannot skip it."""
     ui = Path(__file__).parents[1] / "ollama_tui" / "ui"
     found = []
-    for path in sorted(ui.glob("*.py")):
+    for path in sorted(ui.rglob("*.py")):
         if path.name == "safe_text.py":
             continue
         for node in ast.walk(ast.parse(path.read_text())):

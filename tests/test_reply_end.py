@@ -6,7 +6,7 @@ import threading
 
 from textual.widgets._tabs import Underline
 
-from ollama_tui.ui.message_widgets import AssistantMessage
+from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from tests.conftest import ready, wait_until
 from tests.fake_ollama.server import FakeOllama
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ollama_tui.ui.message_widgets import last_block_boundary
+from ollama_tui.ui.chat.message_widgets import last_block_boundary
 
 
 def test_the_boundary_is_the_last_blank_line_outside_code() -> None:

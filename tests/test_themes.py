@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ollama_tui.config import sixteen_colours
-from ollama_tui.ui.conversations_screen import ConversationsScreen
-from ollama_tui.ui.dialogs import ConfirmDialog
-from ollama_tui.ui.themes import load_themes, shipped_theme_dirs
+from ollama_tui.ui.dialogs.basic import ConfirmDialog
+from ollama_tui.ui.kit.themes import load_themes, shipped_theme_dirs
+from ollama_tui.ui.screens.conversations import ConversationsScreen
 from tests.conftest import ask, press_for, ready, wait_until
 from tests.fake_ollama.server import FakeOllama
 

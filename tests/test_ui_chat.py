@@ -10,7 +10,7 @@ from pathlib import Path
 
 from textual import events
 
-from ollama_tui.ui.message_widgets import AssistantMessage, UserMessage
+from ollama_tui.ui.chat.message_widgets import AssistantMessage, UserMessage
 from tests.conftest import ask, ask_until_text, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 

@@ -18,10 +18,10 @@ from ollama_tui.domain.conversation import (
     Role,
 )
 from ollama_tui.store import SessionStore
-from ollama_tui.ui.attach_dialog import AttachImageDialog
-from ollama_tui.ui.conversations_screen import ConversationsScreen
-from ollama_tui.ui.message_widgets import AssistantMessage, StructuredBody, UserMessage
-from ollama_tui.ui.settings_dialog import SettingsDialog
+from ollama_tui.ui.chat.message_widgets import AssistantMessage, StructuredBody, UserMessage
+from ollama_tui.ui.dialogs.attach_image import AttachImageDialog
+from ollama_tui.ui.dialogs.settings import SettingsDialog
+from ollama_tui.ui.screens.conversations import ConversationsScreen
 from tests.conftest import (
     ask,
     notified,

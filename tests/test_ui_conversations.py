@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ollama_tui.domain.clock import relative_time
 from ollama_tui.domain.conversation import Conversation, Message, MessageStatus
 from ollama_tui.store import SessionStore
-from ollama_tui.ui.conversations_screen import ConversationsScreen, relative_time
-from ollama_tui.ui.dialogs import ConfirmDialog, TextDialog
-from ollama_tui.ui.entry_list import EntryList
-from ollama_tui.ui.message_widgets import AssistantMessage
+from ollama_tui.ui.chat.message_widgets import AssistantMessage
+from ollama_tui.ui.dialogs.basic import ConfirmDialog, TextDialog
+from ollama_tui.ui.screens.conversations import ConversationsScreen
+from ollama_tui.ui.widgets.entry_list import EntryList
 from tests.conftest import notified, press_for, ready, screen_text, session_file, wait_until
 
 

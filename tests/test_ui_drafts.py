@@ -9,8 +9,8 @@ from pathlib import Path
 from ollama_tui.domain.conversation import ConversationSettings
 from ollama_tui.services.workspace import Workspace
 from ollama_tui.store import SessionStore, WorkspaceStore
-from ollama_tui.ui.conversations_screen import ConversationsScreen
-from ollama_tui.ui.dialogs import ConfirmDialog
+from ollama_tui.ui.dialogs.basic import ConfirmDialog
+from ollama_tui.ui.screens.conversations import ConversationsScreen
 from tests.conftest import ask, notified, press_for, quit_app, ready, screen_text, wait_until
 
 

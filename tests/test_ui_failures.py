@@ -10,7 +10,7 @@ import pytest
 from textual.dom import DOMNode
 
 from ollama_tui.domain.conversation import MessageStatus
-from ollama_tui.ui.workers import background
+from ollama_tui.ui.kit.workers import background
 from tests.conftest import ask, notified, ready, screen_text, wait_until
 from tests.fake_ollama.server import FakeOllama
 

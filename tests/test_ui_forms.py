@@ -13,9 +13,9 @@ from textual.pilot import Pilot
 
 from ollama_tui.domain.conversation import ConversationKind
 from ollama_tui.ui.app import OllamaTuiApp
-from ollama_tui.ui.model_dialogs import CreateDialog
-from ollama_tui.ui.models_screen import ModelsScreen
-from ollama_tui.ui.settings_dialog import SettingsDialog
+from ollama_tui.ui.dialogs.model_dialogs import CreateDialog
+from ollama_tui.ui.dialogs.settings import SettingsDialog
+from ollama_tui.ui.screens.models import ModelsScreen
 from tests.conftest import ask, press_for, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 

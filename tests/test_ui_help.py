@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.command import CommandPalette
 
 from ollama_tui.ui.app import OllamaTuiApp
-from ollama_tui.ui.chat_view import ChatView
-from ollama_tui.ui.composer import Composer
-from ollama_tui.ui.help_screen import HelpScreen
+from ollama_tui.ui.chat.chat_view import ChatView
+from ollama_tui.ui.chat.composer import Composer
+from ollama_tui.ui.screens.help import HelpScreen
 from tests.conftest import press_for, ready, screen_text, wait_until
 
 

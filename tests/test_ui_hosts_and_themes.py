@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from ollama_tui.config import HostConfig
-from ollama_tui.ui.model_picker import ModelPickerScreen
-from ollama_tui.ui.models_screen import ModelsScreen
+from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
+from ollama_tui.ui.screens.models import ModelsScreen
 from tests.conftest import (
     ask,
     notified,

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from textual.command import CommandPalette
 
-from ollama_tui.ui.conversations_screen import ConversationsScreen
-from ollama_tui.ui.dialogs import TextDialog
-from ollama_tui.ui.help_screen import HelpScreen
-from ollama_tui.ui.models_screen import ModelsScreen
+from ollama_tui.ui.dialogs.basic import TextDialog
+from ollama_tui.ui.screens.conversations import ConversationsScreen
+from ollama_tui.ui.screens.help import HelpScreen
+from ollama_tui.ui.screens.models import ModelsScreen
 from tests.conftest import press_for, ready, screen_text, wait_until
 from tests.test_ui_conversations import _save
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ollama_tui.ui.chat_view import ChatView
-from ollama_tui.ui.model_picker import ModelPickerScreen
-from ollama_tui.ui.pull_panel import PullOfferScreen
+from ollama_tui.ui.chat.chat_view import ChatView
+from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
+from ollama_tui.ui.dialogs.pull_offer import PullOfferScreen
 from tests.conftest import ask, press_for, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input, TextArea
 
-from ollama_tui.ui.dialogs import ConfirmDialog, TextDialog
-from ollama_tui.ui.model_dialogs import CreateDialog, EmbedDialog, InspectScreen
-from ollama_tui.ui.models_screen import ModelsScreen
+from ollama_tui.ui.dialogs.basic import ConfirmDialog, TextDialog
+from ollama_tui.ui.dialogs.model_dialogs import CreateDialog, EmbedDialog, InspectScreen
+from ollama_tui.ui.screens.models import ModelsScreen
 from tests.conftest import notified, press_for, ready, screen_text, wait_until
 from tests.fake_ollama.server import FakeOllama
 

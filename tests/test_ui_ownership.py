@@ -11,8 +11,8 @@ import stat
 from pathlib import Path
 
 from ollama_tui.store import SessionStore
-from ollama_tui.ui.conversations_screen import ConversationsScreen
-from ollama_tui.ui.dialogs import ChoiceDialog, ConfirmDialog, TextDialog
+from ollama_tui.ui.dialogs.basic import ChoiceDialog, ConfirmDialog, TextDialog
+from ollama_tui.ui.screens.conversations import ConversationsScreen
 from tests.conftest import (
     ask,
     notified,

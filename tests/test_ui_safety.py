@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ollama_tui.ui.message_widgets import AssistantMessage
+from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from tests.conftest import ask, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from ollama_tui.config import HostConfig
 from ollama_tui.domain.conversation import Conversation, Message, MessageStatus, Stats
-from ollama_tui.ui.message_widgets import AssistantMessage
-from ollama_tui.ui.model_picker import ModelPickerScreen
+from ollama_tui.ui.chat.message_widgets import AssistantMessage
+from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
 from tests.conftest import (
     ask,
     press_for,

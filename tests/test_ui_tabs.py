@@ -6,7 +6,7 @@ import json
 import threading
 from pathlib import Path
 
-from ollama_tui.ui.message_widgets import AssistantMessage
+from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from tests.conftest import ask, ask_until_text, quit_app, ready, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ollama_tui.ui.conversations_screen import ConversationsScreen
-from ollama_tui.ui.dialogs import ConfirmDialog
+from ollama_tui.ui.dialogs.basic import ConfirmDialog
+from ollama_tui.ui.screens.conversations import ConversationsScreen
 from tests.conftest import press_for, ready, screen_text, wait_until
 from tests.test_ui_conversations import _save
 

@@ -32,26 +32,26 @@ from ..services.errors import OllamaError, StoreError
 from ..services.failure_log import report_failure
 from ..services.jobs import ModelJob
 from ..services.workspace import OpenConversation
-from .attach_dialog import AttachImageDialog
-from .chat_view import ChatView
-from .composer import Composer
-from .conversations_screen import ConversationsScreen
-from .dialogs import ChoiceDialog, ConfirmDialog, TextDialog
-from .help_screen import HelpScreen, describe_bindings, screen_commands
-from .keys_footer import KeysFooter
-from .message_list import MessageList
-from .model_dialogs import CreateDialog, EmbedDialog, InspectScreen
-from .model_picker import ModelPickerScreen
-from .models_screen import ModelsScreen
-from .pull_panel import PullOfferScreen
-from .safe_text import follow_cursor_blink, notify_plain, plain
-from .settings_dialog import SettingsDialog
-from .status_line import StatusLine
-from .tab_bar import ConversationTabs
-from .terminal_input import KeysInOrderApp
-from .themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes, shipped_theme_dirs
-from .welcome import Welcome
-from .workers import WorkFailed, background
+from .chat.chat_view import ChatView
+from .chat.composer import Composer
+from .chat.message_list import MessageList
+from .chat.welcome import Welcome
+from .dialogs.attach_image import AttachImageDialog
+from .dialogs.basic import ChoiceDialog, ConfirmDialog, TextDialog
+from .dialogs.model_dialogs import CreateDialog, EmbedDialog, InspectScreen
+from .dialogs.model_picker import ModelPickerScreen
+from .dialogs.pull_offer import PullOfferScreen
+from .dialogs.settings import SettingsDialog
+from .kit.safe_text import follow_cursor_blink, notify_plain, plain
+from .kit.terminal_input import KeysInOrderApp
+from .kit.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes, shipped_theme_dirs
+from .kit.workers import WorkFailed, background
+from .screens.conversations import ConversationsScreen
+from .screens.help import HelpScreen, describe_bindings, screen_commands
+from .screens.models import ModelsScreen
+from .widgets.keys_footer import KeysFooter
+from .widgets.status_line import StatusLine
+from .widgets.tab_bar import ConversationTabs
 
 FOOTER_FIRST = ("composer.send", "app.pick_model", "app.conversations", "app.new_tab", "app.models")
 """The keys a newcomer needs first, shown first in the footer of a narrow terminal."""

@@ -13,9 +13,9 @@ from ollama_tui.api.client import OllamaClient
 from ollama_tui.api.errors import ModelNotFound
 from ollama_tui.api.models import ChatRequest
 from ollama_tui.domain.events import StreamDone, TextDelta
-from ollama_tui.ui.message_widgets import AssistantMessage
-from ollama_tui.ui.model_picker import ModelPickerScreen
-from ollama_tui.ui.pull_panel import PullOfferScreen
+from ollama_tui.ui.chat.message_widgets import AssistantMessage
+from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
+from ollama_tui.ui.dialogs.pull_offer import PullOfferScreen
 from tests.conftest import quit_app, ready, session_file, wait_until
 from tests.real.conftest import REPLY_CAP
 

@@ -13,8 +13,8 @@ from ollama_tui.api.client import OllamaClient
 from ollama_tui.api.models import ChatRequest, GenerateRequest
 from ollama_tui.domain.conversation import ConversationKind, MessageStatus
 from ollama_tui.services.structured import check_structured_reply
-from ollama_tui.ui.message_widgets import AssistantMessage
-from ollama_tui.ui.settings_dialog import SettingsDialog
+from ollama_tui.ui.chat.message_widgets import AssistantMessage
+from ollama_tui.ui.dialogs.settings import SettingsDialog
 from tests.conftest import press_for, quit_app, ready, session_file, wait_until
 from tests.real.conftest import REPLY_CAP
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 
-from ollama_tui.ui.settings_dialog import SettingsDialog
+from ollama_tui.ui.dialogs.settings import SettingsDialog
 from tests.conftest import wait_until
 
 from .conftest import LOOKS, Look, Shoot, palette, shows

@@ -8,9 +8,9 @@ from textual.content import Content
 from textual.events import Resize
 from textual.widgets import Static
 
-from ..services.connection import ConnectionState, ServerStatus
-from ..services.context_meter import ContextUse
-from .safe_text import plain
+from ...services.connection import ConnectionState, ServerStatus
+from ...services.context_meter import ContextUse
+from ..kit.safe_text import plain
 
 _CONTEXT_STYLES = {"ok": "$text-muted", "warn": "$warning", "full": "$error"}
 _SEPARATOR = Content(" · ")

@@ -13,10 +13,10 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..domain.quantities import count_of, format_size
-from ..services.backend import HostCatalogue
-from ..services.catalogue import ModelChoice
-from .safe_text import SafeInput, plain
+from ...domain.quantities import count_of, format_size
+from ...services.backend import HostCatalogue
+from ...services.catalogue import ModelChoice
+from ..kit.safe_text import SafeInput, plain
 
 FAMILY_WIDTH = 10
 NAME_AT_LEAST = 20

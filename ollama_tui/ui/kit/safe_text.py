@@ -17,7 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Input, TextArea
 from textual.widgets.text_area import Edit, EditResult
 
-from ..domain.text import sanitize_for_terminal
+from ...domain.text import sanitize_for_terminal
 
 
 def plain(text: str) -> Content:

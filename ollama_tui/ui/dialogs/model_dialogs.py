@@ -12,20 +12,20 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from ..services.conversation_options import NUMBER_OPTIONS, parse_options
-from ..services.errors import OllamaError
-from ..services.models import (
+from ...services.conversation_options import NUMBER_OPTIONS, parse_options
+from ...services.errors import OllamaError
+from ...services.models import (
     CreateSpec,
     model_facts,
     model_name_problem,
     parse_parameters,
 )
-from .form import Form, FormField, option_fields
-from .safe_text import SafeInput, SafeTextArea, notify_plain, plain
-from .workers import background
+from ..kit.safe_text import SafeInput, SafeTextArea, notify_plain, plain
+from ..kit.workers import background
+from ..widgets.form import Form, FormField, option_fields
 
 if TYPE_CHECKING:
-    from ..services.backend import Backend
+    from ...services.backend import Backend
 
 
 class InspectScreen(ModalScreen[None]):

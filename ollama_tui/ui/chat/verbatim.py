@@ -11,8 +11,8 @@ from rich.syntax import Syntax
 from rich.text import Text
 from textual.widget import Widget
 
-from ..domain.quantities import format_size
-from ..domain.text import sanitize_for_terminal
+from ...domain.quantities import format_size
+from ...domain.text import sanitize_for_terminal
 
 DISPLAY_LIMIT = 100_000
 """Characters of one message drawn on screen. The rest is kept (saved, copied, exported)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from textual.binding import Binding
 from textual.message import Message
 
-from .safe_text import SafeTextArea
+from ..kit.safe_text import SafeTextArea
 
 
 class Composer(SafeTextArea):

@@ -16,6 +16,8 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from ..kit.keys import key_name
+
 SELECTING_TEXT = (
     "Selecting text: drag with the mouse and press Ctrl+C to copy (sent to your terminal "
     "with OSC 52, which works over SSH where the terminal allows it). To use your terminal's "
@@ -24,17 +26,6 @@ SELECTING_TEXT = (
 
 
 _NUMBERED = re.compile(r"(.*) (?:\d|N)")
-_KEY_NAMES = {"pageup": "PageUp", "pagedown": "PageDown", "escape": "Esc"}
-
-
-def key_name(key: str) -> str:
-    """`ctrl+pagedown` -> `Ctrl+PageDown`, `f1` -> `F1`, `y` -> `y`."""
-    *modifiers, name = key.strip().split("+")
-    if name in _KEY_NAMES:
-        name = _KEY_NAMES[name]
-    elif len(name) > 1 or modifiers:
-        name = name.capitalize()
-    return "+".join([*(modifier.capitalize() for modifier in modifiers), name])
 
 
 def _key_label(binding: Binding) -> str:

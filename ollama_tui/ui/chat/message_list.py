@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 
-from ..domain.conversation import Message, Role
+from ...domain.conversation import Message, Role
 from .message_widgets import AssistantMessage, EarlierMessages, UserMessage
 
 LIVE_WINDOW = 20

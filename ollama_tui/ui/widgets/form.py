@@ -13,8 +13,8 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..services.conversation_options import NumberOption
-from .safe_text import SafeInput, SafeTextArea, plain
+from ...services.conversation_options import NumberOption
+from ..kit.safe_text import SafeInput, SafeTextArea, plain
 
 
 class Form(VerticalScroll, can_focus=False):

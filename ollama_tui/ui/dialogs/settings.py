@@ -12,21 +12,21 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Select, Static
 
-from ..services.conversation_options import (
+from ...services.conversation_options import (
     FORMAT_CHOICES,
     NUMBER_OPTIONS,
     SettingsForm,
     think_choices,
 )
-from ..services.errors import OllamaError
-from ..services.models import parse_parameters
-from .form import Form, FormField, option_fields
-from .safe_text import SafeInput, SafeTextArea, plain
-from .workers import background
+from ...services.errors import OllamaError
+from ...services.models import parse_parameters
+from ..kit.safe_text import SafeInput, SafeTextArea, plain
+from ..kit.workers import background
+from ..widgets.form import Form, FormField, option_fields
 
 if TYPE_CHECKING:
-    from ..domain.conversation import ConversationSettings
-    from ..services.backend import Backend
+    from ...domain.conversation import ConversationSettings
+    from ...services.backend import Backend
 
 
 class SettingsDialog(ModalScreen[SettingsForm | None]):

@@ -22,25 +22,26 @@ from textual.timer import Timer
 from textual.widgets import Markdown, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from ..domain.conversation import Conversation, ConversationKind, Message, MessageStatus, Role
-from ..domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta
-from ..domain.quantities import count_of
-from ..domain.text import code_blocks
-from ..domain.versions import set_aside, start_version, switch_version
-from ..services.backend import Backend
-from ..services.chat_turn import add_user_message, can_continue
-from ..services.errors import ConnectionLost, ModelNotFound, ServerUnavailable
-from ..services.images import ImageAttachment, ImageProblem, read_image
-from ..services.pull import PullState
-from ..services.saver import SaveProblem
-from .attach_dialog import AttachImageDialog
+from ...domain.conversation import Conversation, ConversationKind, Message, MessageStatus, Role
+from ...domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta
+from ...domain.quantities import count_of
+from ...domain.text import code_blocks
+from ...domain.versions import set_aside, start_version, switch_version
+from ...services.backend import Backend
+from ...services.chat_turn import add_user_message, can_continue
+from ...services.errors import ConnectionLost, ModelNotFound, ServerUnavailable
+from ...services.images import ImageAttachment, ImageProblem, read_image
+from ...services.pull import PullState
+from ...services.saver import SaveProblem
+from ..dialogs.attach_image import AttachImageDialog
+from ..dialogs.pull_offer import PullOfferScreen
+from ..kit.safe_text import notify_plain, plain
+from ..kit.workers import background
+from ..widgets.pull_panel import PullPanel
 from .composer import Composer
 from .message_list import MessageList
 from .message_widgets import AssistantMessage
-from .pull_panel import PullOfferScreen, PullPanel
-from .safe_text import notify_plain, plain
 from .welcome import RECENT_COUNT, Welcome
-from .workers import background
 
 SAVE_RETRY_INTERVAL = 5.0
 """Seconds between attempts to save a conversation whose last save failed."""

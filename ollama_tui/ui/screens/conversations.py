@@ -3,7 +3,6 @@ delete (undoably), export and continue a conversation in a new one."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,42 +15,25 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from ..domain.conversation import utc_now
-from ..domain.folding import fold, word_spans
-from ..domain.quantities import count_of
-from ..domain.text import sanitize_for_terminal
-from ..services.errors import StoreError
-from ..services.library import (
+from ...domain.clock import relative_time
+from ...domain.folding import fold, word_spans
+from ...domain.quantities import count_of
+from ...domain.text import sanitize_for_terminal
+from ...services.errors import StoreError
+from ...services.library import (
     ConversationLibrary,
     ExportTargetExists,
     LibraryEntry,
     LibraryMatch,
 )
-from .dialogs import ConfirmDialog, TextDialog
-from .entry_list import EntryList
-from .keys_footer import KeysFooter
-from .safe_text import SafeInput, notify_plain, plain
-from .workers import background
+from ..dialogs.basic import ConfirmDialog, TextDialog
+from ..kit.safe_text import SafeInput, notify_plain, plain
+from ..kit.workers import background
+from ..widgets.entry_list import EntryList
+from ..widgets.keys_footer import KeysFooter
 
 if TYPE_CHECKING:
-    from .app import OllamaTuiApp
-
-
-def relative_time(moment: datetime, now: datetime | None = None) -> str:
-    """`just now`, `5 min ago`, `3 h ago`, `2 days ago`, `7 weeks ago`, else the date."""
-    seconds = ((now or utc_now()) - moment).total_seconds()
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
-    days = int(seconds // 86400)
-    if days < 14:
-        return f"{days} day{'s' if days != 1 else ''} ago"
-    if days < 60:
-        return f"{days // 7} weeks ago"
-    return moment.astimezone().strftime("%Y-%m-%d")
+    from ..app import OllamaTuiApp
 
 
 def _highlight(text: str, words: list[str]) -> Content:

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Static
 
-from .safe_text import SafeInput, plain
+from ..kit.safe_text import SafeInput, plain
 
 
 class ConfirmDialog(ModalScreen[bool]):

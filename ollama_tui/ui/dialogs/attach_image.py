@@ -9,8 +9,8 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.suggester import Suggester
 
-from .dialogs import TextDialog
-from .safe_text import SafeInput
+from ..kit.safe_text import SafeInput
+from .basic import TextDialog
 
 
 def complete_path(text: str) -> str | None:

@@ -46,7 +46,7 @@ def shipped_theme_dirs() -> list[Path]:
     """Where the bundled themes are: inside the wheel, or beside the package in a checkout."""
     candidates = [
         Path(str(resources.files("ollama_tui") / "themes")),
-        Path(__file__).resolve().parents[2] / "themes",
+        Path(__file__).resolve().parents[3] / "themes",
     ]
     return [path for path in candidates if path.is_dir()][:1]
 

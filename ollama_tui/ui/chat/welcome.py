@@ -15,10 +15,10 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..services.library import LibraryEntry
-from .conversations_screen import relative_time
-from .help_screen import key_name
-from .safe_text import plain
+from ...domain.clock import relative_time
+from ...services.library import LibraryEntry
+from ..kit.keys import key_name
+from ..kit.safe_text import plain
 
 WELCOME_KEYS = (
     ("composer.send", "send the prompt"),

@@ -14,25 +14,25 @@ from textual.screen import Screen
 from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..domain.quantities import count_of, format_size
-from ..services.catalogue import ModelChoice
-from ..services.errors import OllamaError
-from ..services.jobs import ModelJob
-from ..services.models import (
+from ...domain.quantities import count_of, format_size
+from ...services.catalogue import ModelChoice
+from ...services.errors import OllamaError
+from ...services.jobs import ModelJob
+from ...services.models import (
     describe_expiry,
     keep_alive_problem,
     model_name_problem,
     parse_keep_alive,
     seconds_left,
 )
-from .dialogs import ConfirmDialog, TextDialog
-from .keys_footer import KeysFooter
-from .model_dialogs import CreateDialog, EmbedDialog, InspectScreen
-from .safe_text import notify_plain, plain
-from .workers import background
+from ..dialogs.basic import ConfirmDialog, TextDialog
+from ..dialogs.model_dialogs import CreateDialog, EmbedDialog, InspectScreen
+from ..kit.safe_text import notify_plain, plain
+from ..kit.workers import background
+from ..widgets.keys_footer import KeysFooter
 
 if TYPE_CHECKING:
-    from .app import OllamaTuiApp
+    from ..app import OllamaTuiApp
 
 POLL_SECONDS = 2.0
 """How often `/api/ps` (with the list) is asked while the screen is shown, and only then."""

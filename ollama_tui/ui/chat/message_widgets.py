@@ -12,11 +12,11 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown, Static
 
-from ..domain.conversation import Message, MessageStatus
-from ..domain.quantities import count_of
-from ..domain.text import sanitize_for_terminal
-from ..services.structured import StructuredCheck, check_structured_reply
-from .safe_text import plain
+from ...domain.conversation import Message, MessageStatus
+from ...domain.quantities import count_of
+from ...domain.text import sanitize_for_terminal
+from ...services.structured import StructuredCheck, check_structured_reply
+from ..kit.safe_text import plain
 from .verbatim import (
     DISPLAY_LIMIT,
     NumberedText,
