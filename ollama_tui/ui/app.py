@@ -7,7 +7,7 @@ import contextlib
 import sys
 import threading
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events, on
 from textual.app import ComposeResult, SystemCommand
@@ -36,22 +36,18 @@ from .chat.chat_view import ChatView
 from .chat.composer import Composer
 from .chat.message_list import MessageList
 from .chat.welcome import Welcome
-from .dialogs.attach_image import AttachImageDialog
-from .dialogs.basic import ChoiceDialog, ConfirmDialog, TextDialog
-from .dialogs.model_dialogs import CreateDialog, EmbedDialog, InspectScreen
-from .dialogs.model_picker import ModelPickerScreen
-from .dialogs.pull_offer import PullOfferScreen
-from .dialogs.settings import SettingsDialog
 from .kit.safe_text import follow_cursor_blink, notify_plain, plain
 from .kit.terminal_input import KeysInOrderApp
 from .kit.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes, shipped_theme_dirs
 from .kit.workers import WorkFailed, background
-from .screens.conversations import ConversationsScreen
-from .screens.help import HelpScreen, describe_bindings, screen_commands
-from .screens.models import ModelsScreen
 from .widgets.keys_footer import KeysFooter
 from .widgets.status_line import StatusLine
 from .widgets.tab_bar import ConversationTabs
+
+if TYPE_CHECKING:
+    # The screens and dialogs behind a key are imported when that key is first pressed:
+    # the first frame draws none of them, and start-up is paid in imports.
+    from .dialogs.model_picker import ModelPickerScreen
 
 FOOTER_FIRST = ("composer.send", "app.pick_model", "app.conversations", "app.new_tab", "app.models")
 """The keys a newcomer needs first, shown first in the footer of a narrow terminal."""
@@ -182,6 +178,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self._workspace_pending: WorkspaceSnapshot | None = None
         """The tabs and drafts to save next, taken on the loop, written by a thread."""
         self._workspace_writing = threading.Lock()
+        self._picker: ModelPickerScreen | None = None
+        """The model picker while it is open (the server's news goes there)."""
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -416,6 +414,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self._refresh_tab_label(view)
 
     def action_conversations(self) -> None:
+        from .screens.conversations import ConversationsScreen
+
         if isinstance(self.screen, ConversationsScreen):
             return
 
@@ -473,6 +473,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         """Close the tab. Its unsent prompt is kept for when the conversation is reopened; a
         tab never sent from has nothing to reopen, so closing it asks before dropping one.
         A conversation that could not be saved asks too, as quitting does."""
+        from .dialogs.basic import ChoiceDialog
+
         view = self.current_view
         if view is None or isinstance(self.screen, ChoiceDialog):
             return
@@ -490,6 +492,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self.push_screen(ChoiceDialog(self._unsaved_question([view]), choices), chosen)
 
     async def _close_tab_of(self, view: ChatView) -> None:
+        from .dialogs.basic import ConfirmDialog
+
         draft = view.draft
         if draft.strip() and not view.has_messages:
 
@@ -580,6 +584,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
     # -- the conversation's settings ------------------------------------------------------
 
     def action_conversation_settings(self) -> None:
+        from .dialogs.settings import SettingsDialog
+
         view = self.current_view
         if view is None or isinstance(self.screen, SettingsDialog):
             return
@@ -613,6 +619,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
     # -- the models screen ----------------------------------------------------------------
 
     def action_models(self) -> None:
+        from .screens.models import ModelsScreen
+
         if not isinstance(self.screen, ModelsScreen):
             self.push_screen(ModelsScreen())
 
@@ -705,8 +713,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
                 self.status_line.show_server(status)
                 if status.state is ConnectionState.OFFLINE:
                     notify_plain(self, status.advice, severity="error", timeout=8)
-                    if isinstance(self.screen, ModelPickerScreen):
-                        self.screen.set_problem(status.advice)
+                    if self._picker is not None:
+                        self._picker.set_problem(status.advice)
             if came_online:
                 await self.refresh_models()
             interval = (
@@ -730,8 +738,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             models = await self.backend.models()
         except OllamaError as error:
             notify_plain(self, f"Could not list models: {error.message}", severity="error")
-            if isinstance(self.screen, ModelPickerScreen):
-                self.screen.set_problem(f"Cannot list models: {error.message}")
+            if self._picker is not None:
+                self._picker.set_problem(f"Cannot list models: {error.message}")
             return
         if models.skipped:
             first = models.skipped[0].message
@@ -747,20 +755,23 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             model = default_model(models, self.last_model)
             if model and not view.conversation.settings.model and not view.read_only_reason:
                 view.set_model(model, chosen=False)
-        if isinstance(self.screen, ModelPickerScreen):
-            self.screen.set_choices(models)
+        if self._picker is not None:
+            self._picker.set_choices(models)
 
     # -- model picker ---------------------------------------------------------------------
 
     def action_pick_model(self) -> None:
+        from .dialogs.model_picker import ModelPickerScreen
+
         view = self.current_view
-        if view is None or isinstance(self.screen, ModelPickerScreen):
+        if view is None or self._picker is not None:
             return
         problem = ""
         if self.server_status.state is ConnectionState.OFFLINE:
             problem = self.server_status.advice
 
         def chosen(choice: ModelChoice | None) -> None:
+            self._picker = None
             if choice is not None and view.is_mounted:
                 view.set_model(choice.name, choice.host or self.backend.default_host)
                 self.last_model = choice.name
@@ -775,6 +786,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             default_host=self.backend.default_host,
             default_label=self.backend.host_label,
         )
+        self._picker = picker
         self.push_screen(picker, chosen)
         if self.server_status.state is not ConnectionState.OFFLINE:
             self.reload_models()
@@ -791,6 +803,12 @@ class OllamaTuiApp(KeysInOrderApp[None]):
     # -- help, palette, quit --------------------------------------------------------------
 
     def action_help(self) -> None:
+        from .dialogs.model_picker import ModelPickerScreen
+        from .dialogs.pull_offer import PullOfferScreen
+        from .screens.conversations import ConversationsScreen
+        from .screens.help import HelpScreen, describe_bindings
+        from .screens.models import ModelsScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         here = self.screen
@@ -804,14 +822,21 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             ("Pull offer", describe_bindings(PullOfferScreen.BINDINGS)),
         ]
         # The keys of the screen F1 was pressed on come first.
-        for kind in HELP_SECTION_OF:
+        section_of: dict[type[Screen[Any]], str] = {
+            ModelsScreen: "Models (F3)",
+            ConversationsScreen: "Saved conversations (Ctrl+O)",
+            ModelPickerScreen: "Model picker (Ctrl+L)",
+            PullOfferScreen: "Pull offer",
+        }
+        for kind, title in section_of.items():
             if isinstance(here, kind):
-                title = HELP_SECTION_OF[kind]
                 sections.sort(key=lambda section: section[0] != title)
                 break
         self.push_screen(HelpScreen(sections))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        from .screens.help import screen_commands
+
         yield from super().get_system_commands(screen)
         if screen is not self.screen_stack[0]:
             # Another screen (models, saved conversations): its own actions, not the chat's.
@@ -925,6 +950,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
     async def action_quit(self) -> None:
         """Quit in any state: replies in progress are saved as interrupted first. When a
         conversation could not be saved, ask first: save it as a new one, or quit anyway."""
+        from .dialogs.basic import ChoiceDialog
+
         if self._quitting or isinstance(self.screen, ChoiceDialog):
             return
         self._quitting = True
@@ -977,17 +1004,18 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self.exit()
 
 
-HELP_SECTION_OF: dict[type[Screen[Any]], str] = {
-    ModelsScreen: "Models (F3)",
-    ConversationsScreen: "Saved conversations (Ctrl+O)",
-    ModelPickerScreen: "Model picker (Ctrl+L)",
-    PullOfferScreen: "Pull offer",
-}
-"""The help section of each screen F1 can be pressed on, listed first there."""
-
-
 def known_binding_ids() -> set[str]:
     """Every binding id a `[keys]` entry in the config can rebind."""
+    from .dialogs.attach_image import AttachImageDialog
+    from .dialogs.basic import ChoiceDialog, ConfirmDialog, TextDialog
+    from .dialogs.model_dialogs import CreateDialog, EmbedDialog, InspectScreen
+    from .dialogs.model_picker import ModelPickerScreen
+    from .dialogs.pull_offer import PullOfferScreen
+    from .dialogs.settings import SettingsDialog
+    from .screens.conversations import ConversationsScreen
+    from .screens.help import HelpScreen
+    from .screens.models import ModelsScreen
+
     holders: tuple[type[DOMNode], ...] = (
         OllamaTuiApp,
         ChatView,

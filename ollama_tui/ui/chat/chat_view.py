@@ -33,8 +33,6 @@ from ...services.errors import ConnectionLost, ModelNotFound, ServerUnavailable
 from ...services.images import ImageAttachment, ImageProblem, read_image
 from ...services.pull import PullState
 from ...services.saver import SaveProblem
-from ..dialogs.attach_image import AttachImageDialog
-from ..dialogs.pull_offer import PullOfferScreen
 from ..kit.safe_text import notify_plain, plain
 from ..kit.workers import background
 from ..widgets.pull_panel import PullPanel
@@ -686,6 +684,8 @@ class ChatView(Vertical):
     # -- images ---------------------------------------------------------------------------
 
     def action_attach_image(self) -> None:
+        from ..dialogs.attach_image import AttachImageDialog  # the first frame needs no dialog
+
         if self.read_only_reason:
             return
 
@@ -712,6 +712,8 @@ class ChatView(Vertical):
     # -- pulling a missing model ----------------------------------------------------------
 
     def _offer_pull(self, model: str) -> None:
+        from ..dialogs.pull_offer import PullOfferScreen  # the first frame needs no dialog
+
         def answered(accepted: bool | None) -> None:
             if accepted:
                 self.pull_and_retry(model)
