@@ -195,7 +195,7 @@ def test_help_lists_every_flag_and_environment_variable() -> None:
 
 
 def test_the_readme_names_every_binding_id_the_config_can_rebind() -> None:
-    from ollama_tui.ui.app import known_binding_ids
+    from ollama_tui.ui.kit.keys import known_binding_ids
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     missing = sorted(i for i in known_binding_ids() if f"`{i}`" not in readme)

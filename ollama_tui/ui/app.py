@@ -11,12 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events, on
 from textual.app import ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.containers import Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
-from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import TabbedContent, TabPane
@@ -34,8 +32,8 @@ from ..services.jobs import ModelJob
 from ..services.workspace import OpenConversation
 from .chat.chat_view import ChatView
 from .chat.composer import Composer
-from .chat.message_list import MessageList
 from .chat.welcome import Welcome
+from .kit.keys import bindings, known_binding_ids
 from .kit.safe_text import follow_cursor_blink, notify_plain, plain
 from .kit.terminal_input import KeysInOrderApp
 from .kit.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes, shipped_theme_dirs
@@ -73,91 +71,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "ollama-tui"
-    # Bindings that TextArea would otherwise swallow (Ctrl+W deletes a word there) are priority.
-    BINDINGS = [
-        Binding(
-            "ctrl+n",
-            "new_tab",
-            "New",
-            tooltip="New conversation tab",
-            priority=True,
-            id="app.new_tab",
-        ),
-        Binding(
-            "ctrl+w",
-            "close_tab",
-            "Close",
-            tooltip="Close the tab (it stays saved)",
-            priority=True,
-            id="app.close_tab",
-        ),
-        Binding(
-            "ctrl+l",
-            "pick_model",
-            "Model",
-            tooltip="Choose the model for this conversation",
-            priority=True,
-            id="app.pick_model",
-        ),
-        Binding(
-            "ctrl+pagedown,alt+right",
-            "next_tab",
-            "Next tab",
-            show=False,
-            priority=True,
-            id="app.next_tab",
-        ),
-        Binding(
-            "ctrl+pageup,alt+left",
-            "previous_tab",
-            "Previous tab",
-            show=False,
-            priority=True,
-            id="app.previous_tab",
-        ),
-        *(
-            Binding(
-                f"alt+{number}",
-                f"go_to_tab({number})",
-                f"Go to tab {number}",
-                show=False,
-                priority=True,
-                id=f"app.tab_{number}",
-            )
-            for number in range(1, 10)
-        ),
-        Binding(
-            "ctrl+o",
-            "conversations",
-            "Saved",
-            tooltip="Saved conversations: search, open, rename, delete, export",
-            priority=True,
-            id="app.conversations",
-        ),
-        Binding(
-            "f3",
-            "models",
-            "Models",
-            tooltip="Models: pull, create, copy, delete, load, inspect, embed",
-            id="app.models",
-        ),
-        Binding(
-            "f4",
-            "conversation_settings",
-            "Settings",
-            tooltip="System prompt, options, thinking, reply format",
-            id="app.settings",
-        ),
-        Binding("f1", "help", "Keys", tooltip="Every key, by screen", id="app.help"),
-        Binding(
-            "ctrl+q",
-            "quit",
-            "Quit",
-            tooltip="Quit (replies in progress are saved)",
-            priority=True,
-            id="app.quit",
-        ),
-    ]
+    BINDINGS = bindings("app")
 
     def __init__(self, backend: Backend, *, open_session: str | None = None) -> None:
         super().__init__()
@@ -1002,42 +916,3 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self.remember_workspace()
         await self.backend.aclose()
         self.exit()
-
-
-def known_binding_ids() -> set[str]:
-    """Every binding id a `[keys]` entry in the config can rebind."""
-    from .dialogs.attach_image import AttachImageDialog
-    from .dialogs.basic import ChoiceDialog, ConfirmDialog, TextDialog
-    from .dialogs.model_dialogs import CreateDialog, EmbedDialog, InspectScreen
-    from .dialogs.model_picker import ModelPickerScreen
-    from .dialogs.pull_offer import PullOfferScreen
-    from .dialogs.settings import SettingsDialog
-    from .screens.conversations import ConversationsScreen
-    from .screens.help import HelpScreen
-    from .screens.models import ModelsScreen
-
-    holders: tuple[type[DOMNode], ...] = (
-        OllamaTuiApp,
-        ChatView,
-        Composer,
-        MessageList,
-        ModelPickerScreen,
-        ConversationsScreen,
-        ModelsScreen,
-        PullOfferScreen,
-        SettingsDialog,
-        HelpScreen,
-        ConfirmDialog,
-        ChoiceDialog,
-        TextDialog,
-        AttachImageDialog,
-        CreateDialog,
-        EmbedDialog,
-        InspectScreen,
-    )
-    return {
-        binding.id
-        for holder in holders
-        for binding in holder.BINDINGS
-        if isinstance(binding, Binding) and binding.id
-    }

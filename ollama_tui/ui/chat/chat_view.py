@@ -14,7 +14,6 @@ from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message as TextualMessage
@@ -33,6 +32,7 @@ from ...services.errors import ConnectionLost, ModelNotFound, ServerUnavailable
 from ...services.images import ImageAttachment, ImageProblem, read_image
 from ...services.pull import PullState
 from ...services.saver import SaveProblem
+from ..kit.keys import bindings
 from ..kit.safe_text import notify_plain, plain
 from ..kit.workers import background
 from ..widgets.pull_panel import PullPanel
@@ -53,122 +53,7 @@ class ChatView(Vertical):
     """A conversation in a tab. Its reply stream is a worker on this widget, so closing the
     tab cancels it and each tab streams on its own."""
 
-    BINDINGS = [
-        # With a message selected (the transcript has focus); first, so that the footer
-        # shows them first.
-        Binding("c", "copy_message", "Copy", tooltip="Copy the message", id="chat.message.copy"),
-        Binding(
-            "b",
-            "copy_code",
-            "Copy code",
-            tooltip="Copy a code block of the message (again: the next one)",
-            id="chat.message.copy_code",
-        ),
-        Binding(
-            "e",
-            "edit_message",
-            "Edit",
-            tooltip="Edit this prompt and send it again (later turns are kept as a version)",
-            id="chat.message.edit",
-        ),
-        Binding(
-            "r",
-            "regenerate",
-            "Regenerate",
-            tooltip="Write the last reply again",
-            id="chat.message.regenerate",
-        ),
-        Binding(
-            "n",
-            "continue_reply",
-            "Continue",
-            tooltip="Carry on a reply that was cut off",
-            id="chat.message.continue",
-        ),
-        Binding(
-            "left",
-            "switch_version(-1)",
-            "Version",
-            key_display="←",
-            tooltip="The previous version from this message",
-            id="chat.message.previous_version",
-        ),
-        Binding(
-            "right",
-            "switch_version(1)",
-            "Version",
-            key_display="→",
-            tooltip="The next version from this message",
-            id="chat.message.next_version",
-        ),
-        Binding(
-            "escape,tab,i",
-            "back_to_composer",
-            "Prompt",
-            tooltip="Back to the prompt",
-            id="chat.message.back",
-        ),
-        Binding(
-            "escape", "stop_reply", "Stop", tooltip="Stop the reply being written", id="chat.stop"
-        ),
-        Binding(
-            "escape",
-            "cancel_edit",
-            "Cancel edit",
-            tooltip="Leave the earlier prompt as it was",
-            id="chat.cancel_edit",
-        ),
-        Binding(
-            "ctrl+r",
-            "regenerate",
-            "Regenerate",
-            tooltip="Write the last reply again, keeping the old one (or retry a failed one)",
-            id="chat.regenerate",
-        ),
-        Binding(
-            "tab",
-            "choose_recent",
-            "Recent",
-            show=False,
-            tooltip="In a new conversation: choose one of the recent conversations to reopen",
-            id="chat.recent",
-        ),
-        Binding(
-            "shift+tab",
-            "select_messages",
-            "Messages",
-            tooltip="Select a message to copy, edit, regenerate or flip versions",
-            id="chat.select",
-        ),
-        Binding(
-            "ctrl+t",
-            "attach_image",
-            "Image",
-            tooltip="Attach an image file for a vision model",
-            id="chat.attach",
-        ),
-        # The composer keeps focus, so the transcript's scroll keys are claimed here.
-        Binding(
-            "pageup",
-            "scroll_transcript(-1)",
-            "Scroll up",
-            show=False,
-            priority=True,
-            id="chat.page_up",
-        ),
-        Binding(
-            "pagedown",
-            "scroll_transcript(1)",
-            "Scroll down",
-            show=False,
-            priority=True,
-            id="chat.page_down",
-        ),
-        Binding(
-            "ctrl+end", "follow", "Jump to the end and follow it", show=False, id="chat.follow"
-        ),
-        Binding("ctrl+up", "show_earlier", "Show earlier messages", show=False, id="chat.earlier"),
-    ]
+    BINDINGS = bindings("chat")
 
     @dataclass
     class TitleChanged(TextualMessage):

@@ -4,40 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
 from textual.message import Message
 
+from ..kit.keys import bindings
 from ..kit.safe_text import SafeTextArea
 
 
 class Composer(SafeTextArea):
     """The prompt editor at the bottom of a conversation."""
 
-    BINDINGS = [
-        # TextArea inserts a newline for Enter before ordinary bindings run: only a
-        # priority binding can claim Enter for sending.
-        Binding(
-            "enter", "submit", "Send", tooltip="Send the prompt", priority=True, id="composer.send"
-        ),
-        # Ctrl+J is LF and reaches us in every terminal; Shift/Alt+Enter only where the
-        # terminal speaks the kitty keyboard protocol.
-        Binding(
-            "ctrl+j,shift+enter,alt+enter",
-            "newline",
-            "New line",
-            tooltip="New line (pasted text keeps its lines)",
-            key_display="^j",
-            priority=True,
-            id="composer.newline",
-        ),
-        Binding(
-            "ctrl+g",
-            "edit_externally",
-            "Editor",
-            tooltip="Edit the prompt in $VISUAL / $EDITOR",
-            id="composer.editor",
-        ),
-    ]
+    BINDINGS = bindings("composer")
 
     @dataclass
     class Submitted(Message):

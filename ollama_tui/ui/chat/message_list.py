@@ -4,10 +4,10 @@ one turn can be selected from the keyboard to act on it."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 
 from ...domain.conversation import Message, Role
+from ..kit.keys import bindings
 from .message_widgets import AssistantMessage, EarlierMessages, UserMessage
 
 LIVE_WINDOW = 20
@@ -24,12 +24,7 @@ class MessageList(VerticalScroll, can_focus=True):
     keys then act on the selected one.
     """
 
-    BINDINGS = [
-        Binding("up,k", "select(-1)", "Previous", show=False, id="transcript.previous"),
-        Binding("down,j", "select(1)", "Next", show=False, id="transcript.next"),
-        Binding("home", "select_end(-1)", "First", show=False, id="transcript.first"),
-        Binding("end", "select_end(1)", "Last", show=False, id="transcript.last"),
-    ]
+    BINDINGS = bindings("transcript")
 
     def __init__(self, messages: list[Message], *, flush_hz: float, user_label: str) -> None:
         super().__init__(classes="message-list")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from textual.binding import Binding
 from textual.content import Content
 from textual.suggester import Suggester
 
+from ..kit.keys import bindings
 from ..kit.safe_text import SafeInput
 from .basic import TextDialog
 
@@ -46,9 +46,7 @@ class PathSuggester(Suggester):
 class AttachImageDialog(TextDialog):
     """Tab or Right takes the suggested completion; Enter attaches."""
 
-    BINDINGS = [
-        Binding("tab", "complete", "Complete", priority=True, id="attach.complete"),
-    ]
+    BINDINGS = bindings("attach")
 
     def __init__(self) -> None:
         super().__init__(

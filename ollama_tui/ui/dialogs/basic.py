@@ -7,23 +7,20 @@ from collections.abc import Callable
 
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Static
 
+from ..kit.keys import bindings
 from ..kit.safe_text import SafeInput, plain
 
 
 class ConfirmDialog(ModalScreen[bool]):
     """Enter or y confirms; Escape or n cancels."""
 
-    BINDINGS = [
-        Binding("enter,y", "answer(True)", "Yes", priority=True, id="confirm.yes"),
-        Binding("escape,n", "answer(False)", "No", id="confirm.no"),
-    ]
+    BINDINGS = bindings("confirm")
 
     def __init__(self, question: Content) -> None:
         super().__init__(classes="dialog-screen")
@@ -41,7 +38,7 @@ class ConfirmDialog(ModalScreen[bool]):
 class ChoiceDialog(ModalScreen[str | None]):
     """A question with a few answers, each chosen by its letter; Escape answers None."""
 
-    BINDINGS = [Binding("escape", "answer_none", "Back", id="choice.back")]
+    BINDINGS = bindings("choice")
 
     def __init__(self, question: Content, choices: list[tuple[str, str]]) -> None:
         """`choices`: (letter, what it does), in the order shown."""
@@ -71,7 +68,7 @@ class TextDialog(ModalScreen[str | None]):
     and Enter is refused until it is fixed.
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="text_dialog.cancel")]
+    BINDINGS = bindings("text_dialog")
 
     def __init__(
         self,

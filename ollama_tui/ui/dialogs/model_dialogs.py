@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -20,6 +19,7 @@ from ...services.models import (
     model_name_problem,
     parse_parameters,
 )
+from ..kit.keys import bindings
 from ..kit.safe_text import SafeInput, SafeTextArea, notify_plain, plain
 from ..kit.workers import background
 from ..widgets.form import Form, FormField, option_fields
@@ -31,10 +31,7 @@ if TYPE_CHECKING:
 class InspectScreen(ModalScreen[None]):
     """Everything `/api/show` says about a model, scrollable; Ctrl+Y copies the Modelfile."""
 
-    BINDINGS = [
-        Binding("escape", "close", "Close", id="inspect.close"),
-        Binding("ctrl+y", "copy_modelfile", "Copy Modelfile", id="inspect.copy"),
-    ]
+    BINDINGS = bindings("inspect")
 
     def __init__(self, backend: Backend, model: str) -> None:
         super().__init__(classes="dialog-screen")
@@ -105,10 +102,7 @@ CREATE_OPTIONS = tuple(
 class CreateDialog(ModalScreen[None]):
     """A new model from a base: system prompt, options, template; Ctrl+S creates."""
 
-    BINDINGS = [
-        Binding("escape", "close", "Cancel", id="create.close"),
-        Binding("ctrl+s", "create", "Create", priority=True, id="create.create"),
-    ]
+    BINDINGS = bindings("create")
 
     def __init__(self, backend: Backend, base: str) -> None:
         super().__init__(classes="dialog-screen")
@@ -201,10 +195,7 @@ class CreateDialog(ModalScreen[None]):
 class EmbedDialog(ModalScreen[None]):
     """Texts in, one per line; their vectors' size, norms and pairwise cosine similarity out."""
 
-    BINDINGS = [
-        Binding("escape", "close", "Close", id="embed.close"),
-        Binding("ctrl+s", "embed", "Embed", priority=True, id="embed.run"),
-    ]
+    BINDINGS = bindings("embed")
 
     def __init__(self, backend: Backend, model: str) -> None:
         super().__init__(classes="dialog-screen")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Resize
@@ -16,6 +15,7 @@ from textual.widgets.option_list import Option
 from ...domain.quantities import count_of, format_size
 from ...services.backend import HostCatalogue
 from ...services.catalogue import ModelChoice
+from ..kit.keys import bindings
 from ..kit.safe_text import SafeInput, plain
 
 FAMILY_WIDTH = 10
@@ -98,12 +98,7 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
     instead of waiting for models that will not come.
     """
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
-        Binding("down", "move(1)", "Next", show=False, id="picker.down"),
-        Binding("up", "move(-1)", "Previous", show=False, id="picker.up"),
-        Binding("enter", "choose", "Choose", priority=True, id="picker.choose"),
-    ]
+    BINDINGS = bindings("picker")
 
     def __init__(
         self,

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from ..kit.keys import bindings
 from ..kit.safe_text import plain
 
 
 class PullOfferScreen(ModalScreen[bool]):
     """Asks whether to pull a model the server does not have."""
 
-    BINDINGS = [
-        Binding("enter,y", "accept", "Pull it", id="pull_offer.accept"),
-        Binding("escape,n", "decline", "Not now", id="pull_offer.decline"),
-    ]
+    BINDINGS = bindings("pull_offer")
 
     def __init__(self, model: str, host: str) -> None:
         super().__init__(classes="dialog-screen")

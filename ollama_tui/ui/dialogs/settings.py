@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Select, Static
@@ -20,6 +19,7 @@ from ...services.conversation_options import (
 )
 from ...services.errors import OllamaError
 from ...services.models import parse_parameters
+from ..kit.keys import bindings
 from ..kit.safe_text import SafeInput, SafeTextArea, plain
 from ..kit.workers import background
 from ..widgets.form import Form, FormField, option_fields
@@ -32,18 +32,7 @@ if TYPE_CHECKING:
 class SettingsDialog(ModalScreen[SettingsForm | None]):
     """Dismisses with the form to apply (Ctrl+S), or None (Esc)."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="settings.cancel"),
-        Binding("ctrl+s", "save", "Save", priority=True, id="settings.save"),
-        Binding(
-            "ctrl+d",
-            "save(True)",
-            "Save as default",
-            tooltip="Save, and start new conversations with these settings too",
-            priority=True,
-            id="settings.save_default",
-        ),
-    ]
+    BINDINGS = bindings("settings")
 
     def __init__(
         self, backend: Backend, settings: ConversationSettings, *, completion: bool = False

@@ -1,8 +1,581 @@
-"""Provides how keys are named on screen."""
+"""Provides the one list of keys: every action a user can press, with its id (the name the
+config's `[keys]` rebinds it by), its default keys, the words the footer, F1 and the palette
+show, and where it applies. Every `BINDINGS`, the help screen, the palette, the welcome and the
+config's check are built from it, so each shows the key actually bound."""
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from textual.binding import Binding, BindingType
+
+Place = Literal[
+    "app",
+    "chat",
+    "composer",
+    "transcript",
+    "browser",
+    "models",
+    "picker",
+    "pull_offer",
+    "settings",
+    "help",
+    "confirm",
+    "choice",
+    "text_dialog",
+    "attach",
+    "inspect",
+    "create",
+    "embed",
+]
+"""Where a key works: the app everywhere, the conversation and its parts, a screen, a dialog."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """How a key's action is offered in the palette over a conversation (screens other than
+    the conversations list their shown keys there by themselves)."""
+
+    title: str
+    text: str = ""
+    """What it does; the bound key follows in brackets (alone when this is empty)."""
+    after: str = ""
+    """The id of the key pressed first, for an action reached in two presses."""
+    when_allowed: bool = False
+    """Listed only while the action can run (stopping a reply: only while one is written)."""
+
+
+@dataclass(frozen=True)
+class Key:
+    """One action a user can press."""
+
+    id: str
+    """The binding id: config files rebind the key by it, so it never changes."""
+    keys: str
+    """The default keys, Textual's names, comma-separated alternatives."""
+    action: str
+    label: str
+    """The footer's short word."""
+    place: Place
+    help: str = ""
+    """The longer description for F1 and the tooltip; the label when empty. `{id}` stands
+    for the key bound to another action."""
+    show: bool = True
+    """Shown in the footer."""
+    priority: bool = False
+    display: str | None = None
+    """The footer's spelling of the default key, where Textual's would mislead."""
+    command: Command | None = None
+
+    def binding(self) -> Binding:
+        return Binding(
+            self.keys,
+            self.action,
+            self.label,
+            show=self.show,
+            key_display=self.display,
+            priority=self.priority,
+            tooltip=describe(self, {}) if self.help else "",
+            id=self.id,
+        )
+
+
+@dataclass(frozen=True)
+class Section:
+    """A group of keys in F1, with the key that opens its screen (named in its title)."""
+
+    place: Place
+    title: str
+    opened_by: str = ""
+
+
+def _tab_keys() -> tuple[Key, ...]:
+    return tuple(
+        Key(
+            f"app.tab_{number}",
+            f"alt+{number}",
+            f"go_to_tab({number})",
+            f"Go to tab {number}",
+            "app",
+            show=False,
+            priority=True,
+        )
+        for number in range(1, 10)
+    )
+
+
+# In each place, in the order the footer shows them while they fit.
+KEYS: tuple[Key, ...] = (
+    # -- everywhere: keys that TextArea would otherwise swallow (Ctrl+W deletes a word
+    # there) are priority.
+    Key(
+        "app.new_tab",
+        "ctrl+n",
+        "new_tab",
+        "New",
+        "app",
+        help="New conversation tab",
+        priority=True,
+        command=Command("New conversation", "Open a new tab"),
+    ),
+    Key(
+        "app.close_tab",
+        "ctrl+w",
+        "close_tab",
+        "Close",
+        "app",
+        help="Close the tab (it stays saved)",
+        priority=True,
+        command=Command("Close conversation", "Close this tab; it stays saved"),
+    ),
+    Key(
+        "app.pick_model",
+        "ctrl+l",
+        "pick_model",
+        "Model",
+        "app",
+        help="Choose the model for this conversation",
+        priority=True,
+        command=Command("Choose model", "The model for this conversation"),
+    ),
+    Key(
+        "app.next_tab",
+        "ctrl+pagedown,alt+right",
+        "next_tab",
+        "Next tab",
+        "app",
+        show=False,
+        priority=True,
+        command=Command("Next tab"),
+    ),
+    Key(
+        "app.previous_tab",
+        "ctrl+pageup,alt+left",
+        "previous_tab",
+        "Previous tab",
+        "app",
+        show=False,
+        priority=True,
+        command=Command("Previous tab"),
+    ),
+    *_tab_keys(),
+    Key(
+        "app.conversations",
+        "ctrl+o",
+        "conversations",
+        "Saved",
+        "app",
+        help="Saved conversations: search, open, rename, delete, export",
+        priority=True,
+        command=Command("Saved conversations", "Search, open, rename, delete, export"),
+    ),
+    Key(
+        "app.models",
+        "f3",
+        "models",
+        "Models",
+        "app",
+        help="Models: pull, create, copy, delete, load, inspect, embed",
+        command=Command("Models", "Pull, push, create, copy, delete, load, unload, inspect, embed"),
+    ),
+    Key(
+        "app.settings",
+        "f4",
+        "conversation_settings",
+        "Settings",
+        "app",
+        help="System prompt, options, thinking, reply format",
+        command=Command(
+            "Conversation settings", "System prompt, options, keep-alive, thinking, JSON output"
+        ),
+    ),
+    Key(
+        "app.help",
+        "f1",
+        "help",
+        "Keys",
+        "app",
+        help="Every key, by screen",
+        command=Command("Help", "Every key"),
+    ),
+    Key(
+        "app.quit",
+        "ctrl+q",
+        "quit",
+        "Quit",
+        "app",
+        help="Quit (replies in progress are saved)",
+        priority=True,
+    ),
+    # -- the conversation. With a message selected (the transcript has focus); first, so
+    # that the footer shows them first.
+    Key("chat.message.copy", "c", "copy_message", "Copy", "chat", help="Copy the message"),
+    Key(
+        "chat.message.copy_code",
+        "b",
+        "copy_code",
+        "Copy code",
+        "chat",
+        help="Copy a code block of the message (again: the next one)",
+    ),
+    Key(
+        "chat.message.edit",
+        "e",
+        "edit_message",
+        "Edit",
+        "chat",
+        help="Edit this prompt and send it again (later turns are kept as a version)",
+    ),
+    Key(
+        "chat.message.regenerate",
+        "r",
+        "regenerate",
+        "Regenerate",
+        "chat",
+        help="Write the last reply again",
+    ),
+    Key(
+        "chat.message.continue",
+        "n",
+        "continue_reply",
+        "Continue",
+        "chat",
+        help="Carry on a reply that was cut off",
+        command=Command(
+            "Continue reply", "Carry on the last reply where it was cut off", after="chat.select"
+        ),
+    ),
+    Key(
+        "chat.message.previous_version",
+        "left",
+        "switch_version(-1)",
+        "Version",
+        "chat",
+        help="The previous version from this message",
+        display="←",
+    ),
+    Key(
+        "chat.message.next_version",
+        "right",
+        "switch_version(1)",
+        "Version",
+        "chat",
+        help="The next version from this message",
+        display="→",
+    ),
+    Key(
+        "chat.message.back",
+        "escape,tab,i",
+        "back_to_composer",
+        "Prompt",
+        "chat",
+        help="Back to the prompt",
+    ),
+    Key(
+        "chat.stop",
+        "escape",
+        "stop_reply",
+        "Stop",
+        "chat",
+        help="Stop the reply being written",
+        command=Command("Stop reply", "Stop the reply being written", when_allowed=True),
+    ),
+    Key(
+        "chat.cancel_edit",
+        "escape",
+        "cancel_edit",
+        "Cancel edit",
+        "chat",
+        help="Leave the earlier prompt as it was",
+    ),
+    Key(
+        "chat.regenerate",
+        "ctrl+r",
+        "regenerate",
+        "Regenerate",
+        "chat",
+        help="Write the last reply again, keeping the old one (or retry a failed one)",
+        command=Command(
+            "Regenerate reply", "Write the last reply again; the old one stays as a version"
+        ),
+    ),
+    Key(
+        "chat.recent",
+        "tab",
+        "choose_recent",
+        "Recent",
+        "chat",
+        help="In a new conversation: choose one of the recent conversations to reopen",
+        show=False,
+    ),
+    Key(
+        "chat.select",
+        "shift+tab",
+        "select_messages",
+        "Messages",
+        "chat",
+        help="Select a message to copy, edit, regenerate or flip versions",
+        command=Command("Select messages", "Copy, copy code, edit, regenerate, flip versions"),
+    ),
+    Key(
+        "chat.attach",
+        "ctrl+t",
+        "attach_image",
+        "Image",
+        "chat",
+        help="Attach an image file for a vision model",
+        command=Command("Attach image", "An image file for a vision model"),
+    ),
+    # The composer keeps focus, so the transcript's scroll keys are claimed here.
+    Key(
+        "chat.page_up",
+        "pageup",
+        "scroll_transcript(-1)",
+        "Scroll up",
+        "chat",
+        show=False,
+        priority=True,
+    ),
+    Key(
+        "chat.page_down",
+        "pagedown",
+        "scroll_transcript(1)",
+        "Scroll down",
+        "chat",
+        show=False,
+        priority=True,
+    ),
+    Key(
+        "chat.follow",
+        "ctrl+end",
+        "follow",
+        "Jump to the end and follow it",
+        "chat",
+        show=False,
+        command=Command("Follow the end"),
+    ),
+    Key(
+        "chat.earlier",
+        "ctrl+up",
+        "show_earlier",
+        "Show earlier messages",
+        "chat",
+        show=False,
+        command=Command("Show earlier messages"),
+    ),
+    # -- the composer. TextArea inserts a newline for Enter before ordinary bindings run:
+    # only a priority binding can claim Enter for sending.
+    Key(
+        "composer.send",
+        "enter",
+        "submit",
+        "Send",
+        "composer",
+        help="Send the prompt",
+        priority=True,
+    ),
+    # Ctrl+J is LF and reaches us in every terminal; Shift/Alt+Enter only where the
+    # terminal speaks the kitty keyboard protocol.
+    Key(
+        "composer.newline",
+        "ctrl+j,shift+enter,alt+enter",
+        "newline",
+        "New line",
+        "composer",
+        help="New line (pasted text keeps its lines)",
+        display="^j",
+        priority=True,
+    ),
+    Key(
+        "composer.editor",
+        "ctrl+g",
+        "edit_externally",
+        "Editor",
+        "composer",
+        help="Edit the prompt in $VISUAL / $EDITOR",
+        command=Command("Edit prompt in $EDITOR"),
+    ),
+    # -- the transcript, focused: a turn selected.
+    Key("transcript.previous", "up,k", "select(-1)", "Previous", "transcript", show=False),
+    Key("transcript.next", "down,j", "select(1)", "Next", "transcript", show=False),
+    Key("transcript.first", "home", "select_end(-1)", "First", "transcript", show=False),
+    Key("transcript.last", "end", "select_end(1)", "Last", "transcript", show=False),
+    # -- the saved conversations. Typing goes to the filter, so the list's keys are priority.
+    Key("browser.close", "escape", "close", "Close", "browser"),
+    Key("browser.open", "enter", "open", "Open", "browser", priority=True),
+    # In the trash Enter restores: its own binding, so the footer says so.
+    Key(
+        "browser.restore",
+        "enter",
+        "restore",
+        "Restore",
+        "browser",
+        help="Restore it from the trash",
+        priority=True,
+    ),
+    Key("browser.down", "down", "move(1)", "Next", "browser", show=False, priority=True),
+    Key("browser.up", "up", "move(-1)", "Previous", "browser", show=False, priority=True),
+    Key("browser.pgdn", "pagedown", "page(1)", "Page down", "browser", show=False, priority=True),
+    Key("browser.pgup", "pageup", "page(-1)", "Page up", "browser", show=False, priority=True),
+    Key("browser.first", "ctrl+home", "ends(0)", "First", "browser", show=False, priority=True),
+    Key("browser.last", "ctrl+end", "ends(1)", "Last", "browser", show=False, priority=True),
+    Key("browser.rename", "f2", "rename", "Rename", "browser"),
+    Key(
+        "browser.delete",
+        "ctrl+d",
+        "delete",
+        "Delete",
+        "browser",
+        help="Move to the trash ({browser.undo} undoes)",
+        priority=True,
+    ),
+    Key("browser.undo", "ctrl+z", "undo", "Undo delete", "browser", priority=True),
+    Key(
+        "browser.export",
+        "ctrl+e",
+        "export",
+        "Export",
+        "browser",
+        help="Export as Markdown (or .json)",
+        priority=True,
+    ),
+    Key(
+        "browser.duplicate",
+        "ctrl+k",
+        "duplicate",
+        "Continue",
+        "browser",
+        help="Continue from here in a new conversation",
+        priority=True,
+    ),
+    Key(
+        "browser.trash",
+        "ctrl+t",
+        "toggle_trash",
+        "Trash",
+        "browser",
+        help="Show the trash, or the saved ones",
+        priority=True,
+    ),
+    Key("browser.empty", "ctrl+x", "empty_trash", "Empty trash", "browser", priority=True),
+    # A modal screen hides the app's own keys: these two are the way to every other key.
+    Key("browser.help", "f1", "app.help", "Keys", "browser", help="Every key, by screen"),
+    Key(
+        "browser.palette",
+        "ctrl+p",
+        "app.command_palette",
+        "palette",
+        "browser",
+        show=False,
+        priority=True,
+    ),
+    # -- the models screen.
+    Key(
+        "models.use",
+        "enter",
+        "use",
+        "New chat",
+        "models",
+        help="Start a conversation with it",
+        priority=True,
+    ),
+    Key(
+        "models.inspect",
+        "i",
+        "inspect",
+        "Inspect",
+        "models",
+        help="Inspect it: facts, parameters, template, license, Modelfile",
+    ),
+    Key("models.load", "l", "load", "Load", "models", help="Load into memory now"),
+    Key("models.unload", "x", "unload", "Unload", "models", help="Free its memory now"),
+    Key("models.pull", "p", "pull", "Pull", "models", help="Pull a model by name"),
+    Key(
+        "models.delete",
+        "delete,d",
+        "delete",
+        "Delete",
+        "models",
+        help="Delete it from the server",
+        display="d",
+    ),
+    Key(
+        "models.use_here",
+        "u",
+        "use_here",
+        "Use here",
+        "models",
+        help="Use it in the current conversation",
+    ),
+    Key("models.create", "c", "create", "Create", "models", help="Create a model from this one"),
+    Key("models.copy", "y", "copy", "Copy", "models", help="Copy it under a new name"),
+    Key("models.embed", "e", "embed", "Embed", "models", help="Compare texts' embeddings"),
+    # Most terminals send Shift+P as a plain "P"; only the kitty protocol reports shift+p.
+    Key("models.push", "P,shift+p", "push", "Push", "models", help="Push it to its registry"),
+    Key("models.sort", "s", "sort", "Sort", "models", help="Sort by name, size, date, loaded"),
+    Key(
+        "models.cancel_job",
+        "ctrl+x",
+        "cancel_job",
+        "Stop/clear job",
+        "models",
+        help="Stop a job; with none running, clear the finished ones",
+    ),
+    Key("models.close", "escape", "close", "Back", "models"),
+    Key("models.refresh", "r", "refresh", "Refresh", "models", show=False),
+    # -- the model picker: typing goes to its filter.
+    Key("picker.cancel", "escape", "cancel", "Cancel", "picker"),
+    Key("picker.down", "down", "move(1)", "Next", "picker", show=False),
+    Key("picker.up", "up", "move(-1)", "Previous", "picker", show=False),
+    Key("picker.choose", "enter", "choose", "Choose", "picker", priority=True),
+    # -- dialogs: each says its keys in its own hint line as well.
+    Key("pull_offer.accept", "enter,y", "accept", "Pull it", "pull_offer"),
+    Key("pull_offer.decline", "escape,n", "decline", "Not now", "pull_offer"),
+    Key("settings.cancel", "escape", "cancel", "Cancel", "settings"),
+    Key("settings.save", "ctrl+s", "save", "Save", "settings", priority=True),
+    Key(
+        "settings.save_default",
+        "ctrl+d",
+        "save(True)",
+        "Save as default",
+        "settings",
+        help="Save, and start new conversations with these settings too",
+        priority=True,
+    ),
+    Key("help.close", "escape,f1,q", "close", "Close", "help"),
+    Key("confirm.yes", "enter,y", "answer(True)", "Yes", "confirm", priority=True),
+    Key("confirm.no", "escape,n", "answer(False)", "No", "confirm"),
+    Key("choice.back", "escape", "answer_none", "Back", "choice"),
+    Key("text_dialog.cancel", "escape", "cancel", "Cancel", "text_dialog"),
+    Key("attach.complete", "tab", "complete", "Complete", "attach", priority=True),
+    Key("inspect.close", "escape", "close", "Close", "inspect"),
+    Key("inspect.copy", "ctrl+y", "copy_modelfile", "Copy Modelfile", "inspect"),
+    Key("create.close", "escape", "close", "Cancel", "create"),
+    Key("create.create", "ctrl+s", "create", "Create", "create", priority=True),
+    Key("embed.close", "escape", "close", "Close", "embed"),
+    Key("embed.run", "ctrl+s", "embed", "Embed", "embed", priority=True),
+)
+
+REGISTRY: dict[str, Key] = {key.id: key for key in KEYS}
+
+SECTIONS: tuple[Section, ...] = (
+    Section("app", "Everywhere"),
+    Section("chat", "Conversation"),
+    Section("composer", "Composer"),
+    Section("models", "Models", opened_by="app.models"),
+    Section("browser", "Saved conversations", opened_by="app.conversations"),
+    Section("picker", "Model picker", opened_by="app.pick_model"),
+    Section("pull_offer", "Pull offer"),
+)
+"""The groups of F1, in order. The transcript's keys (arrows), the help screen's own and the
+dialogs' (each says them in its hint line) have none."""
+
 _KEY_NAMES = {"pageup": "PageUp", "pagedown": "PageDown", "escape": "Esc"}
+_REFERENCE = re.compile(r"\{([a-z0-9_.]+)\}")
 
 
 def key_name(key: str) -> str:
@@ -13,3 +586,45 @@ def key_name(key: str) -> str:
     elif len(name) > 1 or modifiers:
         name = name.capitalize()
     return "+".join([*(modifier.capitalize() for modifier in modifiers), name])
+
+
+def bindings(place: Place) -> list[BindingType]:
+    """The `BINDINGS` of the screen or widget where `place`'s keys work."""
+    return [key.binding() for key in KEYS if key.place == place]
+
+
+def keys_in(place: Place) -> list[Key]:
+    return [key for key in KEYS if key.place == place]
+
+
+def bound_keys(binding_id: str, keymap: Mapping[str, str]) -> list[str]:
+    """The keys bound to `binding_id` now, as F1 writes them: the config's `[keys]` entry
+    if it has one, else the default."""
+    keys = keymap.get(binding_id) or REGISTRY[binding_id].keys
+    return [key_name(key) for key in keys.split(",") if key.strip()]
+
+
+def bound_key(binding_id: str, keymap: Mapping[str, str]) -> str:
+    """The first key bound to `binding_id` now (`Ctrl+N`, or the config's)."""
+    return bound_keys(binding_id, keymap)[0]
+
+
+def describe(key: Key, keymap: Mapping[str, str]) -> str:
+    """What `key` does, in full, naming the keys it mentions as they are bound now."""
+    return _REFERENCE.sub(lambda ref: bound_key(ref.group(1), keymap), key.help or key.label)
+
+
+def known_binding_ids() -> set[str]:
+    """Every binding id a `[keys]` entry in the config can rebind."""
+    return set(REGISTRY)
+
+
+def unknown_binding_ids(ids: Iterable[str]) -> list[str]:
+    """The ids no action has, each with the known ones it may be a slip for."""
+    unknown = []
+    for binding_id in sorted(set(ids) - REGISTRY.keys()):
+        close = difflib.get_close_matches(binding_id, REGISTRY, n=3, cutoff=0.6)
+        unknown.append(
+            f"{binding_id} (did you mean {' or '.join(close)}?)" if close else binding_id
+        )
+    return unknown

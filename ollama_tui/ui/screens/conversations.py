@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -27,6 +26,7 @@ from ...services.library import (
     LibraryMatch,
 )
 from ..dialogs.basic import ConfirmDialog, TextDialog
+from ..kit.keys import bindings
 from ..kit.safe_text import SafeInput, notify_plain, plain
 from ..kit.workers import background
 from ..widgets.entry_list import EntryList
@@ -75,70 +75,7 @@ def entry_lines(match: LibraryMatch, words: list[str], snippet: str | None) -> l
 class ConversationsScreen(ModalScreen[str | None]):
     """Dismisses with the id of the conversation to open, or None."""
 
-    BINDINGS = [
-        Binding("escape", "close", "Close", id="browser.close"),
-        Binding("enter", "open", "Open", priority=True, id="browser.open"),
-        # In the trash Enter restores: its own binding, so the footer says so.
-        Binding(
-            "enter",
-            "restore",
-            "Restore",
-            tooltip="Restore it from the trash",
-            priority=True,
-            id="browser.restore",
-        ),
-        Binding("down", "move(1)", "Next", show=False, priority=True, id="browser.down"),
-        Binding("up", "move(-1)", "Previous", show=False, priority=True, id="browser.up"),
-        Binding("pagedown", "page(1)", "Page down", show=False, priority=True, id="browser.pgdn"),
-        Binding("pageup", "page(-1)", "Page up", show=False, priority=True, id="browser.pgup"),
-        Binding("ctrl+home", "ends(0)", "First", show=False, priority=True, id="browser.first"),
-        Binding("ctrl+end", "ends(1)", "Last", show=False, priority=True, id="browser.last"),
-        Binding("f2", "rename", "Rename", id="browser.rename"),
-        Binding(
-            "ctrl+d",
-            "delete",
-            "Delete",
-            tooltip="Move to the trash (Ctrl+Z undoes)",
-            priority=True,
-            id="browser.delete",
-        ),
-        Binding("ctrl+z", "undo", "Undo delete", priority=True, id="browser.undo"),
-        Binding(
-            "ctrl+e",
-            "export",
-            "Export",
-            tooltip="Export as Markdown (or .json)",
-            priority=True,
-            id="browser.export",
-        ),
-        Binding(
-            "ctrl+k",
-            "duplicate",
-            "Continue",
-            tooltip="Continue from here in a new conversation",
-            priority=True,
-            id="browser.duplicate",
-        ),
-        Binding(
-            "ctrl+t",
-            "toggle_trash",
-            "Trash",
-            tooltip="Show the trash, or the saved ones",
-            priority=True,
-            id="browser.trash",
-        ),
-        Binding("ctrl+x", "empty_trash", "Empty trash", priority=True, id="browser.empty"),
-        # A modal screen hides the app's own keys: these two are the way to every other key.
-        Binding("f1", "app.help", "Keys", tooltip="Every key, by screen", id="browser.help"),
-        Binding(
-            "ctrl+p",
-            "app.command_palette",
-            "palette",
-            show=False,
-            priority=True,
-            id="browser.palette",
-        ),
-    ]
+    BINDINGS = bindings("browser")
 
     def __init__(self, library: ConversationLibrary) -> None:
         super().__init__(classes="dialog-screen")

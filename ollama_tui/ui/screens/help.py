@@ -16,7 +16,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from ..kit.keys import key_name
+from ..kit.keys import bindings, key_name
 
 SELECTING_TEXT = (
     "Selecting text: drag with the mouse and press Ctrl+C to copy (sent to your terminal "
@@ -79,7 +79,7 @@ def screen_commands(screen: Screen[Any]) -> Iterator[SystemCommand]:
 class HelpScreen(ModalScreen[None]):
     """Lists every key; Escape or F1 closes it."""
 
-    BINDINGS = [Binding("escape,f1,q", "close", "Close", id="help.close")]
+    BINDINGS = bindings("help")
 
     def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
         super().__init__(classes="dialog-screen")

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, OptionList, Static
@@ -27,6 +26,7 @@ from ...services.models import (
 )
 from ..dialogs.basic import ConfirmDialog, TextDialog
 from ..dialogs.model_dialogs import CreateDialog, EmbedDialog, InspectScreen
+from ..kit.keys import bindings
 from ..kit.safe_text import notify_plain, plain
 from ..kit.workers import background
 from ..widgets.keys_footer import KeysFooter
@@ -124,59 +124,7 @@ def job_line(job: ModelJob) -> Content:
 class ModelsScreen(Screen[None]):
     """Installed models, what is loaded, and the jobs (pull, push, create) of this session."""
 
-    # In the order the footer shows them while they fit (F1 and Ctrl+P list them all).
-    BINDINGS = [
-        Binding(
-            "enter",
-            "use",
-            "New chat",
-            tooltip="Start a conversation with it",
-            priority=True,
-            id="models.use",
-        ),
-        Binding(
-            "i",
-            "inspect",
-            "Inspect",
-            tooltip="Inspect it: facts, parameters, template, license, Modelfile",
-            id="models.inspect",
-        ),
-        Binding("l", "load", "Load", tooltip="Load into memory now", id="models.load"),
-        Binding("x", "unload", "Unload", tooltip="Free its memory now", id="models.unload"),
-        Binding("p", "pull", "Pull", tooltip="Pull a model by name", id="models.pull"),
-        Binding(
-            "delete,d",
-            "delete",
-            "Delete",
-            tooltip="Delete it from the server",
-            key_display="d",
-            id="models.delete",
-        ),
-        Binding(
-            "u",
-            "use_here",
-            "Use here",
-            tooltip="Use it in the current conversation",
-            id="models.use_here",
-        ),
-        Binding(
-            "c", "create", "Create", tooltip="Create a model from this one", id="models.create"
-        ),
-        Binding("y", "copy", "Copy", tooltip="Copy it under a new name", id="models.copy"),
-        Binding("e", "embed", "Embed", tooltip="Compare texts' embeddings", id="models.embed"),
-        # Most terminals send Shift+P as a plain "P"; only the kitty protocol reports shift+p.
-        Binding("P,shift+p", "push", "Push", tooltip="Push it to its registry", id="models.push"),
-        Binding("s", "sort", "Sort", tooltip="Sort by name, size, date, loaded", id="models.sort"),
-        Binding(
-            "ctrl+x",
-            "cancel_job",
-            "Stop/clear job",
-            tooltip="Stop a job; with none running, clear the finished ones",
-            id="models.cancel_job",
-        ),
-        Binding("escape", "close", "Back", id="models.close"),
-        Binding("r", "refresh", "Refresh", show=False, id="models.refresh"),
-    ]
+    BINDINGS = bindings("models")
 
     def __init__(self) -> None:
         super().__init__(classes="models-screen")
