@@ -1,0 +1,126 @@
+"""Provides the last step of rendering: content lines (Rich segments) made into full-width,
+inert, merged `Strip`s inside a message's frame (its bar or margin and its background)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rich.cells import cell_len, set_cell_size
+from rich.console import Console, RenderableType
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
+from ...domain.text import sanitize_for_terminal
+from .render_palette import RenderPalette, markdown_theme
+
+Line = list[Segment]
+"""One rendered line of content, before it is framed."""
+
+
+def inert(text: str) -> str:
+    """Text as it may reach a line: no control characters (an entity such as `&#27;` in
+    Markdown decodes to ESC after the text was sanitised), no line breaks or tabs, which
+    would put the terminal's cursor elsewhere than the line's cells say."""
+    text = sanitize_for_terminal(text)
+    if "\n" in text or "\t" in text:
+        text = text.replace("\n", " ").replace("\t", " ")
+    return text
+
+
+@lru_cache(maxsize=256)
+def clickable(style: Style) -> Style:
+    """`style` with its hyperlink made into a click action for the transcript.
+
+    A terminal hyperlink (OSC 8) would put the URL, a string from the model, into an escape
+    sequence; the transcript instead gets `link('<url>')` on a click, and copies it."""
+    href = inert(style.link or "")
+    return style.update_link(None) + Style.from_meta({"@click": f"link({href!r})"})
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What surrounds a message's content on each line: segments on the left (a bar, or a
+    margin), a margin on the right, and the style under everything (its background)."""
+
+    width: int
+    left: tuple[Segment, ...]
+    right: int
+    body: Style
+
+    @property
+    def inner(self) -> int:
+        """The width the content is rendered at."""
+        used = sum(segment.cell_length for segment in self.left) + self.right
+        return max(1, self.width - used)
+
+    def strip(self, segments: Iterable[Segment]) -> Strip:
+        """One framed line: inert text, the body style under every segment, segments of one
+        style merged, cut or padded (in one segment) to the content width."""
+        inner = self.inner
+        body = self.body
+        merged: list[Segment] = []
+        last_style: Style | None = None
+        used = 0
+        for text, style, control in segments:
+            if control or not text:
+                continue
+            text = inert(text)
+            if style is None:
+                style = body
+            else:
+                if style.link:
+                    style = clickable(style)
+                style = body + style
+            length = cell_len(text)
+            if used + length > inner:
+                text = set_cell_size(text, inner - used)
+                length = inner - used
+            if style == last_style:
+                previous = merged[-1]
+                merged[-1] = Segment(previous.text + text, style)
+            else:
+                merged.append(Segment(text, style))
+                last_style = style
+            used += length
+            if used >= inner:
+                break
+        pad = inner - used + self.right
+        if pad:
+            if last_style == body:
+                merged[-1] = Segment(merged[-1].text + " " * pad, body)
+            else:
+                merged.append(Segment(" " * pad, body))
+        return Strip([*self.left, *merged], self.width)
+
+    def strips(self, lines: Iterable[Line]) -> list[Strip]:
+        return [self.strip(line) for line in lines]
+
+    def blank(self) -> Strip:
+        return self.strip(())
+
+
+@lru_cache(maxsize=8)
+def console_for(palette: RenderPalette) -> Console:
+    """A Console that renders to lines only, with the Markdown styles of `palette`."""
+    return Console(
+        file=io.StringIO(),
+        width=1000,
+        color_system="truecolor",
+        force_terminal=True,
+        legacy_windows=False,
+        emoji=False,
+        markup=False,
+        highlight=False,
+        theme=markdown_theme(palette),
+    )
+
+
+def render_lines(renderable: RenderableType, width: int, palette: RenderPalette) -> list[Line]:
+    """`renderable` as lines of segments `width` cells wide (or narrower)."""
+    console = console_for(palette)
+    options = console.options.update(width=width, height=None)
+    return console.render_lines(renderable, options, pad=False, new_lines=False)
