@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ollama_tui.ui import chat_view
+from ollama_tui.ui.chat import chat_view
 from tests.conftest import ask, notified, ready, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
 
