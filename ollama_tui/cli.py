@@ -33,7 +33,7 @@ from .config import (
 )
 from .console import terminal_safe_output
 from .domain.ids import is_valid_id
-from .domain.secrets import redact, remember_connection
+from .domain.secrets import redact, remember_connection, remember_secrets
 
 if TYPE_CHECKING:
     from .api.client import OllamaClient
@@ -160,6 +160,7 @@ def settings_from_args(
     for host in (*config.hosts, default):
         remember_connection(host.url, host.headers)
     remember_connection(None, headers)
+    remember_secrets(secret for server in config.mcp_servers for secret in server.secrets)
     data_dir = (
         args.data_dir.expanduser()
         if args.data_dir
@@ -189,6 +190,7 @@ def settings_from_args(
         conversation_defaults=dict(config.conversation_defaults),
         theme_dirs=(config_path.parent / "themes",),
         max_reply_bytes=config.max_reply_bytes or DEFAULT_MAX_REPLY_BYTES,
+        mcp_servers=tuple(config.mcp_servers),
         problems=tuple(redact(problem) for problem in config.problems),
         config_path=config_path,
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..domain.headers import clean_header_value, header_problem
 from .config_file import ConfigFile, HostConfig, read_config
+from .mcp_servers import McpServerConfig
 
 APP_NAME = "ollama-tui"
 
@@ -28,6 +29,7 @@ __all__ = [
     "HOST_ENV",
     "ConfigFile",
     "HostConfig",
+    "McpServerConfig",
     "Settings",
     "default_config_path",
     "default_data_dir",
@@ -123,6 +125,8 @@ class Settings:
     """Folders of the user's own theme files."""
     max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES
     """Bytes of one reply (its text and thinking) before it is cut off as incomplete."""
+    mcp_servers: tuple[McpServerConfig, ...] = ()
+    """The config's `[mcp.NAME]` servers, started only when a conversation uses their tools."""
     problems: tuple[str, ...] = ()
     """What was wrong with the config file, to be shown at start; secrets masked."""
     config_path: Path | None = None

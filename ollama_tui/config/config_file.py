@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.headers import clean_header_value, header_problem
+from .mcp_servers import McpServerConfig, read_mcp_servers
 
 HOST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 _KEY_NAMES = re.compile(r"[!-~]+(?: *, *[!-~]+)*")
@@ -56,6 +57,7 @@ class ConfigFile:
     keys: dict[str, str] = field(default_factory=dict)
     default_model: str | None = None
     conversation_defaults: dict[str, Any] = field(default_factory=dict)
+    mcp_servers: list[McpServerConfig] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     """One sentence per problem: file, line, key and what is wrong."""
 
@@ -265,5 +267,6 @@ def read_config(path: Path) -> ConfigFile:
             reader.problem("keys", binding_id, 'expected keys like "f3" or "ctrl+k,f3"; ignored')
     _read_hosts(reader, data, config)
     _read_defaults(reader, data, config)
+    config.mcp_servers = read_mcp_servers(reader, data)
     reader.unknown(data, "")
     return config
