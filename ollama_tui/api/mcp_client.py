@@ -294,7 +294,7 @@ class McpConnection:
             return ""
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._stderr.ended.wait(), EXIT_GRACE)
-        tail = mask_remembered(self._stderr.text())
+        tail = self._stderr.text()  # masked with the rest of the message (McpError)
         return f"; the end of its stderr:\n{tail}" if tail else "; it wrote nothing to stderr"
 
     async def _session_or_raise(self) -> ClientSession:
