@@ -6,6 +6,7 @@ from textual.widgets import DataTable, Input, TextArea
 
 from ollama_tui.ui.dialogs.basic import ConfirmDialog, TextDialog
 from ollama_tui.ui.dialogs.model_dialogs import CreateDialog, EmbedDialog, InspectScreen
+from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
 from ollama_tui.ui.screens.models import ModelsScreen
 from tests.conftest import notified, press_for, ready, screen_text, wait_until
 from tests.fake_ollama.server import FakeOllama
@@ -243,3 +244,34 @@ async def test_ctrl_x_stops_a_running_job_first_and_clears_it_after(
         await wait_until(lambda: "cancelled" in screen_text(app), timeout=15)
         await pilot.press("ctrl+x")
         await wait_until(lambda: "big:70b" not in screen_text(app), message="cleared")
+
+
+def _model_work_settled(app) -> bool:  # type: ignore[no-untyped-def]
+    return not any(
+        worker.group in ("models", "models-list", "models-change") and worker.is_running
+        for worker in app.workers
+    )
+
+
+async def test_a_delete_lists_the_models_once_for_every_screen(
+    make_app, fake_ollama: FakeOllama, monkeypatch
+) -> None:
+    # No poll in between: every /api/tags counted is one the delete caused.
+    monkeypatch.setattr("ollama_tui.ui.screens.models.POLL_SECONDS", 3600.0)
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await _models(app, pilot)
+        _row_of(screen, "qwen2.5:0.5b")
+        await press_for(pilot, "d", ConfirmDialog)
+        await wait_until(lambda: _model_work_settled(app), message="the screen's first listing")
+        before = len(fake_ollama.requests_to("/api/tags"))
+        await pilot.press("enter")
+        await wait_until(lambda: "qwen2.5:0.5b" not in screen_text(app), message="deleted")
+        await wait_until(lambda: _model_work_settled(app), message="the listing settled")
+        assert len(fake_ollama.requests_to("/api/tags")) == before + 1
+        assert [model.name for model in app.models or []] == ["llama3.2:latest"]
+        await pilot.press("escape")
+        picker = await press_for(pilot, "ctrl+l", ModelPickerScreen)
+        await wait_until(lambda: "llama3.2:latest" in screen_text(app), message="the picker")
+        assert "qwen2.5:0.5b" not in screen_text(app)
+        assert picker.is_attached

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ..api.host import display_host, public_url
 from ..domain.conversation import Conversation, Message
 from ..domain.events import StreamEvent
-from .catalogue import ModelChoice, load_catalogue
+from .catalogue import ModelCatalogue, ModelChoice, load_catalogue
 from .chat_turn import ChatTurn
 from .connection import ServerStatus, probe_server
 from .context_meter import ContextUse, context_limit, tokens_used
@@ -24,7 +24,7 @@ from .workspace import Workspace
 
 if TYPE_CHECKING:
     from ..api.client import OllamaClient
-    from ..api.models import Listing, RunningModel, ShowResponse
+    from ..api.models import RunningModel, ShowResponse
     from ..api.version import ServerVersion
     from ..config import Settings
 
@@ -68,6 +68,8 @@ class Backend:
         self.saver = saver
         self.library = ConversationLibrary(workspace.store)
         self.jobs = ModelJobs(self.client)
+        self.catalogue = ModelCatalogue(self.client)
+        """The default host's models, the one list every screen reads."""
         self.server_version: ServerVersion | None = None
         """Of the last successful probe: which request forms the server takes."""
         self._shown: dict[tuple[str, str], ShowResponse] = {}
@@ -124,10 +126,6 @@ class Backend:
         if self.server_version is None:
             self.server_version = await self.client.version()
         return self.server_version
-
-    async def models(self) -> Listing[ModelChoice]:
-        """The default host's models; `skipped` says which entries could not be read."""
-        return await load_catalogue(self.client)
 
     def chat_turn(
         self,

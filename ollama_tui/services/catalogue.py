@@ -1,12 +1,15 @@
-"""Provides the model catalogue: `/api/tags` merged with `/api/ps`, and the default choice."""
+"""Provides the model catalogue: `/api/tags` merged with `/api/ps`, held once for every
+reader (the app, the picker, the models screen), and the default choice."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..api.errors import ResponseError
+from ..api.errors import OllamaError, ResponseError
 from ..api.models import Listing, ModelEntry, RunningModel
 
 if TYPE_CHECKING:
@@ -82,6 +85,54 @@ async def load_catalogue(client: OllamaClient) -> Listing[ModelChoice]:
     catalogue = Listing(merge_models(installed, running))
     catalogue.skipped = [*installed.skipped, *running.skipped]
     return catalogue
+
+
+Listener = Callable[[], None]
+
+
+class ModelCatalogue:
+    """The default host's models: fetched by whoever needs them fresh, held here once, and
+    told to every listener, so that no reader keeps or fetches a copy of its own."""
+
+    def __init__(self, client: OllamaClient) -> None:
+        self.client = client
+        self.models: Listing[ModelChoice] | None = None
+        """The last list the server gave; None until it first answers."""
+        self.problem: str | None = None
+        """Why the last fetch failed; None once one succeeds."""
+        self._listeners: list[Listener] = []
+        self._requests = itertools.count(1)
+        self._newest_kept = 0
+
+    def listen(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener` whenever the list or the problem changes; returns how to stop."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    async def refresh(self) -> Listing[ModelChoice]:
+        """Ask the server again and tell the listeners. Raises `OllamaError` (the problem is
+        kept and told too). Fetches can overlap (a poll, a change made): an answer older
+        than one already kept is returned but not kept, so the list never goes back."""
+        number = next(self._requests)
+        try:
+            models = await load_catalogue(self.client)
+        except OllamaError as error:
+            if number > self._newest_kept:
+                self.problem = error.message
+                self._changed()
+            raise
+        if number > self._newest_kept:
+            self._newest_kept = number
+            changed = self.problem is not None or models != self.models
+            self.models = models
+            self.problem = None
+            if changed:
+                self._changed()
+        return models
 
 
 def default_model(choices: list[ModelChoice], last_used: str | None) -> str | None:

@@ -78,8 +78,6 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self.backend = backend
         self.open_session = open_session
         """A conversation asked for on the command line, opened (or focused) at start."""
-        self.models: list[ModelChoice] | None = None
-        """The catalogue, or None until the server first answers."""
         self.last_model: str | None = None
         self.server_status = ServerStatus(backend.host_label, ConnectionState.CONNECTING)
         self._probe_now = asyncio.Event()
@@ -102,6 +100,11 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         with Vertical(id="bottom-bar"):
             yield KeysFooter(first=FOOTER_FIRST)
             yield StatusLine(id="status")
+
+    @property
+    def models(self) -> list[ModelChoice] | None:
+        """The default host's models, or None until the server first answers."""
+        return self.backend.catalogue.models
 
     @property
     def tabs(self) -> ConversationTabs:
@@ -222,6 +225,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self.call_after_refresh(self.monitor_server)
         self.set_timer(INDEX_DELAY, self.index_conversations)
         self.backend.jobs.listen(self._job_changed)
+        self.backend.catalogue.listen(self._catalogue_changed)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # Every field of every screen and dialog, Textual's own palette included.
@@ -647,13 +651,12 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         await self.refresh_models()
 
     async def refresh_models(self) -> None:
-        """Reload the catalogue; conversations without a model get the default one."""
+        """Ask for the catalogue again (its listeners hear the new list); said when it
+        cannot be listed, or when entries of it could not be read."""
         try:
-            models = await self.backend.models()
+            models = await self.backend.catalogue.refresh()
         except OllamaError as error:
             notify_plain(self, f"Could not list models: {error.message}", severity="error")
-            if self._picker is not None:
-                self._picker.set_problem(f"Cannot list models: {error.message}")
             return
         if models.skipped:
             first = models.skipped[0].message
@@ -664,13 +667,16 @@ class OllamaTuiApp(KeysInOrderApp[None]):
                 severity="warning",
                 timeout=10,
             )
-        self.models = models
+
+    def _catalogue_changed(self) -> None:
+        """Conversations without a model get the default one once the catalogue has one."""
+        models = self.backend.catalogue.models
+        if models is None:
+            return
+        model = default_model(models, self.last_model)
         for view in self.chat_views():
-            model = default_model(models, self.last_model)
             if model and not view.conversation.settings.model and not view.read_only_reason:
                 view.set_model(model, chosen=False)
-        if self._picker is not None:
-            self._picker.set_choices(models)
 
     # -- model picker ---------------------------------------------------------------------
 
@@ -693,7 +699,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
 
         current = view.conversation.settings.model
         picker = ModelPickerScreen(
-            self.models,
+            self.backend.catalogue,
             current,
             problem,
             host=self.backend.host_of(view.conversation),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -14,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from ...domain.quantities import count_of, format_size
 from ...services.backend import HostCatalogue
-from ...services.catalogue import ModelChoice
+from ...services.catalogue import ModelCatalogue, ModelChoice
 from ..kit.keys import bindings
 from ..kit.safe_text import SafeInput, plain
 
@@ -102,7 +104,7 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
 
     def __init__(
         self,
-        choices: list[ModelChoice] | None,
+        catalogue: ModelCatalogue,
         current: str | None,
         problem: str,
         *,
@@ -110,12 +112,14 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         default_host: str = "",
         default_label: str = "",
     ) -> None:
-        """`choices`: the default host's models (None while loading); `problem`: why they
-        cannot be listed, if known; `host`: the current conversation's host; `default_host`
-        and `default_label`: the name and address the default host's models go under."""
+        """`catalogue`: the default host's models (followed while the picker is open, none
+        while loading); `problem`: why they cannot be listed, if known; `host`: the current
+        conversation's host; `default_host` and `default_label`: the name and address the
+        default host's models go under."""
         super().__init__(classes="dialog-screen")
-        self._choices = choices or []
-        self._loading = choices is None and not problem
+        self._catalogue = catalogue
+        self._choices: list[ModelChoice] = catalogue.models or []
+        self._loading = catalogue.models is None and not problem
         self._current = current
         self._host = host
         self._default_host = default_host
@@ -126,6 +130,7 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         """The model of each option; None for a host's heading."""
         self._laid_out_for = 0
         """The list's width the rows were laid out for."""
+        self._stop_following: Callable[[], None] = lambda: None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
@@ -136,8 +141,18 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
 
     def on_mount(self) -> None:
         self._refill("")
+        self._stop_following = self._catalogue.listen(self._catalogue_changed)
 
-    def set_choices(self, choices: list[ModelChoice]) -> None:
+    def on_unmount(self) -> None:
+        self._stop_following()
+
+    def _catalogue_changed(self) -> None:
+        if self._catalogue.problem is not None:
+            self.set_problem(f"Cannot list models: {self._catalogue.problem}")
+        elif self._catalogue.models is not None:
+            self._set_choices(self._catalogue.models)
+
+    def _set_choices(self, choices: list[ModelChoice]) -> None:
         """The catalogue arrived (or changed) while the picker is open."""
         self._choices = choices
         self._loading = False

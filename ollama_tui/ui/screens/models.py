@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -128,11 +129,10 @@ class ModelsScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__(classes="models-screen")
-        self.models: list[ModelChoice] = []
         self._wide: bool | None = None
         """Whether the table has every column; None before it has any."""
         self._sort = 0
-        self._stop_listening: Callable[[], None] | None = None
+        self._stop_listening: list[Callable[[], None]] = []
 
     @property
     def tui(self) -> OllamaTuiApp:
@@ -149,15 +149,25 @@ class ModelsScreen(Screen[None]):
         self.query_one("#jobs", OptionList).display = False
         backend = self.tui.backend
         self.query_one("#models-title", Static).update(plain(f"Models on {backend.host_label}"))
-        self._stop_listening = backend.jobs.listen(self._job_changed)
+        self._stop_listening = [
+            backend.jobs.listen(self._show_jobs),
+            backend.catalogue.listen(self._catalogue_changed),
+        ]
         self._show_jobs()
+        if self.models:
+            self._fill_table()
         self.refresh_models()
         self.set_interval(POLL_SECONDS, self._poll)
         self.set_interval(1.0, self._tick)
 
     def on_unmount(self) -> None:
-        if self._stop_listening is not None:
-            self._stop_listening()
+        for stop in self._stop_listening:
+            stop()
+
+    @property
+    def models(self) -> list[ModelChoice]:
+        """The catalogue's models: the same list the app and the picker read."""
+        return self.tui.backend.catalogue.models or []
 
     # -- the list -------------------------------------------------------------------------
 
@@ -167,15 +177,17 @@ class ModelsScreen(Screen[None]):
 
     @background("Listing the models", group="models-list", exclusive=True)
     async def refresh_models(self) -> None:
-        try:
-            models = await self.tui.backend.models()
-        except OllamaError as error:
-            self.query_one("#models-note", Static).update(
-                plain(f"Cannot list models: {error.message}")
-            )
-            return
-        if models != self.models:  # polled every 2 s: redraw only what changed
-            self.models = models
+        """Ask for the catalogue again; what it holds comes back to `_catalogue_changed`."""
+        with contextlib.suppress(OllamaError):  # the catalogue keeps the problem and says it
+            await self.tui.backend.catalogue.refresh()
+
+    def _catalogue_changed(self) -> None:
+        """Told only when the list or its problem changed: polled every 2 s, the table is
+        redrawn only then."""
+        problem = self.tui.backend.catalogue.problem
+        if problem is not None:
+            self.query_one("#models-note", Static).update(plain(f"Cannot list models: {problem}"))
+        else:
             self._fill_table()
 
     def on_resize(self) -> None:
@@ -235,12 +247,9 @@ class ModelsScreen(Screen[None]):
 
     # -- jobs -----------------------------------------------------------------------------
 
-    def _job_changed(self, job: ModelJob) -> None:
-        self._show_jobs()
-        if job.succeeded:
-            self.refresh_models()
-
-    def _show_jobs(self) -> None:
+    def _show_jobs(self, job: ModelJob | None = None) -> None:
+        """The jobs panel, redrawn on every change of any job (the app reloads the catalogue
+        when one succeeds)."""
         jobs = self.tui.backend.jobs.jobs
         panel = self.query_one("#jobs", OptionList)
         panel.display = bool(jobs)
@@ -336,11 +345,13 @@ class ModelsScreen(Screen[None]):
         if model is None:
             return
 
-        async def chosen(name: str | None) -> None:
+        def chosen(name: str | None) -> None:
             if not name:
                 return
-            await self._change(
-                self.tui.backend.copy(model.name, name), "Not copied", f"Copied it to {name}."
+            self._change(
+                lambda: self.tui.backend.copy(model.name, name),
+                "Not copied",
+                f"Copied it to {name}.",
             )
 
         self.app.push_screen(
@@ -357,11 +368,11 @@ class ModelsScreen(Screen[None]):
         if model is None:
             return
 
-        async def confirmed(yes: bool | None) -> None:
+        def confirmed(yes: bool | None) -> None:
             if not yes:
                 return
-            await self._change(
-                self.tui.backend.delete(model.name), "Not deleted", f"Deleted {model.name}."
+            self._change(
+                lambda: self.tui.backend.delete(model.name), "Not deleted", f"Deleted {model.name}."
             )
 
         users = self.tui.conversations_using(model.name)
@@ -386,12 +397,12 @@ class ModelsScreen(Screen[None]):
         if model is None:
             return
 
-        async def chosen(keep_alive: str | None) -> None:
+        def chosen(keep_alive: str | None) -> None:
             if keep_alive is None:
                 return
             notify_plain(self.app, f"Loading {model.name}…")
-            await self._change(
-                self.tui.backend.load(model.name, parse_keep_alive(keep_alive)),
+            self._change(
+                lambda: self.tui.backend.load(model.name, parse_keep_alive(keep_alive)),
                 "Not loaded",
                 f"{model.name} is loaded.",
             )
@@ -405,24 +416,29 @@ class ModelsScreen(Screen[None]):
             chosen,
         )
 
-    async def action_unload(self) -> None:
+    def action_unload(self) -> None:
         model = self.current_model
         if model is None:
             return
-        await self._change(
-            self.tui.backend.unload(model.name), "Not unloaded", f"Unloaded {model.name}."
+        notify_plain(self.app, f"Unloading {model.name}…")
+        self._change(
+            lambda: self.tui.backend.unload(model.name), "Not unloaded", f"Unloaded {model.name}."
         )
 
-    async def _change(self, request: Awaitable[object], failed: str, done: str) -> None:
-        """Run one request that changes the server's models, then say how it went."""
+    @background("Changing the models", group="models-change")
+    async def _change(
+        self, request: Callable[[], Awaitable[object]], failed: str, done: str
+    ) -> None:
+        """Run one request that changes the server's models, then say how it went and list
+        them again. A worker: unloading waits up to seconds for the server to let go, and
+        keys go on working meanwhile."""
         try:
-            await request
+            await request()
         except OllamaError as error:
             notify_plain(self.app, f"{failed}: {error.message}", severity="error")
             return
         notify_plain(self.app, done)
         self.refresh_models()
-        self.tui.reload_models()
 
     def action_embed(self) -> None:
         model = self.current_model
