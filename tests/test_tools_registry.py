@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 from ollama_tui.services.tools.base import ToolResult, ToolSpec
@@ -66,3 +67,33 @@ async def test_close_closes_every_source() -> None:
     sources = [Source("built-in", []), Source("files", [])]
     await ToolRegistry(sources).close()
     assert all(source.closed for source in sources)
+
+
+class WaitingSource(Source):
+    """Lists or closes only once the other source has begun to: they must run at once."""
+
+    def __init__(self, name: str, mine: asyncio.Event, other: asyncio.Event) -> None:
+        super().__init__(name, [f"{name}.x"])
+        self.mine, self.other = mine, other
+
+    async def list_tools(self) -> list[ToolSpec]:
+        self.mine.set()
+        await asyncio.wait_for(self.other.wait(), 2)
+        return await super().list_tools()
+
+    async def close(self) -> None:
+        self.mine.set()
+        await asyncio.wait_for(self.other.wait(), 2)
+        await super().close()
+
+
+async def test_servers_are_started_and_stopped_at_once_not_one_after_another() -> None:
+    for step in ("list", "close"):
+        a, b = asyncio.Event(), asyncio.Event()
+        registry = ToolRegistry([WaitingSource("one", a, b), WaitingSource("two", b, a)])
+        if step == "list":
+            tools, failures = await registry.resolve(["one.*", "two.*"])
+            assert [tool.name for tool in tools] == ["one.x", "two.x"] and failures == []
+        else:
+            await registry.close()
+            assert all(source.closed for source in registry._sources.values())  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ points at it, so an MCP server starts only when a conversation that enables it s
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -77,18 +77,25 @@ class ToolRegistry:
         return list(chosen.values()), failures
 
     async def _list(self, names: Sequence[str]) -> tuple[list[ToolSpec], list[SourceFailure]]:
+        # All at once: each MCP server takes a second or more to start on first use.
+        listed = await asyncio.gather(
+            *(self._sources[name].list_tools() for name in names), return_exceptions=True
+        )
         tools: list[ToolSpec] = []
         failures: list[SourceFailure] = []
-        for name in names:
-            try:
-                tools += await self._sources[name].list_tools()
-            except Exception as error:  # any source failure is reported, never fatal
-                failures.append(SourceFailure(name, str(error) or type(error).__name__))
+        for name, found in zip(names, listed, strict=True):
+            if isinstance(found, asyncio.CancelledError):
+                raise found
+            if isinstance(found, BaseException):  # any source failure is reported, never fatal
+                failures.append(SourceFailure(name, str(found) or type(found).__name__))
+            else:
+                tools += found
         return tools, failures
 
     async def close(self) -> None:
-        """Closes every source (at quit); one that fails to close does not stop the others."""
-        for source in self._sources.values():
-            # Quitting goes on whatever a source does; each source reports its own failures.
-            with contextlib.suppress(Exception):
-                await source.close()
+        """Closes every source at once (at quit: each MCP server may take a moment to stop);
+        one that fails to close does not stop the others."""
+        # Quitting goes on whatever a source does; each source reports its own failures.
+        await asyncio.gather(
+            *(source.close() for source in self._sources.values()), return_exceptions=True
+        )
