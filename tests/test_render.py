@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from rich.color import ColorType
 from rich.segment import Segment
 from textual.strip import Strip
 
@@ -379,6 +380,22 @@ def test_every_shipped_theme_gives_a_palette_that_draws() -> None:
         assert palette.code_theme == ("ansi_dark" if theme.dark else "ansi_light")
         lines = render_message(_reply(REPLY, thinking="t"), 80, palette, selected=True)
         assert "Title" in _screen(lines)
+
+
+def test_the_sixteen_colour_theme_uses_only_the_terminals_colours() -> None:
+    themes, _ = load_themes(shipped_theme_dirs())
+    theme = next(theme for theme in themes if theme.name == "ollama-16")
+    variables = {**theme.to_color_system().generate(), **theme.variables}
+    palette = RenderPalette.from_variables(variables, dark=theme.dark)
+    for message in (Message.user("x\n```py\ny = 1\n```"), _reply(REPLY, thinking="t")):
+        for selected in (False, True):
+            lines = render_message(message, 80, palette, selected=selected)
+            for segment in _segments(lines):
+                assert segment.style is not None
+                for colour in (segment.style.color, segment.style.bgcolor):
+                    assert colour is not None
+                    assert colour.type in (ColorType.DEFAULT, ColorType.STANDARD), segment
+                assert segment.style.bgcolor == palette.base.bgcolor, "no painted background"
 
 
 def test_rendering_loads_markdown_and_pygments_only_when_drawing() -> None:

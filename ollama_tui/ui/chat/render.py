@@ -13,7 +13,7 @@ is parsed, and every segment's text again as it becomes a line (`render_lines.in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rich.segment import Segment
 from rich.style import Style
@@ -41,6 +41,7 @@ __all__ = [
     "RenderPalette",
     "ReplyLines",
     "describe_reply",
+    "mark_selected",
     "render_message",
 ]
 
@@ -64,11 +65,7 @@ class MessageLines:
     """The check of a finished reply asked for as JSON."""
 
 
-def _frame(role: Role, width: int, palette: RenderPalette, selected: bool) -> Frame:
-    if selected:
-        body = palette.base + palette.selected_background
-        bar = Segment(BAR, body + palette.selected_bar)
-        return Frame(width, (bar, Segment(" ", body)), 1, body)
+def _frame(role: Role, width: int, palette: RenderPalette) -> Frame:
     if role is Role.USER:
         body = palette.base + palette.user_background
         bar = Segment(BAR, body + palette.user_bar)
@@ -200,15 +197,49 @@ def render_message(
 ) -> MessageLines:
     """`message` as lines `width` cells wide, ending with the blank line before the next
     turn. `selected` draws it as the turn the conversation's keys act on."""
-    frame = _frame(message.role, width, palette, selected)
-    if message.role is not Role.ASSISTANT:
+    if message.role is Role.ASSISTANT:
+        lines = ReplyLines(message, width, palette, thinking_open=thinking_open).finish()
+    else:
+        frame = _frame(message.role, width, palette)
         parts = _user_parts(message, frame, palette, user_label)
-        return MessageLines(
+        lines = MessageLines(
             [*(strip for part in parts for strip in part), _gap(width, palette)],
             [code for _, code in code_blocks(message.content)],
         )
-    reply = ReplyLines(message, width, palette, selected=selected, thinking_open=thinking_open)
-    return reply.finish()
+    return mark_selected(lines, message.role, palette) if selected else lines
+
+
+def mark_selected(lines: MessageLines, role: Role, palette: RenderPalette) -> MessageLines:
+    """`lines` (drawn unselected) drawn as the selected turn: the bar in the accent colour,
+    the selection's background under the text. Restyled, not rendered again: moving the
+    selection over a long reply must not wrap and highlight it anew."""
+    if not lines.strips:
+        return lines
+    width = lines.strips[0].cell_length
+    frame = _frame(role, width, palette)
+    body = palette.base + palette.selected_background
+    left = (Segment(BAR, body + palette.selected_bar), Segment(" ", body))
+    under = frame.body.bgcolor
+    selected = palette.selected_background
+    strips = []
+    for strip in lines.strips[:-1]:  # not the gap to the next turn
+        segments = list(strip)[len(frame.left) :]
+        strips.append(
+            Strip(
+                [
+                    *left,
+                    *(
+                        Segment(text, style + selected)
+                        if style is not None and style.bgcolor == under
+                        else Segment(text, style)
+                        for text, style, _ in segments
+                    ),
+                ],
+                width,
+            )
+        )
+    strips.append(lines.strips[-1])
+    return replace(lines, strips=strips)
 
 
 # -- a reply streaming --------------------------------------------------------------------
@@ -229,7 +260,6 @@ class ReplyLines:
         width: int,
         palette: RenderPalette,
         *,
-        selected: bool = False,
         thinking_open: bool | None = None,
     ) -> None:
         self.message = message
@@ -238,7 +268,7 @@ class ReplyLines:
         self.thinking_open = thinking_open
         """Whether the thinking is shown open; None: open while the model only thinks (no
         answer yet), closed once the answer starts (as the transcript did before)."""
-        self._frame = _frame(Role.ASSISTANT, width, palette, selected)
+        self._frame = _frame(Role.ASSISTANT, width, palette)
         self._markdown = MarkdownBlocks(self._frame, palette)
         self._thinking = GrowingText(
             _thinking_frame(self._frame), palette, palette.muted + Style(italic=True)

@@ -27,9 +27,18 @@ if TYPE_CHECKING:
 
 
 @lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    """markdown-it as Rich's Markdown configures it, made once (Rich makes one per text,
+    which costs more than parsing a paragraph)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt().enable("strikethrough").enable("table")
+
+
+@lru_cache(maxsize=1)
 def _block_parser() -> MarkdownIt:
-    """markdown-it as Rich's Markdown configures it, but finding blocks only (no inline
-    parsing): where the top-level blocks start and end."""
+    """The same parser finding blocks only (no inline parsing): where the top-level blocks
+    start and end."""
     from markdown_it import MarkdownIt
 
     return MarkdownIt().enable("strikethrough").enable("table").disable("inline")
@@ -111,8 +120,16 @@ def _markdown_class() -> Callable[[str, RenderPalette], Markdown]:
         }
 
         def __init__(self, source: str, palette: RenderPalette) -> None:
+            # Rich's __init__ with the parser made once: the attributes it sets, as it does.
+            self.markup = source
+            self.parsed = _parser().parse(source)
+            self.code_theme = palette.code_theme
+            self.justify = None
+            self.style = "none"
             # Links keep their URL as a style, which the lines make into a click action.
-            super().__init__(source, code_theme=palette.code_theme, hyperlinks=True)
+            self.hyperlinks = True
+            self.inline_code_lexer = None
+            self.inline_code_theme = palette.code_theme
             self.palette = palette
 
     return TranscriptMarkdown

@@ -57,7 +57,7 @@ def _colour(variables: Mapping[str, str], name: str, under: Color, fallback: str
     if colour.ansi is not None or colour.a == 1:
         return colour
     if under.ansi is not None:
-        return colour.with_alpha(1.0)
+        return under  # a terminal's own colour cannot be blended: drawn as the one under
     return under + colour
 
 
