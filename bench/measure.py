@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.clients import Client, Size
 from bench.reply import END_MARKER, markdown_tokens
-from tests.fake_ollama.server import FakeOllama, RecordedRequest
+from tests.fake_ollama import FakeOllama, RecordedRequest
 from tests.pty_app import PtyApp
 
 PROMPT = "go"

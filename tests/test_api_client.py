@@ -103,13 +103,7 @@ async def test_request_fields_reach_the_server_exactly(
 
 
 async def test_final_line_text_is_kept(client: OllamaClient, fake_ollama: FakeOllama) -> None:
-    fake_ollama.script_reply(["a"])
-    server_final = fake_ollama._final  # the runner's last event can carry text
-
-    def final_with_text(model, chat, script, text=""):  # type: ignore[no-untyped-def]
-        return server_final(model, chat, script, "tail")
-
-    fake_ollama._final = final_with_text  # type: ignore[method-assign]
+    fake_ollama.script_reply(["a"], final_text="tail")  # a runner's last event can carry text
     events = await _collect(client, _chat())
     assert [e.text for e in events if isinstance(e, TextDelta)] == ["a", "tail"]
 
