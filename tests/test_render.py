@@ -285,6 +285,16 @@ def test_a_streamed_reply_ends_as_the_same_reply_drawn_whole(width: int) -> None
     assert all(a is b for a, b in zip(final.strips[:-2], streamed[:-2], strict=True))
 
 
+def test_a_selected_reply_streams_as_it_is_drawn_selected() -> None:
+    message = Message.assistant("qwen3:8b")
+    reply = ReplyLines(message, 80, PALETTE, selected=True)
+    for token in markdown_tokens(120):
+        message.content += token
+        reply.update()
+    message.status = MessageStatus.COMPLETE
+    assert reply.finish().strips == render_message(message, 80, PALETTE, selected=True).strips
+
+
 def test_every_cut_of_a_stream_draws_as_the_same_text_drawn_at_once() -> None:
     tokens = markdown_tokens(130)
     message = Message.assistant("qwen3:8b")

@@ -209,37 +209,41 @@ def render_message(
     return mark_selected(lines, message.role, palette) if selected else lines
 
 
-def mark_selected(lines: MessageLines, role: Role, palette: RenderPalette) -> MessageLines:
-    """`lines` (drawn unselected) drawn as the selected turn: the bar in the accent colour,
-    the selection's background under the text. Restyled, not rendered again: moving the
+class _Selection:
+    """Restyles a turn's unselected lines as the selected turn's: the bar in the accent
+    colour, the selection's background under the text. Not rendered again: moving the
     selection over a long reply must not wrap and highlight it anew."""
+
+    def __init__(self, role: Role, width: int, palette: RenderPalette) -> None:
+        frame = _frame(role, width, palette)
+        body = palette.base + palette.selected_background
+        self._left = (Segment(BAR, body + palette.selected_bar), Segment(" ", body))
+        self._skip = len(frame.left)
+        self._under = frame.body.bgcolor
+        self._background = palette.selected_background
+        self._width = width
+
+    def strip(self, strip: Strip) -> Strip:
+        under, background = self._under, self._background
+        segments = [
+            Segment(text, style + background)
+            if style is not None and style.bgcolor == under
+            else Segment(text, style)
+            for text, style, _ in list(strip)[self._skip :]
+        ]
+        return Strip([*self._left, *segments], self._width)
+
+    def strips(self, strips: list[Strip]) -> list[Strip]:
+        """`strips` of a whole turn (the last, the gap to the next turn, stays as it is)."""
+        return [*map(self.strip, strips[:-1]), *strips[-1:]]
+
+
+def mark_selected(lines: MessageLines, role: Role, palette: RenderPalette) -> MessageLines:
+    """`lines` (drawn unselected) drawn as the selected turn, without rendering again."""
     if not lines.strips:
         return lines
-    width = lines.strips[0].cell_length
-    frame = _frame(role, width, palette)
-    body = palette.base + palette.selected_background
-    left = (Segment(BAR, body + palette.selected_bar), Segment(" ", body))
-    under = frame.body.bgcolor
-    selected = palette.selected_background
-    strips = []
-    for strip in lines.strips[:-1]:  # not the gap to the next turn
-        segments = list(strip)[len(frame.left) :]
-        strips.append(
-            Strip(
-                [
-                    *left,
-                    *(
-                        Segment(text, style + selected)
-                        if style is not None and style.bgcolor == under
-                        else Segment(text, style)
-                        for text, style, _ in segments
-                    ),
-                ],
-                width,
-            )
-        )
-    strips.append(lines.strips[-1])
-    return replace(lines, strips=strips)
+    selection = _Selection(role, lines.strips[0].cell_length, palette)
+    return replace(lines, strips=selection.strips(lines.strips))
 
 
 # -- a reply streaming --------------------------------------------------------------------
@@ -260,6 +264,7 @@ class ReplyLines:
         width: int,
         palette: RenderPalette,
         *,
+        selected: bool = False,
         thinking_open: bool | None = None,
     ) -> None:
         self.message = message
@@ -275,6 +280,9 @@ class ReplyLines:
         )
         self._raw = ""
         self._clean = ""
+        self._selection = _Selection(Role.ASSISTANT, width, palette) if selected else None
+        self._drawn: list[Strip] = []
+        """The lines unselected; `_strips` are these, or these marked as selected."""
         self._strips: list[Strip] = []
         self._thinking_line: int | None = None
         self._check: StructuredCheck | None = None
@@ -333,13 +341,20 @@ class ReplyLines:
     def update(self) -> int:
         """Re-read the message; returns the index of the first line that changed
         (`len(strips)` when none did)."""
-        old = self._strips
-        self._strips = [strip for part in self._assistant_parts() for strip in part]
-        new = self._strips
+        old = self._drawn
+        self._drawn = new = [strip for part in self._assistant_parts() for strip in part]
+        first = len(new) if len(old) == len(new) else min(len(old), len(new))
         for index in range(min(len(old), len(new))):
             if old[index] is not new[index] and old[index] != new[index]:
-                return index
-        return min(len(old), len(new)) if len(old) != len(new) else len(new)
+                first = index
+                break
+        if self._selection is None:
+            self._strips = new
+        else:
+            # The gap (the last line) is never marked: a line that moved there is redone.
+            keep = max(0, min(first, len(self._strips) - 1))
+            self._strips = self._strips[:keep] + self._selection.strips(new[keep:])
+        return first
 
     def finish(self) -> MessageLines:
         """The final lines: every block closed, the structured check made."""
