@@ -97,3 +97,12 @@ async def test_servers_are_started_and_stopped_at_once_not_one_after_another() -
         else:
             await registry.close()
             assert all(source.closed for source in registry._sources.values())  # type: ignore[attr-defined]
+
+
+async def test_the_tools_listed_so_far_are_known_without_asking_again() -> None:
+    files, web = Source("files", ["files.a", "files.b"]), Source("web", ["web.get"], fail=True)
+    registry = ToolRegistry([files, web, Source("idle", ["idle.x"])])
+    assert registry.listed_tools() == []
+    await registry.resolve(["files.a", "web.*"])
+    assert [tool.name for tool in registry.listed_tools()] == ["files.a", "files.b"]
+    assert (files.listed, web.listed) == (1, 1)

@@ -42,6 +42,8 @@ class ToolRegistry:
 
     def __init__(self, sources: Iterable[ToolSource] = ()) -> None:
         self._sources: dict[str, ToolSource] = {}
+        self._listed: dict[str, list[ToolSpec]] = {}
+        """Each source's tools as it last listed them."""
         for source in sources:
             self.add(source)
 
@@ -54,6 +56,11 @@ class ToolRegistry:
 
     def source(self, name: str) -> ToolSource | None:
         return self._sources.get(name)
+
+    def listed_tools(self) -> list[ToolSpec]:
+        """The tools of every source that has listed them already, without asking any (so
+        F4 can show a running MCP server's tools one by one without starting the others)."""
+        return [tool for tools in self._listed.values() for tool in tools]
 
     async def all_tools(self) -> tuple[list[ToolSpec], list[SourceFailure]]:
         """Every tool of every source (F4's list); a source that fails is reported, not raised."""
@@ -90,6 +97,7 @@ class ToolRegistry:
                 failures.append(SourceFailure(name, str(found) or type(found).__name__))
             else:
                 tools += found
+                self._listed[name] = found
         return tools, failures
 
     async def close(self) -> None:
