@@ -191,6 +191,9 @@ def settings_from_args(
         theme_dirs=(config_path.parent / "themes",),
         max_reply_bytes=config.max_reply_bytes or DEFAULT_MAX_REPLY_BYTES,
         mcp_servers=tuple(config.mcp_servers),
+        tool_roots=tuple(config.tool_roots or (Path.cwd(),)),
+        tool_rounds=config.tool_rounds or 8,
+        auto_approve=frozenset(config.auto_approve),
         problems=tuple(redact(problem) for problem in config.problems),
         config_path=config_path,
     )

@@ -19,9 +19,11 @@ from pydantic import BaseModel, ValidationError
 
 from .. import __version__
 from ..domain.conversation import Stats
-from ..domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta
+from ..domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta, ToolCallsArrived
 from ..domain.headers import header_problem
 from ..domain.secrets import remember_connection
+from ..domain.text import map_strings
+from ..domain.tool_calls import ToolCall
 from .body import ACCEPTED_ENCODINGS, decoded_chunks
 from .errors import (
     ConnectionLost,
@@ -364,6 +366,13 @@ class OllamaClient:
             text = source.get("content" if chat else "response")
             if isinstance(text, str) and text:
                 yield TextDelta(server_text(text))
+            calls = source.get("tool_calls")
+            if isinstance(calls, list) and calls:
+                # Whole calls, in a chunk of their own or in the final one (from 0.11);
+                # every string in them is made inert as any text from a server is.
+                yield ToolCallsArrived(
+                    tuple(ToolCall.from_wire(map_strings(call, server_text)) for call in calls)
+                )
             if data.get("done") is True:
                 reason = data.get("done_reason")
                 yield StreamDone(

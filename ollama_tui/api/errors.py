@@ -55,6 +55,14 @@ class ModelNotFound(ResponseError):
         self.model = model
 
 
+class ToolsNotSupported(ResponseError):
+    """The model cannot call tools (servers before 0.30 say so only when asked to)."""
+
+    def __init__(self, status: int, message: str, model: str) -> None:
+        super().__init__(status, message)
+        self.model = model
+
+
 class StreamFailed(OllamaError):
     """The server reported an error in the middle of a streamed reply."""
 
@@ -98,6 +106,13 @@ def _html_summary(status: int, page: str) -> str:
     )
 
 
+# `"<m>" does not support tools` (newer servers quote the name; 0.5.x writes the full
+# `registry.ollama.ai/library/<m>:<tag>` bare).
+_NO_TOOLS = re.compile(
+    r"""["']?(?:registry\.ollama\.ai/library/)?(?P<model>[^\s"']+)["']? does not support tools"""
+)
+
+
 def error_for_status(status: int, body: bytes, content_type: str) -> ResponseError:
     """Turn an HTTP error response into the matching error, quoting the server's own words."""
     text = body.decode("utf-8", errors="replace").strip()
@@ -117,6 +132,8 @@ def error_for_status(status: int, body: bytes, content_type: str) -> ResponseErr
         message = text[:500] if text else f"HTTP {status} with an empty body"
     if status == 403 and not text:
         message += " (a reverse proxy in front of Ollama may need to send `Host: localhost:11434`)"
+    if status == 400 and (match := _NO_TOOLS.search(message)):
+        return ToolsNotSupported(status, message, match.group("model"))
     if status == 404:
         match = _MODEL_NOT_FOUND.search(message)
         if match:

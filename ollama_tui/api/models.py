@@ -118,6 +118,8 @@ class _Request(WireModel):
 class ChatRequest(_Request):
     model: str
     messages: list[dict[str, Any]] = Field(default_factory=list)
+    tools: list[dict[str, Any]] | None = None
+    """The tools the model may call, as `{"type": "function", "function": {...}}`."""
     options: dict[str, Any] | None = None
     format: str | dict[str, Any] | None = None
     keep_alive: str | int | float | None = None

@@ -127,6 +127,13 @@ class Settings:
     """Bytes of one reply (its text and thinking) before it is cut off as incomplete."""
     mcp_servers: tuple[McpServerConfig, ...] = ()
     """The config's `[mcp.NAME]` servers, started only when a conversation uses their tools."""
+    tool_roots: tuple[Path, ...] = ()
+    """Directories the file tools may use (and commands run in the first); empty: the
+    directory the app was started in."""
+    tool_rounds: int = 8
+    """Rounds of tool calls one turn may make before it stops."""
+    auto_approve: frozenset[str] = frozenset()
+    """Read-only tools that run without asking (the config refuses any other)."""
     problems: tuple[str, ...] = ()
     """What was wrong with the config file, to be shown at start; secrets masked."""
     config_path: Path | None = None

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.headers import clean_header_value, header_problem
+from ..domain.tool_calls import BUILT_IN_TOOLS, READ_ONLY_TOOLS
 from .mcp_servers import McpServerConfig, read_mcp_servers
 
 HOST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
@@ -58,6 +59,11 @@ class ConfigFile:
     default_model: str | None = None
     conversation_defaults: dict[str, Any] = field(default_factory=dict)
     mcp_servers: list[McpServerConfig] = field(default_factory=list)
+    tool_roots: list[Path] | None = None
+    """Directories the file tools may use; None: the one the app was started in."""
+    tool_rounds: int | None = None
+    auto_approve: list[str] = field(default_factory=list)
+    """Read-only tools that run without asking."""
     problems: list[str] = field(default_factory=list)
     """One sentence per problem: file, line, key and what is wrong."""
 
@@ -194,11 +200,54 @@ def _read_defaults(reader: _Reader, data: dict[str, Any], config: ConfigFile) ->
         ("think", (bool, str), "true, false, or low/medium/high"),
         ("format", (str, dict), '"json" or a JSON schema table'),
         ("options", (dict,), "a table of Ollama options"),
+        ("tools", (list,), 'a list of tool names like ["read_file", "NAME.*"]'),
     ):
-        value = reader.take(defaults, "defaults", key, kinds, describe)
+        check = _tool_names if key == "tools" else None
+        value = reader.take(defaults, "defaults", key, kinds, describe, check)
         if value is not None:
             config.conversation_defaults[key] = value
     reader.unknown(defaults, "defaults")
+
+
+def _tool_names(value: list[Any]) -> str | None:
+    for name in value:
+        if not isinstance(name, str) or not name:
+            return "expected tool names (text)"
+        if "." not in name and name not in BUILT_IN_TOOLS:
+            return f"{name!r} is not a built-in tool ({', '.join(BUILT_IN_TOOLS)}), nor NAME.tool"
+    return None
+
+
+def _auto_approvable(value: list[Any]) -> str | None:
+    if problem := _tool_names(value):
+        return problem
+    for name in value:
+        if "." not in name and name not in READ_ONLY_TOOLS:
+            return (
+                f"{name!r} changes things or reaches out (a command, a write or the network) "
+                "and always asks first; only read-only tools can be auto-approved "
+                f"({', '.join(READ_ONLY_TOOLS)}, or an MCP server's read-only tools)"
+            )
+    return None
+
+
+def _read_tools(reader: _Reader, data: dict[str, Any], config: ConfigFile) -> None:
+    roots = reader.take(data, "", "tool_roots", (list,), "a list of folder paths")
+    if roots is not None:
+        if all(isinstance(root, str) and root for root in roots):
+            config.tool_roots = [Path(root).expanduser() for root in roots]
+        else:
+            reader.problem("", "tool_roots", "expected folder paths (text); ignored")
+    config.tool_rounds = reader.take(
+        data,
+        "",
+        "tool_rounds",
+        (int,),
+        "a number of rounds",
+        lambda v: None if 1 <= v <= 100 else "must be from 1 to 100",
+    )
+    auto = reader.take(data, "", "auto_approve", (list,), "a list of tool names", _auto_approvable)
+    config.auto_approve = list(auto or [])
 
 
 def read_config(path: Path) -> ConfigFile:
@@ -268,5 +317,6 @@ def read_config(path: Path) -> ConfigFile:
     _read_hosts(reader, data, config)
     _read_defaults(reader, data, config)
     config.mcp_servers = read_mcp_servers(reader, data)
+    _read_tools(reader, data, config)
     reader.unknown(data, "")
     return config

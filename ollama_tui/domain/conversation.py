@@ -84,7 +84,27 @@ class Role(str, Enum):
 _ASSISTANT_FIELDS = ("thinking", "model", "status", "error", "done_reason", "stats")
 # Fields added after the first release of the format; left out of every message when unset,
 # so files stay as they were for conversations that never use them.
-_OPTIONAL_FIELDS = ("format", "images", "attachments", "alternatives", "version")
+_OPTIONAL_FIELDS = (
+    "format",
+    "images",
+    "attachments",
+    "alternatives",
+    "version",
+    "tool_calls",
+    "tool_name",
+    "tool_call_id",
+    "approval",
+    "duration_ms",
+)
+
+
+class Approval(str, Enum):
+    """How a tool call came to run, or that it did not."""
+
+    ONCE = "once"
+    CONVERSATION = "conversation"
+    AUTO = "auto"
+    DENIED = "denied"
 
 
 class Message(_Tolerant):
@@ -112,6 +132,16 @@ class Message(_Tolerant):
     holds them."""
     version: int | None = None
     """This path's place among all versions (0-based): the alternatives fill the others."""
+    tool_calls: list[dict[str, Any]] | None = None
+    """On an assistant message: the calls it asked for, in Ollama's shape, as they arrived."""
+    tool_name: str | None = None
+    """On a `tool` message: the tool that answered, as the model named it."""
+    tool_call_id: str | None = None
+    """On a `tool` message: the id of the call it answers, when the call had one."""
+    approval: str | None = None
+    """On a `tool` message: an `Approval` value (kept as text: a newer value must load)."""
+    duration_ms: int | None = None
+    """On a `tool` message of a call that ran: how long it took."""
 
     @model_serializer(mode="wrap")
     def _drop_unused_fields(self, handler: SerializerFunctionWrapHandler) -> Any:
@@ -134,6 +164,27 @@ class Message(_Tolerant):
     @classmethod
     def user(cls, content: str) -> Message:
         return cls(role=Role.USER, content=content)
+
+    @classmethod
+    def tool(
+        cls,
+        content: str,
+        *,
+        tool_name: str,
+        tool_call_id: str | None,
+        approval: Approval | None,
+        duration_ms: int | None,
+    ) -> Message:
+        """A tool's answer; `approval` None: the call did not come to be asked about (its
+        arguments were not an object, or no such tool was offered)."""
+        return cls(
+            role=Role.TOOL,
+            content=content,
+            tool_name=tool_name,
+            tool_call_id=tool_call_id,
+            approval=approval.value if approval is not None else None,
+            duration_ms=duration_ms,
+        )
 
     @classmethod
     def assistant(cls, model: str) -> Message:
@@ -168,6 +219,9 @@ class ConversationSettings(_Tolerant):
     raw: bool | None = None
     suffix: str | None = None
     template: str | None = None
+    tools: list[str] | None = None
+    """The tools this conversation lets the model call: built-in names, `NAME.tool` for one
+    tool of MCP server NAME, `NAME.*` for all of its tools. Sent as schemas, not as names."""
 
 
 class Conversation(_Tolerant):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .conversation import Stats
+from .tool_calls import ToolCall
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,4 +31,11 @@ class StreamDone:
     model: str = ""
 
 
-StreamEvent = TextDelta | ThinkingDelta | StreamDone
+@dataclass(frozen=True, slots=True)
+class ToolCallsArrived:
+    """Calls the model asked for, whole: in a chunk before the end, or in the final one."""
+
+    calls: tuple[ToolCall, ...]
+
+
+StreamEvent = TextDelta | ThinkingDelta | ToolCallsArrived | StreamDone

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..api.host import display_host, public_url
-from ..domain.conversation import Conversation, Message
+from ..domain.conversation import Conversation, ConversationKind, Message
 from ..domain.events import StreamEvent
 from .catalogue import ModelCatalogue, ModelChoice, load_catalogue
 from .chat_turn import ChatTurn
@@ -20,6 +20,10 @@ from .jobs import ModelJob, ModelJobs
 from .library import ConversationLibrary
 from .models import CreateSpec, EmbeddingReport, embed_texts, unload_model
 from .saver import ConversationSaver, SaveProblem
+from .tools.base import ToolSpec
+from .tools.builtin import BuiltinTools
+from .tools.loop import Approver, ToolPermissions, ToolRounds
+from .tools.registry import ToolRegistry
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -74,6 +78,10 @@ class Backend:
         """Of the last successful probe: which request forms the server takes."""
         self._shown: dict[tuple[str, str], ShowResponse] = {}
         """`/api/show` per host and model, for the context meter."""
+        self.builtin_tools = BuiltinTools(settings.tool_roots)
+        self.tools = ToolRegistry([self.builtin_tools])
+        """Every source of tools: the built-in ones, and each MCP server added to it."""
+        self._permissions: dict[str, ToolPermissions] = {}
 
     @property
     def default_host(self) -> str:
@@ -127,24 +135,62 @@ class Backend:
             self.server_version = await self.client.version()
         return self.server_version
 
-    def chat_turn(
+    def permissions(self, conversation: Conversation) -> ToolPermissions:
+        """What may run without asking in this conversation (the "allow for this
+        conversation" answers last as long as the app runs)."""
+        found = self._permissions.get(conversation.id)
+        if found is None:
+            found = self._permissions[conversation.id] = ToolPermissions(self.settings.auto_approve)
+        return found
+
+    def reply_rounds(
         self,
         conversation: Conversation,
         *,
         on_event: Callable[[StreamEvent], None],
         on_save_problem: Callable[[SaveProblem], None],
+        approve: Approver,
+        on_result: Callable[[Message, Message], None],
         versions: list[list[Message]] | None = None,
         continuing: Message | None = None,
-    ) -> ChatTurn:
-        return ChatTurn(
-            self.client_for(conversation),
-            self.saver,
+    ) -> ToolRounds:
+        """The replies of one turn: the first, and one more after each round of tool calls
+        (a chat only, and only with the tools the conversation enables)."""
+
+        def new_turn(tools: Sequence[ToolSpec], first: bool) -> ChatTurn:
+            return ChatTurn(
+                self.client_for(conversation),
+                self.saver,
+                conversation,
+                on_event=on_event,
+                on_save_problem=on_save_problem,
+                versions=versions if first else None,
+                continuing=continuing if first else None,
+                max_reply_bytes=self.settings.max_reply_bytes,
+                tools=tools,
+            )
+
+        async def save() -> None:
+            if (problem := await self.saver.save(conversation)) is not None:
+                on_save_problem(problem)
+
+        def save_blocking() -> None:
+            if (problem := self.saver.save_blocking(conversation)) is not None:
+                on_save_problem(problem)
+
+        chat = conversation.kind is ConversationKind.CHAT
+        return ToolRounds(
             conversation,
-            on_event=on_event,
-            on_save_problem=on_save_problem,
-            versions=versions,
-            continuing=continuing,
-            max_reply_bytes=self.settings.max_reply_bytes,
+            new_turn=new_turn,
+            registry=self.tools,
+            permissions=self.permissions(conversation),
+            approve=approve,
+            preview=self.builtin_tools.preview,
+            on_result=on_result,
+            save=save,
+            save_blocking=save_blocking,
+            rounds=self.settings.tool_rounds,
+            enabled=(conversation.settings.tools or []) if chat else [],
         )
 
     async def show(self, model: str) -> ShowResponse:
@@ -197,6 +243,8 @@ class Backend:
         self.workspace.close_all()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self.jobs.aclose(), timeout)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.tools.close(), timeout)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(
                 asyncio.gather(*(client.aclose() for client in self.hosts.clients.values())),

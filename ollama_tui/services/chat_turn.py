@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,21 +19,20 @@ from ..domain.conversation import (
     MessageStatus,
     Role,
 )
-from ..domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta
+from ..domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta, ToolCallsArrived
 from ..domain.quantities import format_size
 from ..domain.text import InlineThinkSplitter, derive_title, sanitize_for_terminal
+from ..domain.tool_calls import ToolCall, history_call
 from ..domain.versions import start_version
 from .saver import ConversationSaver, SaveProblem
+from .tools.base import ToolSpec
+from .tools.limits import OUTPUT_CAP, cap
 
 if TYPE_CHECKING:
     from ..api.client import OllamaClient
 
 CHECKPOINT_INTERVAL = 2.0
 """Seconds between saves of a reply being streamed: a kill loses at most this much."""
-
-# Message fields Ollama accepts in chat history besides role, content and images, kept
-# when a newer version or an import wrote them.
-_HISTORY_FIELDS = ("thinking", "tool_calls", "tool_name", "tool_call_id")
 
 
 def add_user_message(
@@ -55,24 +54,46 @@ def add_user_message(
 
 
 def _history_entry(message: Message) -> dict[str, Any]:
-    entry: dict[str, Any] = {"role": message.role.value, "content": message.content}
+    content = message.content
+    if message.role is Role.TOOL:
+        # The file keeps up to SAVED_CAP of a tool's answer; the model gets the start of it.
+        content = cap(content, OUTPUT_CAP)
+    entry: dict[str, Any] = {"role": message.role.value, "content": content}
     if message.images:
         entry["images"] = message.images
-    extra = message.model_extra or {}
-    for name in _HISTORY_FIELDS:
-        if extra.get(name):
-            entry[name] = extra[name]
+    if message.tool_calls:
+        entry["tool_calls"] = [history_call(call) for call in message.tool_calls]
+    if message.tool_name:
+        entry["tool_name"] = message.tool_name
+    if message.tool_call_id:
+        entry["tool_call_id"] = message.tool_call_id
     return entry
 
 
+def tool_schema(tool: ToolSpec) -> dict[str, Any]:
+    """A tool as the request's `tools` lists it, under the name the model uses."""
+    return {
+        "type": "function",
+        "function": {
+            "name": tool.wire_name,
+            "description": tool.description,
+            "parameters": dict(tool.parameters),
+        },
+    }
+
+
 def build_chat_request(
-    conversation: Conversation, *, continuing: Message | None = None
+    conversation: Conversation,
+    *,
+    continuing: Message | None = None,
+    tools: Sequence[ToolSpec] = (),
 ) -> ChatRequest:
     """The `/api/chat` request for the next reply: settings plus the history so far.
 
-    Assistant turns that produced no text (a failed request) are left out, as is the
-    message being written; partial replies the user saw are kept. A reply being continued
-    goes last, as the assistant's text for the model to carry on from.
+    Assistant turns that produced no text and called no tool (a failed request) are left
+    out, as is the message being written; partial replies the user saw are kept. A reply
+    being continued goes last, as the assistant's text for the model to carry on from.
+    `tools`: those the model may call in this reply.
     """
     settings = conversation.settings
     if not settings.model:
@@ -83,7 +104,10 @@ def build_chat_request(
     for message in conversation.messages:
         if message is continuing or (
             message.role is Role.ASSISTANT
-            and (not message.content or message.status is MessageStatus.STREAMING)
+            and (
+                (not message.content and not message.tool_calls)
+                or message.status is MessageStatus.STREAMING
+            )
         ):
             continue
         messages.append(_history_entry(message))
@@ -92,6 +116,7 @@ def build_chat_request(
     return ChatRequest(
         model=settings.model,
         messages=messages,
+        tools=[tool_schema(tool) for tool in tools] or None,
         options=dict(settings.options) or None,
         format=settings.format,
         keep_alive=settings.keep_alive,
@@ -183,10 +208,13 @@ class ChatTurn:
         versions: list[list[Message]] | None = None,
         continuing: Message | None = None,
         max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
+        tools: Sequence[ToolSpec] = (),
     ) -> None:
         """`versions`: earlier versions of the reply (it is regenerated); they are held by
         the new reply from its first save. `continuing`: the last reply, to be carried on.
-        `max_reply_bytes`: the reply's text and thinking (UTF-8) are cut off there."""
+        `max_reply_bytes`: the reply's text and thinking (UTF-8) are cut off there.
+        `tools`: those the model may call (a chat only); the calls it asks for are collected
+        in `calls` and on the message, for the tool loop to run."""
         self.client = client
         self.saver = saver
         self.conversation = conversation
@@ -197,8 +225,12 @@ class ChatTurn:
         self.request: ChatRequest | GenerateRequest = (
             build_generate_request(conversation, continuing=continuing)
             if conversation.kind is ConversationKind.COMPLETION
-            else build_chat_request(conversation, continuing=continuing)
+            else build_chat_request(conversation, continuing=continuing, tools=tools)
         )
+        self.calls: list[ToolCall] = []
+        """The tool calls the model asked for in this reply, in order."""
+        self.outcome: TurnOutcome | None = None
+        """How the reply ended, once `run` has returned."""
         self.continuing = continuing is not None
         if continuing is not None:
             self.message = continuing
@@ -283,6 +315,10 @@ class ChatTurn:
                         self._take(*self._inline_think.feed(self._within_cap(event.text)))
                     elif isinstance(event, ThinkingDelta):
                         self._take(self._within_cap(event.text), "")
+                    elif isinstance(event, ToolCallsArrived):
+                        self.calls += event.calls
+                        self.message.tool_calls = [call.to_wire() for call in self.calls]
+                        self.on_event(event)
                     elif isinstance(event, StreamDone):
                         self.message.done_reason = event.done_reason
                         self.message.stats = event.stats
@@ -310,7 +346,8 @@ class ChatTurn:
             )
             self._settle(status, error.message)
             await self._checkpoint()
-            return TurnOutcome(self.message, error)
+            self.outcome = TurnOutcome(self.message, error)
+            return self.outcome
         except Exception as error:
             # A bug, not the server: the reply must not stay "streaming"; the worker's
             # failure is reported and logged by the app.
@@ -324,4 +361,5 @@ class ChatTurn:
             # The client ends iteration only after `done`; this guards a client bug.
             self._settle(MessageStatus.INCOMPLETE, "The reply ended without a final line.")
         await self._checkpoint()
-        return TurnOutcome(self.message)
+        self.outcome = TurnOutcome(self.message)
+        return self.outcome

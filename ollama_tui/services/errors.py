@@ -5,7 +5,15 @@ from ..api.errors import (
     ModelNotFound,
     OllamaError,
     ServerUnavailable,
+    ToolsNotSupported,
 )
 from ..store import StoreError
 
-__all__ = ["ConnectionLost", "ModelNotFound", "OllamaError", "ServerUnavailable", "StoreError"]
+__all__ = [
+    "ConnectionLost",
+    "ModelNotFound",
+    "OllamaError",
+    "ServerUnavailable",
+    "StoreError",
+    "ToolsNotSupported",
+]

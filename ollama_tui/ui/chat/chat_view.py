@@ -21,17 +21,30 @@ from textual.timer import Timer
 from textual.widgets import Markdown, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from ...domain.conversation import Conversation, ConversationKind, Message, MessageStatus, Role
-from ...domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta
+from ...domain.conversation import (
+    Approval,
+    Conversation,
+    ConversationKind,
+    Message,
+    MessageStatus,
+    Role,
+)
+from ...domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta, ToolCallsArrived
 from ...domain.quantities import count_of
 from ...domain.text import code_blocks
 from ...domain.versions import set_aside, start_version, switch_version
 from ...services.backend import Backend
-from ...services.chat_turn import add_user_message, can_continue
-from ...services.errors import ConnectionLost, ModelNotFound, ServerUnavailable
+from ...services.chat_turn import TurnOutcome, add_user_message, can_continue
+from ...services.errors import (
+    ConnectionLost,
+    ModelNotFound,
+    ServerUnavailable,
+    ToolsNotSupported,
+)
 from ...services.images import ImageAttachment, ImageProblem, read_image
 from ...services.pull import PullState
 from ...services.saver import SaveProblem
+from ...services.tools.loop import ApprovalRequest, Decision, RoundsReport
 from ..kit.keys import bindings
 from ..kit.safe_text import notify_plain, plain
 from ..kit.workers import background
@@ -314,38 +327,104 @@ class ChatView(Vertical):
                 widget.feed_text(event.text)
             elif isinstance(event, ThinkingDelta):
                 widget.feed_thinking(event.text)
+            elif isinstance(event, ToolCallsArrived):
+                widget.refresh_tools()
             elif isinstance(event, StreamDone):
                 # The last words and the stats are drawn now, not after the save that
                 # follows (its fsyncs) nor at the next tick of the flushes.
                 widget.call_next(widget.finish_streaming)
 
-        turn = self.backend.chat_turn(
+        rounds = self.backend.reply_rounds(
             self.conversation,
             on_event=on_event,
             on_save_problem=self._report_save_problem,
+            approve=self._approve,
+            on_result=lambda reply, _result: self.transcript.refresh_tools(reply),
             versions=versions,
             continuing=continuing,
         )
-        self.post_message(self.ModelUsed(turn.request.model))
-        if self.pull_panel is not None:
-            self.pull_panel.hide()
         old = [continuing] if continuing is not None else []
-        (mounted,) = await self.transcript.replace_turns(old, [turn.message])
-        assert isinstance(mounted, AssistantMessage)
-        widget = mounted
-        widget.start_streaming()
+        outcome: TurnOutcome | None = None
         try:
-            outcome = await turn.run()
+            async with contextlib.aclosing(rounds.turns()) as turns:
+                async for turn in turns:
+                    if outcome is None:
+                        self.post_message(self.ModelUsed(turn.request.model))
+                        if self.pull_panel is not None:
+                            self.pull_panel.hide()
+                    (mounted,) = await self.transcript.replace_turns(old, [turn.message])
+                    old = []
+                    assert isinstance(mounted, AssistantMessage)
+                    widget = mounted
+                    widget.start_streaming()
+                    try:
+                        outcome = await turn.run()
+                    finally:
+                        if widget.is_mounted:
+                            await widget.finish_streaming()
         finally:
-            if widget.is_mounted:
-                await widget.finish_streaming()
             self.post_message(self.StreamingChanged(self))
-        if isinstance(outcome.error, ModelNotFound):
+        self._report_rounds(rounds.report)
+        error = outcome.error if outcome is not None else None
+        if isinstance(error, ModelNotFound):
             if self.backend.host_of(self.conversation) == self.backend.default_host:
-                self._offer_pull(outcome.error.model)
+                self._offer_pull(error.model)
             # On another host the reply says so; pulls run on the default host only.
-        elif isinstance(outcome.error, (ServerUnavailable, ConnectionLost)):
+        elif isinstance(error, ToolsNotSupported):
+            self._offer_tools_off(error.model)
+        elif isinstance(error, (ServerUnavailable, ConnectionLost)):
             self.post_message(self.ServerUnreachable())
+
+    def _report_rounds(self, report: RoundsReport) -> None:
+        for failure in report.failures:
+            notify_plain(
+                self.app,
+                f"The tools of {failure.source} are not available in this reply: {failure.reason}",
+                severity="warning",
+                timeout=10,
+            )
+        if report.round_limit is not None:
+            notify_plain(
+                self.app,
+                f"Stopped after {report.round_limit} rounds of tool calls in one turn "
+                "(tool_rounds in config.toml sets the limit); send a prompt to go on.",
+                severity="warning",
+                timeout=10,
+            )
+
+    async def _approve(self, request: ApprovalRequest) -> Decision:
+        """Ask the user about one call; stopping the reply meanwhile closes the question."""
+        from ..dialogs.tool_approval import ToolApprovalDialog  # the first frame needs none
+
+        answer: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
+
+        def answered(decision: Decision | None) -> None:
+            if not answer.done():
+                answer.set_result(decision or Decision(Approval.DENIED))
+
+        dialog = ToolApprovalDialog(request)
+        self.app.push_screen(dialog, answered)
+        try:
+            return await answer
+        except asyncio.CancelledError:
+            if dialog.is_attached and dialog is self.app.screen:
+                dialog.dismiss(Decision(Approval.DENIED))
+            raise
+
+    def _offer_tools_off(self, model: str) -> None:
+        from ..dialogs.basic import ConfirmDialog  # the first frame needs no dialog
+
+        def answered(accepted: bool | None) -> None:
+            if accepted:
+                self.conversation.settings.tools = None
+                notify_plain(self.app, "Tools are off for this conversation; asking again.")
+                self.call_later(self.action_regenerate)
+
+        question = plain(
+            f"{model} cannot call tools (the server says it does not support them). "
+            "Turn tools off for this conversation and ask again?"
+        )
+        self.app.push_screen(ConfirmDialog(question), answered)
 
     def _report_save_problem(self, problem: SaveProblem) -> None:
         """Say why, once per failure, mark the tab until a save succeeds, and keep trying:

@@ -9,12 +9,15 @@ from textual.containers import VerticalScroll
 from ...domain.conversation import Message, Role
 from ..kit.keys import bindings
 from .message_widgets import AssistantMessage, EarlierMessages, UserMessage
+from .tool_blocks import results_for
 
 LIVE_WINDOW = 20
 """Turns mounted when a conversation opens: each Markdown block is a widget, and every
 append while streaming costs time in proportion to the widgets on screen."""
 
 TurnWidget = UserMessage | AssistantMessage
+_NOT_TURNS = (Role.SYSTEM, Role.TOOL)
+"""Not drawn as turns: the system prompt is in F4, a tool's answer in its reply's block."""
 
 
 class MessageList(VerticalScroll, can_focus=True):
@@ -28,7 +31,9 @@ class MessageList(VerticalScroll, can_focus=True):
 
     def __init__(self, messages: list[Message], *, flush_hz: float, user_label: str) -> None:
         super().__init__(classes="message-list")
-        self._messages = [m for m in messages if m.role is not Role.SYSTEM]
+        self._conversation = messages
+        """The conversation's own list (changed in place), where the tools' answers are."""
+        self._messages = [m for m in messages if m.role not in _NOT_TURNS]
         self._flush_hz = flush_hz
         self._user_label = user_label
         self._mounted_from = max(0, len(self._messages) - LIVE_WINDOW)
@@ -36,12 +41,18 @@ class MessageList(VerticalScroll, can_focus=True):
         self._selected: TurnWidget | None = None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_tools":
+            selected = self.selected
+            return isinstance(selected, AssistantMessage) and bool(selected.message.tool_calls)
         # Nothing scrolls sideways here: Left and Right belong to the conversation (versions).
         return action not in ("scroll_left", "scroll_right")
 
+    def _results_of(self, message: Message) -> list[Message]:
+        return results_for(message, self._conversation)
+
     def _turn_widget(self, message: Message) -> TurnWidget:
         if message.role is Role.ASSISTANT:
-            return AssistantMessage(message, flush_hz=self._flush_hz)
+            return AssistantMessage(message, flush_hz=self._flush_hz, tool_results=self._results_of)
         return UserMessage(message, label=self._user_label)
 
     def compose(self) -> ComposeResult:
@@ -74,7 +85,7 @@ class MessageList(VerticalScroll, can_focus=True):
         widgets = [w for w in self.turns() if id(w.message) in gone]
         if self._selected in widgets:
             self._selected = None
-        fresh = [self._turn_widget(m) for m in new if m.role is not Role.SYSTEM]
+        fresh = [self._turn_widget(m) for m in new if m.role not in _NOT_TURNS]
         self._messages += [w.message for w in fresh]
         with self.app.batch_update():
             await self.remove_children(widgets)
@@ -150,6 +161,17 @@ class MessageList(VerticalScroll, can_focus=True):
             turns = self.turns()
             index = turns.index(current) - 1 if current in turns else 0
         self.select(turns[max(0, min(index, len(turns) - 1))])
+
+    def refresh_tools(self, reply: Message) -> None:
+        """A call of `reply` was asked for, started or answered: redraw its block."""
+        for widget in self.turns():
+            if widget.message is reply and isinstance(widget, AssistantMessage):
+                widget.refresh_tools()
+
+    def action_open_tools(self) -> None:
+        selected = self.selected
+        if isinstance(selected, AssistantMessage):
+            selected.tools_open = not selected.tools_open
 
     def action_select_end(self, direction: int) -> None:
         turns = self.turns()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.console import RenderableType
 from rich.markdown import Markdown as RichMarkdown
 from rich.syntax import Syntax
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown, Static
@@ -17,6 +20,7 @@ from ...domain.quantities import count_of
 from ...domain.text import sanitize_for_terminal
 from ...services.structured import StructuredCheck, check_structured_reply
 from ..kit.safe_text import plain
+from .tool_blocks import describe_tool_calls
 from .verbatim import (
     DISPLAY_LIMIT,
     NumberedText,
@@ -233,9 +237,21 @@ class AssistantMessage(Vertical):
     token costs far more CPU and terminal bytes for no visible gain.
     """
 
-    def __init__(self, message: Message, *, flush_hz: float = 15.0) -> None:
+    tools_open: reactive[bool] = reactive(False)
+    """Whether the tool calls' arguments and results are shown (Enter on the reply)."""
+
+    def __init__(
+        self,
+        message: Message,
+        *,
+        flush_hz: float = 15.0,
+        tool_results: Callable[[Message], list[Message]] | None = None,
+    ) -> None:
+        """`tool_results`: the `tool` messages that answer this reply's calls."""
         super().__init__(classes="turn assistant-turn")
         self.message = message
+        self._tool_results = tool_results or (lambda _message: [])
+        self._tools = Static("", classes="tool-calls", markup=False)
         self._flush_interval = 1.0 / flush_hz
         self._pending: list[str] = []
         self._thinking_parts: list[str] = [message.thinking or ""]
@@ -285,9 +301,22 @@ class AssistantMessage(Vertical):
             self._thinking_box.display = bool(self.message.thinking)
             yield self._thinking_box
         yield self._body
+        self.refresh_tools()
+        yield self._tools
         self._show_check()
         yield self._check_line
         yield self._meta
+
+    def refresh_tools(self) -> None:
+        """Redraw the block of tool calls (hidden when the reply called none)."""
+        block = describe_tool_calls(
+            self.message, self._tool_results(self.message), expanded=self.tools_open
+        )
+        self._tools.display = block is not None
+        self._tools.update(block or "")
+
+    def watch_tools_open(self) -> None:
+        self.refresh_tools()
 
     @property
     def check(self) -> StructuredCheck | None:

@@ -31,6 +31,7 @@ Place = Literal[
     "inspect",
     "create",
     "embed",
+    "approval",
 ]
 """Where a key works: the app everywhere, the conversation and its parts, a screen, a dialog."""
 
@@ -404,6 +405,14 @@ KEYS: tuple[Key, ...] = (
     Key("transcript.next", "down,j", "select(1)", "Next", "transcript", show=False),
     Key("transcript.first", "home", "select_end(-1)", "First", "transcript", show=False),
     Key("transcript.last", "end", "select_end(1)", "Last", "transcript", show=False),
+    Key(
+        "transcript.tool_calls",
+        "enter",
+        "open_tools",
+        "Tool calls",
+        "transcript",
+        help="Open or close the tool calls of the selected reply (arguments and results)",
+    ),
     # -- the saved conversations. Typing goes to the filter, so the list's keys are priority.
     Key("browser.close", "escape", "close", "Close", "browser"),
     Key("browser.open", "enter", "open", "Open", "browser", priority=True),
@@ -558,6 +567,16 @@ KEYS: tuple[Key, ...] = (
     Key("create.create", "ctrl+s", "create", "Create", "create", priority=True),
     Key("embed.close", "escape", "close", "Close", "embed"),
     Key("embed.run", "ctrl+s", "embed", "Embed", "embed", priority=True),
+    Key("approval.once", "y", "answer('once')", "Allow once", "approval"),
+    Key(
+        "approval.all",
+        "a",
+        "answer('conversation')",
+        "Allow for this conversation",
+        "approval",
+    ),
+    Key("approval.deny", "n,escape", "answer('denied')", "Deny", "approval"),
+    Key("approval.reason", "r", "reason", "Deny with a reason", "approval"),
 )
 
 REGISTRY: dict[str, Key] = {key.id: key for key in KEYS}
