@@ -106,6 +106,8 @@ class SettingsForm:
     """Completions only: the text after the gap, for fill-in-the-middle."""
     template: str = ""
     """Completions only: a template to use instead of the model's."""
+    tools: list[str] = field(default_factory=list)
+    """The tools the model may call (names as in `ConversationSettings.tools`)."""
     as_default: bool = False
     """Also start new conversations with these settings."""
 
@@ -137,6 +139,7 @@ class SettingsForm:
             raw=bool(settings.raw),
             suffix=settings.suffix or "",
             template=settings.template or "",
+            tools=list(settings.tools or []),
         )
 
     def problems(self) -> dict[str, str]:
@@ -190,3 +193,4 @@ class SettingsForm:
         settings.raw = self.raw or None
         settings.suffix = self.suffix or None
         settings.template = self.template.strip() or None
+        settings.tools = list(self.tools) or None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,6 +23,7 @@ from ..domain.folding import fold, word_spans
 from ..domain.ids import new_id
 from ..domain.quantities import count_of, format_size
 from ..domain.text import sanitize_for_terminal
+from ..domain.tool_calls import calls_of
 from ..store import (
     Listing,
     SearchIndex,
@@ -76,6 +78,30 @@ def _reply_footer(message: Message) -> str:
     return f"*{' · '.join(parts)}*" if parts else ""
 
 
+def _fenced(text: str, language: str = "") -> list[str]:
+    """`text` in a code fence longer than any run of backticks in it, so it stays whole."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}{language}", text.rstrip("\n"), fence]
+
+
+def _tool_calls_markdown(message: Message) -> list[str]:
+    lines: list[str] = []
+    for call in calls_of(message.tool_calls):
+        arguments = json.dumps(call.raw_arguments, indent=2, ensure_ascii=False, default=str)
+        lines += [f"**Tool call:** `{call.name}`", "", *_fenced(arguments, "json"), ""]
+    return lines
+
+
+def _tool_heading(message: Message) -> str:
+    parts = [f"Tool {message.tool_name or ''}".rstrip()]
+    if message.approval:
+        parts.append(message.approval)
+    if message.duration_ms is not None:
+        parts.append(f"{message.duration_ms} ms")
+    return " · ".join(parts)
+
+
 def export_markdown(conversation: Conversation) -> str:
     """A readable Markdown file: front matter, then each turn headed with who wrote it and when.
 
@@ -99,13 +125,20 @@ def export_markdown(conversation: Conversation) -> str:
             heading = "You"
         elif message.role is Role.ASSISTANT:
             heading = message.model or "assistant"
+        elif message.role is Role.TOOL:
+            heading = _tool_heading(message)
         else:
             heading = message.role.value.capitalize()
         lines += [f"## {heading} · {_when(message.created_at)}", ""]
         if message.thinking:
             quoted = "\n".join(f"> {line}" for line in message.thinking.splitlines())
             lines += ["> **Thinking**", ">", quoted, ""]
-        lines += [message.content.rstrip("\n"), ""]
+        if message.role is Role.TOOL:
+            # A tool's output is data, not prose: fenced, so Markdown in it stays as it was.
+            lines += [*_fenced(message.content), ""]
+        elif message.content or not message.tool_calls:
+            lines += [message.content.rstrip("\n"), ""]
+        lines += _tool_calls_markdown(message)
         if message.role is Role.ASSISTANT and (footer := _reply_footer(message)):
             lines += [footer, ""]
     return sanitize_for_terminal("\n".join(lines).rstrip("\n") + "\n")

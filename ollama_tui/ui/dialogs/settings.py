@@ -9,8 +9,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Select, Static
+from textual.widgets import Select, SelectionList, Static
+from textual.widgets.selection_list import Selection
 
+from ...domain.tool_calls import BUILT_IN_TOOLS
 from ...services.conversation_options import (
     FORMAT_CHOICES,
     NUMBER_OPTIONS,
@@ -23,6 +25,15 @@ from ..kit.keys import bindings
 from ..kit.safe_text import SafeInput, SafeTextArea, plain
 from ..kit.workers import background
 from ..widgets.form import Form, FormField, option_fields
+
+TOOL_DESCRIPTIONS = {
+    "read_file": "read a file (inside the allowed folders)",
+    "list_directory": "list a folder",
+    "search_files": "search files for a pattern",
+    "write_file": "write a file (shows the change first)",
+    "run_command": "run a shell command (shows the command line first)",
+    "fetch_url": "fetch a web page",
+}
 
 if TYPE_CHECKING:
     from ...domain.conversation import ConversationSettings
@@ -99,6 +110,33 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
             )
             if self.completion:
                 yield from self._completion_fields()
+            else:
+                yield FormField("Tools", self._tool_list())
+
+    def _tool_list(self) -> SelectionList[str]:
+        """Each tool the model may be offered, ticked when this conversation enables it;
+        every tool asks before it runs."""
+        enabled = list(self.form.tools)
+        choices = [(name, TOOL_DESCRIPTIONS.get(name, "")) for name in BUILT_IN_TOOLS]
+        choices += [
+            (f"{source}.*", f"every tool of the MCP server {source}")
+            for source in self.backend.tools.source_names
+            if source != "built-in"
+        ]
+        known = {name for name, _ in choices}
+        choices += [(name, "") for name in enabled if name not in known]
+        return SelectionList[str](
+            *(
+                Selection(
+                    plain(name) + (Content.styled(f"  {about}", "$text-muted") if about else ""),
+                    name,
+                    name in enabled,
+                )
+                for name, about in choices
+            ),
+            id="tools",
+            compact=True,
+        )
 
     def _completion_fields(self) -> ComposeResult:
         form = self.form
@@ -164,6 +202,9 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
             think=str(think),
             format=str(output),
             schema=self.query_one("#schema", SafeTextArea).text,
+            tools=list(self.form.tools)
+            if self.completion
+            else list(self.query_one("#tools", SelectionList).selected),
             **self._read_completion_fields(),
         )
 
@@ -180,6 +221,7 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
     @on(SafeInput.Changed)
     @on(SafeTextArea.Changed)
     @on(Select.Changed)
+    @on(SelectionList.SelectedChanged)
     def _check(self) -> None:
         form = self._read()
         self.query_one("#schema-field").display = form.format == "schema"
