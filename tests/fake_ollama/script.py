@@ -45,6 +45,25 @@ def model_entry(name: str, **fields: Any) -> dict[str, Any]:
     return entry
 
 
+def model_capabilities(entry: dict[str, Any]) -> list[str]:
+    """What /api/show lists for a model: `capabilities=[...]` given to `add_model`, else a
+    model that completes and calls tools."""
+    found = entry.get("capabilities")
+    return list(found) if isinstance(found, list) else ["completion", "tools"]
+
+
+ToolCallsIn = Literal["chunk", "chunks", "final"]
+
+
+def tool_call(name: str, arguments: object, call_id: str | None = None) -> dict[str, Any]:
+    """One scripted tool call, in Ollama's shape (`arguments` as given: a string is sent as a
+    string, as a model behind another API may)."""
+    call: dict[str, Any] = {"function": {"index": 0, "name": name, "arguments": arguments}}
+    if call_id:
+        call["id"] = call_id
+    return call
+
+
 def parse_version(raw: str) -> tuple[int, ...]:
     parts = []
     for piece in raw.split("-")[0].split("."):
@@ -66,6 +85,11 @@ class ReplyScript:
     """For `end="raw"`: bytes sent as they are after the chunks, then the stream ends."""
     final_text: str = ""
     """Text carried by the streamed reply's last line (the one with `done`), as a runner can."""
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    """Tool calls the reply asks for, each `{"function": {"name", "arguments"}, "id"?}`."""
+    tool_calls_in: ToolCallsIn = "chunk"
+    """Where they arrive: together in one chunk after the text, one chunk each, or in the final
+    line (as servers from 0.11 send them)."""
 
 
 @dataclass
@@ -145,10 +169,12 @@ class Script:
         hold_after: int = 0,
         raw: bytes = b"",
         final_text: str = "",
+        tool_calls: list[dict[str, Any]] | None = None,
+        tool_calls_in: ToolCallsIn = "chunk",
     ) -> None:
         """Queue how the next /api/chat or /api/generate request is answered. `end="raw"`
         sends `raw` as it is after the chunks; `end="endless"` repeats the last chunk until
-        the client goes."""
+        the client goes. `tool_calls`: calls the reply asks for (see `tool_call`)."""
         with self._lock:
             self._replies.append(
                 ReplyScript(
@@ -162,6 +188,8 @@ class Script:
                     hold_after,
                     raw,
                     final_text,
+                    list(tool_calls or []),
+                    tool_calls_in,
                 )
             )
 

@@ -7,7 +7,7 @@ import asyncio
 import time
 from typing import Any
 
-from ..script import ReplyScript, Script, parse_version
+from ..script import ReplyScript, Script, model_capabilities, parse_version
 from ..transport import ClientGone, Connection, RecordedRequest
 
 
@@ -18,6 +18,11 @@ async def chat(state: Script, conn: Connection, request: RecordedRequest) -> Non
         await conn.json(404, {"error": f'model "{model}" not found, try pulling it first'})
         return
     messages = body.get("messages") or []
+    if body.get("tools") and "tools" not in model_capabilities(state.find(model) or {}):
+        # As servers before 0.30 say it (the name with its registry path, unquoted).
+        error = f"registry.ollama.ai/library/{model} does not support tools"
+        await conn.json(400, {"error": error})
+        return
     prompt = str(messages[-1].get("content", "")) if messages else ""
     await _reply(state, conn, request, state.next_reply(prompt), chat=True, empty=not messages)
 
@@ -98,6 +103,16 @@ async def _reply(
     delay = 1 / script.tokens_per_second if script.tokens_per_second else 0.0
     lines = [_chunk(model, chat, "", thought) for thought in script.thinking]
     lines += [_chunk(model, chat, text) for text in script.chunks]
+    if chat and script.tool_calls and script.tool_calls_in != "final":
+        groups = (
+            [[call] for call in script.tool_calls]
+            if script.tool_calls_in == "chunks"
+            else [script.tool_calls]
+        )
+        for group in groups:
+            line = _chunk(model, chat, "")
+            line["message"]["tool_calls"] = group
+            lines.append(line)
     for index, line in enumerate(lines):
         if script.hold is not None and index == script.hold_after:
             while not script.hold.is_set():
@@ -110,7 +125,10 @@ async def _reply(
         while not script.hold.is_set():
             await conn.pause(0.005)
     if script.end == "done":
-        await conn.line(_final(model, chat, script, script.final_text))
+        final = _final(model, chat, script, script.final_text)
+        if chat and script.tool_calls and script.tool_calls_in == "final":
+            final["message"]["tool_calls"] = script.tool_calls
+        await conn.line(final)
     elif script.end == "error":
         await conn.line({"error": script.error})
     elif script.end == "disconnect":

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ..script import Script, parse_version
+from ..script import Script, model_capabilities, parse_version
 from ..transport import Connection, RecordedRequest
 
 
@@ -50,7 +50,7 @@ async def show(state: Script, conn: Connection, request: RecordedRequest) -> Non
                 "llama.context_length": 131072,
                 "llama.embedding_length": 3072,
             },
-            "capabilities": ["completion", "tools"],
+            "capabilities": model_capabilities(entry),
             "modified_at": entry.get("modified_at", ""),
         },
     )
