@@ -57,6 +57,18 @@ def whole_cost(tokens: list[str], width: int, repeat: int) -> float:
     return statistics.median(costs)
 
 
+def _long_blocks() -> dict[str, str]:
+    """Blocks that grow long in one piece: each flush renders them (or their end) again."""
+    return {
+        "a 300-line code block": "```python\n"
+        + "".join(f"def f{i}(x):\n    return x * {i}  # note {i}\n" for i in range(150)),
+        "a 60-item list": "".join(
+            f"{i}. item {i} with some words that run on for a while\n" for i in range(1, 61)
+        ),
+        "an 8 KB paragraph": " ".join(["word"] * 1600),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -76,6 +88,12 @@ def main() -> None:
                 f"  max {_ms(max(max(costs) for costs in runs))}"
                 f"  ({len(runs[0])} flushes)"
             )
+    print("flush while one long block streams (median of the last 20 flushes, 160 cols)")
+    for label, text in _long_blocks().items():
+        words = [piece + " " for piece in text.split(" ")]
+        runs = [flush_costs(words, 160, 6) for _ in range(args.repeat)]
+        tails = [statistics.median(costs[-20:]) for costs in runs]
+        print(f"  {label:28}: {_ms(statistics.median(tails))}")
     print("render_message of a finished reply, whole (median)")
     for count in (300, 2000):
         tokens = markdown_tokens(count)

@@ -69,8 +69,9 @@ def _frame(role: Role, width: int, palette: RenderPalette) -> Frame:
     if role is Role.USER:
         body = palette.base + palette.user_background
         bar = Segment(BAR, body + palette.user_bar)
-        return Frame(width, (bar, Segment(" ", body)), 1, body)
-    return Frame(width, (Segment(" " * MARGIN, palette.base),), 1, palette.base)
+        return Frame(width, (bar, Segment(" ", body)), (Segment(" ", body),), body)
+    base = palette.base
+    return Frame(width, (Segment(" " * MARGIN, base),), (Segment(" ", base),), base)
 
 
 def _gap(width: int, palette: RenderPalette) -> Strip:
@@ -148,7 +149,7 @@ def _thinking_header(thinking: str, is_open: bool, palette: RenderPalette) -> Te
 
 def _thinking_frame(frame: Frame) -> Frame:
     """The thinking text, indented under its header's title."""
-    return Frame(frame.width, (*frame.left, Segment("  ", frame.body)), frame.right, frame.body)
+    return replace(frame, left=(*frame.left, Segment("  ", frame.body)))
 
 
 def _structured_check(message: Message) -> StructuredCheck | None:

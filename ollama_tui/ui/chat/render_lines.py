@@ -44,17 +44,17 @@ def clickable(style: Style) -> Style:
 @dataclass(frozen=True)
 class Frame:
     """What surrounds a message's content on each line: segments on the left (a bar, or a
-    margin), a margin on the right, and the style under everything (its background)."""
+    margin) and on the right (a margin), and the style under the content (its background)."""
 
     width: int
     left: tuple[Segment, ...]
-    right: int
+    right: tuple[Segment, ...]
     body: Style
 
     @property
     def inner(self) -> int:
         """The width the content is rendered at."""
-        used = sum(segment.cell_length for segment in self.left) + self.right
+        used = sum(segment.cell_length for segment in (*self.left, *self.right))
         return max(1, self.width - used)
 
     def strip(self, segments: Iterable[Segment]) -> Strip:
@@ -62,7 +62,7 @@ class Frame:
         style merged, cut or padded (in one segment) to the content width."""
         inner = self.inner
         body = self.body
-        merged: list[Segment] = []
+        merged: list[Segment] = list(self.left)
         last_style: Style | None = None
         used = 0
         for text, style, control in segments:
@@ -80,21 +80,26 @@ class Frame:
                 text = set_cell_size(text, inner - used)
                 length = inner - used
             if style == last_style:
-                previous = merged[-1]
-                merged[-1] = Segment(previous.text + text, style)
+                merged[-1] = Segment(merged[-1].text + text, style)
             else:
                 merged.append(Segment(text, style))
                 last_style = style
             used += length
             if used >= inner:
                 break
-        pad = inner - used + self.right
-        if pad:
+        if used < inner:
             if last_style == body:
-                merged[-1] = Segment(merged[-1].text + " " * pad, body)
+                merged[-1] = Segment(merged[-1].text + " " * (inner - used), body)
             else:
-                merged.append(Segment(" " * pad, body))
-        return Strip([*self.left, *merged], self.width)
+                merged.append(Segment(" " * (inner - used), body))
+                last_style = body
+        for segment in self.right:
+            if segment.style == last_style:
+                merged[-1] = Segment(merged[-1].text + segment.text, last_style)
+            else:
+                merged.append(segment)
+                last_style = segment.style
+        return Strip(merged, self.width)
 
     def strips(self, lines: Iterable[Line]) -> list[Strip]:
         return [self.strip(line) for line in lines]
