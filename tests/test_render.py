@@ -423,3 +423,70 @@ def test_rendering_loads_markdown_and_pygments_only_when_drawing() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.split("\n")[:2] == ["[]", "False"], result.stdout
+
+
+# -- long blocks while streaming -------------------------------------------------------------
+
+
+def test_numbered_items_count_up_from_the_first_and_line_up() -> None:
+    lines = render_message(_reply("".join(f"{n}. item\n" for n in [8, 1, 1, 1])), 80, PALETTE)
+    texts = [text.rstrip() for text in _texts(lines)[:4]]
+    assert texts == ["   8. item", "   9. item", "  10. item", "  11. item"]
+
+
+def test_a_long_code_block_streaming_highlights_only_its_last_lines(monkeypatch) -> None:
+    from ollama_tui.ui.chat import render_code
+
+    highlighted: list[int] = []
+    real = render_code.highlight
+
+    def counting(code: str, language: str, theme: str):  # type: ignore[no-untyped-def]
+        highlighted.append(code.count("\n") + 1)
+        return real(code, language, theme)
+
+    monkeypatch.setattr(render_code, "highlight", counting)
+    message = Message.assistant("m")
+    reply = ReplyLines(message, 80, PALETTE)
+    message.content = "```python\n" + "".join(f"x{i} = {i}\n" for i in range(300))
+    reply.update()
+    highlighted.clear()
+    message.content += "y = 1\n"
+    reply.update()
+    assert sum(highlighted) < 100, "not the 300 lines above"
+
+
+def test_code_streamed_in_chunks_ends_highlighted_whole() -> None:
+    # A string opened in one chunk and closed in the next is coloured as one at the end.
+    code = "".join(f"a{i} = {i}\n" for i in range(38)) + 'doc = """\nstill\nthe\nstring\n"""\n'
+    message = Message.assistant("m")
+    reply = ReplyLines(message, 80, PALETTE)
+    for line in ["```python\n", *code.splitlines(keepends=True), "```\n", "\nafter\n"]:
+        message.content += line
+        reply.update()
+    message.status = MessageStatus.COMPLETE
+    final = reply.finish()
+    assert final.strips == render_message(message, 80, PALETTE).strips
+    string = _segment_with(final, "string").style
+    opening = _segment_with(final, '"""').style
+    assert string is not None and opening is not None and string.color == opening.color
+
+
+def test_a_long_list_streaming_renders_only_its_last_item(monkeypatch) -> None:
+    from ollama_tui.ui.chat import render_markdown
+
+    rendered: list[str] = []
+    real = render_markdown.render_block
+
+    def counting(source: str, *args):  # type: ignore[no-untyped-def]
+        rendered.append(source)
+        return real(source, *args)
+
+    monkeypatch.setattr(render_markdown, "render_block", counting)
+    message = Message.assistant("m")
+    reply = ReplyLines(message, 80, PALETTE)
+    message.content = "".join(f"{i}. item {i}\n" for i in range(1, 61))
+    reply.update()
+    rendered.clear()
+    message.content += "61. the last"
+    reply.update()
+    assert rendered == ["61. the last"]
