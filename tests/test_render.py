@@ -7,10 +7,12 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from rich.color import ColorType
 from rich.segment import Segment
+from rich.text import Text
 from textual.strip import Strip
 
 from bench.reply import markdown_tokens
@@ -434,13 +436,15 @@ def test_numbered_items_count_up_from_the_first_and_line_up() -> None:
     assert texts == ["   8. item", "   9. item", "  10. item", "  11. item"]
 
 
-def test_a_long_code_block_streaming_highlights_only_its_last_lines(monkeypatch) -> None:
+def test_a_long_code_block_streaming_highlights_only_its_last_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from ollama_tui.ui.chat import render_code
 
     highlighted: list[int] = []
     real = render_code.highlight
 
-    def counting(code: str, language: str, theme: str):  # type: ignore[no-untyped-def]
+    def counting(code: str, language: str, theme: str) -> Text:
         highlighted.append(code.count("\n") + 1)
         return real(code, language, theme)
 
@@ -471,13 +475,13 @@ def test_code_streamed_in_chunks_ends_highlighted_whole() -> None:
     assert string is not None and opening is not None and string.color == opening.color
 
 
-def test_a_long_list_streaming_renders_only_its_last_item(monkeypatch) -> None:
+def test_a_long_list_streaming_renders_only_its_last_item(monkeypatch: pytest.MonkeyPatch) -> None:
     from ollama_tui.ui.chat import render_markdown
 
     rendered: list[str] = []
     real = render_markdown.render_block
 
-    def counting(source: str, *args):  # type: ignore[no-untyped-def]
+    def counting(source: str, *args: Any) -> list[Strip]:
         rendered.append(source)
         return real(source, *args)
 
