@@ -7,7 +7,7 @@ import contextlib
 import sys
 import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import events, on
 from textual.app import ComposeResult, SystemCommand
@@ -31,9 +31,8 @@ from ..services.failure_log import report_failure
 from ..services.jobs import ModelJob
 from ..services.workspace import OpenConversation
 from .chat.chat_view import ChatView
-from .chat.composer import Composer
 from .chat.welcome import Welcome
-from .kit.keys import bindings, known_binding_ids
+from .kit.keys import bindings, known_binding_ids, place_of, unknown_binding_ids
 from .kit.safe_text import follow_cursor_blink, notify_plain, plain
 from .kit.terminal_input import KeysInOrderApp
 from .kit.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes, shipped_theme_dirs
@@ -181,8 +180,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         keymap = dict(self.backend.settings.keymap)
         if not keymap:
             return
-        unknown = sorted(set(keymap) - known_binding_ids())
-        if unknown:
+        if unknown := unknown_binding_ids(keymap):
             notify_plain(
                 self,
                 "Unknown binding ids in the config's [keys]: "
@@ -191,7 +189,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
                 severity="warning",
                 timeout=10,
             )
-        self.set_keymap({key: value for key, value in keymap.items() if key not in unknown})
+        known = known_binding_ids()
+        self.set_keymap({key: value for key, value in keymap.items() if key in known})
 
     async def on_mount(self) -> None:
         settings = self.backend.settings
@@ -723,112 +722,41 @@ class OllamaTuiApp(KeysInOrderApp[None]):
     # -- help, palette, quit --------------------------------------------------------------
 
     def action_help(self) -> None:
-        from .dialogs.model_picker import ModelPickerScreen
-        from .dialogs.pull_offer import PullOfferScreen
-        from .screens.conversations import ConversationsScreen
-        from .screens.help import HelpScreen, describe_bindings
-        from .screens.models import ModelsScreen
+        from .screens.help import HelpScreen, help_sections
 
         if isinstance(self.screen, HelpScreen):
             return
-        here = self.screen
-        sections = [
-            ("Everywhere", [*describe_bindings(self.BINDINGS), ("Ctrl+P", "Command palette")]),
-            ("Conversation", describe_bindings(ChatView.BINDINGS)),
-            ("Composer", describe_bindings(Composer.BINDINGS)),
-            ("Models (F3)", describe_bindings(ModelsScreen.BINDINGS)),
-            ("Saved conversations (Ctrl+O)", describe_bindings(ConversationsScreen.BINDINGS)),
-            ("Model picker (Ctrl+L)", describe_bindings(ModelPickerScreen.BINDINGS)),
-            ("Pull offer", describe_bindings(PullOfferScreen.BINDINGS)),
-        ]
         # The keys of the screen F1 was pressed on come first.
-        section_of: dict[type[Screen[Any]], str] = {
-            ModelsScreen: "Models (F3)",
-            ConversationsScreen: "Saved conversations (Ctrl+O)",
-            ModelPickerScreen: "Model picker (Ctrl+L)",
-            PullOfferScreen: "Pull offer",
-        }
-        for kind, title in section_of.items():
-            if isinstance(here, kind):
-                sections.sort(key=lambda section: section[0] != title)
-                break
+        sections = help_sections(
+            self.backend.settings.keymap, self.COMMAND_PALETTE_BINDING, place_of(self.screen)
+        )
         self.push_screen(HelpScreen(sections))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        from .screens.help import screen_commands
+        from .screens.help import key_commands, screen_commands
 
+        keymap = self.backend.settings.keymap
         yield from super().get_system_commands(screen)
         if screen is not self.screen_stack[0]:
             # Another screen (models, saved conversations): its own actions, not the chat's.
-            yield from screen_commands(screen)
+            yield from screen_commands(screen, keymap)
             return
-        view = self.current_view
-        yield SystemCommand("New conversation", "Open a new tab (Ctrl+N)", self.action_new_tab)
+        yield from key_commands(self, "app", keymap)
         yield SystemCommand(
             "New completion",
             "Prompts and their continuations for base models: /api/generate, raw, suffix",
             self.action_new_completion,
         )
-        yield SystemCommand(
-            "Close conversation", "Close this tab; it stays saved (Ctrl+W)", self.action_close_tab
-        )
-        yield SystemCommand("Next tab", "Ctrl+PageDown or Alt+Right", self.action_next_tab)
-        yield SystemCommand("Previous tab", "Ctrl+PageUp or Alt+Left", self.action_previous_tab)
-        yield SystemCommand(
-            "Choose model", "The model for this conversation (Ctrl+L)", self.action_pick_model
-        )
-        yield SystemCommand(
-            "Saved conversations",
-            "Search, open, rename, delete, export (Ctrl+O)",
-            self.action_conversations,
-        )
-        yield SystemCommand(
-            "Models",
-            "Pull, push, create, copy, delete, load, unload, inspect, embed (F3)",
-            self.action_models,
-        )
-        yield SystemCommand(
-            "Conversation settings",
-            "System prompt, options, keep-alive, thinking, JSON output (F4)",
-            self.action_conversation_settings,
-        )
-        yield SystemCommand("Help", "Every key (F1)", self.action_help)
+        view = self.current_view
         if view is not None:
-            if view.is_streaming:
-                yield SystemCommand(
-                    "Stop reply", "Stop the reply being written (Esc)", view.action_stop_reply
-                )
-            yield SystemCommand(
-                "Regenerate reply",
-                "Write the last reply again; the old one stays as a version (Ctrl+R)",
-                view.action_regenerate,
-            )
-            yield SystemCommand(
-                "Continue reply",
-                "Carry on the last reply where it was cut off (Shift+Tab, then n)",
-                view.action_continue_reply,
-            )
-            yield SystemCommand(
-                "Select messages",
-                "Copy, copy code, edit, regenerate, flip versions (Shift+Tab)",
-                view.action_select_messages,
-            )
-            yield SystemCommand(
-                "Attach image",
-                "An image file for a vision model (Ctrl+T)",
-                view.action_attach_image,
-            )
+            yield from key_commands(view, "chat", keymap)
+            yield from key_commands(view.composer, "composer", keymap)
             if view.attachments:
                 yield SystemCommand(
                     "Remove attached images",
                     "They will not go with the next prompt",
                     view.remove_attachments,
                 )
-            yield SystemCommand(
-                "Edit prompt in $EDITOR", "Ctrl+G", view.composer.action_edit_externally
-            )
-            yield SystemCommand("Show earlier messages", "Ctrl+Up", view.action_show_earlier)
-            yield SystemCommand("Follow the end", "Ctrl+End", view.action_follow)
 
     def _workspace_now(self) -> WorkspaceSnapshot:
         """The open tabs, the active one, the last model and the tabs' unsent prompts."""

@@ -45,7 +45,7 @@ from ...services.images import ImageAttachment, ImageProblem, read_image
 from ...services.pull import PullState
 from ...services.saver import SaveProblem
 from ...services.tools.loop import ApprovalRequest, Decision, RoundsReport
-from ..kit.keys import bindings
+from ..kit.keys import bindings, bound_key
 from ..kit.safe_text import notify_plain, plain
 from ..kit.workers import background
 from ..widgets.pull_panel import PullPanel
@@ -120,7 +120,7 @@ class ChatView(Vertical):
             flush_hz=backend.settings.flush_hz,
             user_label="Prompt" if self.is_completion else "You",
         )
-        self.composer = Composer(id="composer")
+        self.composer = Composer(keymap=backend.settings.keymap, id="composer")
         self.pull_panel: PullPanel | None = None
         """Mounted the first time a pull needs it: most conversations never do."""
         self._stream_worker: Worker[None] | None = None
@@ -150,8 +150,7 @@ class ChatView(Vertical):
         yield self.composer
         if not self.conversation.messages and not self.read_only_reason:
             # Docked at the top, above the empty transcript.
-            bindings = [*self.app.BINDINGS, *self.BINDINGS, *Composer.BINDINGS]
-            self.welcome = Welcome(bindings, self.backend.settings.keymap)
+            self.welcome = Welcome(self.backend.settings.keymap)
             yield self.welcome
 
     def on_mount(self) -> None:
@@ -169,9 +168,13 @@ class ChatView(Vertical):
     def is_completion(self) -> bool:
         return self.conversation.kind is ConversationKind.COMPLETION
 
+    def _key(self, binding_id: str) -> str:
+        """The key bound to `binding_id` now, for a hint that names it."""
+        return bound_key(binding_id, self.backend.settings.keymap)
+
     def refresh_model_label(self) -> None:
         model = self.conversation.settings.model
-        title = plain(model) if model else Content("no model · Ctrl+L")
+        title = plain(model) if model else Content(f"no model · {self._key('app.pick_model')}")
         if self.backend.has_several_hosts:
             title = title + plain(f" @ {self.backend.host_of(self.conversation)}")
         if self.is_completion:
@@ -179,7 +182,10 @@ class ChatView(Vertical):
                 " · completion" + (" (raw)" if self.conversation.settings.raw else "")
             )
         if self.editing is not None:
-            title = title + Content.styled(" · editing an earlier prompt (Esc cancels)", "$warning")
+            title = title + Content.styled(
+                f" · editing an earlier prompt ({self._key('chat.cancel_edit')} cancels)",
+                "$warning",
+            )
         self.composer.border_title = title
         if self.welcome is not None:
             host = self.backend.host_of(self.conversation)
@@ -189,7 +195,7 @@ class ChatView(Vertical):
         self.composer.border_subtitle = (
             Content("Images: ")
             + plain(", ".join(a.name for a in self.attachments))
-            + Content(" · Ctrl+T adds")
+            + Content(f" · {self._key('chat.attach')} adds")
             if self.attachments
             else ""
         )
@@ -520,9 +526,9 @@ class ChatView(Vertical):
         if self.read_only_reason:
             return f"This conversation is read-only: {self.read_only_reason}"
         if self.is_streaming:
-            return "A reply is still being written. Esc stops it."
+            return f"A reply is still being written. {self._key('chat.stop')} stops it."
         if not self.conversation.settings.model:
-            return "Choose a model first with Ctrl+L."
+            return f"Choose a model first with {self._key('app.pick_model')}."
         return None
 
     async def action_regenerate(self) -> None:

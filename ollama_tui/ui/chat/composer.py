@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from textual.message import Message
 
-from ..kit.keys import bindings
+from ..kit.keys import bindings, bound_key
 from ..kit.safe_text import SafeTextArea
 
 
@@ -28,14 +29,18 @@ class Composer(SafeTextArea):
 
         composer: Composer
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, keymap: Mapping[str, str] | None = None, id: str | None = None) -> None:
+        """`keymap`: the config's keys, which the hint names as they are bound."""
+        keys = keymap or {}
         super().__init__(
             id=id,
             soft_wrap=True,
             show_line_numbers=False,
             tab_behavior="focus",
             compact=True,
-            placeholder="Ask anything. Enter sends, Ctrl+J adds a line, F1 lists every key.",
+            placeholder=f"Ask anything. {bound_key('composer.send', keys)} sends, "
+            f"{bound_key('composer.newline', keys)} adds a line, "
+            f"{bound_key('app.help', keys)} lists every key.",
         )
         # Still until the app applies the config's setting as it is focused (follow_cursor_blink).
         self.cursor_blink = False

@@ -3,12 +3,11 @@ keys that matter, and the latest saved conversations to reopen."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -17,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from ...domain.clock import relative_time
 from ...services.library import LibraryEntry
-from ..kit.keys import key_name
+from ..kit.keys import bound_key
 from ..kit.safe_text import plain
 
 WELCOME_KEYS = (
@@ -33,16 +32,6 @@ CHOOSE_RECENT = "chat.recent"
 
 RECENT_COUNT = 5
 TITLE_WIDTH = 50
-
-
-def bound_key(bindings: Iterable[BindingType], keymap: Mapping[str, str], binding_id: str) -> str:
-    """The key bound to `binding_id` now, as F1 writes it (a key remapped in the config
-    shows as remapped); empty when no binding has that id."""
-    for binding in bindings:
-        if isinstance(binding, Binding) and binding.id == binding_id:
-            keys = keymap.get(binding_id) or binding.key
-            return key_name(keys.split(",")[0])
-    return ""
 
 
 def _entry_rows(entries: list[LibraryEntry]) -> list[Option]:
@@ -72,12 +61,11 @@ class Welcome(Vertical):
 
         session_id: str
 
-    def __init__(self, bindings: list[BindingType], keymap: Mapping[str, str]) -> None:
-        """`bindings`: those of the app and the conversation; `keymap`: the user's keys."""
+    def __init__(self, keymap: Mapping[str, str]) -> None:
+        """`keymap`: the config's keys, which name the keys shown as they are bound."""
         super().__init__(id="welcome")
-        keys = [(bound_key(bindings, keymap, id), what) for id, what in WELCOME_KEYS]
-        self._keys = [(key, what) for key, what in keys if key]
-        self._choose_key = bound_key(bindings, keymap, CHOOSE_RECENT)
+        self._keys = [(bound_key(id, keymap), what) for id, what in WELCOME_KEYS]
+        self._choose_key = bound_key(CHOOSE_RECENT, keymap)
         self._entries: list[LibraryEntry] = []
 
     def compose(self) -> ComposeResult:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 
 Place = Literal[
     "app",
@@ -616,6 +617,14 @@ def keys_in(place: Place) -> list[Key]:
     return [key for key in KEYS if key.place == place]
 
 
+def place_of(node: DOMNode) -> Place | None:
+    """Where the keys of `node` (a screen, a widget) belong, read from its bindings."""
+    for binding in type(node).BINDINGS:
+        if isinstance(binding, Binding) and binding.id in REGISTRY:
+            return REGISTRY[binding.id].place
+    return None
+
+
 def bound_keys(binding_id: str, keymap: Mapping[str, str]) -> list[str]:
     """The keys bound to `binding_id` now, as F1 writes them: the config's `[keys]` entry
     if it has one, else the default."""
@@ -642,7 +651,7 @@ def unknown_binding_ids(ids: Iterable[str]) -> list[str]:
     """The ids no action has, each with the known ones it may be a slip for."""
     unknown = []
     for binding_id in sorted(set(ids) - REGISTRY.keys()):
-        close = difflib.get_close_matches(binding_id, REGISTRY, n=3, cutoff=0.6)
+        close = difflib.get_close_matches(binding_id, REGISTRY, n=3, cutoff=0.85)
         unknown.append(
             f"{binding_id} (did you mean {' or '.join(close)}?)" if close else binding_id
         )

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
-from ..kit.keys import bindings, key_name
+from ..kit.keys import (
+    SECTIONS,
+    Key,
+    Place,
+    bindings,
+    bound_key,
+    bound_keys,
+    describe,
+    key_name,
+    keys_in,
+    place_of,
+)
 
 SELECTING_TEXT = (
     "Selecting text: drag with the mouse and press Ctrl+C to copy (sent to your terminal "
@@ -28,26 +39,38 @@ SELECTING_TEXT = (
 _NUMBERED = re.compile(r"(.*) (?:\d|N)")
 
 
-def _key_label(binding: Binding) -> str:
-    return ", ".join(key_name(key) for key in binding.key.split(","))
-
-
-def describe_bindings(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
-    """(keys, what they do) for every binding with a description; the footer's short label
-    is used only where no longer tooltip was given. Runs like Alt+1 … Alt+9 fold into one row."""
+def describe_keys(keys: Iterable[Key], keymap: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(keys as bound now, what they do) for every key. Runs like Alt+1 … Alt+9 fold into
+    one row."""
     rows: list[tuple[str, str]] = []
-    for binding in bindings:
-        if not isinstance(binding, Binding) or not binding.description:
-            continue
-        text = binding.tooltip or binding.description
-        keys = _key_label(binding)
+    for key in keys:
+        text = describe(key, keymap)
+        names = ", ".join(bound_keys(key.id, keymap))
         numbered = _NUMBERED.fullmatch(text)
         if numbered and rows and (last := _NUMBERED.fullmatch(rows[-1][1])):
             first_keys = rows[-1][0].split(" … ")[0]
-            rows[-1] = (f"{first_keys} … {keys}", f"{last.group(1)} N")
+            rows[-1] = (f"{first_keys} … {names}", f"{last.group(1)} N")
             continue
-        rows.append((keys, text))
+        rows.append((names, text))
     return rows
+
+
+def help_sections(
+    keymap: Mapping[str, str], palette_key: str, first: Place | None = None
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """F1's groups of keys as bound now, those of the place `first` (where F1 was pressed)
+    first; a group's title names the key that opens its screen."""
+    sections = []
+    for section in SECTIONS:
+        title = section.title
+        if section.opened_by:
+            title += f" ({bound_key(section.opened_by, keymap)})"
+        rows = describe_keys(keys_in(section.place), keymap)
+        if section.place == "app":
+            rows.append((key_name(palette_key), "Command palette"))
+        sections.append((section.place, title, rows))
+    sections.sort(key=lambda section: section[0] != first)
+    return [(title, rows) for _, title, rows in sections]
 
 
 def key_table(rows: list[tuple[str, str]]) -> Table:
@@ -61,18 +84,38 @@ def key_table(rows: list[tuple[str, str]]) -> Table:
     return table
 
 
-def screen_commands(screen: Screen[Any]) -> Iterator[SystemCommand]:
+def key_commands(
+    node: App[Any] | Widget, place: Place, keymap: Mapping[str, str]
+) -> Iterator[SystemCommand]:
+    """The palette's entries for the keys of `place` that have one (see `Command`), run on
+    `node`, each naming the key bound now."""
+    for key in keys_in(place):
+        command = key.command
+        if command is None or (command.when_allowed and not node.check_action(key.action, ())):
+            continue
+        names = " or ".join(bound_keys(key.id, keymap))
+        if command.after:
+            names = f"{bound_key(command.after, keymap)}, then {names}"
+        yield SystemCommand(
+            command.title,
+            f"{command.text} ({names})" if command.text else names,
+            partial(node.run_action, key.action),
+        )
+
+
+def screen_commands(screen: Screen[Any], keymap: Mapping[str, str]) -> Iterator[SystemCommand]:
     """The palette's entries for a screen's own keys, those it shows in its footer (moving
     the cursor is left out), while they apply: one list of keys feeds both."""
-    for binding in screen.BINDINGS:
-        if not isinstance(binding, Binding) or not binding.show or not binding.description:
+    place = place_of(screen)
+    for key in keys_in(place) if place else []:
+        if not key.show or key.action.startswith("app."):
             continue
-        if binding.action.startswith("app.") or not screen.check_action(binding.action, ()):
+        if not screen.check_action(key.action, ()):
             continue
         yield SystemCommand(
-            binding.tooltip or binding.description,
-            _key_label(binding),
-            partial(screen.run_action, binding.action),
+            describe(key, keymap),
+            ", ".join(bound_keys(key.id, keymap)),
+            partial(screen.run_action, key.action),
         )
 
 
