@@ -495,3 +495,31 @@ def test_a_long_list_streaming_renders_only_its_last_item(monkeypatch: pytest.Mo
     message.content += "61. the last"
     reply.update()
     assert rendered == ["61. the last"]
+
+
+def test_drawing_a_message_again_renders_none_of_its_blocks_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ollama_tui.ui.chat import render_code, render_markdown
+
+    message = _reply(REPLY + "\nA paragraph only this test has.\n", thinking="hmm")
+    render_message(message, 72, PALETTE)
+    made: list[str] = []
+    real_markdown = render_markdown._markdown_class()
+    real_highlight = render_code.highlight
+
+    def markdown(source: str, *args: Any) -> Any:
+        made.append(source)
+        return real_markdown(source, *args)
+
+    def highlight(code: str, *args: Any) -> Text:
+        made.append(code)
+        return real_highlight(code, *args)
+
+    monkeypatch.setattr(render_markdown, "_markdown_class", lambda: markdown)
+    monkeypatch.setattr(render_code, "highlight", highlight)
+    opened = render_message(message, 72, PALETTE, thinking_open=True)
+    message.stats = Stats(eval_count=3, eval_duration=1)
+    render_message(message, 72, PALETTE, selected=True)
+    assert made == []
+    assert "A paragraph only this test has." in _screen(opened)

@@ -16,7 +16,7 @@ from rich.segment import Segment
 from rich.text import Text
 from textual.strip import Strip
 
-from .render_lines import Frame, render_lines
+from .render_lines import BLOCKS_KEPT, Frame, LastUsed, render_lines
 from .render_palette import RenderPalette
 
 if TYPE_CHECKING:
@@ -41,6 +41,8 @@ def _theme(name: str) -> SyntaxTheme:
 
     return Syntax.get_theme(name)
 
+
+_BLOCKS = LastUsed(BLOCKS_KEPT // 4)
 
 CHUNK = 40
 """Lines of a code block still streaming that are highlighted together (see `CodeLines`)."""
@@ -97,6 +99,9 @@ class CodeLines:
     def render(self, code: str, language: str, *, whole: bool = True) -> list[Strip]:
         """The lines of one code block (its trailing blank lines dropped); `whole` false
         for a block still streaming."""
+        block = (code, language, self._frame, self._palette)
+        if whole and (done := _BLOCKS.get(block)) is not None:
+            return done
         kept: dict[tuple[object, ...], list[Strip]] = {}
         strips: list[Strip] = []
         for line in self._highlighted(code.rstrip(), language, whole):
@@ -108,7 +113,7 @@ class CodeLines:
             kept[key] = drawn
             strips += drawn
         self._lines = kept
-        return strips
+        return _BLOCKS.put(block, strips) if whole else strips
 
 
 def _lines(text: Text) -> list[Text]:

@@ -4,7 +4,8 @@ inert, merged `Strip`s inside a message's frame (its bar or margin and its backg
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,6 +20,31 @@ from .render_palette import RenderPalette, markdown_theme
 
 Line = list[Segment]
 """One rendered line of content, before it is framed."""
+
+BLOCKS_KEPT = 512
+"""Rendered blocks kept by their source, width and palette: drawing a message again (the
+selection moved, its thinking opened, its stats arrived, a tab shown again) renders only
+what changed. A block's lines are ~1.2 KB each; 512 blocks of a few lines are a few MB."""
+
+
+class LastUsed:
+    """The `size` values last used, by key (shared lists: callers never change them)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._values: OrderedDict[Hashable, list[Strip]] = OrderedDict()
+
+    def get(self, key: Hashable) -> list[Strip] | None:
+        value = self._values.get(key)
+        if value is not None:
+            self._values.move_to_end(key)
+        return value
+
+    def put(self, key: Hashable, value: list[Strip]) -> list[Strip]:
+        self._values[key] = value
+        if len(self._values) > self._size:
+            self._values.popitem(last=False)
+        return value
 
 
 def inert(text: str) -> str:

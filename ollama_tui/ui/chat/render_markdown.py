@@ -20,7 +20,7 @@ from rich.segment import Segment
 from textual.strip import Strip
 
 from .render_code import CodeLines
-from .render_lines import Frame, render_lines
+from .render_lines import BLOCKS_KEPT, Frame, LastUsed, render_lines
 from .render_palette import RenderPalette
 
 if TYPE_CHECKING:
@@ -211,11 +211,18 @@ def _is_blank(strip: Strip) -> bool:
     return not strip.text.strip()
 
 
+_BLOCKS = LastUsed(BLOCKS_KEPT)
+
+
 def render_block(
     source: str, frame: Frame, palette: RenderPalette, list_number: int | None = None
 ) -> list[Strip]:
     """One Markdown block as framed lines, without blank lines around it. `list_number`:
     the block is an item of an ordered list, drawn with that number."""
+    key = (source, frame, palette, list_number)
+    kept = _BLOCKS.get(key)
+    if kept is not None:
+        return kept
     markdown = _markdown_class()(source, palette, list_number)
     strips = frame.strips(render_lines(markdown, frame.inner, palette))
     start, end = 0, len(strips)
@@ -223,7 +230,7 @@ def render_block(
         start += 1
     while end > start and _is_blank(strips[end - 1]):
         end -= 1
-    return strips[start:end]
+    return _BLOCKS.put(key, strips[start:end])
 
 
 class ListLines:
