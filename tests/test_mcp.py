@@ -132,7 +132,10 @@ async def test_a_server_whose_command_does_not_exist_is_reported_and_the_rest_go
         assert [tool.name for tool in tools] == ["t.echo"]
         [failure] = failures
         assert failure.source == "gone"
-        assert "cannot run 'no-such-mcp-server-here': no such program" in failure.reason
+        assert (
+            failure.reason
+            == "cannot run 'no-such-mcp-server-here': no such program (looked in PATH)"
+        )
         spec = ToolSpec("gone.x", "gone__x", "", {}, "gone", "write")
         result = await registry.source("gone").call(spec, {})  # type: ignore[union-attr]
         assert result.is_error and "no such program" in result.text
@@ -234,6 +237,7 @@ async def test_an_http_server_that_cannot_be_reached_masks_the_url_password_and_
         await source.list_tools()
     text = f"{caught.value} {caught.value.args}"
     assert password not in text and token not in text, text
+    assert "cannot reach http://***@127.0.0.1:1/mcp" in text
     await source.close()
 
 

@@ -42,6 +42,8 @@ TOOLS_CAP = 256
 CLOSE_TIMEOUT = 6.0
 """Seconds to wait for a session to close: the SDK closes a server's input, waits 2 s, then
 sends SIGTERM, waits 2 s more, then SIGKILL."""
+STOPPED = "it stopped (the connection closed)"
+"""Why a server cannot be reached after it exited or its connection broke."""
 EXIT_GRACE = 0.5
 """Seconds to wait for a stopped server's last stderr lines before quoting them."""
 
@@ -114,12 +116,15 @@ class _StderrTail(asyncio.Protocol):
         self.data = bytearray()
         self.ended = asyncio.Event()
         self._transport: asyncio.BaseTransport | None = None
+        self.attached = False
+        """Whether a server was started, so there is a stderr to quote."""
 
     async def attach(self, read_fd: int) -> None:
         """Read the pipe's end `read_fd` (owned from here on) in the event loop."""
         pipe = os.fdopen(read_fd, "rb", buffering=0)
         loop = asyncio.get_running_loop()
         self._transport, _ = await loop.connect_read_pipe(lambda: self, pipe)
+        self.attached = True
 
     def data_received(self, data: bytes) -> None:
         self.data += data
@@ -185,10 +190,17 @@ def _describe(error: BaseException, target: McpTarget) -> str:
             return f"cannot run {target.command!r}: no such program (looked in PATH)"
         if isinstance(error, PermissionError):
             return f"cannot run {target.command!r}: not allowed to (is it executable?)"
-    message = " ".join(str(error).split()) or type(error).__name__
-    if type(error).__name__ == "MCPError" and message == "Connection closed":
-        return "it stopped (the connection closed)"
-    return f"{message} ({type(error).__name__})"
+    if _connection_closed(error):
+        return STOPPED
+    message = f"{' '.join(str(error).split()) or type(error).__name__} ({type(error).__name__})"
+    if isinstance(target, HttpTarget):
+        return f"cannot reach {target.url}: {message}"
+    return message
+
+
+def _connection_closed(error: BaseException) -> bool:
+    """The SDK's word for a server that exited, or a connection that broke."""
+    return type(error).__name__ == "MCPError" and str(error) == "Connection closed"
 
 
 class McpConnection:
@@ -294,6 +306,8 @@ class McpConnection:
             return ""
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._stderr.ended.wait(), EXIT_GRACE)
+        if not self._stderr.attached:
+            return ""  # never started: it wrote nothing
         tail = self._stderr.text()  # masked with the rest of the message (McpError)
         return f"; the end of its stderr:\n{tail}" if tail else "; it wrote nothing to stderr"
 
@@ -310,8 +324,8 @@ class McpConnection:
         except asyncio.TimeoutError:
             raise McpError(f"{what} took longer than {timeout:g} s and was cancelled") from None
         except Exception as error:
-            if type(error).__name__ == "MCPError" and "Connection closed" in str(error):
-                self._stopped = "it stopped (the connection closed)"
+            if _connection_closed(error):
+                self._stopped = STOPPED
                 raise ServerStopped(f"{self._stopped}{await self._last_words()}") from None
             raise McpError(f"{what} failed: {_describe(error, self.target)}") from None
 
