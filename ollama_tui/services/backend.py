@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..api.host import display_host, public_url
+from ..api.mcp_client import CLOSE_TIMEOUT as MCP_CLOSE_TIMEOUT
 from ..domain.conversation import Conversation, ConversationKind, Message
 from ..domain.events import StreamEvent
 from .catalogue import ModelCatalogue, ModelChoice, load_catalogue
@@ -23,6 +24,7 @@ from .saver import ConversationSaver, SaveProblem
 from .tools.base import ToolSpec
 from .tools.builtin import BuiltinTools
 from .tools.loop import Approver, ToolPermissions, ToolRounds
+from .tools.mcp import mcp_sources
 from .tools.registry import ToolRegistry
 from .workspace import Workspace
 
@@ -79,7 +81,7 @@ class Backend:
         self._shown: dict[tuple[str, str], ShowResponse] = {}
         """`/api/show` per host and model, for the context meter."""
         self.builtin_tools = BuiltinTools(settings.tool_roots)
-        self.tools = ToolRegistry([self.builtin_tools])
+        self.tools = ToolRegistry([self.builtin_tools, *mcp_sources(settings.mcp_servers)])
         """Every source of tools: the built-in ones, and each MCP server added to it."""
         self._permissions: dict[str, ToolPermissions] = {}
 
@@ -244,7 +246,9 @@ class Backend:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self.jobs.aclose(), timeout)
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self.tools.close(), timeout)
+            # An MCP server that ignores its closed input is killed within its own bound:
+            # giving up sooner would leave its process behind.
+            await asyncio.wait_for(self.tools.close(), max(timeout, MCP_CLOSE_TIMEOUT + 1))
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(
                 asyncio.gather(*(client.aclose() for client in self.hosts.clients.values())),

@@ -118,17 +118,22 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
         every tool asks before it runs."""
         enabled = list(self.form.tools)
         choices = [(name, TOOL_DESCRIPTIONS.get(name, "")) for name in BUILT_IN_TOOLS]
-        choices += [
-            (f"{source}.*", f"every tool of the MCP server {source}")
-            for source in self.backend.tools.source_names
-            if source != "built-in"
-        ]
+        listed = self.backend.tools.listed_tools()
+        for source in self.backend.tools.source_names:
+            if source != "built-in":
+                choices.append((f"{source}.*", f"every tool of the MCP server {source}"))
+                # A server already started shows its tools one by one (the server's words).
+                choices += [
+                    (tool.name, tool.description.strip().partition("\n")[0])
+                    for tool in listed
+                    if tool.source == source
+                ]
         known = {name for name, _ in choices}
         choices += [(name, "") for name in enabled if name not in known]
         return SelectionList[str](
             *(
                 Selection(
-                    plain(name) + (Content.styled(f"  {about}", "$text-muted") if about else ""),
+                    plain(name) + (plain(f"  {about}").stylize("$text-muted") if about else ""),
                     name,
                     name in enabled,
                 )

@@ -61,6 +61,12 @@ class ToolApprovalDialog(ModalScreen[Decision]):
                 id="approval-title",
             )
             with VerticalScroll(id="approval-details"):
+                if tool.source != "built-in" and tool.description.strip():
+                    # What the MCP server says the tool does, in its own words.
+                    yield Static(
+                        plain(tool.description.strip()).stylize("$text-muted"),
+                        id="approval-description",
+                    )
                 if preview.command is not None:
                     yield Static(Content.styled("Command", "bold"))
                     yield Static(
