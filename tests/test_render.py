@@ -89,6 +89,15 @@ def test_every_line_is_exactly_the_width_asked(width: int) -> None:
         assert _texts(lines)[-1].strip() == "", "a message ends with the gap to the next"
 
 
+def test_a_line_of_prose_is_one_segment() -> None:
+    # Each segment costs a colour sequence on the wire: margins, text and padding of one
+    # style are one segment.
+    lines = render_message(_reply("Plain words here."), 40, PALETTE)
+    assert len(list(_line_with(lines, "Plain"))) == 1
+    selected = render_message(_reply("Plain words here."), 40, PALETTE, selected=True)
+    assert len(list(_line_with(selected, "Plain"))) == 2, "the bar, then the rest"
+
+
 @pytest.mark.parametrize("width", [40, 80, 160])
 def test_a_reply_draws_every_markdown_element(width: int) -> None:
     lines = render_message(_reply(REPLY), width, PALETTE)

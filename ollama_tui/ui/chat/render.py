@@ -219,20 +219,22 @@ class _Selection:
         frame = _frame(role, width, palette)
         body = palette.base + palette.selected_background
         self._left = (Segment(BAR, body + palette.selected_bar), Segment(" ", body))
-        self._skip = len(frame.left)
+        self._margin = sum(segment.cell_length for segment in frame.left)
         self._under = frame.body.bgcolor
         self._background = palette.selected_background
         self._width = width
 
     def strip(self, strip: Strip) -> Strip:
         under, background = self._under, self._background
+        # The margin may share a segment with the text after it (see Frame.strip).
+        _, content = Segment.divide(list(strip), [self._margin, self._width])
         segments = [
             Segment(text, style + background)
             if style is not None and style.bgcolor == under
             else Segment(text, style)
-            for text, style, _ in list(strip)[self._skip :]
+            for text, style, _ in content
         ]
-        return Strip([*self._left, *segments], self._width)
+        return Strip(Segment.simplify([*self._left, *segments]), self._width)
 
     def strips(self, strips: list[Strip]) -> list[Strip]:
         """`strips` of a whole turn (the last, the gap to the next turn, stays as it is)."""

@@ -88,8 +88,10 @@ class Frame:
         style merged, cut or padded (in one segment) to the content width."""
         inner = self.inner
         body = self.body
+        # Segments of one style are merged, the margins with the text too: the terminal gets
+        # a colour sequence per segment, so a plain line of prose is one.
         merged: list[Segment] = list(self.left)
-        last_style: Style | None = None
+        last_style: Style | None = merged[-1].style if merged else None
         used = 0
         for text, style, control in segments:
             if control or not text:
