@@ -128,6 +128,15 @@ def test_a_link_is_clickable_and_never_a_terminal_hyperlink() -> None:
     assert link.style.underline
 
 
+def test_a_bare_web_address_is_clickable_and_a_file_name_is_not() -> None:
+    lines = render_message(_reply("See https://example.com/a?b=1, or edit config.py."), 80, PALETTE)
+    link = _segment_with(lines, "https://example.com/a?b=1")
+    assert link.style is not None
+    assert link.style.meta.get("@click") == "link('https://example.com/a?b=1')"
+    name = _segment_with(lines, "config.py")
+    assert name.style is not None and "@click" not in name.style.meta
+
+
 def test_user_and_assistant_turns_are_drawn_apart() -> None:
     prompt = render_message(Message.user("the question"), 80, PALETTE)
     reply = render_message(_reply("the answer"), 80, PALETTE)

@@ -31,10 +31,15 @@ if TYPE_CHECKING:
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     """markdown-it as Rich's Markdown configures it, made once (Rich makes one per text,
-    which costs more than parsing a paragraph)."""
+    which costs more than parsing a paragraph), and web addresses written bare made links
+    (only with their scheme: `config.py` is a file name, not Paraguay)."""
     from markdown_it import MarkdownIt
 
-    return MarkdownIt().enable("strikethrough").enable("table")
+    parser = MarkdownIt("commonmark", {"linkify": True})
+    parser.enable(["strikethrough", "table", "linkify"])
+    assert parser.linkify is not None, "Textual requires markdown-it-py[linkify]"
+    parser.linkify.set({"fuzzy_link": False, "fuzzy_email": False})
+    return parser
 
 
 @lru_cache(maxsize=1)
