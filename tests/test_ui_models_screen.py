@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from textual.widgets import DataTable, Input, TextArea
 
 from ollama_tui.ui.dialogs.basic import ConfirmDialog, TextDialog
@@ -275,3 +277,26 @@ async def test_a_delete_lists_the_models_once_for_every_screen(
         await wait_until(lambda: "llama3.2:latest" in screen_text(app), message="the picker")
         assert "qwen2.5:0.5b" not in screen_text(app)
         assert picker.is_attached
+
+
+async def test_keys_are_handled_while_an_unload_waits_for_the_server(
+    make_app, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.running.append(
+        {"name": "qwen2.5:0.5b", "model": "qwen2.5:0.5b", "size": 1, "expires_at": ""}
+    )
+    answer = threading.Event()
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await _models(app, pilot)
+        _row_of(screen, "qwen2.5:0.5b")
+        fake_ollama.script_reply("", hold=answer)  # the unload's answer is held back
+        await pilot.press("x")
+        await fake_ollama.async_wait_for(lambda: fake_ollama.requests_to("/api/generate"))
+        await pilot.press("s")
+        await wait_until(lambda: "sorted by size" in screen_text(app), message="the sort key")
+        assert notified(app, "Unloading qwen2.5:0.5b")
+        assert not notified(app, "Unloaded qwen2.5:0.5b")
+        answer.set()
+        await wait_until(lambda: notified(app, "Unloaded qwen2.5:0.5b"), message="unloaded")
+        await wait_until(lambda: not any(m.loaded for m in screen.models), message="listed")

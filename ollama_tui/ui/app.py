@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     # The screens and dialogs behind a key are imported when that key is first pressed:
     # the first frame draws none of them, and start-up is paid in imports.
     from .dialogs.model_picker import ModelPickerScreen
+    from .screens.conversations import ConversationsScreen
 
 FOOTER_FIRST = ("composer.send", "app.pick_model", "app.conversations", "app.new_tab", "app.models")
 """The keys a newcomer needs first, shown first in the footer of a narrow terminal."""
@@ -319,16 +320,25 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         if not self.tabs.tab_count:
             await self.action_new_tab()
 
-    async def rename_conversation(self, session_id: str, title: str) -> None:
+    # Named, not decorated with `on`: the screen's module is imported when Ctrl+O is pressed.
+    async def on_conversations_screen_rename_asked(
+        self, event: ConversationsScreen.RenameAsked
+    ) -> None:
         """Through its tab when it is open here (the tab's copy is the one that gets saved)."""
-        view = self._view_of(session_id)
+        view = self._view_of(event.session_id)
         if view is None:
-            self.backend.library.rename(session_id, title)
+            event.browser.rename_saved(event.session_id, event.title)
             return
-        view.conversation.title = title
-        view.conversation.touch()
-        await view.save()
-        self._refresh_tab_label(view)
+        await view.rename(event.title)
+        event.browser.reload()
+
+    async def on_conversations_screen_delete_asked(
+        self, event: ConversationsScreen.DeleteAsked
+    ) -> None:
+        """Its tab, if open, is closed first: a reply streaming into it must not write the
+        file again once it is in the trash."""
+        await self.close_conversation_tab(event.session_id)
+        event.browser.move_to_trash(event.session_id, event.title)
 
     def action_conversations(self) -> None:
         from .screens.conversations import ConversationsScreen
@@ -536,10 +546,20 @@ class OllamaTuiApp(KeysInOrderApp[None]):
     # -- the models screen ----------------------------------------------------------------
 
     def action_models(self) -> None:
-        from .screens.models import ModelsScreen
+        from .screens.models import ModelsScreen, UseModel
 
-        if not isinstance(self.screen, ModelsScreen):
-            self.push_screen(ModelsScreen())
+        if isinstance(self.screen, ModelsScreen):
+            return
+
+        async def chosen(use: UseModel | None) -> None:
+            if use is None:
+                return
+            if use.here:
+                self.use_model_here(use.model)
+            else:
+                await self.new_conversation_with(use.model)
+
+        self.push_screen(ModelsScreen(self.backend, self.conversations_using), chosen)
 
     async def new_conversation_with(self, model: str) -> None:
         """A new tab with `model` (of the default host) from the start: setting it on "the

@@ -159,7 +159,7 @@ async def settled_browser(pilot: Pilot[None]) -> None:
     app = pilot.app
 
     def settled() -> bool:
-        busy = {"library", "search"}
+        busy = {"library", "library-change", "search"}
         running = any(w.group in busy and not w.is_finished for w in app.workers)
         return not running and not app.backend.library.index.progress.running  # type: ignore[attr-defined]
 

@@ -70,7 +70,7 @@ class ChatView(Vertical):
 
     @dataclass
     class TitleChanged(TextualMessage):
-        """The conversation got its title from the first prompt."""
+        """The conversation got its title (from the first prompt, or renamed)."""
 
         view: ChatView
 
@@ -458,6 +458,13 @@ class ChatView(Vertical):
             self._save_retry.stop()
             self._save_retry = None
             notify_plain(self.app, f"'{self.conversation.title}' is saved again.")
+
+    async def rename(self, title: str) -> None:
+        """Give the conversation a new title, saved now, and say so to the tab bar."""
+        self.conversation.title = title
+        self.conversation.touch()
+        await self.save()
+        self.post_message(self.TitleChanged(self))
 
     @background("Saving the conversation", group="save")
     async def save_in_background(self) -> None:

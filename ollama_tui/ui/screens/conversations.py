@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 from textual.worker import get_current_worker
@@ -33,7 +34,7 @@ from ..widgets.entry_list import EntryList
 from ..widgets.keys_footer import KeysFooter
 
 if TYPE_CHECKING:
-    from ..app import OllamaTuiApp
+    from textual.notifications import SeverityLevel
 
 
 def _highlight(text: str, words: list[str]) -> Content:
@@ -73,7 +74,32 @@ def entry_lines(match: LibraryMatch, words: list[str], snippet: str | None) -> l
 
 
 class ConversationsScreen(ModalScreen[str | None]):
-    """Dismisses with the id of the conversation to open, or None."""
+    """Dismisses with the id of the conversation to open, or None.
+
+    A tab may show the conversation a rename or a delete is about: the screen asks its
+    owner (`RenameAsked`, `DeleteAsked`), which lets the tab act first and then calls back
+    `rename_saved` or `move_to_trash`.
+    """
+
+    class RenameAsked(Message):
+        """Give a conversation a new title: through its tab when one shows it (the tab's
+        copy is the one saved), else with `rename_saved`."""
+
+        def __init__(self, browser: ConversationsScreen, session_id: str, title: str) -> None:
+            super().__init__()
+            self.browser = browser
+            self.session_id = session_id
+            self.title = title
+
+    class DeleteAsked(Message):
+        """Move a conversation to the trash: its tab, if one shows it, is closed first,
+        then `move_to_trash` moves it."""
+
+        def __init__(self, browser: ConversationsScreen, session_id: str, title: str) -> None:
+            super().__init__()
+            self.browser = browser
+            self.session_id = session_id
+            self.title = title
 
     BINDINGS = bindings("browser")
 
@@ -85,10 +111,6 @@ class ConversationsScreen(ModalScreen[str | None]):
         self._words: list[str] = []
         self._deleted: list[str] = []
         self._reload_when_shown = False
-
-    @property
-    def tui(self) -> OllamaTuiApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog browser"):
@@ -264,12 +286,12 @@ class ConversationsScreen(ModalScreen[str | None]):
     def action_close(self) -> None:
         self.dismiss(None)
 
-    async def action_open(self) -> None:
+    def action_open(self) -> None:
         entry = self._current()
         if entry is None:
             return
         if self.showing_trash:
-            await self._restore(entry.id)
+            self.restore(entry.id)
             return
         if entry.unreadable_reason:
             notify_plain(
@@ -280,64 +302,89 @@ class ConversationsScreen(ModalScreen[str | None]):
             return
         self.dismiss(entry.id)
 
-    async def action_restore(self) -> None:
-        await self.action_open()
+    def action_restore(self) -> None:
+        self.action_open()
 
     @on(EntryList.Selected)
-    async def _clicked(self) -> None:
-        await self.action_open()
+    def _clicked(self) -> None:
+        self.action_open()
 
     # -- actions --------------------------------------------------------------------------
+    # Handlers return at once: the files are read and written by thread workers, and the
+    # note says what is under way meanwhile.
+
+    def _under_way(self, doing: str) -> None:
+        self.query_one("#browser-note", Static).update(plain(doing))
+
+    def _said(self, text: str, *, error: bool = False) -> None:
+        """Notify from a thread worker."""
+        severity: SeverityLevel = "error" if error else "information"
+        self.app.call_from_thread(notify_plain, self.app, text, severity=severity)
 
     def action_rename(self) -> None:
         entry = self._current()
         if entry is None or entry.unreadable_reason:
             return
 
-        async def renamed(title: str | None) -> None:
+        def renamed(title: str | None) -> None:
             if title and title != entry.title:
-                try:
-                    await self.tui.rename_conversation(entry.id, title)
-                except StoreError as error:
-                    notify_plain(self.app, f"Not renamed: {error}", severity="error")
-                self.reload()
+                self.post_message(self.RenameAsked(self, entry.id, title))
 
         self.app.push_screen(TextDialog(Content("New title"), entry.title), renamed)
+
+    @background("Renaming the conversation", group="library-change", thread=True)
+    def rename_saved(self, session_id: str, title: str) -> None:
+        """Rename a conversation no tab shows (a tab saves its own copy)."""
+        try:
+            self.library.rename(session_id, title)
+        except StoreError as error:
+            self._said(f"Not renamed: {error}", error=True)
+        self.app.call_from_thread(self.reload)
 
     def action_delete(self) -> None:
         entry = self._current()
         if entry is None or self.showing_trash or entry.unreadable_reason:
             return
 
-        async def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            await self.tui.close_conversation_tab(entry.id)
-            try:
-                self.library.delete(entry.id)
-            except StoreError as error:
-                notify_plain(self.app, f"Not deleted: {error}", severity="error")
-                return
-            self._deleted.append(entry.id)
-            self.refresh_bindings()  # undo is possible now
-            notify_plain(self.app, f"Moved '{entry.title}' to the trash. Ctrl+Z undoes it.")
-            self.reload()
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._under_way(f"Moving '{entry.title}' to the trash…")
+                self.post_message(self.DeleteAsked(self, entry.id, entry.title))
 
         question = Content("Move ") + plain(entry.title).stylize("bold") + Content(" to the trash?")
         self.app.push_screen(ConfirmDialog(question), confirmed)
 
-    async def _restore(self, session_id: str) -> None:
+    @background("Moving the conversation to the trash", group="library-change", thread=True)
+    def move_to_trash(self, session_id: str, title: str) -> None:
+        """Once no tab shows it any more (see `DeleteAsked`)."""
+        try:
+            self.library.delete(session_id)
+        except StoreError as error:
+            self._said(f"Not deleted: {error}", error=True)
+            self.app.call_from_thread(self.reload)
+            return
+        self.app.call_from_thread(self._moved_to_trash, session_id, title)
+
+    def _moved_to_trash(self, session_id: str, title: str) -> None:
+        self._deleted.append(session_id)
+        self.refresh_bindings()  # undo is possible now
+        notify_plain(self.app, f"Moved '{title}' to the trash. Ctrl+Z undoes it.")
+        self.reload()
+
+    @background("Restoring the conversation", group="library-change", thread=True)
+    def restore(self, session_id: str) -> None:
         try:
             self.library.restore(session_id)
         except StoreError as error:
-            notify_plain(self.app, f"Not restored: {error}", severity="error")
+            self._said(f"Not restored: {error}", error=True)
             return
-        notify_plain(self.app, "Restored from the trash.")
-        self.reload()
+        self._said("Restored from the trash.")
+        self.app.call_from_thread(self.reload)
 
-    async def action_undo(self) -> None:
+    def action_undo(self) -> None:
         if self._deleted:
-            await self._restore(self._deleted.pop())
+            self._under_way("Restoring…")
+            self.restore(self._deleted.pop())
             self.refresh_bindings()
 
     def action_toggle_trash(self) -> None:
@@ -360,11 +407,8 @@ class ConversationsScreen(ModalScreen[str | None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                removed = self.library.empty_trash()
-                self._deleted.clear()
-                self.refresh_bindings()
-                notify_plain(self.app, f"Deleted {count_of(removed, 'conversation')} for good.")
-                self.reload()
+                self._under_way("Emptying the trash…")
+                self.empty_trash()
 
         count = len(self._matches)
         self.app.push_screen(
@@ -377,6 +421,17 @@ class ConversationsScreen(ModalScreen[str | None]):
             confirmed,
         )
 
+    @background("Emptying the trash", group="library-change", thread=True)
+    def empty_trash(self) -> None:
+        removed = self.library.empty_trash()
+        self.app.call_from_thread(self._trash_emptied, removed)
+
+    def _trash_emptied(self, removed: int) -> None:
+        self._deleted.clear()
+        self.refresh_bindings()
+        notify_plain(self.app, f"Deleted {count_of(removed, 'conversation')} for good.")
+        self.reload()
+
     def action_export(self) -> None:
         entry = self._current()
         if entry is None or entry.unreadable_reason:
@@ -384,44 +439,53 @@ class ConversationsScreen(ModalScreen[str | None]):
         slug = "".join(ch if ch.isalnum() else "-" for ch in entry.title.lower()).strip("-")
         default = str(Path.cwd() / f"{slug[:40] or 'conversation'}-{entry.id[-6:]}.md")
 
-        def export(path: Path, replace: bool) -> None:
-            try:
-                written = self.library.export_to(entry.id, path, replace=replace)
-            except ExportTargetExists:
-
-                def confirmed(yes: bool | None) -> None:
-                    if yes:
-                        export(path, True)
-                    else:
-                        notify_plain(self.app, f"Not exported: {path} is left as it was.")
-
-                question = Content("Replace ") + plain(str(path)).stylize("bold") + Content("?")
-                if path.is_symlink():
-                    question += Content(" (a link: the file it points to is written)")
-                self.app.push_screen(ConfirmDialog(question), confirmed)
-                return
-            except (StoreError, OSError) as error:
-                reason = error.strerror if isinstance(error, OSError) else error
-                notify_plain(self.app, f"Not exported: {reason}", severity="error")
-                return
-            notify_plain(self.app, f"Exported to {written}")
-
         def chosen(target: str | None) -> None:
             if target:
-                export(Path(target).expanduser(), False)
+                self.export(entry.id, Path(target).expanduser(), False)
 
         self.app.push_screen(
             TextDialog(Content("Export to (a .json name exports the session file)"), default),
             chosen,
         )
 
-    async def action_duplicate(self) -> None:
+    @background("Exporting the conversation", group="library-change", thread=True)
+    def export(self, session_id: str, path: Path, replace: bool) -> None:
+        try:
+            written = self.library.export_to(session_id, path, replace=replace)
+        except ExportTargetExists:
+            self.app.call_from_thread(self._ask_to_replace, session_id, path, path.is_symlink())
+            return
+        except (StoreError, OSError) as error:
+            reason = error.strerror if isinstance(error, OSError) else error
+            self._said(f"Not exported: {reason}", error=True)
+            return
+        self._said(f"Exported to {written}")
+
+    def _ask_to_replace(self, session_id: str, path: Path, link: bool) -> None:
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.export(session_id, path, True)
+            else:
+                notify_plain(self.app, f"Not exported: {path} is left as it was.")
+
+        question = Content("Replace ") + plain(str(path)).stylize("bold") + Content("?")
+        if link:
+            question += Content(" (a link: the file it points to is written)")
+        self.app.push_screen(ConfirmDialog(question), confirmed)
+
+    def action_duplicate(self) -> None:
         entry = self._current()
         if entry is None or entry.unreadable_reason:
             return
+        self._under_way(f"Copying '{entry.title}'…")
+        self.duplicate(entry.id)
+
+    @background("Copying the conversation", group="library-change", thread=True)
+    def duplicate(self, session_id: str) -> None:
+        """A copy to continue in, opened once it is written."""
         try:
-            copy = self.library.duplicate(entry.id)
+            copy = self.library.duplicate(session_id)
         except StoreError as error:
-            notify_plain(self.app, f"Could not continue it: {error}", severity="error")
+            self._said(f"Could not continue it: {error}", error=True)
             return
-        self.dismiss(copy.id)
+        self.app.call_from_thread(self.dismiss, copy.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,7 @@ from ..kit.workers import background
 from ..widgets.keys_footer import KeysFooter
 
 if TYPE_CHECKING:
-    from ..app import OllamaTuiApp
+    from ...services.backend import Backend
 
 POLL_SECONDS = 2.0
 """How often `/api/ps` (with the list) is asked while the screen is shown, and only then."""
@@ -122,21 +123,32 @@ def job_line(job: ModelJob) -> Content:
     return head + Content(" · ") + Content(" · ").join(parts)
 
 
-class ModelsScreen(Screen[None]):
-    """Installed models, what is loaded, and the jobs (pull, push, create) of this session."""
+@dataclass(frozen=True)
+class UseModel:
+    """What the models screen is left with: a model (of the default host) to use in a new
+    conversation, or `here`, in the current one."""
+
+    model: str
+    here: bool = False
+
+
+class ModelsScreen(Screen[UseModel | None]):
+    """Installed models, what is loaded, and the jobs (pull, push, create) of this session.
+
+    `conversations_using(model)`: the titles of the open conversations that use a model,
+    named before it is deleted.
+    """
 
     BINDINGS = bindings("models")
 
-    def __init__(self) -> None:
+    def __init__(self, backend: Backend, conversations_using: Callable[[str], list[str]]) -> None:
         super().__init__(classes="models-screen")
+        self.backend = backend
+        self._conversations_using = conversations_using
         self._wide: bool | None = None
         """Whether the table has every column; None before it has any."""
         self._sort = 0
         self._stop_listening: list[Callable[[], None]] = []
-
-    @property
-    def tui(self) -> OllamaTuiApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Models"), id="models-title")
@@ -147,7 +159,7 @@ class ModelsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#jobs", OptionList).display = False
-        backend = self.tui.backend
+        backend = self.backend
         self.query_one("#models-title", Static).update(plain(f"Models on {backend.host_label}"))
         self._stop_listening = [
             backend.jobs.listen(self._show_jobs),
@@ -167,7 +179,7 @@ class ModelsScreen(Screen[None]):
     @property
     def models(self) -> list[ModelChoice]:
         """The catalogue's models: the same list the app and the picker read."""
-        return self.tui.backend.catalogue.models or []
+        return self.backend.catalogue.models or []
 
     # -- the list -------------------------------------------------------------------------
 
@@ -179,12 +191,12 @@ class ModelsScreen(Screen[None]):
     async def refresh_models(self) -> None:
         """Ask for the catalogue again; what it holds comes back to `_catalogue_changed`."""
         with contextlib.suppress(OllamaError):  # the catalogue keeps the problem and says it
-            await self.tui.backend.catalogue.refresh()
+            await self.backend.catalogue.refresh()
 
     def _catalogue_changed(self) -> None:
         """Told only when the list or its problem changed: polled every 2 s, the table is
         redrawn only then."""
-        problem = self.tui.backend.catalogue.problem
+        problem = self.backend.catalogue.problem
         if problem is not None:
             self.query_one("#models-note", Static).update(plain(f"Cannot list models: {problem}"))
         else:
@@ -250,7 +262,7 @@ class ModelsScreen(Screen[None]):
     def _show_jobs(self, job: ModelJob | None = None) -> None:
         """The jobs panel, redrawn on every change of any job (the app reloads the catalogue
         when one succeeds)."""
-        jobs = self.tui.backend.jobs.jobs
+        jobs = self.backend.jobs.jobs
         panel = self.query_one("#jobs", OptionList)
         panel.display = bool(jobs)
         highlighted = panel.highlighted
@@ -259,7 +271,7 @@ class ModelsScreen(Screen[None]):
             panel.highlighted = min(highlighted or 0, len(jobs) - 1)
 
     def action_cancel_job(self) -> None:
-        jobs = self.tui.backend.jobs
+        jobs = self.backend.jobs
         listed = list(reversed(jobs.jobs))
         panel = self.query_one("#jobs", OptionList)
         chosen = (
@@ -284,7 +296,7 @@ class ModelsScreen(Screen[None]):
     # -- actions --------------------------------------------------------------------------
 
     def action_close(self) -> None:
-        self.app.pop_screen()
+        self.dismiss(None)
 
     def action_refresh(self) -> None:
         self.refresh_models()
@@ -293,27 +305,25 @@ class ModelsScreen(Screen[None]):
         self._sort = (self._sort + 1) % len(SORTS)
         self._fill_table()
 
-    async def action_use(self) -> None:
+    def action_use(self) -> None:
         model = self.current_model
         if model is not None:
-            self.app.pop_screen()
-            await self.tui.new_conversation_with(model.name)
+            self.dismiss(UseModel(model.name))
 
     def action_use_here(self) -> None:
         model = self.current_model
         if model is not None:
-            self.app.pop_screen()
-            self.tui.use_model_here(model.name)
+            self.dismiss(UseModel(model.name, here=True))
 
     def action_inspect(self) -> None:
         model = self.current_model
         if model is not None:
-            self.app.push_screen(InspectScreen(self.tui.backend, model.name))
+            self.app.push_screen(InspectScreen(self.backend, model.name))
 
     def action_pull(self) -> None:
         def chosen(name: str | None) -> None:
             if name:
-                self.tui.backend.jobs.pull(name)
+                self.backend.jobs.pull(name)
 
         self.app.push_screen(
             TextDialog(Content("Pull which model? (like llama3.2:1b)"), problem=model_name_problem),
@@ -327,7 +337,7 @@ class ModelsScreen(Screen[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.tui.backend.jobs.push(model.name)
+                self.backend.jobs.push(model.name)
 
         question = (
             Content("Push ")
@@ -338,7 +348,7 @@ class ModelsScreen(Screen[None]):
 
     def action_create(self) -> None:
         model = self.current_model
-        self.app.push_screen(CreateDialog(self.tui.backend, model.name if model else ""))
+        self.app.push_screen(CreateDialog(self.backend, model.name if model else ""))
 
     def action_copy(self) -> None:
         model = self.current_model
@@ -349,7 +359,7 @@ class ModelsScreen(Screen[None]):
             if not name:
                 return
             self._change(
-                lambda: self.tui.backend.copy(model.name, name),
+                lambda: self.backend.copy(model.name, name),
                 "Not copied",
                 f"Copied it to {name}.",
             )
@@ -372,10 +382,10 @@ class ModelsScreen(Screen[None]):
             if not yes:
                 return
             self._change(
-                lambda: self.tui.backend.delete(model.name), "Not deleted", f"Deleted {model.name}."
+                lambda: self.backend.delete(model.name), "Not deleted", f"Deleted {model.name}."
             )
 
-        users = self.tui.conversations_using(model.name)
+        users = self._conversations_using(model.name)
         question = (
             Content("Delete ")
             + plain(model.name).stylize("bold")
@@ -402,7 +412,7 @@ class ModelsScreen(Screen[None]):
                 return
             notify_plain(self.app, f"Loading {model.name}…")
             self._change(
-                lambda: self.tui.backend.load(model.name, parse_keep_alive(keep_alive)),
+                lambda: self.backend.load(model.name, parse_keep_alive(keep_alive)),
                 "Not loaded",
                 f"{model.name} is loaded.",
             )
@@ -422,7 +432,7 @@ class ModelsScreen(Screen[None]):
             return
         notify_plain(self.app, f"Unloading {model.name}…")
         self._change(
-            lambda: self.tui.backend.unload(model.name), "Not unloaded", f"Unloaded {model.name}."
+            lambda: self.backend.unload(model.name), "Not unloaded", f"Unloaded {model.name}."
         )
 
     @background("Changing the models", group="models-change")
@@ -443,4 +453,4 @@ class ModelsScreen(Screen[None]):
     def action_embed(self) -> None:
         model = self.current_model
         if model is not None:
-            self.app.push_screen(EmbedDialog(self.tui.backend, model.name))
+            self.app.push_screen(EmbedDialog(self.backend, model.name))

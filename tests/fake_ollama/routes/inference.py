@@ -84,6 +84,9 @@ async def _reply(
     body = request.body or {}
     model = str(body.get("model", ""))
     if empty:  # load or unload: a single object even when streaming
+        if script.hold is not None:  # a scripted hold keeps the answer back until set
+            while not script.hold.is_set():
+                await conn.pause(0.005)
         reason = "unload" if body.get("keep_alive") in (0, "0", "0s") else "load"
         state.set_running(model, loaded=reason == "load")
         await conn.json(200, {**_final(model, chat, script), "done_reason": reason})
