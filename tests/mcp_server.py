@@ -21,11 +21,13 @@ import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import ToolAnnotations
 
-ESCAPES = (
-    "title\x1b]0;pwned\x07 clear\x1b[2J osc52\x1b]52;c;cHduZWQ=\x07 "
-    "link\x1b]8;;http://evil\x1b\\x\x1b]8;;\x1b\\ c1\x9b31m dcs\x1bP1$r\x1b\\ bidi\u202e [bold]b[/]"
-)
-"""What the `escapes` tool answers: every marker the hostile tier looks for."""
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: tests/ is ours
+from tests.fake_ollama.hostile import marker
+
+ESCAPES = marker("mcp-result")
+"""What the `escapes` tool answers: every sequence the hostile tier looks for."""
+ESCAPES_ABOUT = "Answers with terminal escape sequences." + marker("mcp-description")
+"""Its description: a server's words too, shown in F4 and the approval."""
 
 server = MCPServer("ollama-tui-test")
 READ_ONLY = ToolAnnotations(read_only_hint=True)
@@ -59,7 +61,7 @@ def fail() -> str:
     raise ValueError("the fail tool failed, as it always does")
 
 
-@server.tool(description="Answers with terminal escape sequences.", annotations=READ_ONLY)
+@server.tool(description=ESCAPES_ABOUT, annotations=READ_ONLY)
 def escapes() -> str:
     return ESCAPES
 
