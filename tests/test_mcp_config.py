@@ -105,3 +105,20 @@ def test_env_and_header_values_are_never_quoted_and_are_masked_once_read(
     assert redact("level info") == "level info"  # a short, ordinary value is not a secret
     tools = next(server for server in settings.mcp_servers if server.name == "tools")
     assert token not in repr(tools) and token not in repr(settings)
+
+
+def test_tools_of_a_server_the_config_does_not_have_are_named_at_start(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        'auto_approve = ["files.read", "web.get"]\n'
+        "[mcp.files]\n"
+        'command = "x"\n'
+        "[defaults]\n"
+        'tools = ["files.*", "serach.*", "read_file"]\n',
+    )
+    problems = read_config(path).problems
+    assert problems == [
+        f"{path}, line 1: auto_approve: no [mcp.NAME] table for web: those tools are not there",
+        f"{path}, line 5: defaults.tools: no [mcp.NAME] table for serach: those tools are not "
+        "there",
+    ]

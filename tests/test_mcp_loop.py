@@ -126,3 +126,31 @@ async def test_a_server_that_cannot_start_leaves_the_conversation_its_other_tool
         assert found.messages[-1].content == "Fine without it."
     finally:
         await backend.aclose()
+
+
+async def test_auto_approve_runs_a_read_only_mcp_tool_and_still_asks_for_any_other(
+    fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    settings = Settings(
+        host=fake_ollama.url,
+        data_dir=tmp_path / "data",
+        mcp_servers=(stdio_server(tmp_path / "log"),),
+        # t.echo is marked read-only by its server; t.fail is not, so listing it changes nothing.
+        auto_approve=frozenset({"t.echo", "t.fail"}),
+    )
+    backend = build_backend(settings)
+    try:
+        fake_ollama.script_reply(
+            "",
+            tool_calls=[tool_call("t__echo", {"text": "hi"}), tool_call("t__fail", {})],
+        )
+        fake_ollama.script_reply("Done.")
+        found = conversation(["t.*"])
+        approver = Approver(Decision(Approval.DENIED, "not now"))
+        await run(backend, found, approver)
+        assert [request.tool.name for request in approver.asked] == ["t.fail"]
+        echo, fail = saved(backend, found)["messages"][2:4]
+        assert (echo["approval"], echo["content"]) == ("auto", "echo: hi")
+        assert fail["approval"] == "denied"
+    finally:
+        await backend.aclose()

@@ -250,6 +250,23 @@ def _read_tools(reader: _Reader, data: dict[str, Any], config: ConfigFile) -> No
     config.auto_approve = list(auto or [])
 
 
+def _check_servers_named(reader: _Reader, config: ConfigFile) -> None:
+    """A `NAME.tool` or `NAME.*` whose NAME has no `[mcp.NAME]` is a typo or a server left out:
+    said at start, not first at the request that would use it."""
+    servers = {server.name for server in config.mcp_servers}
+    for table, key, names in (
+        ("", "auto_approve", config.auto_approve),
+        ("defaults", "tools", config.conversation_defaults.get("tools", [])),
+    ):
+        missing = sorted({name.partition(".")[0] for name in names if "." in name} - servers)
+        if missing:
+            reader.problem(
+                table,
+                key,
+                f"no [mcp.NAME] table for {', '.join(missing)}: those tools are not there",
+            )
+
+
 def read_config(path: Path) -> ConfigFile:
     """Read `path`; a missing file is no problem, anything else wrong is one."""
     # Imported here: `--version` and `--help` never read the file.
@@ -318,5 +335,6 @@ def read_config(path: Path) -> ConfigFile:
     _read_defaults(reader, data, config)
     config.mcp_servers = read_mcp_servers(reader, data)
     _read_tools(reader, data, config)
+    _check_servers_named(reader, config)
     reader.unknown(data, "")
     return config
