@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -164,9 +163,20 @@ async def _spawned(transport: Any, errlog: IO[str], read_fd: int, tail: _StderrT
         tail.close()
 
 
-def _quiet_sdk_logs() -> None:
-    """The SDK logs transport noise (and may quote a URL); the screen is the app's, and every
-    failure that matters reaches the user as an exception, so its records go nowhere."""
+def _load_sdk() -> None:
+    """Import the SDK (about 2 s on a busy machine: it brings pydantic models for every MCP
+    message, an HTTP library and a web framework), in a thread so the screen keeps drawing.
+
+    Its loggers are silenced: it logs transport noise (and may quote a URL); the screen is the
+    app's, and every failure that matters reaches the user as an exception.
+    """
+    import logging
+
+    import httpx2  # noqa: F401
+    import mcp
+    import mcp.client.stdio
+    import mcp.client.streamable_http  # noqa: F401
+
     logger = logging.getLogger("mcp")
     if not logger.handlers:
         logger.addHandler(logging.NullHandler())
@@ -226,6 +236,7 @@ class McpConnection:
             McpError: it could not be started or reached, or did not answer within `timeout`
                 seconds; the message quotes the end of its stderr.
         """
+        await asyncio.to_thread(_load_sdk)  # ours, not the server's: before its clock starts
         ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._task = asyncio.create_task(self._hold(ready), name="mcp session")
         try:
@@ -246,7 +257,6 @@ class McpConnection:
         """Enter the transport and the session, hand the session over, and keep both open
         until `close` (all in this one task, as the SDK's context managers require)."""
         try:
-            _quiet_sdk_logs()
             from mcp import ClientSession
 
             async with contextlib.AsyncExitStack() as stack:
