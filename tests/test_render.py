@@ -10,6 +10,8 @@ import sys
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from rich.color import ColorType
 from rich.segment import Segment
 from rich.text import Text
@@ -326,6 +328,34 @@ def test_every_cut_of_a_stream_draws_as_the_same_text_drawn_at_once(width: int) 
         at_once = ReplyLines(message, width, PALETTE)
         at_once.update()
         assert streaming.strips == at_once.strips, repr(message.content)
+
+
+PIECES = [
+    *("# Head\n", "Title\n", "===\n", "---\n", "para words here\n", "more words\n"),
+    *("\n", "\n\n", "1. one\n", "2. two\n", "1", ". x\n", "- a\n", "  - nested\n"),
+    *("   continued\n", "* star\n", "```py\n", "```\n", "x = 1\n", "    indented code\n"),
+    *("> quote\n", "lazy\n", "| a | b |\n", "|---|---|\n", "| 1 | 2 |\n", "~~~\n"),
+    *("[ref]: https://x.org\n", "see [it][ref]\n", "<div>\n", "</div>\n", "<pre>\n"),
+    *("</pre>\n", "**bold** and `code`\n", "2) paren\n", "+ plus\n", "  ", "\t"),
+    *("10. ten\n", "https://example.com/x\n"),
+]
+"""Markdown pieces whose meaning can depend on what follows them."""
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=25))
+@example(pieces=["1. one\n", "\n", "1", ". x\n"])  # "1" ends the list, "1." continues it
+@example(pieces=["para words here\n", "\n", "| a | b |\n", "|---|---|\n", "| 1 | 2 |\n"])
+def test_any_text_streamed_piece_by_piece_draws_as_drawn_at_once(pieces: list[str]) -> None:
+    message = Message.assistant("m")
+    reply = ReplyLines(message, 60, PALETTE)
+    for piece in pieces:
+        message.content += piece
+        reply.update()
+    reply.update()
+    at_once = ReplyLines(message, 60, PALETTE)
+    at_once.update()
+    assert reply.strips == at_once.strips
 
 
 def test_cuts_inside_lines_that_may_yet_continue_a_list() -> None:
