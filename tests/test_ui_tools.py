@@ -250,3 +250,41 @@ async def test_f4_ticks_a_tool_for_the_conversation(
     body = fake_ollama.requests_to("/api/chat")[-1].body
     assert [tool["function"]["name"] for tool in body["tools"]] == ["read_file"]
     assert view.conversation.settings.tools == ["read_file"]
+
+
+@pytest.mark.parametrize("version", ["0.12.3", "0.30.1"])
+async def test_the_picker_and_f3_mark_models_that_call_tools(
+    make_app: Any, fake_ollama: FakeOllama, version: str
+) -> None:
+    from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
+    from ollama_tui.ui.screens.models import ModelsScreen
+    from tests.conftest import press_for
+
+    fake_ollama.version = version
+    fake_ollama.models = []
+    fake_ollama.add_model("caller:7b", capabilities=["completion", "tools"])
+    fake_ollama.add_model("plain:1b", capabilities=["completion"])
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(app)
+        await press_for(pilot, "ctrl+l", ModelPickerScreen)
+
+        def rows() -> list[str]:
+            return [line for line in screen_text(app).splitlines() if "Q4_K_M" in line]
+
+        await wait_until(lambda: any("tools" in row for row in rows()), message="the mark")
+        (caller,) = (row for row in rows() if "caller:7b" in row)
+        (plain_row,) = (row for row in rows() if "plain:1b" in row)
+        assert "tools" in caller and "tools" not in plain_row
+        await pilot.press("escape")
+        await press_for(pilot, "f3", ModelsScreen)
+        await wait_until(lambda: "caller:7b" in screen_text(app), message="the table")
+        text = screen_text(app)
+        assert "Tools" in text
+        (caller,) = (line for line in text.splitlines() if "caller:7b" in line)
+        (plain_row,) = (line for line in text.splitlines() if "plain:1b" in line)
+        assert " yes " in caller and " yes " not in plain_row
+    if version == "0.12.3":
+        # Before 0.30 the list does not say what a model can do: /api/show is asked.
+        shows = {r.body["model"] for r in fake_ollama.requests_to("/api/show") if r.body}
+        assert shows == {"caller:7b", "plain:1b"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..api.errors import OllamaError, ResponseError
@@ -34,6 +34,14 @@ class ModelChoice:
     """The context the loaded runner allocated (servers from 0.10.0 report it)."""
     host: str = ""
     """The host's name when it is not the default one."""
+    digest: str = ""
+    capabilities: tuple[str, ...] = ()
+    """What the model can do (`tools`, `vision`, `thinking`…): from `/api/tags` on servers
+    from 0.30, else from `/api/show`, asked once per model; empty until known."""
+
+    @property
+    def calls_tools(self) -> bool:
+        return "tools" in self.capabilities
 
     def matches(self, query: str) -> bool:
         """Every word of the query occurs in the name, family, size or host, case-insensitively."""
@@ -64,6 +72,8 @@ def merge_models(installed: list[ModelEntry], running: list[RunningModel]) -> li
                 expires_at=live.expires_at if live else "",
                 modified_at=entry.modified_at,
                 context_length=live.context_length if live else 0,
+                digest=entry.digest,
+                capabilities=tuple(entry.capabilities),
             )
         )
     return sorted(choices, key=lambda choice: choice.name.casefold())
@@ -88,6 +98,8 @@ async def load_catalogue(client: OllamaClient) -> Listing[ModelChoice]:
 
 
 Listener = Callable[[], None]
+SHOW_AT_ONCE = 4
+"""`/api/show` requests in flight while learning what the listed models can do."""
 
 
 class ModelCatalogue:
@@ -103,6 +115,8 @@ class ModelCatalogue:
         self._listeners: list[Listener] = []
         self._requests = itertools.count(1)
         self._newest_kept = 0
+        self._capabilities: dict[tuple[str, str], tuple[str, ...]] = {}
+        """`/api/show`'s capabilities by model name and digest: asked once per model."""
 
     def listen(self, listener: Listener) -> Callable[[], None]:
         """Call `listener` whenever the list or the problem changes; returns how to stop."""
@@ -125,6 +139,7 @@ class ModelCatalogue:
                 self.problem = error.message
                 self._changed()
             raise
+        models = self._with_capabilities(models)
         if number > self._newest_kept:
             self._newest_kept = number
             changed = self.problem is not None or models != self.models
@@ -132,7 +147,48 @@ class ModelCatalogue:
             self.problem = None
             if changed:
                 self._changed()
-        return models
+        await self._learn_capabilities(models)
+        # What another fetch learned meanwhile counts too: the newest list gets it all.
+        if self.models is not None:
+            known = self._with_capabilities(self.models)
+            if known != self.models:
+                self.models = known
+                self._changed()
+        return self._with_capabilities(models)
+
+    def _with_capabilities(self, models: Listing[ModelChoice]) -> Listing[ModelChoice]:
+        known = Listing(
+            [
+                replace(model, capabilities=self._capabilities[(model.name, model.digest)])
+                if not model.capabilities and (model.name, model.digest) in self._capabilities
+                else model
+                for model in models
+            ]
+        )
+        known.skipped = models.skipped
+        return known
+
+    async def _learn_capabilities(self, models: list[ModelChoice]) -> None:
+        """Ask `/api/show` about each model the list did not describe (servers before 0.30),
+        a few at a time. A model that cannot be shown is left unmarked."""
+        unknown = [
+            model
+            for model in models
+            if not model.capabilities and (model.name, model.digest) not in self._capabilities
+        ]
+        gate = asyncio.Semaphore(SHOW_AT_ONCE)
+
+        async def learn(model: ModelChoice) -> None:
+            async with gate:
+                try:
+                    shown = await self.client.show(model.name)
+                except OllamaError:
+                    shown = None
+            self._capabilities[(model.name, model.digest)] = tuple(
+                shown.capabilities if shown else ()
+            )
+
+        await asyncio.gather(*(learn(model) for model in unknown))
 
 
 def default_model(choices: list[ModelChoice], last_used: str | None) -> str | None:

@@ -32,7 +32,10 @@ def _facts(choice: ModelChoice) -> Content:
         plain(choice.parameter_size.rjust(7)),
         plain(choice.quantization.ljust(7)),
     )
-    return Content("  ").join(columns).stylize("$text-muted")
+    facts = Content("  ").join(columns).stylize("$text-muted")
+    # Marked when `/api/show` lists the capability: the model can be offered tools.
+    tools = Content.styled("tools", "$accent") if choice.calls_tools else Content("     ")
+    return facts + Content("  ") + tools
 
 
 def _row(choice: ModelChoice, name_width: int, room: int) -> Content:
@@ -140,6 +143,9 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
             yield Static("", id="picker-note", markup=False)
 
     def on_mount(self) -> None:
+        # The list may have changed between the picker's making and its mounting, before
+        # it listened: what the capabilities learned just after a listing arrive as.
+        self._choices = self._catalogue.models or self._choices
         self._refill("")
         self._stop_following = self._catalogue.listen(self._catalogue_changed)
 

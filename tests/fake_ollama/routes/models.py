@@ -21,7 +21,11 @@ async def version(state: Script, conn: Connection, request: RecordedRequest) -> 
 
 
 async def tags(state: Script, conn: Connection, request: RecordedRequest) -> None:
-    await conn.json(200, {"models": state.models})
+    models = state.models
+    if parse_version(state.version) < (0, 30, 0):
+        # Capabilities are in the list from 0.30; before, only /api/show says them.
+        models = [{k: v for k, v in m.items() if k != "capabilities"} for m in models]
+    await conn.json(200, {"models": models})
 
 
 async def ps(state: Script, conn: Connection, request: RecordedRequest) -> None:
