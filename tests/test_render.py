@@ -417,6 +417,19 @@ def test_thinking_streams_open_then_closes_when_the_answer_starts() -> None:
     assert "Step one." in _screen(MessageLines(reply.strips))
 
 
+def test_a_reply_stopped_while_thinking_keeps_its_thinking_open() -> None:
+    message = Message.assistant("m")
+    message.status = MessageStatus.STREAMING
+    reply = ReplyLines(message, 80, PALETTE)
+    message.thinking = "Considering the options."
+    reply.update()
+    message.status = MessageStatus.INTERRUPTED
+    final = reply.finish()
+    assert _texts(final)[0].strip() == "▼ Thinking"
+    assert "Considering the options." in _screen(final)
+    assert "stopped" in _screen(final)
+
+
 def test_a_reply_past_the_draw_limit_streams_and_ends_with_the_note() -> None:
     line = "word " * 15 + "\n\n"
     message = Message.assistant("m")

@@ -274,8 +274,9 @@ class ReplyLines:
         self.width = width
         self.palette = palette
         self.thinking_open = thinking_open
-        """Whether the thinking is shown open; None: open while the model only thinks (no
-        answer yet), closed once the answer starts (as the transcript did before)."""
+        """Whether the thinking is shown open; None: open while there is no answer (also
+        once finished: a reply stopped while thinking shows what it thought), closed once
+        the answer starts, as the transcript did before."""
         self._frame = _frame(Role.ASSISTANT, width, palette)
         self._markdown = MarkdownBlocks(self._frame, palette)
         self._thinking = GrowingText(
@@ -318,7 +319,7 @@ class ReplyLines:
             return []
         is_open = self.thinking_open
         if is_open is None:
-            is_open = not self.message.content and not self._finished
+            is_open = not self.message.content
         self._thinking_line = 0
         header = _thinking_header(thinking, is_open, self.palette)
         lines = text_lines(header, self._frame, self.palette)
