@@ -18,7 +18,7 @@ from rich.text import Text
 from textual.strip import Strip
 
 from bench.reply import markdown_tokens
-from ollama_tui.domain.conversation import Message, MessageStatus, Stats
+from ollama_tui.domain.conversation import Approval, Message, MessageStatus, Stats
 from ollama_tui.ui.chat.render import MessageLines, RenderPalette, ReplyLines, render_message
 from ollama_tui.ui.chat.render_text import DISPLAY_LIMIT
 from ollama_tui.ui.kit.themes import load_themes, shipped_theme_dirs
@@ -584,3 +584,46 @@ def test_drawing_a_message_again_renders_none_of_its_blocks_again(
     render_message(message, 72, PALETTE, selected=True)
     assert made == []
     assert "A paragraph only this test has." in _screen(opened)
+
+
+# -- tool calls ------------------------------------------------------------------------------
+
+
+def _called(name: str, arguments: dict[str, object]) -> Message:
+    reply = _reply("Let me look.")
+    reply.tool_calls = [{"id": "call_1", "function": {"name": name, "arguments": arguments}}]
+    return reply
+
+
+def test_a_reply_that_called_tools_draws_its_calls_under_its_text() -> None:
+    reply = _called("read_file", {"path": "notes.txt"})
+    result = Message.tool(
+        "line one\nline two",
+        tool_name="read_file",
+        tool_call_id="call_1",
+        approval=Approval.ONCE,
+        duration_ms=12,
+    )
+    lines = render_message(reply, 80, PALETTE, tool_results=[result])
+    texts = _texts(lines)
+    call = next(i for i, text in enumerate(texts) if "↳ tool read_file" in text)
+    assert call > next(i for i, text in enumerate(texts) if "Let me look." in text)
+    assert call < next(i for i, text in enumerate(texts) if "qwen3:8b" in text)
+    assert 'path="notes.txt"' in texts[call] and "allowed once · 12 ms" in texts[call]
+    assert _segment_with(lines, "read_file").style.bold  # type: ignore[union-attr]
+    assert "line two" not in _screen(lines)
+    opened = render_message(reply, 80, PALETTE, tool_results=[result], tools_open=True)
+    assert "line two" in _screen(opened)
+    waiting = render_message(reply, 80, PALETTE)
+    assert "waiting for approval" in _screen(waiting)
+
+
+def test_hostile_tool_calls_stay_inert() -> None:
+    reply = _called(HOSTILE, {HOSTILE: HOSTILE})
+    result = Message.tool(
+        HOSTILE, tool_name=HOSTILE, tool_call_id="call_1", approval=Approval.ONCE, duration_ms=1
+    )
+    lines = render_message(reply, 80, PALETTE, tool_results=[result], tools_open=True)
+    assert "PWNED" in _screen(lines)
+    for segment in _segments(lines):
+        assert not UNSAFE.search(segment.text), segment

@@ -4,8 +4,9 @@ one Line-API view with no widget per turn or per block.
 
 `render_message` draws a message whole; `ReplyLines` draws the reply being streamed, and
 each `update` renders only its open last Markdown block (see `render_markdown`). A message is
-composed of small per-part renderers (`_thinking_part`, `_body_part`, `_check_part`,
-`_stats_part`...): a new part of a message is one more function in `_assistant_parts`.
+composed of small per-part renderers (`_thinking_part`, `_body_part`, `_tools_part`,
+`_check_part`, `_stats_part`...): a new part of a message is one more function in
+`_assistant_parts`.
 
 Every string from a message passes the display boundary (`sanitize_for_terminal`) before it
 is parsed, and every segment's text again as it becomes a line (`render_lines.inert`).
@@ -13,6 +14,7 @@ is parsed, and every segment's text again as it becomes a line (`render_lines.in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from rich.segment import Segment
@@ -29,12 +31,14 @@ from .render_markdown import MarkdownBlocks
 from .render_palette import RenderPalette
 from .render_text import (
     GrowingText,
+    content_lines,
     drawn_markdown,
     json_lines,
     numbered_lines,
     prompt_lines,
     text_lines,
 )
+from .tool_blocks import describe_tool_calls
 
 __all__ = [
     "MessageLines",
@@ -195,11 +199,16 @@ def render_message(
     selected: bool = False,
     thinking_open: bool = False,
     user_label: str = "You",
+    tool_results: Sequence[Message] = (),
+    tools_open: bool = False,
 ) -> MessageLines:
     """`message` as lines `width` cells wide, ending with the blank line before the next
-    turn. `selected` draws it as the turn the conversation's keys act on."""
+    turn. `selected` draws it as the turn the conversation's keys act on; `tool_results`
+    are the `tool` messages answering a reply's calls, `tools_open` shows them in full."""
     if message.role is Role.ASSISTANT:
-        lines = ReplyLines(message, width, palette, thinking_open=thinking_open).finish()
+        reply = ReplyLines(message, width, palette, thinking_open=thinking_open)
+        reply.tool_results, reply.tools_open = tool_results, tools_open
+        lines = reply.finish()
     else:
         frame = _frame(message.role, width, palette)
         parts = _user_parts(message, frame, palette, user_label)
@@ -291,6 +300,10 @@ class ReplyLines:
         self._thinking_line: int | None = None
         self._check: StructuredCheck | None = None
         self._finished = False
+        self.tool_results: Sequence[Message] = ()
+        """The `tool` messages answering the reply's calls (set them, then `update`)."""
+        self.tools_open = False
+        """Whether the calls are shown in full (arguments and results)."""
 
     @property
     def strips(self) -> list[Strip]:
@@ -333,10 +346,20 @@ class ReplyLines:
         self._markdown.update(drawn_markdown(self._content()), final=self._finished)
         return self._markdown.lines
 
+    def _tools_part(self) -> list[Strip]:
+        if not self.message.tool_calls:
+            return []
+        block = describe_tool_calls(self.message, self.tool_results, expanded=self.tools_open)
+        if block is None:
+            return []
+        gap = [self._frame.blank()] if self.message.content else []
+        return gap + content_lines(block, self._frame, self.palette)
+
     def _assistant_parts(self) -> list[list[Strip]]:
         return [
             self._thinking_part(),
             self._body_part(),
+            self._tools_part(),
             _check_part(self._check, self._frame, self.palette),
             _stats_part(self.message, self._frame, self.palette),
             [_gap(self.width, self.palette)],

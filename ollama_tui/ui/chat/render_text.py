@@ -5,10 +5,14 @@ that grows (thinking), and the draw limit with its note."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+from rich.errors import StyleSyntaxError
 from rich.style import Style
 from rich.text import Text
+from textual.content import Content
 from textual.strip import Strip
+from textual.style import Style as TextualStyle
 
 from ...domain.quantities import format_size
 from .render_lines import Frame, render_lines
@@ -163,3 +167,46 @@ class GrowingText:
         last = text[end:]
         self.lines = self._done_lines + (self._render(last) if last else [])
         return self.lines
+
+
+@lru_cache(maxsize=8)
+def _variables(palette: RenderPalette) -> dict[str, Style]:
+    """The theme variables Textual's widgets are styled with, in the palette's colours."""
+    return {
+        "$accent": palette.accent,
+        "$text-accent": palette.accent,
+        "$warning": palette.warning,
+        "$text-warning": palette.warning,
+        "$error": palette.error,
+        "$text-error": palette.error,
+        "$success": palette.success,
+        "$text-success": palette.success,
+        "$text-muted": palette.muted,
+        "$primary": palette.user_bar,
+    }
+
+
+def _style(palette: RenderPalette, name: str | TextualStyle) -> Style:
+    """A `Content` span's style: variables in the palette's colours, text styles as such."""
+    if isinstance(name, TextualStyle):
+        return name.rich_style
+    variables = _variables(palette)
+    style = Style()
+    for word in name.split():
+        if word in variables:
+            style += variables[word]
+        elif not word.startswith("$"):
+            try:
+                style += Style.parse(word)
+            except StyleSyntaxError:
+                continue  # a colour with a percentage, or Textual-only: drawn plain
+    return style
+
+
+def content_lines(content: Content, frame: Frame, palette: RenderPalette) -> list[Strip]:
+    """A Textual `Content` (a block another module describes, such as a reply's tool calls)
+    as lines; its text is made inert as every line's is."""
+    text = Text(content.plain)
+    for span in content.spans:
+        text.stylize(_style(palette, span.style), span.start, span.end)
+    return text_lines(text, frame, palette)
