@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.reply import markdown_tokens
 from ollama_tui.domain.conversation import Message, MessageStatus
 from ollama_tui.ui.chat.render import RenderPalette, ReplyLines, render_message
+from ollama_tui.ui.chat.render_lines import LastUsed
 
 PALETTE = RenderPalette.default()
 
@@ -33,6 +34,7 @@ def _ms(seconds: float) -> str:
 
 def flush_costs(tokens: list[str], width: int, per_flush: int) -> list[float]:
     """The time of each `update()` while `tokens` stream in, `per_flush` at a time."""
+    LastUsed.forget_all()
     message = Message.assistant("bench")
     message.status = MessageStatus.STREAMING
     reply = ReplyLines(message, width, PALETTE)
@@ -46,11 +48,13 @@ def flush_costs(tokens: list[str], width: int, per_flush: int) -> list[float]:
 
 
 def whole_cost(tokens: list[str], width: int, repeat: int) -> float:
+    """A finished reply drawn whole for the first time (nothing of it kept)."""
     message = Message.assistant("bench")
     message.content = "".join(tokens)
     message.status = MessageStatus.COMPLETE
     costs = []
     for _ in range(repeat):
+        LastUsed.forget_all()
         began = time.perf_counter()
         render_message(message, width, PALETTE)
         costs.append(time.perf_counter() - began)

@@ -8,6 +8,7 @@ from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.console import Console, RenderableType
@@ -30,9 +31,18 @@ what changed. A block's lines are ~1.2 KB each; 512 blocks of a few lines are a 
 class LastUsed:
     """The `size` values last used, by key (shared lists: callers never change them)."""
 
+    every: ClassVar[list[LastUsed]] = []
+
     def __init__(self, size: int) -> None:
         self._size = size
         self._values: OrderedDict[Hashable, list[Strip]] = OrderedDict()
+        LastUsed.every.append(self)
+
+    @classmethod
+    def forget_all(cls) -> None:
+        """Forget every kept block (a benchmark measures rendering, not remembering)."""
+        for kept in cls.every:
+            kept._values.clear()
 
     def get(self, key: Hashable) -> list[Strip] | None:
         value = self._values.get(key)
