@@ -13,7 +13,7 @@ import pytest
 from ollama_tui.domain.conversation import Conversation, Message, MessageStatus, Stats
 from ollama_tui.services.library import export_markdown
 from ollama_tui.store import SessionNotFound, SessionReadOnly, SessionStore
-from tests.conftest import quit_app, ready, wait_until
+from tests.pilot import quit_app, ready, wait_until
 from tests.pty_app import PtyApp
 
 

@@ -12,8 +12,8 @@ from ollama_tui.api.version import ServerVersion
 from ollama_tui.domain.conversation import ConversationSettings
 from ollama_tui.services.conversation_options import SettingsForm, check_schema, think_choices
 from ollama_tui.ui.dialogs.settings import SettingsDialog
-from tests.conftest import ask, press_for, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
+from tests.pilot import ask, press_for, ready, screen_text, session_file, wait_until
 
 SCHEMA = '{"type": "object", "properties": {"age": {"type": "integer"}}, "required": ["age"]}'
 

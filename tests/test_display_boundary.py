@@ -15,8 +15,8 @@ from pathlib import Path
 from ollama_tui.api.models import ModelEntry, PullProgress, ShowResponse
 from ollama_tui.api.version import ServerVersion
 from ollama_tui.domain.conversation import Conversation, Message
-from tests.conftest import ready, screen_text, wait_until
 from tests.fake_ollama.server import FakeOllama
+from tests.pilot import ready, screen_text, wait_until
 
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 HOSTILE = "\x1b]52;c;UFdORUQ=\x1b\\\x1b]0;PWNED\x07 \x1b[2J \x9b31m \u202e [/]"

@@ -20,7 +20,7 @@ from ollama_tui.services.library import ConversationLibrary
 from ollama_tui.services.workspace import Workspace
 from ollama_tui.store import SessionStore, StoreError, WorkspaceStore
 from ollama_tui.ui.chat.chat_view import ChatView
-from tests.conftest import quit_app, wait_until
+from tests.pilot import quit_app, wait_until
 
 # Every code point, lone surrogates included (json.dumps escapes them as "\ud800"), and
 # often the ones that broke something once: surrogates, controls, bidi, NUL.

@@ -20,8 +20,8 @@ from ollama_tui.services.failure_log import failure_log_path, record_failure
 from ollama_tui.services.tools.base import ToolSpec
 from ollama_tui.services.tools.mcp import McpToolSource
 from ollama_tui.services.tools.registry import ToolRegistry
-from tests.conftest import wait_until
 from tests.mcp_server import ESCAPES
+from tests.pilot import wait_until
 
 SERVER = str(Path(__file__).with_name("mcp_server.py"))
 START = 30.0

@@ -7,8 +7,8 @@ import threading
 from textual.widgets._tabs import Underline
 
 from ollama_tui.ui.chat.message_widgets import AssistantMessage
-from tests.conftest import ready, wait_until
 from tests.fake_ollama.server import FakeOllama
+from tests.pilot import ready, wait_until
 
 
 async def test_a_finished_reply_keeps_its_streamed_body_and_the_tab_its_width(

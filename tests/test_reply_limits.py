@@ -14,8 +14,8 @@ from ollama_tui.domain.conversation import Conversation, MessageStatus
 from ollama_tui.services.chat_turn import ChatTurn, add_user_message
 from ollama_tui.services.saver import ConversationSaver
 from ollama_tui.store import SessionStore
-from tests.conftest import ask, ready, screen_text, session_file
 from tests.fake_ollama.server import FakeOllama
+from tests.pilot import ask, ready, screen_text, session_file
 
 CAP = 64 * 1024
 

@@ -8,8 +8,8 @@ from ollama_tui.config import sixteen_colours
 from ollama_tui.ui.dialogs.basic import ConfirmDialog
 from ollama_tui.ui.kit.themes import load_themes, shipped_theme_dirs
 from ollama_tui.ui.screens.conversations import ConversationsScreen
-from tests.conftest import ask, press_for, ready, wait_until
 from tests.fake_ollama.server import FakeOllama
+from tests.pilot import ask, press_for, ready, wait_until
 
 SHIPPED = {
     "ollama-dark",

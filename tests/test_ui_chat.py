@@ -11,8 +11,17 @@ from pathlib import Path
 from textual import events
 
 from ollama_tui.ui.chat.message_widgets import AssistantMessage, UserMessage
-from tests.conftest import ask, ask_until_text, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
+from tests.pilot import (
+    ask,
+    ask_until_text,
+    notified,
+    ready,
+    screen_strips,
+    screen_text,
+    session_file,
+    wait_until,
+)
 
 
 async def test_enter_sends_and_the_reply_streams_into_the_session_file(
@@ -156,7 +165,7 @@ async def test_a_prompt_that_cannot_be_sent_stays_in_the_composer(
         await pilot.pause()
         assert view.composer.text == "hello"
         assert not view.conversation.messages
-        assert any("Ctrl+L" in str(n.message) for n in app._notifications)
+        assert notified(app, "Ctrl+L")
 
 
 async def test_a_failed_reply_keeps_the_prompt_and_shows_the_error(
@@ -315,7 +324,7 @@ async def test_a_pasted_code_fence_in_a_prompt_keeps_its_lines_and_is_highlighte
         assert _row_after(rows, "def f(x)")[margin:].rstrip() == "    return x + 1"
         assert _row_after(rows, "return x + 1")[margin:].rstrip() == "```"
         # The code is coloured as code; the question around it is not.
-        strips = app.screen._compositor.render_strips()
+        strips = screen_strips(app)
         styles = {
             segment.text.strip(): segment.style
             for strip in strips

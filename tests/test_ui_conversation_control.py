@@ -22,7 +22,8 @@ from ollama_tui.ui.chat.message_widgets import AssistantMessage, StructuredBody,
 from ollama_tui.ui.dialogs.attach_image import AttachImageDialog
 from ollama_tui.ui.dialogs.settings import SettingsDialog
 from ollama_tui.ui.screens.conversations import ConversationsScreen
-from tests.conftest import (
+from tests.fake_ollama.server import FakeOllama
+from tests.pilot import (
     ask,
     notified,
     press_for,
@@ -31,7 +32,6 @@ from tests.conftest import (
     session_file,
     wait_until,
 )
-from tests.fake_ollama.server import FakeOllama
 
 SCHEMA = {"type": "object", "properties": {"age": {"type": "integer"}}, "required": ["age"]}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -12,7 +12,15 @@ from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from ollama_tui.ui.dialogs.basic import ConfirmDialog, TextDialog
 from ollama_tui.ui.screens.conversations import ConversationsScreen
 from ollama_tui.ui.widgets.entry_list import EntryList
-from tests.conftest import notified, press_for, ready, screen_text, session_file, wait_until
+from tests.pilot import (
+    notified,
+    press_for,
+    ready,
+    screen_strips,
+    screen_text,
+    session_file,
+    wait_until,
+)
 
 
 def _save(data_dir: Path, title: str, reply: str, *, year: int = 2026) -> Conversation:
@@ -34,7 +42,7 @@ async def _browse(app, pilot) -> ConversationsScreen:  # type: ignore[no-untyped
     await ready(app)
     screen = await press_for(pilot, "ctrl+o", ConversationsScreen)
     assert isinstance(screen, ConversationsScreen)
-    await wait_until(lambda: screen._matches or "No saved" in screen_text(app))
+    await wait_until(lambda: screen.matches or "No saved" in screen_text(app))
     return screen
 
 
@@ -52,14 +60,14 @@ async def test_lists_newest_first_and_finds_words_deep_inside_replies(
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
         screen = await _browse(app, pilot)
-        ids = [m.entry.id for m in screen._matches]
+        ids = [m.entry.id for m in screen.matches]
         assert ids[:2] == [new.id, old.id]
         text = screen_text(app)
         assert "Newer chat" in text and "llama3.2:latest" in text and "2 messages" in text
         assert "stray.json" in text and "not an ollama-tui session" in text
         await pilot.press(*"xylo")
-        await wait_until(lambda: [m.entry.id for m in screen._matches] == [old.id])
-        assert screen._matches[0].in_messages
+        await wait_until(lambda: [m.entry.id for m in screen.matches] == [old.id])
+        assert screen.matches[0].in_messages
         await pilot.pause()
         assert "secret word is xylophone" in screen_text(app)
         await pilot.press("enter")
@@ -69,7 +77,7 @@ async def test_lists_newest_first_and_finds_words_deep_inside_replies(
         await pilot.press("ctrl+n")
         screen = await _browse(app, pilot)
         await pilot.press(*"xylo")
-        await wait_until(lambda: [m.entry.id for m in screen._matches] == [old.id])
+        await wait_until(lambda: [m.entry.id for m in screen.matches] == [old.id])
         await pilot.press("enter")
         await wait_until(
             lambda: app.current_view.conversation.id == old.id,
@@ -90,7 +98,7 @@ async def test_rename_updates_the_file_and_the_open_tab(make_app, data_dir: Path
         await press_for(pilot, "f2", TextDialog)
         await pilot.press(*"[bold]After[/]", "enter")
         await wait_until(lambda: isinstance(app.screen, ConversationsScreen))
-        await wait_until(lambda: screen._matches and screen._matches[0].entry.title != "Before")
+        await wait_until(lambda: screen.matches and screen.matches[0].entry.title != "Before")
         await pilot.press("escape")
         assert "[bold]After[/]" in str(app.tabs.get_tab(app.tabs.active).label)
     saved = json.loads(session_file(data_dir, conversation.id).read_text())
@@ -116,29 +124,29 @@ async def test_delete_moves_to_the_trash_and_undo_brings_it_back(make_app, data_
         assert "Doomed" in screen_text(app)
         await pilot.press("enter")
         await wait_until(lambda: not path.exists())
-        await wait_until(lambda: not screen._matches)
+        await wait_until(lambda: not screen.matches)
         assert (data_dir / "trash" / path.name).exists()
         assert all(v.conversation.id != conversation.id for v in app.chat_views())
         await pilot.press("ctrl+z")
         await wait_until(lambda: path.exists())
-        await wait_until(lambda: len(screen._matches) == 1)
+        await wait_until(lambda: len(screen.matches) == 1)
         # Delete again, then look in the trash, restore from there, and empty it.
         await _confirm(pilot, "ctrl+d")
         await wait_until(lambda: not path.exists())
         await pilot.press("ctrl+t")
-        await wait_until(lambda: screen.showing_trash and len(screen._matches) == 1)
+        await wait_until(lambda: screen.showing_trash and len(screen.matches) == 1)
         assert "Trash" in screen_text(app)
         await _confirm(pilot, "ctrl+x", "escape")  # not confirmed: nothing is removed
         assert (data_dir / "trash" / path.name).exists()
         await pilot.press("enter")  # restore
         await wait_until(lambda: path.exists())
-        await wait_until(lambda: not screen._matches)
+        await wait_until(lambda: not screen.matches)
         await pilot.press("ctrl+t")
-        await wait_until(lambda: not screen.showing_trash and len(screen._matches) == 1)
+        await wait_until(lambda: not screen.showing_trash and len(screen.matches) == 1)
         await _confirm(pilot, "ctrl+d")
         await wait_until(lambda: not path.exists())
         await pilot.press("ctrl+t")
-        await wait_until(lambda: screen.showing_trash and len(screen._matches) == 1)
+        await wait_until(lambda: screen.showing_trash and len(screen.matches) == 1)
         await _confirm(pilot, "ctrl+x")
         await wait_until(lambda: not (data_dir / "trash" / path.name).exists())
 
@@ -178,7 +186,7 @@ async def test_files_written_behind_the_apps_back_appear(make_app, data_dir: Pat
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
         screen = await _browse(app, pilot)
-        assert not screen._matches
+        assert not screen.matches
         await pilot.press("escape")
         later = _save(data_dir, "From another instance", "hello")
         screen = await _browse(app, pilot)
@@ -198,7 +206,7 @@ def test_relative_times() -> None:
 
 
 def _ids(screen: ConversationsScreen) -> list[str]:
-    return [match.entry.id for match in screen._matches]
+    return [match.entry.id for match in screen.matches]
 
 
 async def test_the_search_index_is_rebuilt_when_deleted_or_behind_the_apps_back(
@@ -284,9 +292,7 @@ async def test_an_unreadable_file_is_listed_with_its_reason_and_left_alone(
         await wait_until(lambda: "unreadable" in screen_text(app))
         assert broken.name in screen_text(app)
         await pilot.press("enter")
-        await wait_until(
-            lambda: any("cannot be opened" in str(n.message) for n in app._notifications)
-        )
+        await wait_until(lambda: notified(app, "cannot be opened"))
         assert isinstance(app.screen, ConversationsScreen)
         for key in ("f2", "ctrl+d", "ctrl+e"):  # nothing applies to it
             await pilot.press(key)
@@ -308,16 +314,16 @@ async def test_thousands_of_entries_scroll_by_keyboard(make_app, data_dir: Path)
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
         screen = await _browse(app, pilot)
-        await wait_until(lambda: len(screen._matches) == 300)
+        await wait_until(lambda: len(screen.matches) == 300)
         rows = screen.query_one(EntryList)
         await pilot.press("ctrl+end")
         assert rows.cursor == 299
-        last = screen._matches[299].entry
+        last = screen.matches[299].entry
         await wait_until(lambda: last.title in screen_text(app), message="scrolled to the end")
         await pilot.press("pageup", "down", "ctrl+home")
         assert rows.cursor == 0
         await pilot.press("pagedown", "down")
-        chosen = screen._matches[rows.cursor].entry
+        chosen = screen.matches[rows.cursor].entry
         assert rows.cursor > 2
         await pilot.press("enter")
         await wait_until(lambda: app.current_view.conversation.id == chosen.id)
@@ -326,7 +332,7 @@ async def test_thousands_of_entries_scroll_by_keyboard(make_app, data_dir: Path)
 async def _search(app, pilot, typed: str) -> list[str]:  # type: ignore[no-untyped-def]
     screen = await _browse(app, pilot)
     await pilot.press(*typed)
-    await wait_until(lambda: len(screen._matches) == 1, message=f"one match for {typed!r}")
+    await wait_until(lambda: len(screen.matches) == 1, message=f"one match for {typed!r}")
     await pilot.pause()
     return screen_text(app).splitlines()
 
@@ -343,7 +349,7 @@ async def test_a_match_with_other_accents_and_case_shows_its_snippet(
         # The word found is marked where it is, accents and all.
         marked = [
             segment.text
-            for strip in app.screen._compositor.render_strips()
+            for strip in screen_strips(app)
             for segment in strip
             if segment.style and segment.style.reverse
         ]

@@ -11,7 +11,7 @@ from ollama_tui.services.workspace import Workspace
 from ollama_tui.store import SessionStore, WorkspaceStore
 from ollama_tui.ui.dialogs.basic import ConfirmDialog
 from ollama_tui.ui.screens.conversations import ConversationsScreen
-from tests.conftest import ask, notified, press_for, quit_app, ready, screen_text, wait_until
+from tests.pilot import ask, notified, press_for, quit_app, ready, screen_text, wait_until
 
 
 def _workspace_file(data_dir: Path) -> dict:
@@ -75,7 +75,7 @@ async def test_closing_a_saved_conversation_keeps_its_draft_for_when_it_is_reope
         )
         assert notified(app, "kept")
         screen = await press_for(pilot, "ctrl+o", ConversationsScreen)
-        await wait_until(lambda: screen._matches)
+        await wait_until(lambda: screen.matches)
         await pilot.press("enter")
         await wait_until(lambda: app.current_view.conversation.id == conversation_id)
         await wait_until(lambda: app.current_view.composer.text == "second, not sent")

@@ -11,8 +11,8 @@ from textual.dom import DOMNode
 
 from ollama_tui.domain.conversation import MessageStatus
 from ollama_tui.ui.kit.workers import background
-from tests.conftest import ask, notified, ready, screen_text, wait_until
 from tests.fake_ollama.server import FakeOllama
+from tests.pilot import ask, notified, ready, screen_text, wait_until
 
 
 async def test_a_bad_model_entry_is_left_out_and_said_and_the_server_watch_goes_on(

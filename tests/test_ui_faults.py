@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ollama_tui.domain.conversation import MessageStatus
-from tests.conftest import ask, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
+from tests.pilot import ask, ready, screen_text, session_file, wait_until
 
 PARTIAL = ["Half ", "a ", "reply"]
 

@@ -16,8 +16,8 @@ from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.dialogs.model_dialogs import CreateDialog
 from ollama_tui.ui.dialogs.settings import SettingsDialog
 from ollama_tui.ui.screens.models import ModelsScreen
-from tests.conftest import ask, press_for, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
+from tests.pilot import ask, press_for, ready, screen_text, session_file, wait_until
 
 SIZES = [
     pytest.param((80, 24), id="80x24"),

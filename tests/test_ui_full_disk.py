@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from ollama_tui.ui.chat import chat_view
-from tests.conftest import ask, notified, ready, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
+from tests.pilot import ask, notifications, notified, ready, session_file, wait_until
 
 
 async def test_a_full_disk_is_said_once_the_reply_kept_and_saved_when_there_is_room(
@@ -37,7 +37,7 @@ async def test_a_full_disk_is_said_once_the_reply_kept_and_saved_when_there_is_r
         reply = await ask(pilot, view, "keep this")
         assert reply.content == "all of it"
         await wait_until(lambda: notified(app, "the disk is full"))
-        problems = [n for n in app._notifications if "disk is full" in str(n.message)]
+        problems = [n for n in notifications(app) if "disk is full" in n]
         assert len(problems) == 1  # said once, not at every retry
         path = session_file(data_dir, view.conversation.id)
         assert not path.exists()

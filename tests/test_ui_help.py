@@ -8,7 +8,7 @@ from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.chat.chat_view import ChatView
 from ollama_tui.ui.chat.composer import Composer
 from ollama_tui.ui.screens.help import HelpScreen
-from tests.conftest import press_for, ready, screen_text, wait_until
+from tests.pilot import press_for, ready, screen_text, wait_until
 
 
 async def test_f1_lists_every_key(make_app) -> None:

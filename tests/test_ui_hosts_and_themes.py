@@ -8,7 +8,8 @@ from pathlib import Path
 from ollama_tui.config import HostConfig
 from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
 from ollama_tui.ui.screens.models import ModelsScreen
-from tests.conftest import (
+from tests.fake_ollama.server import FakeOllama
+from tests.pilot import (
     ask,
     notified,
     press_for,
@@ -17,7 +18,6 @@ from tests.conftest import (
     session_file,
     wait_until,
 )
-from tests.fake_ollama.server import FakeOllama
 
 TOKEN = "Bearer tok-3f9a1c"
 
@@ -47,7 +47,7 @@ async def test_two_hosts_in_one_picker_and_a_conversation_moves_between_them(
             assert "── default" in text and "── gpu" in text and "── gone" in text
             assert "pa55word" not in text and "alice" not in text and "tok-3f9a1c" not in text
             await pilot.press(*"big-gpu")
-            await wait_until(lambda: any(c is not None and c.host == "gpu" for c in picker._shown))
+            await wait_until(lambda: any(c is not None and c.host == "gpu" for c in picker.shown))
             await pilot.press("enter")
             await wait_until(lambda: view.conversation.host_name == "gpu")
             await pilot.pause()

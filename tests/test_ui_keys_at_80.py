@@ -12,7 +12,7 @@ from ollama_tui.ui.dialogs.basic import TextDialog
 from ollama_tui.ui.screens.conversations import ConversationsScreen
 from ollama_tui.ui.screens.help import HelpScreen
 from ollama_tui.ui.screens.models import ModelsScreen
-from tests.conftest import press_for, ready, screen_text, wait_until
+from tests.pilot import press_for, ready, screen_text, wait_until
 from tests.test_ui_conversations import _save
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from ollama_tui.ui.chat.chat_view import ChatView
 from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
 from ollama_tui.ui.dialogs.pull_offer import PullOfferScreen
-from tests.conftest import ask, press_for, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
+from tests.pilot import ask, press_for, ready, screen_text, session_file, wait_until
 
 
 async def test_picker_lists_installed_and_loaded_models_and_filters(
@@ -29,12 +29,12 @@ async def test_picker_lists_installed_and_loaded_models_and_filters(
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
         picker = await press_for(pilot, "ctrl+l", ModelPickerScreen)
-        await wait_until(lambda: len(picker._shown) == 2)
+        await wait_until(lambda: len(picker.shown) == 2)
         text = screen_text(app)
         assert "llama3.2:latest" in text and "qwen2.5:0.5b" in text
         assert "loaded" in text
         await pilot.press(*"qwen")
-        assert [choice.name for choice in picker._shown] == ["qwen2.5:0.5b"]
+        assert [choice.name for choice in picker.shown] == ["qwen2.5:0.5b"]
         await pilot.press("enter")
         await wait_until(lambda: not isinstance(app.screen, ModelPickerScreen))
         assert app.current_view.conversation.settings.model == "qwen2.5:0.5b"

@@ -10,8 +10,8 @@ from ollama_tui.ui.dialogs.basic import ConfirmDialog, TextDialog
 from ollama_tui.ui.dialogs.model_dialogs import CreateDialog, EmbedDialog, InspectScreen
 from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
 from ollama_tui.ui.screens.models import ModelsScreen
-from tests.conftest import notified, press_for, ready, screen_text, wait_until
 from tests.fake_ollama.server import FakeOllama
+from tests.pilot import notified, press_for, ready, screen_text, wait_until
 
 
 async def _models(app, pilot) -> ModelsScreen:  # type: ignore[no-untyped-def]

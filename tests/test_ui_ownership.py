@@ -13,7 +13,7 @@ from pathlib import Path
 from ollama_tui.store import SessionStore
 from ollama_tui.ui.dialogs.basic import ChoiceDialog, ConfirmDialog, TextDialog
 from ollama_tui.ui.screens.conversations import ConversationsScreen
-from tests.conftest import (
+from tests.pilot import (
     ask,
     notified,
     press_for,
@@ -27,14 +27,14 @@ from tests.conftest import (
 
 async def _browse(app, pilot) -> ConversationsScreen:  # type: ignore[no-untyped-def]
     screen = await press_for(pilot, "ctrl+o", ConversationsScreen)
-    await wait_until(lambda: screen._matches, message="the saved conversations listed")
+    await wait_until(lambda: screen.matches, message="the saved conversations listed")
     return screen
 
 
 async def _open(app, pilot, title: str) -> None:  # type: ignore[no-untyped-def]
     screen = await _browse(app, pilot)
     await pilot.press(*title)
-    await wait_until(lambda: [m.entry.title for m in screen._matches] == [title])
+    await wait_until(lambda: [m.entry.title for m in screen.matches] == [title])
     await pilot.press("enter")
     await wait_until(lambda: app.current_view.conversation.title == title)
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from ollama_tui.ui.chat.message_widgets import AssistantMessage
-from tests.conftest import ask, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
+from tests.pilot import ask, ready, screen_text, session_file, wait_until
 
 HOSTILE = [
     "[bold]x[/] ",

@@ -10,7 +10,8 @@ from ollama_tui.config import HostConfig
 from ollama_tui.domain.conversation import Conversation, Message, MessageStatus, Stats
 from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
-from tests.conftest import (
+from tests.fake_ollama.server import FakeOllama
+from tests.pilot import (
     ask,
     press_for,
     quit_app,
@@ -19,7 +20,6 @@ from tests.conftest import (
     session_file,
     wait_until,
 )
-from tests.fake_ollama.server import FakeOllama
 
 
 def _closed_port() -> int:

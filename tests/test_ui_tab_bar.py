@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from tests.conftest import ready, screen_text, wait_until
+from tests.pilot import ready, screen_text, wait_until
 from tests.test_ui_conversations import _save
 
 

@@ -7,8 +7,16 @@ import threading
 from pathlib import Path
 
 from ollama_tui.ui.chat.message_widgets import AssistantMessage
-from tests.conftest import ask, ask_until_text, quit_app, ready, session_file, wait_until
 from tests.fake_ollama.server import FakeOllama
+from tests.pilot import (
+    ask,
+    ask_until_text,
+    notifications,
+    quit_app,
+    ready,
+    session_file,
+    wait_until,
+)
 
 
 async def test_new_close_and_switch_tabs(make_app, data_dir: Path) -> None:
@@ -168,7 +176,7 @@ async def test_an_unreadable_tab_is_reported_at_start_and_left_alone(
     async with app.run_test() as pilot:
         await ready(app)
         await pilot.pause()
-        messages = [str(n.message) for n in app._notifications]
+        messages = notifications(app)
         assert any("01BROKEN.json" in m and "not valid JSON" in m for m in messages)
         assert app.tabs.tab_count == 1 and not app.current_view.conversation.messages
         await quit_app(pilot)

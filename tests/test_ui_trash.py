@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ollama_tui.ui.dialogs.basic import ConfirmDialog
 from ollama_tui.ui.screens.conversations import ConversationsScreen
-from tests.conftest import press_for, ready, screen_text, wait_until
+from tests.pilot import press_for, ready, screen_text, wait_until
 from tests.test_ui_conversations import _save
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from ollama_tui.domain.conversation import Conversation, Message
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
-from tests.conftest import ask, press_for, ready, screen_text, wait_until
 from tests.fake_ollama.server import FakeOllama
+from tests.pilot import ask, press_for, ready, screen_text, wait_until
 
 NOW = datetime.now(timezone.utc)
 

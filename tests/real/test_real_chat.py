@@ -16,7 +16,7 @@ from ollama_tui.domain.events import StreamDone, TextDelta
 from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
 from ollama_tui.ui.dialogs.pull_offer import PullOfferScreen
-from tests.conftest import quit_app, ready, session_file, wait_until
+from tests.pilot import quit_app, ready, session_file, wait_until
 from tests.real.conftest import REPLY_CAP
 
 pytestmark = pytest.mark.real_ollama
@@ -97,7 +97,7 @@ async def test_reply_stop_and_model_switch_are_saved(
         view.conversation.settings.options = dict(REPLY_CAP)
         await pilot.press("ctrl+l")
         await wait_until(lambda: isinstance(app.screen, ModelPickerScreen))
-        await wait_until(lambda: any(c.name == second_model for c in app.screen._shown), timeout=10)
+        await wait_until(lambda: any(c.name == second_model for c in app.screen.shown), timeout=10)
         await pilot.press(*second_model.split(":")[0], "enter")
         await wait_until(lambda: view.conversation.settings.model == second_model)
         await _send(pilot, view, "And one more colour?")

@@ -15,7 +15,7 @@ from ollama_tui.domain.conversation import ConversationKind, MessageStatus
 from ollama_tui.services.structured import check_structured_reply
 from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from ollama_tui.ui.dialogs.settings import SettingsDialog
-from tests.conftest import press_for, quit_app, ready, session_file, wait_until
+from tests.pilot import press_for, quit_app, ready, session_file, wait_until
 from tests.real.conftest import REPLY_CAP
 
 pytestmark = pytest.mark.real_ollama

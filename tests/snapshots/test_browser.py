@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 
-from .conftest import LOOKS, Look, Shoot, settled_browser, shows
+from .steps import LOOKS, Look, Shoot, settled_browser, shows
 
 
 async def _browser(pilot: Pilot[None]) -> None:

@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from tests.fake_ollama.server import FakeOllama
 
 from . import world
-from .conftest import LOOKS, Look, Shoot, open_saved, settled_chat, shows
+from .steps import LOOKS, Look, Shoot, open_saved, settled_chat, shows
 
 
 @pytest.mark.parametrize("look", LOOKS)

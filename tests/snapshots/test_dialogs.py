@@ -6,9 +6,9 @@ import pytest
 from textual.pilot import Pilot
 
 from ollama_tui.ui.dialogs.settings import SettingsDialog
-from tests.conftest import wait_until
+from tests.pilot import wait_until
 
-from .conftest import LOOKS, Look, Shoot, palette, shows
+from .steps import LOOKS, Look, Shoot, palette, shows
 
 
 async def _picker(pilot: Pilot[None]) -> None:

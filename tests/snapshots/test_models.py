@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from ollama_tui.services import pull
 from tests.fake_ollama.server import FakeOllama
 
-from .conftest import LOOKS, Look, Shoot, shows
+from .steps import LOOKS, Look, Shoot, shows
 
 
 async def _models(pilot: Pilot[None]) -> None:

@@ -246,6 +246,11 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
     def _filter(self, event: SafeInput.Changed) -> None:
         self._refill(event.value)
 
+    @property
+    def shown(self) -> tuple[ModelChoice | None, ...]:
+        """The model of each row listed, in order; None for a host's heading."""
+        return tuple(self._shown)
+
     def action_move(self, step: int) -> None:
         options = self.query_one("#models", ModelList)
         if step > 0:

@@ -266,6 +266,11 @@ class ConversationsScreen(ModalScreen[str | None]):
             )
         return note
 
+    @property
+    def matches(self) -> tuple[LibraryMatch, ...]:
+        """The conversations listed, in the order shown (those matching the query, or all)."""
+        return tuple(self._matches)
+
     # -- the highlighted entry ------------------------------------------------------------
 
     def _current(self) -> LibraryEntry | None:

@@ -1,0 +1,135 @@
+"""Provides the helpers that drive the app as a user does and read what it shows: waiting on a
+condition, pressing keys that open a screen or send a prompt, the screen's characters and
+toasts, and where a conversation's file is. Fixtures stay in `conftest.py`."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from textual.app import App
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.strip import Strip
+
+from ollama_tui.domain.conversation import Message
+from ollama_tui.ui.app import OllamaTuiApp
+from ollama_tui.ui.chat.chat_view import ChatView
+from ollama_tui.ui.chat.message_widgets import AssistantMessage
+
+
+class MakeApp(Protocol):
+    """The `make_app` fixture: the real app, as the CLI builds it, on the fake server."""
+
+    def __call__(self, *, host: str | None = None, **overrides: Any) -> OllamaTuiApp: ...
+
+
+# -- waiting ---------------------------------------------------------------------------------
+
+
+async def wait_until(
+    predicate: Callable[[], object], timeout: float = 5.0, message: str = ""
+) -> None:
+    """Wait for a condition the app reaches asynchronously; fail with `message` on timeout."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for: {message or predicate}")
+        await asyncio.sleep(0.01)
+
+
+async def ready(app: OllamaTuiApp, timeout: float = 5.0) -> None:
+    """Wait until the server answered (within `timeout`) and the first tab has its default
+    model."""
+    await wait_until(lambda: app.models is not None, timeout, message="the model list")
+    view = app.current_view
+    assert view is not None
+    await wait_until(lambda: view.conversation.settings.model, message="a default model")
+
+
+# -- keys ------------------------------------------------------------------------------------
+
+
+async def ask(pilot: Pilot[None], view: ChatView, prompt: str) -> Message:
+    """Type a prompt, send it, and wait until its reply has settled (whatever its status)."""
+    before = len(view.conversation.messages)
+    await pilot.press(*prompt, "enter")
+    await wait_until(
+        lambda: len(view.conversation.messages) >= before + 2 and not view.is_streaming,
+        message=f"the reply to {prompt!r}",
+    )
+    return view.conversation.messages[-1]
+
+
+async def ask_until_text(
+    pilot: Pilot[None], view: ChatView, prompt: str, text: str
+) -> AssistantMessage:
+    """Send a prompt and wait until `text` of the (still streaming) reply is on screen."""
+    await pilot.press(*prompt, "enter")
+    await wait_until(lambda: view.query(AssistantMessage), message="the reply's widget")
+    reply = view.query(AssistantMessage).last()
+    await wait_until(lambda: text in reply._body.source, message=f"{text!r} on screen")
+    return reply
+
+
+ScreenT = TypeVar("ScreenT", bound=Screen[Any])
+
+
+async def press_for(pilot: Pilot[None], key: str, kind: type[ScreenT]) -> ScreenT:
+    """Press a key that opens a screen, wait for that screen, and return it."""
+    app = pilot.app
+    await pilot.press(key)
+    await wait_until(lambda: isinstance(app.screen, kind), message=f"{kind.__name__} after {key}")
+    screen = app.screen
+    assert isinstance(screen, kind)
+    return screen
+
+
+async def quit_app(pilot: Pilot[None]) -> None:
+    """Press Ctrl+Q as a terminal would, and wait until the app has quit.
+
+    Pilot's own press also waits for the app to go idle afterwards, and can wait for ever
+    when the app exits meanwhile (one run in five in the real tier).
+    """
+    app = pilot.app
+    app.simulate_key("ctrl+q")
+    await wait_until(lambda: app.return_code is not None, timeout=10, message="the app to quit")
+
+
+# -- what the screen shows -------------------------------------------------------------------
+
+
+def screen_strips(app: App[Any]) -> list[Strip]:
+    """The rows on the app's screen right now, with their styles.
+
+    Textual has no public reader of the composed screen (only SVG screenshots): this is the
+    one place tests read its compositor."""
+    return app.screen._compositor.render_strips()
+
+
+def screen_text(app: App[Any]) -> str:
+    """The characters on the app's screen right now, one line per row."""
+    return "\n".join("".join(segment.text for segment in strip) for strip in screen_strips(app))
+
+
+def notifications(app: App[Any]) -> list[str]:
+    """The text of every notification the app has showing, oldest first.
+
+    Under `run_test` toasts are not drawn (TEXTUAL-NOTES 3.7), and Textual has no public
+    reader of the notifications: this is the one place tests read them."""
+    return [str(notification.message) for notification in app._notifications]
+
+
+def notified(app: App[Any], text: str) -> bool:
+    """Whether a notification holding `text` is showing."""
+    return any(text in message for message in notifications(app))
+
+
+# -- files -----------------------------------------------------------------------------------
+
+
+def session_file(data_dir: Path, conversation_id: str) -> Path:
+    return data_dir / "sessions" / f"{conversation_id}.json"
