@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint typecheck check-imports unit slow real bench clean
+.PHONY: run test lint format typecheck check-imports unit slow real bench clean
 
 ## Environments ---------------------------------------------------------------
 
@@ -33,6 +33,10 @@ test: lint typecheck check-imports unit slow real  ## everything CI runs
 lint: $(VENV)/.installed-test  ## ruff lint and format check
 	$(BIN)/ruff check ollama_tui tests bench
 	$(BIN)/ruff format --check ollama_tui tests bench
+
+format: $(VENV)/.installed-test  ## rewrite: the lint fixes ruff can make (what is left is listed), then ruff format
+	$(BIN)/ruff check --fix --exit-zero ollama_tui tests bench
+	$(BIN)/ruff format ollama_tui tests bench
 
 typecheck: $(VENV)/.installed-test  ## mypy on the package
 	$(BIN)/mypy
