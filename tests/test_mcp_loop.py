@@ -17,9 +17,9 @@ from ollama_tui.domain.conversation import Approval, Message
 from ollama_tui.domain.secrets import remember_secrets
 from ollama_tui.services.backend import Backend
 from ollama_tui.services.tools.loop import Decision
-from tests.conftest import wait_until
 from tests.fake_ollama.script import tool_call
 from tests.fake_ollama.server import FakeOllama
+from tests.pilot import wait_until
 from tests.test_mcp import process_gone, stdio_server
 from tests.test_tools_loop import Approver, conversation, run, saved
 

@@ -21,9 +21,9 @@ from ollama_tui.ui.dialogs.attach_image import AttachImageDialog
 from ollama_tui.ui.kit.keys import KEYS, REGISTRY, key_name
 from ollama_tui.ui.screens.help import HelpScreen
 from ollama_tui.ui.screens.models import ModelsScreen
-from tests.conftest import notified, press_for, ready, screen_text, wait_until
 from tests.fake_ollama.server import FakeOllama
-from tests.snapshots.conftest import palette
+from tests.pilot import notified, press_for, ready, screen_text, wait_until
+from tests.snapshots.steps import palette
 
 
 def _classes_with_bindings() -> list[type[DOMNode]]:

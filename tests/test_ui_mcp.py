@@ -11,9 +11,9 @@ from pathlib import Path
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.dialogs.settings import SettingsDialog
 from ollama_tui.ui.dialogs.tool_approval import ToolApprovalDialog
-from tests.conftest import quit_app, ready, screen_text, session_file, wait_until
 from tests.fake_ollama.script import tool_call
 from tests.fake_ollama.server import FakeOllama
+from tests.pilot import quit_app, ready, screen_text, session_file, wait_until
 from tests.test_mcp import process_gone, stdio_server
 
 

@@ -12,9 +12,9 @@ import pytest
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.chat.chat_view import ChatView
 from ollama_tui.ui.dialogs.tool_approval import ToolApprovalDialog
-from tests.conftest import ready, screen_text, session_file, wait_until
 from tests.fake_ollama.script import tool_call
 from tests.fake_ollama.server import FakeOllama
+from tests.pilot import ready, screen_text, session_file, wait_until
 
 
 @pytest.fixture
@@ -258,7 +258,7 @@ async def test_the_picker_and_f3_mark_models_that_call_tools(
 ) -> None:
     from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
     from ollama_tui.ui.screens.models import ModelsScreen
-    from tests.conftest import press_for
+    from tests.pilot import press_for
 
     fake_ollama.version = version
     fake_ollama.models = []
