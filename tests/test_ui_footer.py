@@ -11,8 +11,8 @@ from textual import events
 from textual.message import Message
 from textual.widgets._footer import FooterKey
 
-from tests.conftest import ready, screen_text, wait_until
 from tests.fake_ollama.server import FakeOllama
+from tests.pilot import ready, screen_text, wait_until
 
 
 def _footer_row(app) -> str:  # type: ignore[no-untyped-def]
