@@ -81,10 +81,11 @@ def _segment_with(lines: MessageLines, text: str) -> Segment:
     return found[0]
 
 
-@pytest.mark.parametrize("width", [40, 80, 160])
+@pytest.mark.parametrize("width", [1, 3, 5, 40, 80, 160])
 def test_every_line_is_exactly_the_width_asked(width: int) -> None:
-    for message in (_reply(REPLY, thinking="hmm"), Message.user("a prompt\n\tindented")):
-        lines = render_message(message, width, PALETTE)
+    messages = (_reply(REPLY, thinking="hmm"), Message.user("a prompt\n\tindented"))
+    for message, selected in [(m, s) for m in messages for s in (False, True)]:
+        lines = render_message(message, width, PALETTE, selected=selected)
         assert lines.strips
         assert {strip.cell_length for strip in lines.strips} == {width}
         assert all(sum(s.cell_length for s in strip) == width for strip in lines.strips)

@@ -236,6 +236,8 @@ class _Selection:
     def strip(self, strip: Strip) -> Strip:
         under, background = self._under, self._background
         # The margin may share a segment with the text after it (see Frame.strip).
+        if self._width <= self._margin:  # narrower than the margins: only the bar
+            return Strip(self._left).crop(0, self._width)
         _, content = Segment.divide(list(strip), [self._margin, self._width])
         segments = [
             Segment(text, style + background)

@@ -7,7 +7,7 @@ import io
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -87,11 +87,14 @@ class Frame:
     right: tuple[Segment, ...]
     body: Style
 
-    @property
+    @cached_property
+    def _margins(self) -> int:
+        return sum(segment.cell_length for segment in (*self.left, *self.right))
+
+    @cached_property
     def inner(self) -> int:
         """The width the content is rendered at."""
-        used = sum(segment.cell_length for segment in (*self.left, *self.right))
-        return max(1, self.width - used)
+        return max(1, self.width - self._margins)
 
     def strip(self, segments: Iterable[Segment]) -> Strip:
         """One framed line: inert text, the body style under every segment, segments of one
@@ -137,6 +140,8 @@ class Frame:
             else:
                 merged.append(segment)
                 last_style = segment.style
+        if self._margins + inner > self.width:  # narrower than the margins: cut
+            return Strip(merged).crop(0, self.width)
         return Strip(merged, self.width)
 
     def strips(self, lines: Iterable[Line]) -> list[Strip]:
