@@ -50,6 +50,8 @@ class ToolApprovalDialog(ModalScreen[Decision]):
     def __init__(self, request: ApprovalRequest) -> None:
         super().__init__(classes="dialog-screen")
         self.request = request
+        self._typing_reason = False
+        """Whether the reason is being typed (asked before the dialog is mounted, too)."""
 
     def compose(self) -> ComposeResult:
         tool, preview = self.request.tool, self.request.preview
@@ -101,14 +103,14 @@ class ToolApprovalDialog(ModalScreen[Decision]):
         self.query_one("#approval-reason", SafeInput).display = False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        typing = self.query_one("#approval-reason", SafeInput).display
         # While the reason is typed, letters are text; only Escape (deny) still answers.
-        return not typing or (action == "answer" and parameters == ("denied",))
+        return not self._typing_reason or (action == "answer" and parameters == ("denied",))
 
     def action_answer(self, approval: str) -> None:
         self.dismiss(Decision(Approval(approval)))
 
     def action_reason(self) -> None:
+        self._typing_reason = True
         field = self.query_one("#approval-reason", SafeInput)
         field.display = True
         field.focus()
