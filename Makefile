@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint format typecheck check-imports unit slow real bench clean
+.PHONY: run test lint format typecheck check-imports unit pty snapshots slow real bench clean
 
 ## Environments ---------------------------------------------------------------
 
@@ -28,7 +28,7 @@ run: $(VENV)/.installed-run  ## start the app against OLLAMA_HOST (default http:
 
 ## Checking it ----------------------------------------------------------------
 
-test: lint typecheck check-imports unit slow real  ## everything CI runs
+test: lint typecheck check-imports unit pty snapshots slow real  ## everything CI runs
 
 lint: $(VENV)/.installed-test  ## ruff lint and format check
 	$(BIN)/ruff check ollama_tui tests bench
@@ -44,8 +44,15 @@ typecheck: $(VENV)/.installed-test  ## mypy on the package
 check-imports: $(VENV)/.installed-test  ## the layer contracts of DESIGN.md section 2
 	$(BIN)/lint-imports
 
-unit: $(VENV)/.installed-test  ## the suite against the fake server (real tier skips without OLLAMA_TEST_HOST)
-	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/real -m "not slow" -n 2  # a worker per core
+# The tiers split the suite: every test is in exactly one of unit, pty, snapshots, slow, real.
+unit: $(VENV)/.installed-test  ## the suite against the fake server, in process (Pilot), on two workers
+	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/real --ignore=tests/snapshots -m "not slow and not pty" -n 2  # a worker per core
+
+pty: $(VENV)/.installed-test  ## the app in a real pseudo-terminal and in tmux: the bytes it writes, real key bytes
+	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/real --ignore=tests/snapshots -m "pty and not slow" -n 2
+
+snapshots: $(VENV)/.installed-test  ## every screen and dialog compared with the reviewed SVGs (tests/snapshots)
+	$(PY) -m pytest -q -p no:cacheprovider tests/snapshots -m "not slow" -n 2
 
 slow: $(VENV)/.installed-test  ## the crash suite: the app killed 50 times while it streams (about a minute)
 	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/real -m slow

@@ -200,6 +200,7 @@ def _title_columns(lines: list[str]) -> set[int]:
     }
 
 
+@pytest.mark.pty
 def test_list_on_an_80_column_terminal_keeps_its_columns_in_line(tmp_path: Path) -> None:
     long_title = "A rather long title that goes on well past the end of an 80 column row"
     _saved_by(tmp_path, "short", "phi4")

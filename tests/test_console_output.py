@@ -13,7 +13,10 @@ from ollama_tui.services.library import export_json
 from ollama_tui.store import SessionStore
 from tests.pty_app import PtyApp
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+pytestmark = [
+    pytest.mark.pty,
+    pytest.mark.skipif(sys.platform == "win32", reason="needs a pty"),
+]
 
 HOSTILE = "\x1b]0;PWNED\x07 \x9b31m \u202eexe.txt"
 

@@ -111,6 +111,7 @@ def _readable(output: bytes) -> str:
     return "\n".join(line.strip() for line in text.split("\r\n") if line.strip())[-4000:]
 
 
+@pytest.mark.pty
 def test_no_string_from_outside_reaches_the_terminal_raw_on_any_screen(
     fake_ollama: FakeOllama, tmp_path: Path
 ) -> None:

@@ -20,7 +20,10 @@ from tests.pty_app import PtyApp
 from tests.test_mcp import SERVER, process_gone
 from tests.test_secrets import _files_holding
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+pytestmark = [
+    pytest.mark.pty,
+    pytest.mark.skipif(sys.platform == "win32", reason="needs a pty"),
+]
 
 
 def test_hostile_servers_stay_inert_keep_their_secrets_and_stop_at_quit(

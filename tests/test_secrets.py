@@ -94,6 +94,7 @@ def _files_holding(folder: Path, needles: list[str]) -> list[str]:
     return found
 
 
+@pytest.mark.pty
 def test_planted_secrets_appear_nowhere_the_app_writes(
     fake_ollama: FakeOllama, tmp_path: Path
 ) -> None:

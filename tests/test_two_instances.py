@@ -12,7 +12,10 @@ import pytest
 from tests.fake_ollama.server import FakeOllama
 from tests.pty_app import PtyApp
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+pytestmark = [
+    pytest.mark.pty,
+    pytest.mark.skipif(sys.platform == "win32", reason="needs a pty"),
+]
 
 
 def _conversations(data_dir: Path) -> dict[str, dict]:
