@@ -12,6 +12,7 @@ from ollama_tui.domain.tool_calls import BUILT_IN_TOOLS
 from ollama_tui.services.tools.base import ToolSpec
 from ollama_tui.services.tools.builtin import BuiltinTools, built_in_specs
 from ollama_tui.services.tools.limits import OUTPUT_CAP
+from tests.fake_ollama.server import FakeOllama
 
 
 def tool(name: str) -> ToolSpec:
@@ -139,3 +140,33 @@ async def test_fetch_url_refuses_other_schemes(root: Path) -> None:
     result = await BuiltinTools([root]).call(tool("fetch_url"), {"url": "file:///etc/passwd"})
     assert result.is_error
     assert "only http:// and https://" in result.text
+
+
+async def test_fetch_url_answers_the_text_of_a_page_without_its_scripts(
+    root: Path, fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    page = (
+        b"<!doctype html><html><head><title>T</title><script>steal()</script></head>"
+        b"<body><h1>Launch codes</h1><p>The code is <b>plum</b>.</p>"
+        b"<style>p{}</style><ul><li>one</li><li>two</li></ul></body></html>"
+    )
+    fake_ollama.answer_next("/page", 200, page, {"Content-Type": "text/html; charset=utf-8"})
+    result = await BuiltinTools([root]).call(tool("fetch_url"), {"url": f"{fake_ollama.url}/page"})
+    assert not result.is_error
+    assert result.text.splitlines()[0] == f"HTTP 200 from {fake_ollama.url}/page"
+    body = result.text.split("\n\n", 1)[1]
+    assert body == "Launch codes\n\nThe code is plum.\n\none\ntwo"
+
+
+async def test_fetch_url_reads_no_more_than_its_cap(
+    root: Path, fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("ollama_tui.services.tools.builtin.URL_CAP", 1000)
+    fake_ollama.answer_next("/big", 200, b"y" * 5_000_000, {"Content-Type": "text/plain"})
+    result = await BuiltinTools([root]).call(tool("fetch_url"), {"url": f"{fake_ollama.url}/big"})
+    assert "(the page was longer; the first part is shown)" in result.text
+    assert result.text.count("y") == 1000

@@ -7,9 +7,11 @@ from html.parser import HTMLParser
 
 _SKIPPED = frozenset({"script", "style", "noscript", "template", "svg", "head"})
 _BLOCKS = frozenset(
-    {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "section",
-     "article", "header", "footer", "table", "ul", "ol", "blockquote", "title"}
+    {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "section", "article", "header",
+     "footer", "table", "ul", "ol", "blockquote", "title"}
 )  # fmt: skip
+_LINES = frozenset({"br", "li", "tr"})
+"""Start a line of their own, without a blank line between them."""
 
 
 class _Text(HTMLParser):
@@ -21,7 +23,7 @@ class _Text(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIPPED:
             self._skipping += 1
-        elif tag in _BLOCKS:
+        elif tag in _BLOCKS or tag in _LINES:
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
