@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -13,33 +12,30 @@ from textual import events, on
 from textual.app import ComposeResult, SystemCommand
 from textual.command import CommandPalette
 from textual.containers import Vertical
-from textual.content import Content
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import TabbedContent, TabPane
+from textual.widgets import TabbedContent
 from textual.worker import get_current_worker
 
-from ..domain.conversation import Conversation, ConversationKind
+from ..domain.conversation import ConversationKind
 from ..domain.text import sanitize_for_terminal
 from ..services.backend import Backend
-from ..services.catalogue import ModelChoice, default_model
+from ..services.catalogue import ModelChoice
 from ..services.connection import ConnectionState, ServerStatus
 from ..services.conversation_options import SettingsForm
-from ..services.errors import OllamaError, StoreError
+from ..services.errors import OllamaError
 from ..services.failure_log import report_failure
 from ..services.jobs import ModelJob
-from ..services.workspace import OpenConversation
 from .chat.chat_view import ChatView
-from .chat.welcome import Welcome
+from .chat.tabs import ChatTabs, unsaved_question
 from .kit.keys import bindings, known_binding_ids, place_of, unknown_binding_ids
-from .kit.safe_text import follow_cursor_blink, notify_plain, plain
+from .kit.safe_text import follow_cursor_blink, notify_plain
 from .kit.terminal_input import KeysInOrderApp
 from .kit.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes, shipped_theme_dirs
 from .kit.workers import WorkFailed, background
 from .widgets.keys_footer import KeysFooter
 from .widgets.status_line import StatusLine
-from .widgets.tab_bar import ConversationTabs
 
 if TYPE_CHECKING:
     # The screens and dialogs behind a key are imported when that key is first pressed:
@@ -54,16 +50,6 @@ ONLINE_PROBE_INTERVAL = 30.0
 CONVERSATIONS_SCREEN = "conversations"
 INDEX_DELAY = 1.0
 """Seconds after start before the search index is brought up to date: start-up comes first."""
-TAB_TITLE_LIMIT = 24
-
-
-WorkspaceSnapshot = tuple[list[str], str | None, str | None, dict[str, str]]
-"""The open tabs, the active one, the last model and the tabs' unsent prompts."""
-
-
-def _pane_id(conversation_id: str) -> str:
-    # Widget ids may not start with a digit; conversation ids often do.
-    return f"c-{conversation_id}"
 
 
 class OllamaTuiApp(KeysInOrderApp[None]):
@@ -78,7 +64,6 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self.backend = backend
         self.open_session = open_session
         """A conversation asked for on the command line, opened (or focused) at start."""
-        self.last_model: str | None = None
         self.server_status = ServerStatus(backend.host_label, ConnectionState.CONNECTING)
         self._probe_now = asyncio.Event()
         self._quitting = False
@@ -87,16 +72,13 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self.crash_report: str | None = None
         """What ended the app, if an exception nothing handled did (see `_fatal_error`)."""
         """The theme to put back if the theme list is left with Esc; None when it is shut."""
-        self._workspace_pending: WorkspaceSnapshot | None = None
-        """The tabs and drafts to save next, taken on the loop, written by a thread."""
-        self._workspace_writing = threading.Lock()
         self._picker: ModelPickerScreen | None = None
         """The model picker while it is open (the server's news goes there)."""
 
     # -- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield ConversationTabs(id="tabs")
+        yield ChatTabs(self.backend, id="tabs")
         with Vertical(id="bottom-bar"):
             yield KeysFooter(first=FOOTER_FIRST)
             yield StatusLine(id="status")
@@ -107,26 +89,23 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         return self.backend.catalogue.models
 
     @property
-    def tabs(self) -> ConversationTabs:
-        return self.query_one("#tabs", ConversationTabs)
+    def tabs(self) -> ChatTabs:
+        """The tab owner: the open conversations."""
+        return self.query_one("#tabs", ChatTabs)
 
     @property
     def status_line(self) -> StatusLine:
         return self.query_one("#status", StatusLine)
 
     def chat_views(self) -> list[ChatView]:
-        return list(self.query(ChatView))
+        return self.tabs.chat_views()
 
     @property
     def current_view(self) -> ChatView | None:
         try:
-            pane = self.tabs.active_pane
+            return self.tabs.current_view
         except NoMatches:
             return None  # shutting down: the tabs are gone, late messages still arrive
-        if pane is None:
-            return None
-        views = pane.query(ChatView)
-        return views.first() if views else None
 
     def _register_themes(self) -> None:
         """Ours, then the user's (which may replace ours by name); each bad file said once."""
@@ -204,23 +183,9 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self._choose_start_theme()
         for problem in settings.problems:
             notify_plain(self, problem, severity="warning", timeout=15)
-        self.last_model = restored.last_model
-        for item in restored.conversations:
-            if item.never_saved:
-                # Only its unsent prompt was kept: a new conversation, as Ctrl+N makes one.
-                conversation = self._new_conversation(ConversationKind.CHAT)
-                conversation.id = item.conversation.id
-                item = OpenConversation(conversation, draft=item.draft)
-            await self._add_tab(item, activate=False)
-        if restored.active_id:
-            self.tabs.active = _pane_id(restored.active_id)
-        if self.open_session:
-            await self.open_conversation(self.open_session)
-        if not self.tabs.tab_count:
-            await self.action_new_tab()
+        await self.tabs.restore(restored, self.open_session)
         for problem in restored.problems:
             notify_plain(self, problem, severity="warning", timeout=10)
-        self._focus_composer()
         # After the first frame: the first request imports httpx, which takes a while.
         self.call_after_refresh(self.monitor_server)
         self.set_timer(INDEX_DELAY, self.index_conversations)
@@ -259,73 +224,12 @@ class OllamaTuiApp(KeysInOrderApp[None]):
 
     # -- tabs -----------------------------------------------------------------------------
 
-    def _tab_label(self, view: ChatView) -> Content:
-        title = view.conversation.title
-        if len(title) > TAB_TITLE_LIMIT:
-            title = title[: TAB_TITLE_LIMIT - 1].rstrip() + "…"
-        # The marker's two cells are kept when it is off: a label that changes width moves
-        # the tab underline, which Textual animates (18 frames at the start and the end of
-        # every reply).
-        marker = Content.styled("● ", "$accent") if view.is_streaming else Content("  ")
-        label = marker + plain(title)
-        if view.read_only_reason:
-            label = label + Content(" (read-only)")
-        if view.unsaved_reason:
-            label = label + Content(" ") + Content.styled("(not saved)", "$text-error")
-        return label
-
-    async def _add_tab(self, item: OpenConversation, *, activate: bool = True) -> ChatView:
-        view = ChatView(
-            self.backend,
-            item.conversation,
-            read_only_reason=item.read_only_reason,
-            draft=item.draft,
-        )
-        pane = TabPane(self._tab_label(view), view, id=_pane_id(item.conversation.id))
-        await self.tabs.add_pane(pane)
-        if activate:
-            self.tabs.active = pane.id or ""
-            self._focus_composer()
-        return view
-
-    async def open_conversation(self, session_id: str) -> None:
-        """Show a saved conversation: focus its tab, or open one."""
-        pane_id = _pane_id(session_id)
-        if pane_id in self._pane_ids():
-            self.tabs.active = pane_id
-            self._focus_composer()
-            return
-        try:
-            item = self.backend.workspace.open(session_id)
-        except StoreError as error:
-            notify_plain(self, f"Could not open the conversation: {error}", severity="error")
-            return
-        await self._add_tab(item)
-
-    def _view_of(self, session_id: str) -> ChatView | None:
-        for view in self.chat_views():
-            if view.conversation.id == session_id:
-                return view
-        return None
-
-    async def close_conversation_tab(self, session_id: str) -> None:
-        """Close the tab showing a conversation, if one does (before it is deleted)."""
-        view = self._view_of(session_id)
-        if view is None:
-            return
-        await view.stop_and_wait()
-        await self.tabs.remove_pane(_pane_id(session_id))
-        self.backend.workspace.close(session_id)
-        self.backend.saver.forget(session_id)
-        if not self.tabs.tab_count:
-            await self.action_new_tab()
-
     # Named, not decorated with `on`: the screen's module is imported when Ctrl+O is pressed.
     async def on_conversations_screen_rename_asked(
         self, event: ConversationsScreen.RenameAsked
     ) -> None:
         """Through its tab when it is open here (the tab's copy is the one that gets saved)."""
-        view = self._view_of(event.session_id)
+        view = self.tabs.view_of(event.session_id)
         if view is None:
             event.browser.rename_saved(event.session_id, event.title)
             return
@@ -337,7 +241,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
     ) -> None:
         """Its tab, if open, is closed first: a reply streaming into it must not write the
         file again once it is in the trash."""
-        await self.close_conversation_tab(event.session_id)
+        await self.tabs.close_conversation(event.session_id)
         event.browser.move_to_trash(event.session_id, event.title)
 
     def action_conversations(self) -> None:
@@ -347,13 +251,13 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             return
 
         def chosen(session_id: str | None) -> None:
-            self._show_recent()  # the browser listed them again, maybe renamed or deleted
+            self.tabs.show_recent()  # the browser listed them again, maybe renamed or deleted
             # After the screen below has resumed: resuming gives focus back to the widget that
             # had it, and focus inside another tab would switch the tabs back to that one.
             if session_id:
-                self.call_after_refresh(self.open_conversation, session_id)
+                self.call_after_refresh(self.tabs.open_conversation, session_id)
             else:
-                self.call_after_refresh(self._focus_composer)
+                self.call_after_refresh(self.tabs.focus_composer)
 
         # One screen, kept: opening it again costs a frame, not a new screen's styling, and
         # the last search is still there.
@@ -361,120 +265,29 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             self.install_screen(ConversationsScreen(self.backend.library), CONVERSATIONS_SCREEN)
         self.push_screen(CONVERSATIONS_SCREEN, chosen)
 
-    def _refresh_tab_label(self, view: ChatView) -> None:
-        # The tab may have been closed while its reply was being stopped.
-        with contextlib.suppress(NoMatches):
-            self.tabs.relabel(_pane_id(view.conversation.id), self._tab_label(view))
-
-    def _focus_composer(self) -> None:
-        """Focus the current tab's composer, or its transcript when it is read-only: focus
-        left in another tab would switch the tabs back to that one."""
-        view = self.current_view
-        if view is None:
-            return
-        if view.composer.disabled:
-            view.transcript.focus()
-        else:
-            view.composer.focus()
-
-    def _new_conversation(self, kind: ConversationKind) -> Conversation:
-        backend = self.backend
-        settings = backend.workspace.conversation_defaults(backend.settings.conversation_defaults)
-        settings.model = default_model(
-            self.models or [], self.last_model or backend.settings.default_model
-        )
-        if kind is ConversationKind.COMPLETION and settings.raw is None:
-            settings.raw = True  # completions are mostly for base models, which want raw text
-        conversation = Conversation(kind=kind, settings=settings)
-        backend.move_to_host(conversation, backend.default_host)
-        return conversation
+    # -- tabs: the keys, onto the tab owner ---------------------------------------------
 
     async def action_new_tab(self) -> None:
-        await self._add_tab(OpenConversation(self._new_conversation(ConversationKind.CHAT)))
+        await self.tabs.new_tab(ConversationKind.CHAT)
 
     async def action_new_completion(self) -> None:
         """A conversation of prompts and their continuations through `/api/generate`."""
-        await self._add_tab(OpenConversation(self._new_conversation(ConversationKind.COMPLETION)))
+        await self.tabs.new_tab(ConversationKind.COMPLETION)
 
     async def action_close_tab(self) -> None:
-        """Close the tab. Its unsent prompt is kept for when the conversation is reopened; a
-        tab never sent from has nothing to reopen, so closing it asks before dropping one.
-        A conversation that could not be saved asks too, as quitting does."""
-        from .dialogs.basic import ChoiceDialog
-
-        view = self.current_view
-        if view is None or isinstance(self.screen, ChoiceDialog):
-            return
-        if not view.unsaved_reason:
-            await self._close_tab_of(view)
-            return
-
-        async def chosen(answer: str | None) -> None:
-            if view.is_attached and (answer == "c" or (answer == "s" and self._save_anew([view]))):
-                await self._close_tab_of(view)
-            else:
-                self._focus_composer()
-
-        choices = [("s", "save as a new conversation, then close"), ("c", "close anyway")]
-        self.push_screen(ChoiceDialog(self._unsaved_question([view]), choices), chosen)
-
-    async def _close_tab_of(self, view: ChatView) -> None:
-        from .dialogs.basic import ConfirmDialog
-
-        draft = view.draft
-        if draft.strip() and not view.has_messages:
-
-            async def confirmed(yes: bool | None) -> None:
-                if yes and view.is_attached:
-                    self.backend.workspace.remember_draft(view.conversation.id, "")
-                    await self.close_conversation_tab(view.conversation.id)
-                self._focus_composer()
-
-            question = Content("Close this tab and drop the prompt typed in it, never sent?")
-            self.push_screen(ConfirmDialog(question), confirmed)
-            return
-        if draft.strip():
-            problem = self.backend.workspace.remember_draft(view.conversation.id, draft)
-            notify_plain(
-                self,
-                problem
-                or f"The unsent prompt is kept: it comes back when '{view.conversation.title}' "
-                "is reopened (Ctrl+O).",
-                severity="error" if problem else "information",
-            )
-        await self.close_conversation_tab(view.conversation.id)
-        self._focus_composer()
-
-    def _pane_ids(self) -> list[str]:
-        return [pane.id for pane in self.tabs.query(TabPane) if pane.id]
-
-    def _switch_tab(self, step: int) -> None:
-        panes = self._pane_ids()
-        if len(panes) < 2:
-            return
-        index = panes.index(self.tabs.active) if self.tabs.active in panes else 0
-        self._activate_pane(panes[(index + step) % len(panes)])
-
-    def _activate_pane(self, pane_id: str) -> None:
-        """Show a tab and focus its prompt now: keys typed right after the switch go there
-        (focus set on `TabActivated` would come after them)."""
-        self.tabs.active = pane_id
-        self._focus_composer()
+        await self.tabs.close_current()
 
     def action_next_tab(self) -> None:
-        self._switch_tab(1)
+        self.tabs.switch(1)
 
     def action_previous_tab(self) -> None:
-        self._switch_tab(-1)
+        self.tabs.switch(-1)
 
     def action_go_to_tab(self, number: int) -> None:
-        panes = self._pane_ids()
-        if 0 < number <= len(panes):
-            self._activate_pane(panes[number - 1])
+        self.tabs.go_to(number)
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self) -> None:
-        self._focus_composer()
         self.update_context_meter()
 
     @on(ChatView.TitleChanged)
@@ -484,7 +297,6 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self,
         event: ChatView.TitleChanged | ChatView.StreamingChanged | ChatView.SavedStateChanged,
     ) -> None:
-        self._refresh_tab_label(event.view)
         self.refresh_bindings()
         if event.view is self.current_view and not event.view.is_streaming:
             self.update_context_meter()
@@ -497,10 +309,6 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         use = await self.backend.context_use(view.conversation) if view is not None else None
         if view is self.current_view:
             self.status_line.show_context(use)
-
-    @on(ChatView.ModelUsed)
-    def _model_used(self, event: ChatView.ModelUsed) -> None:
-        self.last_model = event.model
 
     def _job_changed(self, job: ModelJob) -> None:
         """Every pull, push and create, wherever it was started from, ends here."""
@@ -522,10 +330,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
 
         async def chosen(form: SettingsForm | None) -> None:
             if form is not None and view.is_mounted:
-                form.apply_to(view.conversation.settings)
-                view.conversation.touch()
-                view.refresh_model_label()
-                await view.save()
+                await view.apply_settings(form)
                 self.update_context_meter()
                 note = "Settings saved; they apply from the next reply."
                 if form.as_default:
@@ -536,7 +341,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
                 notify_plain(
                     self, note, severity="error" if form.as_default and problem else "information"
                 )
-            self._focus_composer()
+            self.tabs.focus_composer()
 
         self.push_screen(
             SettingsDialog(self.backend, view.conversation.settings, completion=view.is_completion),
@@ -555,37 +360,11 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             if use is None:
                 return
             if use.here:
-                self.use_model_here(use.model)
+                self.tabs.use_model_here(use.model)
             else:
-                await self.new_conversation_with(use.model)
+                await self.tabs.new_conversation_with(use.model)
 
-        self.push_screen(ModelsScreen(self.backend, self.conversations_using), chosen)
-
-    async def new_conversation_with(self, model: str) -> None:
-        """A new tab with `model` (of the default host) from the start: setting it on "the
-        current tab" afterwards could reach the old tab before the new one is shown."""
-        conversation = self._new_conversation(ConversationKind.CHAT)
-        conversation.settings.model = model
-        self.last_model = model
-        await self._add_tab(OpenConversation(conversation))
-
-    def use_model_here(self, model: str) -> None:
-        """Use a model of the default host (the models screen's) in the current conversation."""
-        view = self.current_view
-        if view is None or view.read_only_reason:
-            notify_plain(self, "This conversation is read-only: open a new one (Ctrl+N).")
-            return
-        view.set_model(model, self.backend.default_host)
-        self.last_model = model
-        self.call_after_refresh(self._focus_composer)
-
-    def conversations_using(self, model: str) -> list[str]:
-        """Titles of the open conversations whose next reply would use `model`."""
-        return [
-            view.conversation.title
-            for view in self.chat_views()
-            if view.conversation.settings.model == model
-        ]
+        self.push_screen(ModelsScreen(self.backend, self.tabs.conversations_using), chosen)
 
     @on(WorkFailed)
     def _work_failed(self, event: WorkFailed) -> None:
@@ -622,17 +401,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         worker = get_current_worker()
         with contextlib.suppress(OSError):  # the browser says so when it is opened
             self.backend.library.refresh()
-            self.call_from_thread(self._show_recent)
+            self.call_from_thread(self.tabs.show_recent)
         self.backend.library.update_index(lambda: worker.is_cancelled)
-
-    def _show_recent(self) -> None:
-        """The conversations listed anew: empty tabs show the latest to reopen."""
-        for view in self.chat_views():
-            view.show_recent()
-
-    @on(Welcome.Open)
-    async def _open_recent(self, event: Welcome.Open) -> None:
-        await self.open_conversation(event.session_id)
 
     # -- the server -----------------------------------------------------------------------
 
@@ -688,14 +458,9 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             )
 
     def _catalogue_changed(self) -> None:
-        """Conversations without a model get the default one once the catalogue has one."""
         models = self.backend.catalogue.models
-        if models is None:
-            return
-        model = default_model(models, self.last_model)
-        for view in self.chat_views():
-            if model and not view.conversation.settings.model and not view.read_only_reason:
-                view.set_model(model, chosen=False)
+        if models is not None:
+            self.tabs.fill_default_models(models)
 
     # -- model picker ---------------------------------------------------------------------
 
@@ -711,10 +476,9 @@ class OllamaTuiApp(KeysInOrderApp[None]):
 
         def chosen(choice: ModelChoice | None) -> None:
             self._picker = None
-            if choice is not None and view.is_mounted:
-                view.set_model(choice.name, choice.host or self.backend.default_host)
-                self.last_model = choice.name
-            self._focus_composer()
+            if choice is not None:
+                self.tabs.use_model(choice, view)
+            self.tabs.focus_composer()
 
         current = view.conversation.settings.model
         picker = ModelPickerScreen(
@@ -778,43 +542,6 @@ class OllamaTuiApp(KeysInOrderApp[None]):
                     view.remove_attachments,
                 )
 
-    def _workspace_now(self) -> WorkspaceSnapshot:
-        """The open tabs, the active one, the last model and the tabs' unsent prompts."""
-        views = self.chat_views()
-        # A tab never used leaves no file, so it is not reopened either, unless a prompt was
-        # typed in it: that comes back.
-        open_ids = [view.conversation.id for view in views if view.has_messages or view.draft]
-        current = self.current_view
-        active = current.conversation.id if current is not None else None
-        drafts = {view.conversation.id: view.draft for view in views if not view.read_only_reason}
-        return open_ids, active, self.last_model, drafts
-
-    def remember_workspace(self) -> None:
-        with self._workspace_writing:
-            self._workspace_pending = None  # older than this: never written after it
-            problem = self.backend.workspace.remember(*self._workspace_now())
-        if problem:
-            notify_plain(self, problem, severity="error")
-
-    @on(ChatView.DraftChanged)
-    def _draft_changed(self) -> None:
-        if not self._quitting:
-            self._workspace_pending = self._workspace_now()
-            self.save_workspace()
-
-    @background("Saving the open tabs", group="workspace", thread=True)
-    def save_workspace(self) -> None:
-        """`remember_workspace` off the loop, taken while typing: a kill then loses no more
-        than the last moment of an unsent prompt. Each write takes the newest snapshot, so
-        threads finishing out of order never put back an older one."""
-        with self._workspace_writing:
-            snapshot, self._workspace_pending = self._workspace_pending, None
-            if snapshot is None:
-                return  # a later call wrote it already
-            problem = self.backend.workspace.remember(*snapshot)
-        if problem:
-            self.call_from_thread(notify_plain, self, problem, severity="error")
-
     async def action_quit(self) -> None:
         """Quit in any state: replies in progress are saved as interrupted first. When a
         conversation could not be saved, ask first: save it as a new one, or quit anyway."""
@@ -822,51 +549,25 @@ class OllamaTuiApp(KeysInOrderApp[None]):
 
         if self._quitting or isinstance(self.screen, ChoiceDialog):
             return
-        self._quitting = True
+        self._quitting = self.tabs.closing = True
         await asyncio.gather(*(view.stop_and_wait() for view in self.chat_views()))
         unsaved = [view for view in self.chat_views() if view.unsaved_reason]
         if not unsaved:
             await self._leave()
             return
-        self._quitting = False
+        self._quitting = self.tabs.closing = False
 
         async def chosen(answer: str | None) -> None:
-            if answer == "q" or (answer == "s" and self._save_anew(unsaved)):
-                self._quitting = True
+            if answer == "q" or (answer == "s" and self.tabs.save_anew(unsaved)):
+                self._quitting = self.tabs.closing = True
                 await self._leave()
             else:
-                self._focus_composer()
+                self.tabs.focus_composer()
 
         choices = [("s", "save as a new conversation, then quit"), ("q", "quit anyway")]
-        self.push_screen(ChoiceDialog(self._unsaved_question(unsaved), choices), chosen)
-
-    @staticmethod
-    def _unsaved_question(views: list[ChatView]) -> Content:
-        titles = ", ".join(f"'{view.conversation.title}'" for view in views)
-        return plain(
-            f"The latest turns of {titles} could not be saved and are only on screen.\n\n"
-            f"{views[0].unsaved_reason}"
-        )
-
-    def _save_anew(self, views: list[ChatView]) -> bool:
-        """Save each conversation as a new one; False (and why, said) when one fails."""
-        for view in views:
-            conversation = view.conversation
-            try:
-                copy = self.backend.library.save_copy(
-                    conversation, f"{conversation.title} (saved copy)"
-                )
-            except (StoreError, OSError) as error:
-                reason = error.strerror if isinstance(error, OSError) else error
-                notify_plain(
-                    self, f"'{conversation.title}' was not saved: {reason}", severity="error"
-                )
-                return False
-            view.unsaved_reason = None  # what it held is on disk now, under the new id
-            notify_plain(self, f"Saved a new conversation, '{copy.title}'.")
-        return True
+        self.push_screen(ChoiceDialog(unsaved_question(unsaved), choices), chosen)
 
     async def _leave(self) -> None:
-        self.remember_workspace()
+        self.tabs.remember()
         await self.backend.aclose()
         self.exit()

@@ -35,6 +35,7 @@ from ...domain.text import code_blocks
 from ...domain.versions import set_aside, start_version, switch_version
 from ...services.backend import Backend
 from ...services.chat_turn import TurnOutcome, add_user_message, can_continue
+from ...services.conversation_options import SettingsForm
 from ...services.errors import (
     ConnectionLost,
     ModelNotFound,
@@ -458,6 +459,20 @@ class ChatView(Vertical):
             self._save_retry.stop()
             self._save_retry = None
             notify_plain(self.app, f"'{self.conversation.title}' is saved again.")
+
+    def focus_input(self) -> None:
+        """Focus the composer, or the transcript when the conversation is read-only."""
+        if self.composer.disabled:
+            self.transcript.focus()
+        else:
+            self.composer.focus()
+
+    async def apply_settings(self, form: SettingsForm) -> None:
+        """The settings dialog's form, into the conversation (from its next reply), saved."""
+        form.apply_to(self.conversation.settings)
+        self.conversation.touch()
+        self.refresh_model_label()
+        await self.save()
 
     async def rename(self, title: str) -> None:
         """Give the conversation a new title, saved now, and say so to the tab bar."""
