@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import secrets
 import stat
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from textual.dom import DOMNode
+from textual.pilot import Pilot
 
 from ollama_tui.domain.conversation import MessageStatus
 from ollama_tui.ui.kit.workers import background
@@ -120,3 +123,93 @@ def test_every_worker_of_the_app_is_started_through_the_one_helper() -> None:
         if "@work" in line or "run_worker(" in line
     ]
     assert offenders == []
+
+
+def _bug(*args: object, **kwargs: object) -> NoReturn:
+    raise RuntimeError("a bug, not a fault the code expects")
+
+
+async def _in_the_chat(pilot: Pilot[None]) -> None:
+    await pilot.press(*"hello", "enter")
+
+
+async def _in_the_models_screen(pilot: Pilot[None]) -> None:
+    await pilot.press("f3")
+
+
+async def _in_the_browser(pilot: Pilot[None]) -> None:
+    await pilot.press("ctrl+o")
+
+
+async def _in_the_settings(pilot: Pilot[None]) -> None:
+    await pilot.press("f4")
+
+
+async def _in_inspect(pilot: Pilot[None]) -> None:
+    await pilot.press("f3")
+    await wait_until(lambda: "llama3.2:latest" in screen_text(pilot.app), message="the table")
+    await pilot.press("i")
+
+
+async def _in_embed(pilot: Pilot[None]) -> None:
+    await pilot.press("f3")
+    await wait_until(lambda: "llama3.2:latest" in screen_text(pilot.app), message="the table")
+    await pilot.press("e", *"a cat", "ctrl+s")
+
+
+@pytest.mark.parametrize(
+    ("where", "part", "what"),
+    [
+        (_in_the_chat, "reply_rounds", "Writing the reply"),
+        (_in_the_models_screen, "catalogue.refresh", "Listing the models"),
+        (_in_the_browser, "library.refresh", "Reading the saved conversations"),
+        (_in_the_settings, "show", "Reading the model's defaults"),
+        (_in_inspect, "show", "Inspecting the model"),
+        (_in_embed, "embed", "Embedding the texts"),
+    ],
+)
+async def test_a_worker_failing_in_any_screen_is_said_there_and_logged(
+    make_app,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    where: Callable[[Pilot[None]], Awaitable[None]],
+    part: str,
+    what: str,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(app)
+        holder, _, name = f"backend.{part}".rpartition(".")
+        target = app
+        for step in holder.split("."):
+            target = getattr(target, step)
+        monkeypatch.setattr(target, name, _bug)
+        shown = app.screen
+        await where(pilot)
+        await wait_until(lambda: notified(app, f"{what} failed"), message=f"{what} said")
+        assert notified(app, "RuntimeError: a bug, not a fault the code expects")
+        log = (data_dir / "logs" / "failures.log").read_text()
+        assert f"{what} failed" in log and "Traceback" in log
+        # Still answering keys: back to the conversation.
+        while app.screen is not shown:
+            await pilot.press("escape")
+        assert app.current_view is not None
+
+
+async def test_a_model_job_failing_unexpectedly_is_said_shown_and_logged(
+    make_app, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ollama_tui.services.jobs.pull_model", _bug)
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(app)
+        await pilot.press("f3")
+        await wait_until(lambda: "llama3.2:latest" in screen_text(app), message="the table")
+        await pilot.press("p", *"tiny:1b", "enter")
+        await wait_until(lambda: notified(app, "The pull of tiny:1b failed"), message="said")
+        await wait_until(
+            lambda: "pull tiny:1b · failed unexpectedly (RuntimeError" in screen_text(app),
+            message="the job's line",
+        )
+        log = (data_dir / "logs" / "failures.log").read_text()
+        assert "The pull of tiny:1b failed" in log and "Traceback" in log

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..api.errors import OllamaError
+from .failure_log import describe_failure
 from .models import CreateSpec, create_model
 from .pull import PullState, pull_model, push_model
 
@@ -35,6 +36,9 @@ class ModelJob:
     """Status lines as they came (create reports only these)."""
     error: str | None = None
     cancelled: bool = False
+    failure: Exception | None = None
+    """An exception nobody expected (a bug): the task that ran the job does not lose it,
+    the listeners report it."""
     ended: bool = False
     """Set before the last report, which runs inside the task (so `task.done()` is False)."""
     task: asyncio.Task[None] | None = None
@@ -88,6 +92,9 @@ class ModelJobs:
             except asyncio.CancelledError:
                 job.cancelled = True
                 job.state.status = "cancelled"
+            except Exception as error:  # a bug: kept for the listeners to report and log
+                job.error = f"failed unexpectedly ({describe_failure(error)})"
+                job.failure = error
             finally:
                 job.ended = True
                 self._changed(job)

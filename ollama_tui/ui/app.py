@@ -312,6 +312,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
 
     def _job_changed(self, job: ModelJob) -> None:
         """Every pull, push and create, wherever it was started from, ends here."""
+        if job.ended and job.failure is not None:
+            self.post_message(WorkFailed(f"The {job.verb} of {job.model}", job.failure))
         if job.succeeded:
             notify_plain(self, f"{job.verb.capitalize()} of {job.model} done.")
             self.reload_models()
