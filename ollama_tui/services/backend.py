@@ -1,4 +1,13 @@
-"""Provides the one object the UI talks to: the client, the saver and the workspace together."""
+"""Provides the UI's one door to the services: the composition root builds one `Backend`
+and hands it to the app.
+
+It is a holder, not a facade: the services it holds (`workspace`, `saver`, `library`, `jobs`,
+`catalogue`, `tools`) are public and the UI calls them directly, each through its own narrow
+API; a screen that needs only one of them is given only that one (`ConversationsScreen`
+gets the library). Its own methods are what needs the clients the UI may not touch (the
+UI never imports `api/`): host routing for a conversation, the chat turn, the context meter
+and the model operations of the default host.
+"""
 
 from __future__ import annotations
 
