@@ -15,7 +15,10 @@ from tests.fake_ollama.script import tool_call
 from tests.fake_ollama.server import FakeOllama
 from tests.pty_app import PtyApp
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pty")
+pytestmark = [
+    pytest.mark.pty,
+    pytest.mark.skipif(sys.platform == "win32", reason="needs a pty"),
+]
 
 
 def test_a_tool_result_full_of_escape_sequences_stays_inert(
