@@ -15,6 +15,22 @@ from ollama_tui.services.tools.limits import OUTPUT_CAP
 from tests.fake_ollama.server import FakeOllama
 
 
+def running(pid: int) -> bool:
+    """Whether `pid` is alive: a killed process its parent has not reaped yet (a zombie,
+    left to whatever init this machine has) has finished running."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
 def tool(name: str) -> ToolSpec:
     return next(spec for spec in built_in_specs() if spec.name == name)
 
@@ -126,10 +142,8 @@ async def test_cancelling_a_command_kills_its_process_group(root: Path) -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    for _ in range(200):
-        try:
-            os.kill(child, 0)
-        except ProcessLookupError:
+    for _ in range(500):
+        if not running(child):
             break
         await asyncio.sleep(0.02)
     else:

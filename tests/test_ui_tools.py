@@ -262,8 +262,10 @@ async def test_the_picker_and_f3_mark_models_that_call_tools(
 
     fake_ollama.version = version
     fake_ollama.models = []
-    fake_ollama.add_model("caller:7b", capabilities=["completion", "tools"])
-    fake_ollama.add_model("plain:1b", capabilities=["completion"])
+    # Servers from 0.30 list capabilities; before, only /api/show says them.
+    key = "capabilities" if version == "0.30.1" else "_show_capabilities"
+    fake_ollama.add_model("caller:7b", **{key: ["completion", "tools"]})
+    fake_ollama.add_model("plain:1b", **{key: ["completion"]})
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(app)

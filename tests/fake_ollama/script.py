@@ -46,9 +46,10 @@ def model_entry(name: str, **fields: Any) -> dict[str, Any]:
 
 
 def model_capabilities(entry: dict[str, Any]) -> list[str]:
-    """What /api/show lists for a model: `capabilities=[...]` given to `add_model`, else a
+    """What /api/show lists for a model: `_show_capabilities=[...]` given to `add_model` (a
+    server before 0.30, whose list says nothing of them), else its `capabilities`, else a
     model that completes and calls tools."""
-    found = entry.get("capabilities")
+    found = entry.get("_show_capabilities", entry.get("capabilities"))
     return list(found) if isinstance(found, list) else ["completion", "tools"]
 
 

@@ -21,10 +21,11 @@ async def version(state: Script, conn: Connection, request: RecordedRequest) -> 
 
 
 async def tags(state: Script, conn: Connection, request: RecordedRequest) -> None:
-    models = state.models
-    if parse_version(state.version) < (0, 30, 0):
-        # Capabilities are in the list from 0.30; before, only /api/show says them.
-        models = [{k: v for k, v in m.items() if k != "capabilities"} for m in models]
+    # Keys starting with "_" are the script's own (what only /api/show says), never listed.
+    models = [
+        {k: v for k, v in m.items() if not k.startswith("_")} if isinstance(m, dict) else m
+        for m in state.models
+    ]
     await conn.json(200, {"models": models})
 
 
