@@ -222,7 +222,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         elif self.theme != before:
             self._remember_theme(self.current_theme)
 
-    # -- tabs -----------------------------------------------------------------------------
+    # -- saved conversations --------------------------------------------------------------
 
     # Named, not decorated with `on`: the screen's module is imported when Ctrl+O is pressed.
     async def on_conversations_screen_rename_asked(
