@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 from ollama_tui.domain.clock import relative_time
@@ -410,3 +411,30 @@ async def test_at_80_columns_a_row_keeps_its_date_when_many_models_wrote_it(
         absolute = conversation.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
         assert absolute in facts and "6 messages" in facts, facts
         assert "qwen2.5-coder" in facts and "…" in facts, facts  # the models give way
+
+
+async def test_keys_are_handled_while_a_delete_waits_for_a_slow_disk(
+    make_app, data_dir: Path, monkeypatch
+) -> None:
+    _save(data_dir, "Apple pie", "crust")
+    _save(data_dir, "Banana bread", "loaf")
+    disk = threading.Event()
+    app = make_app()
+    async with app.run_test(size=(110, 36)) as pilot:
+        screen = await _browse(app, pilot)
+        library = app.backend.library
+        move = library.delete
+
+        def slow_delete(session_id: str) -> None:
+            disk.wait(timeout=10)  # a disk that takes its time (on the loop, it froze the app)
+            move(session_id)
+
+        monkeypatch.setattr(library, "delete", slow_delete)
+        await _confirm(pilot, "ctrl+d")
+        await wait_until(lambda: "to the trash…" in screen_text(app), message="under way")
+        await pilot.press(*"bread")
+        await wait_until(lambda: "1 of 2" in screen_text(app), message="typed while it waits")
+        assert len(list((data_dir / "sessions").glob("*.json"))) == 2
+        disk.set()
+        await wait_until(lambda: notified(app, "to the trash. Ctrl+Z undoes it"), message="done")
+        assert len(screen.matches) <= 1

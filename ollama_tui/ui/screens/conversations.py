@@ -111,6 +111,8 @@ class ConversationsScreen(ModalScreen[str | None]):
         self._words: list[str] = []
         self._deleted: list[str] = []
         self._reload_when_shown = False
+        self._doing = ""
+        """What a file worker is doing, shown in the note until it is done."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog browser"):
@@ -229,7 +231,7 @@ class ConversationsScreen(ModalScreen[str | None]):
                 results.cursor = ids.index(keep.id)
         title = "Trash" if self.showing_trash else "Saved conversations"
         self.query_one("#browser-title", Static).update(Content(title))
-        self.query_one("#browser-note", Static).update(self._note(query))
+        self._show_note(query)
         if self._reload_when_shown:
             self._reload_when_shown = False
             self.call_after_refresh(self.reload)
@@ -238,6 +240,12 @@ class ConversationsScreen(ModalScreen[str | None]):
         match = self._matches[index]
         snippet = self.library.snippet(match.entry.id, self._words) if match.in_messages else None
         return entry_lines(match, self._words, snippet)
+
+    def _show_note(self, query: str) -> None:
+        note = self._note(query)
+        if self._doing:  # a change of the files under way says so until it is done
+            note = note + plain(f" · {self._doing}")
+        self.query_one("#browser-note", Static).update(note)
 
     def _note(self, query: str) -> Content:
         count = len(self._matches)
@@ -319,7 +327,16 @@ class ConversationsScreen(ModalScreen[str | None]):
     # note says what is under way meanwhile.
 
     def _under_way(self, doing: str) -> None:
-        self.query_one("#browser-note", Static).update(plain(doing))
+        self._doing = doing
+        self._show_note(self._query_now())
+
+    def _query_now(self) -> str:
+        return "" if self.showing_trash else self.query_one("#query", SafeInput).value
+
+    def _finished(self) -> None:
+        """A file worker ended (its outcome is notified): the note no longer says it."""
+        self._doing = ""
+        self._show_note(self._query_now())
 
     def _said(self, text: str, *, error: bool = False) -> None:
         """Notify from a thread worker."""
@@ -366,8 +383,9 @@ class ConversationsScreen(ModalScreen[str | None]):
             self.library.delete(session_id)
         except StoreError as error:
             self._said(f"Not deleted: {error}", error=True)
-            self.app.call_from_thread(self.reload)
             return
+        finally:
+            self.app.call_from_thread(self._finished)
         self.app.call_from_thread(self._moved_to_trash, session_id, title)
 
     def _moved_to_trash(self, session_id: str, title: str) -> None:
@@ -383,6 +401,8 @@ class ConversationsScreen(ModalScreen[str | None]):
         except StoreError as error:
             self._said(f"Not restored: {error}", error=True)
             return
+        finally:
+            self.app.call_from_thread(self._finished)
         self._said("Restored from the trash.")
         self.app.call_from_thread(self.reload)
 
@@ -428,7 +448,10 @@ class ConversationsScreen(ModalScreen[str | None]):
 
     @background("Emptying the trash", group="library-change", thread=True)
     def empty_trash(self) -> None:
-        removed = self.library.empty_trash()
+        try:
+            removed = self.library.empty_trash()
+        finally:
+            self.app.call_from_thread(self._finished)
         self.app.call_from_thread(self._trash_emptied, removed)
 
     def _trash_emptied(self, removed: int) -> None:
@@ -493,4 +516,6 @@ class ConversationsScreen(ModalScreen[str | None]):
         except StoreError as error:
             self._said(f"Could not continue it: {error}", error=True)
             return
+        finally:
+            self.app.call_from_thread(self._finished)
         self.app.call_from_thread(self.dismiss, copy.id)
