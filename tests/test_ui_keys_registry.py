@@ -18,7 +18,10 @@ import ollama_tui.ui
 from ollama_tui.cli import build_app, build_parser, settings_from_args
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.dialogs.attach_image import AttachImageDialog
+from ollama_tui.ui.dialogs.model_dialogs import InspectScreen
+from ollama_tui.ui.dialogs.settings import SettingsDialog
 from ollama_tui.ui.kit.keys import KEYS, REGISTRY, key_name
+from ollama_tui.ui.screens.conversations import ConversationsScreen
 from ollama_tui.ui.screens.help import HelpScreen
 from ollama_tui.ui.screens.models import ModelsScreen
 from tests.fake_ollama.server import FakeOllama
@@ -139,7 +142,11 @@ async def test_with_every_key_remapped_no_default_key_is_named(
     make_app, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     keymap = {key.id: f"super+{chr(ord('a') + n % 26)}" for n, key in enumerate(KEYS)}
-    keymap.update({"app.help": "f10", "app.models": "f11", "help.close": "f12"})
+    # Those pressed below, on keys a test can press; F12 leaves each screen.
+    keymap.update({"app.help": "f10", "app.models": "f11", "app.settings": "f9"})
+    keymap.update({"app.conversations": "f8", "models.inspect": "f7"})
+    for leave in ("help", "models", "inspect", "settings.cancel", "browser"):
+        keymap[f"{leave}.close" if "." not in leave else leave] = "f12"
     defaults = _distinct_default_names()
     assert {"Ctrl+N", "F3", "Alt+1", "Shift+Tab", "Ctrl+PageDown", "Ctrl+Z"} <= defaults
 
@@ -163,6 +170,20 @@ async def test_with_every_key_remapped_no_default_key_is_named(
         await wait_until(lambda: models.models, message="the models listed")
         commands = " ".join(f"{c.title} {c.help}" for c in app.get_system_commands(models))
         assert "Super+" in commands and named(commands) == []
+        assert named(screen_text(app)) == []
+        await press_for(pilot, "f7", InspectScreen)
+        await wait_until(lambda: "Modelfile" in screen_text(app), message="the model's facts")
+        assert named(screen_text(app)) == []
+        await pilot.press("f12")
+        await wait_until(lambda: app.screen is models)
+        await pilot.press("f12")
+        await wait_until(lambda: app.screen is app.screen_stack[0])
+        for key, screen in (("f9", SettingsDialog), ("f8", ConversationsScreen)):
+            await press_for(pilot, key, screen)
+            await pilot.pause()
+            assert named(screen_text(app)) == [], screen
+            await pilot.press("f12")
+            await wait_until(lambda: app.screen is app.screen_stack[0])
 
 
 async def test_an_unknown_id_in_the_config_is_named_with_the_ids_it_is_close_to(
@@ -178,3 +199,18 @@ async def test_an_unknown_id_in_the_config_is_named_with_the_ids_it_is_close_to(
             "app.new_tabs (did you mean app.new_tab?), nothing.like.it",
         )
         await press_for(pilot, "f10", ModelsScreen)  # the known ones still apply
+
+
+async def test_the_help_key_rebound_is_the_help_key_of_the_saved_conversations_too(
+    make_app,
+) -> None:
+    # The browser is modal, so it repeats the app's F1 as a binding of its own.
+    app = make_app(keymap={"app.help": "f10"})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app)
+        await press_for(pilot, "ctrl+o", ConversationsScreen)
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        assert "f10 Keys" in footer and "f1 " not in footer, footer
+        help_screen = await press_for(pilot, "f10", HelpScreen)
+        assert help_screen.sections[0][0] == "Saved conversations (Ctrl+O)"

@@ -29,7 +29,7 @@ from ..services.failure_log import report_failure
 from ..services.jobs import ModelJob
 from .chat.chat_view import ChatView
 from .chat.tabs import ChatTabs, unsaved_question
-from .kit.keys import bindings, known_binding_ids, place_of, unknown_binding_ids
+from .kit.keys import bindings, full_keymap, known_binding_ids, place_of, unknown_binding_ids
 from .kit.safe_text import follow_cursor_blink, notify_plain
 from .kit.terminal_input import KeysInOrderApp
 from .kit.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes, shipped_theme_dirs
@@ -170,7 +170,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
                 timeout=10,
             )
         known = known_binding_ids()
-        self.set_keymap({key: value for key, value in keymap.items() if key in known})
+        self.set_keymap(full_keymap({key: keys for key, keys in keymap.items() if key in known}))
 
     async def on_mount(self) -> None:
         settings = self.backend.settings

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Static
 
-from ..kit.keys import bindings
+from ..kit.keys import bindings, key_on
 from ..kit.safe_text import SafeInput, plain
 
 
@@ -29,7 +29,8 @@ class ConfirmDialog(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(self.question, classes="dialog-title")
-            yield Static(Content("Enter: yes · Esc: no"), classes="dialog-hint")
+            yes, no = key_on(self, "confirm.yes"), key_on(self, "confirm.no")
+            yield Static(plain(f"{yes}: yes · {no}: no"), classes="dialog-hint")
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
@@ -50,7 +51,9 @@ class ChoiceDialog(ModalScreen[str | None]):
         hint = " · ".join(f"{letter}: {label}" for letter, label in self.choices.items())
         with Vertical(classes="dialog"):
             yield Static(self.question, classes="dialog-title")
-            yield Static(plain(f"{hint} · Esc: back"), classes="dialog-hint")
+            yield Static(
+                plain(f"{hint} · {key_on(self, 'choice.back')}: back"), classes="dialog-hint"
+            )
 
     def on_key(self, event: events.Key) -> None:
         if event.character in self.choices:
@@ -89,7 +92,10 @@ class TextDialog(ModalScreen[str | None]):
             yield Static(self.question, classes="dialog-title")
             yield SafeInput(self.value, compact=True, id="answer", suggester=self.suggester)
             yield Static("", id="problem", classes="dialog-problem", markup=False)
-            yield Static(Content("Enter: accept · Esc: cancel"), classes="dialog-hint")
+            yield Static(
+                plain(f"Enter: accept · {key_on(self, 'text_dialog.cancel')}: cancel"),
+                classes="dialog-hint",
+            )
 
     def _problem_with(self, text: str) -> str | None:
         return self.problem(text) if self.problem is not None and text else None

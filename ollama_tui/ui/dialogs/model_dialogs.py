@@ -19,7 +19,7 @@ from ...services.models import (
     model_name_problem,
     parse_parameters,
 )
-from ..kit.keys import bindings
+from ..kit.keys import bindings, key_on
 from ..kit.safe_text import SafeInput, SafeTextArea, notify_plain, plain
 from ..kit.workers import background
 from ..widgets.form import Form, FormField, option_fields
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 
 class InspectScreen(ModalScreen[None]):
-    """Everything `/api/show` says about a model, scrollable; Ctrl+Y copies the Modelfile."""
+    """Everything `/api/show` says about a model, scrollable; a key copies the Modelfile."""
 
     BINDINGS = bindings("inspect")
 
@@ -44,7 +44,10 @@ class InspectScreen(ModalScreen[None]):
             yield Static(plain(self.model), classes="dialog-title")
             yield VerticalScroll(Static(Content("Loading…")), id="inspect-body")
             yield Static(
-                Content("↑↓ PgUp PgDn scroll · Ctrl+Y copies the Modelfile · Esc closes"),
+                plain(
+                    f"↑↓ PgUp PgDn scroll · {key_on(self, 'inspect.copy')} copies the Modelfile"
+                    f" · {key_on(self, 'inspect.close')} closes"
+                ),
                 classes="dialog-hint",
             )
 
@@ -100,7 +103,7 @@ CREATE_OPTIONS = tuple(
 
 
 class CreateDialog(ModalScreen[None]):
-    """A new model from a base: system prompt, options, template; Ctrl+S creates."""
+    """A new model from a base: system prompt, options, template."""
 
     BINDINGS = bindings("create")
 
@@ -110,8 +113,10 @@ class CreateDialog(ModalScreen[None]):
         self.base = base
 
     def compose(self) -> ComposeResult:
+        create, cancel = key_on(self, "create.create"), key_on(self, "create.close")
         with Form(
-            Content("Create a model"), Content("Tab: next field · Ctrl+S: create · Esc: cancel")
+            Content("Create a model"),
+            plain(f"Tab: next field · {create}: create · {cancel}: cancel"),
         ):
             yield FormField(
                 "Name", SafeInput(placeholder="like pirate or pirate:v2", id="name", compact=True)
@@ -131,7 +136,7 @@ class CreateDialog(ModalScreen[None]):
                 ),
             )
             with Horizontal(classes="dialog-buttons"):
-                yield Button(Content("Create (Ctrl+S)"), id="create", variant="primary")
+                yield Button(plain(f"Create ({create})"), id="create", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#name", SafeInput).focus()
@@ -208,7 +213,10 @@ class EmbedDialog(ModalScreen[None]):
             yield Static(Content("Texts, one per line (type or paste):"), classes="dialog-hint")
             yield SafeTextArea(id="texts")
             yield VerticalScroll(Static("", id="embed-result", markup=False))
-            yield Static(Content("Ctrl+S: embed · Esc: close"), classes="dialog-hint")
+            yield Static(
+                plain(f"{key_on(self, 'embed.run')}: embed · {key_on(self, 'embed.close')}: close"),
+                classes="dialog-hint",
+            )
 
     def on_mount(self) -> None:
         self.query_one("#texts", SafeTextArea).focus()

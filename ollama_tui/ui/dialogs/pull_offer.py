@@ -8,7 +8,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from ..kit.keys import bindings
+from ..kit.keys import bindings, key_on
 from ..kit.safe_text import plain
 
 
@@ -37,8 +37,12 @@ class PullOfferScreen(ModalScreen[bool]):
                 ),
             )
             with Horizontal(classes="dialog-buttons"):
-                yield Button(Content("Pull (Enter)"), id="accept", variant="primary")
-                yield Button(Content("Not now (Esc)"), id="decline")
+                accept, decline = (
+                    key_on(self, "pull_offer.accept"),
+                    key_on(self, "pull_offer.decline"),
+                )
+                yield Button(plain(f"Pull ({accept})"), id="accept", variant="primary")
+                yield Button(plain(f"Not now ({decline})"), id="decline")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "accept")

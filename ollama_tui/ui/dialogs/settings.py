@@ -21,7 +21,7 @@ from ...services.conversation_options import (
 )
 from ...services.errors import OllamaError
 from ...services.models import parse_parameters
-from ..kit.keys import bindings
+from ..kit.keys import bindings, key_on
 from ..kit.safe_text import SafeInput, SafeTextArea, plain
 from ..kit.workers import background
 from ..widgets.form import Form, FormField, option_fields
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 
 class SettingsDialog(ModalScreen[SettingsForm | None]):
-    """Dismisses with the form to apply (Ctrl+S), or None (Esc)."""
+    """Dismisses with the form to apply, or None."""
 
     BINDINGS = bindings("settings")
 
@@ -58,7 +58,11 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
         form = self.form
         with Form(
             plain(f"Settings of this conversation ({self.model or 'no model'})"),
-            Content("Tab: next · Ctrl+S: save · Ctrl+D: save as default · Esc: cancel"),
+            plain(
+                f"Tab: next · {key_on(self, 'settings.save')}: save"
+                f" · {key_on(self, 'settings.save_default')}: save as default"
+                f" · {key_on(self, 'settings.cancel')}: cancel"
+            ),
         ):
             yield FormField(
                 "System prompt",

@@ -9,10 +9,11 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
+from textual.screen import Screen
 
 Place = Literal[
     "app",
@@ -72,6 +73,9 @@ class Key:
     display: str | None = None
     """The footer's spelling of the default key, where Textual's would mislead."""
     command: Command | None = None
+    follows: str = ""
+    """The id of an app key this one repeats on a modal screen (which hides the app's keys):
+    rebinding that one rebinds this one too, unless this one is rebound itself."""
 
     def binding(self) -> Binding:
         return Binding(
@@ -473,7 +477,15 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("browser.empty", "ctrl+x", "empty_trash", "Empty trash", "browser", priority=True),
     # A modal screen hides the app's own keys: these two are the way to every other key.
-    Key("browser.help", "f1", "app.help", "Keys", "browser", help="Every key, by screen"),
+    Key(
+        "browser.help",
+        "f1",
+        "app.help",
+        "Keys",
+        "browser",
+        help="Every key, by screen",
+        follows="app.help",
+    ),
     Key(
         "browser.palette",
         "ctrl+p",
@@ -625,16 +637,37 @@ def place_of(node: DOMNode) -> Place | None:
     return None
 
 
+def full_keymap(keymap: Mapping[str, str]) -> dict[str, str]:
+    """The config's `[keys]` with the keys that follow another (see `Key.follows`) rebound
+    with it."""
+    following = {
+        key.id: keymap[key.follows]
+        for key in KEYS
+        if key.follows in keymap and key.id not in keymap
+    }
+    return {**keymap, **following}
+
+
 def bound_keys(binding_id: str, keymap: Mapping[str, str]) -> list[str]:
     """The keys bound to `binding_id` now, as F1 writes them: the config's `[keys]` entry
     if it has one, else the default."""
-    keys = keymap.get(binding_id) or REGISTRY[binding_id].keys
+    keys = full_keymap(keymap).get(binding_id) or REGISTRY[binding_id].keys
     return [key_name(key) for key in keys.split(",") if key.strip()]
 
 
 def bound_key(binding_id: str, keymap: Mapping[str, str]) -> str:
     """The first key bound to `binding_id` now (`Ctrl+N`, or the config's)."""
     return bound_keys(binding_id, keymap)[0]
+
+
+def key_on(screen: Screen[Any], binding_id: str) -> str:
+    """The first key bound to `binding_id` on `screen` now, for a hint the screen draws: read
+    from the bindings Textual has (the config's [keys] applied), else the default (an action
+    that is off has none there)."""
+    for active in screen.active_bindings.values():
+        if active.binding.id == binding_id:
+            return key_name(active.binding.key)
+    return bound_key(binding_id, {})
 
 
 def describe(key: Key, keymap: Mapping[str, str]) -> str:

@@ -27,7 +27,7 @@ from ...services.library import (
     LibraryMatch,
 )
 from ..dialogs.basic import ConfirmDialog, TextDialog
-from ..kit.keys import bindings
+from ..kit.keys import bindings, key_on
 from ..kit.safe_text import SafeInput, notify_plain, plain
 from ..kit.workers import background
 from ..widgets.entry_list import EntryList
@@ -250,8 +250,10 @@ class ConversationsScreen(ModalScreen[str | None]):
     def _note(self, query: str) -> Content:
         count = len(self._matches)
         if self.showing_trash:
-            return Content(
-                f"{count} in the trash · Enter restores · Ctrl+X empties it · Ctrl+T back"
+            return plain(
+                f"{count} in the trash · {key_on(self, 'browser.restore')} restores"
+                f" · {key_on(self, 'browser.empty')} empties it"
+                f" · {key_on(self, 'browser.trash')} back"
             )
         total = len(self.library.entries)
         if not total:
@@ -391,7 +393,8 @@ class ConversationsScreen(ModalScreen[str | None]):
     def _moved_to_trash(self, session_id: str, title: str) -> None:
         self._deleted.append(session_id)
         self.refresh_bindings()  # undo is possible now
-        notify_plain(self.app, f"Moved '{title}' to the trash. Ctrl+Z undoes it.")
+        undo = key_on(self, "browser.undo")
+        notify_plain(self.app, f"Moved '{title}' to the trash. {undo} undoes it.")
         self.reload()
 
     @background("Restoring the conversation", group="library-change", thread=True)

@@ -25,9 +25,11 @@ from ..kit.keys import (
     bound_keys,
     describe,
     key_name,
+    key_on,
     keys_in,
     place_of,
 )
+from ..kit.safe_text import plain
 
 SELECTING_TEXT = (
     "Selecting text: drag with the mouse and press Ctrl+C to copy (sent to your terminal "
@@ -130,7 +132,9 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog help"):
-            yield Static(Content("Keys  ·  Esc closes"), classes="dialog-title")
+            yield Static(
+                plain(f"Keys  ·  {key_on(self, 'help.close')} closes"), classes="dialog-title"
+            )
             with VerticalScroll():
                 for title, rows in self.sections:
                     yield Static(Content.styled(title, "bold $accent"), classes="help-section")
