@@ -29,7 +29,14 @@ from ..services.failure_log import report_failure
 from ..services.jobs import ModelJob
 from .chat.chat_view import ChatView
 from .chat.tabs import ChatTabs, unsaved_question
-from .kit.keys import bindings, full_keymap, known_binding_ids, place_of, unknown_binding_ids
+from .kit.keys import (
+    bindings,
+    bound_key,
+    full_keymap,
+    known_binding_ids,
+    place_of,
+    unknown_binding_ids,
+)
 from .kit.safe_text import follow_cursor_blink, notify_plain
 from .kit.terminal_input import KeysInOrderApp
 from .kit.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes, shipped_theme_dirs
@@ -165,7 +172,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
                 self,
                 "Unknown binding ids in the config's [keys]: "
                 + ", ".join(unknown)
-                + " (F1 lists every key; ids are in the README)",
+                + f" ({bound_key('app.help', keymap)} lists every key; ids are in the README)",
                 severity="warning",
                 timeout=10,
             )

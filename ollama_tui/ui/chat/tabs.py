@@ -20,6 +20,7 @@ from ...services.backend import Backend
 from ...services.catalogue import ModelChoice, default_model
 from ...services.errors import StoreError
 from ...services.workspace import OpenConversation, RestoredWorkspace
+from ..kit.keys import bound_key
 from ..kit.safe_text import notify_plain, plain
 from ..kit.workers import background
 from ..widgets.tab_bar import ConversationTabs
@@ -210,7 +211,8 @@ class ChatTabs(ConversationTabs):
         """Use a model of the default host (the models screen's) in the current conversation."""
         view = self.current_view
         if view is None or view.read_only_reason:
-            notify_plain(self.app, "This conversation is read-only: open a new one (Ctrl+N).")
+            new = bound_key("app.new_tab", self.backend.settings.keymap)
+            notify_plain(self.app, f"This conversation is read-only: open a new one ({new}).")
             return
         view.set_model(model, self.backend.default_host)
         self.last_model = model
@@ -277,7 +279,7 @@ class ChatTabs(ConversationTabs):
                 self.app,
                 problem
                 or f"The unsent prompt is kept: it comes back when '{view.conversation.title}' "
-                "is reopened (Ctrl+O).",
+                f"is reopened ({bound_key('app.conversations', self.backend.settings.keymap)}).",
                 severity="error" if problem else "information",
             )
         await self.close_conversation(view.conversation.id)
