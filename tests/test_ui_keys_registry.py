@@ -20,10 +20,12 @@ from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.dialogs.attach_image import AttachImageDialog
 from ollama_tui.ui.dialogs.model_dialogs import InspectScreen
 from ollama_tui.ui.dialogs.settings import SettingsDialog
+from ollama_tui.ui.dialogs.tool_approval import ToolApprovalDialog
 from ollama_tui.ui.kit.keys import KEYS, REGISTRY, key_name
 from ollama_tui.ui.screens.conversations import ConversationsScreen
 from ollama_tui.ui.screens.help import HelpScreen
 from ollama_tui.ui.screens.models import ModelsScreen
+from tests.fake_ollama.script import tool_call
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import notified, press_for, ready, screen_text, wait_until
 from tests.snapshots.steps import palette
@@ -214,3 +216,36 @@ async def test_the_help_key_rebound_is_the_help_key_of_the_saved_conversations_t
         assert "f10 Keys" in footer and "f1 " not in footer, footer
         help_screen = await press_for(pilot, "f10", HelpScreen)
         assert help_screen.sections[0][0] == "Saved conversations (Ctrl+O)"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("plum\n")
+    return folder.resolve()
+
+
+async def test_the_approval_dialog_names_its_keys_as_rebound(
+    make_app, fake_ollama: FakeOllama, project: Path
+) -> None:
+    fake_ollama.script_reply(
+        "Reading.", tool_calls=[tool_call("read_file", {"path": "notes.txt"}, "call_1")]
+    )
+    fake_ollama.script_reply("Done.")
+    keymap = {"approval.once": "o", "approval.deny": "x,escape"}
+    app = make_app(
+        keymap=keymap,
+        conversation_defaults={"tools": ["read_file"]},
+        tool_roots=(project,),
+    )
+    async with app.run_test(size=(100, 32)) as pilot:
+        await ready(app)
+        await pilot.press(*"read notes.txt", "enter")
+        await wait_until(lambda: isinstance(app.screen, ToolApprovalDialog))
+        await wait_until(lambda: "allow once" in screen_text(app), message="the hint")
+        hint = _row(screen_text(app), "allow once")
+        assert "o: allow once" in hint and "x/Esc: deny" in hint, hint
+        assert "y: allow once" not in hint and "n/Esc" not in hint, hint
+        await pilot.press("o")  # and it is the key that works
+        await wait_until(lambda: "Done." in screen_text(app), message="the reply after the tool")

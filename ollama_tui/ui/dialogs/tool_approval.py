@@ -21,7 +21,7 @@ from textual.widgets import Static
 from ...domain.conversation import Approval
 from ...domain.text import sanitize_for_terminal
 from ...services.tools.loop import ApprovalRequest, Decision
-from ..kit.keys import bindings
+from ..kit.keys import bindings, key_on, keys_on
 from ..kit.safe_text import SafeInput, plain
 
 SHOWN_CHARACTERS = 20_000
@@ -91,10 +91,12 @@ class ToolApprovalDialog(ModalScreen[Decision]):
                 compact=True,
                 id="approval-reason",
             )
+            deny = "/".join(keys_on(self, "approval.deny"))
             yield Static(
-                Content(
-                    "y: allow once · a: allow for this conversation · n/Esc: deny · "
-                    "r: deny with a reason"
+                plain(
+                    f"{key_on(self, 'approval.once')}: allow once"
+                    f" · {key_on(self, 'approval.all')}: allow for this conversation"
+                    f" · {deny}: deny · {key_on(self, 'approval.reason')}: deny with a reason"
                 ),
                 classes="dialog-hint",
             )

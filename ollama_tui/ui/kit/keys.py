@@ -660,14 +660,21 @@ def bound_key(binding_id: str, keymap: Mapping[str, str]) -> str:
     return bound_keys(binding_id, keymap)[0]
 
 
+def keys_on(screen: Screen[Any], binding_id: str) -> list[str]:
+    """The keys bound to `binding_id` on `screen` now, for a hint the screen draws: read
+    from the bindings Textual has (the config's [keys] applied), else the defaults (an
+    action that is off has none there)."""
+    found = [
+        key_name(active.binding.key)
+        for active in screen.active_bindings.values()
+        if active.binding.id == binding_id
+    ]
+    return found or bound_keys(binding_id, {})
+
+
 def key_on(screen: Screen[Any], binding_id: str) -> str:
-    """The first key bound to `binding_id` on `screen` now, for a hint the screen draws: read
-    from the bindings Textual has (the config's [keys] applied), else the default (an action
-    that is off has none there)."""
-    for active in screen.active_bindings.values():
-        if active.binding.id == binding_id:
-            return key_name(active.binding.key)
-    return bound_key(binding_id, {})
+    """The first of `keys_on`."""
+    return keys_on(screen, binding_id)[0]
 
 
 def describe(key: Key, keymap: Mapping[str, str]) -> str:
