@@ -473,6 +473,24 @@ def test_the_sixteen_colour_theme_uses_only_the_terminals_colours() -> None:
                 assert segment.style.bgcolor == palette.base.bgcolor, "no painted background"
 
 
+def test_prepare_loads_what_the_first_reply_needs() -> None:
+    # The app can call it once its first frame is drawn, so that the first flush of the
+    # first reply does not pay for the imports (~0.1 s).
+    code = (
+        "import sys, time\n"
+        "import ollama_tui.ui.chat.render as r\n"
+        "r.prepare(r.RenderPalette.default())\n"
+        "print(sorted(m for m in ('markdown_it', 'pygments.lexers.python', 'rich.markdown')"
+        " if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split("\n")[0] == str(
+        ["markdown_it", "pygments.lexers.python", "rich.markdown"]
+    )
+
+
 def test_rendering_loads_markdown_and_pygments_only_when_drawing() -> None:
     code = (
         "import sys\n"
