@@ -418,6 +418,19 @@ def test_thinking_streams_open_then_closes_when_the_answer_starts() -> None:
     assert "Step one." in _screen(MessageLines(reply.strips))
 
 
+def test_a_reply_whose_text_changes_before_its_end_is_drawn_anew_from_there() -> None:
+    message = Message.assistant("m")
+    reply = ReplyLines(message, 80, PALETTE)
+    for text in ["# Head\n\nOne.\n\nTwo.\n\nThree", "# Head\n\nOne!\n\nFour"]:
+        message.content = text
+        first = reply.update()
+    assert first == 2, "the heading and its gap are kept"
+    at_once = ReplyLines(message, 80, PALETTE)
+    at_once.update()
+    assert reply.strips == at_once.strips
+    assert "Two." not in _screen(MessageLines(reply.strips))
+
+
 def test_a_reply_stopped_while_thinking_keeps_its_thinking_open() -> None:
     message = Message.assistant("m")
     message.status = MessageStatus.STREAMING

@@ -368,12 +368,10 @@ class MarkdownBlocks:
         keep = 0
         while keep < len(self._closed) and self._closed[keep].evidence <= same:
             keep += 1
-        if keep < len(self._closed):
-            start = self._closed[keep].start
-            del self._closed[keep:]
-            self._prefix = text[:start]
-        else:
-            self._prefix = text[: min(len(self._prefix), same)]
+        # Some block is dropped: the last one kept ends before the next one's first line,
+        # which the prefix holds whole, so a change in the prefix reaches past its evidence.
+        self._prefix = text[: self._closed[keep].start]
+        del self._closed[keep:]
         self._closed_lines = []
         for block in self._closed:
             if block.strips:
