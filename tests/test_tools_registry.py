@@ -90,13 +90,14 @@ class WaitingSource(Source):
 async def test_servers_are_started_and_stopped_at_once_not_one_after_another() -> None:
     for step in ("list", "close"):
         a, b = asyncio.Event(), asyncio.Event()
-        registry = ToolRegistry([WaitingSource("one", a, b), WaitingSource("two", b, a)])
+        sources = [WaitingSource("one", a, b), WaitingSource("two", b, a)]
+        registry = ToolRegistry(sources)
         if step == "list":
             tools, failures = await registry.resolve(["one.*", "two.*"])
             assert [tool.name for tool in tools] == ["one.x", "two.x"] and failures == []
         else:
             await registry.close()
-            assert all(source.closed for source in registry._sources.values())  # type: ignore[attr-defined]
+            assert all(source.closed for source in sources)
 
 
 async def test_the_tools_listed_so_far_are_known_without_asking_again() -> None:
