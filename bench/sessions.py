@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ollama_tui.ui.app import OllamaTuiApp
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -118,7 +120,7 @@ def bench_index(data_dir: Path) -> None:
     )
 
 
-async def _quit(app) -> None:  # type: ignore[no-untyped-def]
+async def _quit(app: OllamaTuiApp) -> None:
     """Ctrl+Q as a terminal sends it; Pilot's press can wait for ever on an app that quits."""
     app.simulate_key("ctrl+q")
     await _until(lambda: app.return_code is not None)
@@ -147,7 +149,7 @@ def bench_browser(data_dir: Path, rare: str, runs: int) -> None:
 
     figures: dict[str, list[float]] = {"cold": [], "first": [], "again": [], "key": []}
 
-    def drawn(app, query: str | None = None) -> bool:  # type: ignore[no-untyped-def]
+    def drawn(app: OllamaTuiApp, query: str | None = None) -> bool:
         """The browser shows the results of `query` (else of what its field holds)."""
         screen = app.screen
         if not isinstance(screen, ConversationsScreen) or not screen._matches:
@@ -156,7 +158,7 @@ def bench_browser(data_dir: Path, rare: str, runs: int) -> None:
             query = screen.query_one("#query", Input).value
         return screen._words == query.split() and bool(screen.query_one(EntryList)._drawn)
 
-    async def open_browser(app, figure: str) -> None:  # type: ignore[no-untyped-def]
+    async def open_browser(app: OllamaTuiApp, figure: str) -> None:
         began = time.perf_counter()
         app.simulate_key("ctrl+o")
         await _until(lambda: drawn(app))

@@ -31,9 +31,12 @@ class MakeApp(Protocol):
 
 
 async def wait_until(
-    predicate: Callable[[], object], timeout: float = 5.0, message: str = ""
+    predicate: Callable[..., object], timeout: float = 5.0, message: str = ""
 ) -> None:
-    """Wait for a condition the app reaches asynchronously; fail with `message` on timeout."""
+    """Wait for a condition the app reaches asynchronously; fail with `message` on timeout.
+
+    `predicate` is called without arguments; a lambda in a loop may bind the loop's
+    variables as default arguments (`lambda turns=turns: ...`)."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -45,9 +48,15 @@ async def ready(app: OllamaTuiApp, timeout: float = 5.0) -> None:
     """Wait until the server answered (within `timeout`) and the first tab has its default
     model."""
     await wait_until(lambda: app.models is not None, timeout, message="the model list")
-    view = app.current_view
-    assert view is not None
+    view = current_view(app)
     await wait_until(lambda: view.conversation.settings.model, message="a default model")
+
+
+def current_view(app: OllamaTuiApp) -> ChatView:
+    """The conversation shown: a test reading it has one open."""
+    view = app.current_view
+    assert view is not None, "no conversation is shown"
+    return view
 
 
 # -- keys ------------------------------------------------------------------------------------
@@ -88,8 +97,8 @@ async def press_for(pilot: Pilot[None], key: str, kind: type[ScreenT]) -> Screen
     return screen
 
 
-async def quit_app(pilot: Pilot[None]) -> None:
-    """Press Ctrl+Q as a terminal would, and wait until the app has quit.
+async def quit_app(pilot: Pilot[None]) -> int | None:
+    """Press Ctrl+Q as a terminal would, wait until the app has quit, and return its code.
 
     Pilot's own press also waits for the app to go idle afterwards, and can wait for ever
     when the app exits meanwhile (one run in five in the real tier).
@@ -97,6 +106,7 @@ async def quit_app(pilot: Pilot[None]) -> None:
     app = pilot.app
     app.simulate_key("ctrl+q")
     await wait_until(lambda: app.return_code is not None, timeout=10, message="the app to quit")
+    return app.return_code
 
 
 # -- what the screen shows -------------------------------------------------------------------

@@ -13,7 +13,8 @@ import pytest
 from ollama_tui.domain.conversation import Conversation, Message, MessageStatus, Stats
 from ollama_tui.services.library import export_markdown
 from ollama_tui.store import SessionNotFound, SessionReadOnly, SessionStore
-from tests.pilot import quit_app, ready, wait_until
+from tests.fake_ollama.server import FakeOllama
+from tests.pilot import current_view, quit_app, ready, wait_until
 from tests.pty_app import PtyApp
 
 
@@ -143,7 +144,9 @@ def test_a_conversation_open_elsewhere_cannot_be_trashed(tmp_path: Path) -> None
     other.close()
 
 
-async def test_session_flag_opens_that_conversation(fake_ollama, data_dir: Path) -> None:
+async def test_session_flag_opens_that_conversation(
+    fake_ollama: FakeOllama, data_dir: Path
+) -> None:
     from ollama_tui.cli import build_app
     from ollama_tui.config import Settings
 
@@ -151,7 +154,7 @@ async def test_session_flag_opens_that_conversation(fake_ollama, data_dir: Path)
     app = build_app(Settings(host=fake_ollama.url, data_dir=data_dir), open_session=conversation.id)
     async with app.run_test() as pilot:
         await ready(app)
-        assert app.current_view.conversation.id == conversation.id
+        assert current_view(app).conversation.id == conversation.id
         await quit_app(pilot)
     # Asking for a conversation that is already open in a tab just focuses it.
     again = build_app(
@@ -160,7 +163,7 @@ async def test_session_flag_opens_that_conversation(fake_ollama, data_dir: Path)
     async with again.run_test():
         await wait_until(lambda: again.current_view is not None)
         assert again.tabs.tab_count == 1
-        assert again.current_view.conversation.id == conversation.id
+        assert current_view(again).conversation.id == conversation.id
 
 
 def test_export_to_a_folder_is_one_sentence_not_a_traceback(tmp_path: Path) -> None:

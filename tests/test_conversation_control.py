@@ -65,11 +65,11 @@ def test_versions_keep_every_reply_and_flip_in_a_stable_order() -> None:
     assert contents(messages) == ["q", "one"] and messages[1].version == 0
     switch_version(messages, 1, 1)
     assert contents(messages) == ["q", "two"]
-    assert [contents(t) for t in messages[1].alternatives] == [["one"], ["three"]]
+    assert [contents(t) for t in messages[1].alternatives or []] == [["one"], ["three"]]
     switch_version(messages, 1, 5)  # wraps around: 5 % 3 = 2
     assert contents(messages) == ["q", "three"]
     # Only the head of the version in use holds versions.
-    assert all(t[0].alternatives is None for t in messages[1].alternatives)
+    assert all(t[0].alternatives is None for t in messages[1].alternatives or [])
 
 
 def test_an_edit_sets_aside_the_later_turns_and_survives_a_round_trip_through_json() -> None:
@@ -81,12 +81,12 @@ def test_an_edit_sets_aside_the_later_turns_and_survives_a_round_trip_through_js
     messages.append(edited)
     conversation = Conversation(messages=messages)
     again = Conversation.model_validate(conversation.to_json_dict())
-    old = again.messages[0].alternatives[0]
+    old = (again.messages[0].alternatives or [])[0]
     assert contents(old) == ["a", "ra", "b", "rb2"]
-    assert contents(old[3].alternatives[0]) == ["rb"]  # the nested version is kept too
+    assert contents((old[3].alternatives or [])[0]) == ["rb"]  # the nested version is kept too
     switch_version(again.messages, 0, 0)
     assert contents(again.messages) == ["a", "ra", "b", "rb2"]
-    assert contents(again.messages[0].alternatives[0]) == ["a2"]
+    assert contents((again.messages[0].alternatives or [])[0]) == ["a2"]
 
 
 def test_unused_new_fields_are_left_out_of_the_file() -> None:

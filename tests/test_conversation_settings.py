@@ -13,7 +13,16 @@ from ollama_tui.domain.conversation import ConversationSettings
 from ollama_tui.services.conversation_options import SettingsForm, check_schema, think_choices
 from ollama_tui.ui.dialogs.settings import SettingsDialog
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import ask, press_for, ready, screen_text, session_file, wait_until
+from tests.pilot import (
+    MakeApp,
+    ask,
+    current_view,
+    press_for,
+    ready,
+    screen_text,
+    session_file,
+    wait_until,
+)
 
 SCHEMA = '{"type": "object", "properties": {"age": {"type": "integer"}}, "required": ["age"]}'
 
@@ -76,7 +85,7 @@ def test_thinking_levels_only_where_the_server_takes_them() -> None:
 
 
 async def test_settings_are_saved_and_reach_the_request(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 50)) as pilot:
@@ -109,7 +118,7 @@ async def test_settings_are_saved_and_reach_the_request(
         await pilot.pause()
         await pilot.press("ctrl+s")
         await wait_until(lambda: not isinstance(app.screen, SettingsDialog))
-        view = app.current_view
+        view = current_view(app)
         await ask(pilot, view, "How old?")
         body = fake_ollama.requests_to("/api/chat")[-1].body
         assert body["messages"][0] == {"role": "system", "content": "Answer in JSON."}

@@ -12,11 +12,13 @@ import json
 import re
 from pathlib import Path
 
+from textual.widgets import TextArea
+
 from ollama_tui.api.models import ModelEntry, PullProgress, ShowResponse
 from ollama_tui.api.version import ServerVersion
 from ollama_tui.domain.conversation import Conversation, Message
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import ready, screen_text, wait_until
+from tests.pilot import MakeApp, ready, screen_text, wait_until
 
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 HOSTILE = "\x1b]52;c;UFdORUQ=\x1b\\\x1b]0;PWNED\x07 \x1b[2J \x9b31m \u202e [/]"
@@ -51,7 +53,7 @@ def test_the_server_version_is_inert_and_still_compares() -> None:
 
 
 async def test_the_status_line_draws_a_hostile_version_inert(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     fake_ollama.version = "0.12.0 " + HOSTILE
     app = make_app()
@@ -71,7 +73,9 @@ def _saved(data_dir: Path, conversation: Conversation, *, open_tab: bool = False
         )
 
 
-async def test_the_rename_dialog_draws_an_imported_title_inert(make_app, data_dir: Path) -> None:
+async def test_the_rename_dialog_draws_an_imported_title_inert(
+    make_app: MakeApp, data_dir: Path
+) -> None:
     conversation = Conversation(title="imported " + HOSTILE)
     conversation.messages.append(Message.user("hello"))
     _saved(data_dir, conversation)
@@ -87,7 +91,7 @@ async def test_the_rename_dialog_draws_an_imported_title_inert(make_app, data_di
 
 
 async def test_the_settings_form_draws_values_from_a_session_file_inert(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     conversation = Conversation(title="saved")
     conversation.messages.append(Message.user("hello"))
@@ -105,11 +109,13 @@ async def test_the_settings_form_draws_values_from_a_session_file_inert(
         assert not UNSAFE.search(_line_with(app, "5m"))
         assert not UNSAFE.search(_line_with(app, "0.5"))
         # The system prompt's box is drawn, if at all, from this text.
-        system = app.screen.query_one("#system").text
+        system = app.screen.query_one("#system", TextArea).text
         assert "be brief" in system and not UNSAFE.search(system)
 
 
-async def test_path_completion_draws_a_hostile_file_name_inert(make_app, tmp_path: Path) -> None:
+async def test_path_completion_draws_a_hostile_file_name_inert(
+    make_app: MakeApp, tmp_path: Path
+) -> None:
     folder = tmp_path / "files"
     folder.mkdir()
     (folder / "a\x1b]52;c;UFdORUQ=\x1b\\b.png").write_bytes(b"\x89PNG\r\n\x1a\n")

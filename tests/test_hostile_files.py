@@ -20,7 +20,7 @@ from ollama_tui.services.library import ConversationLibrary
 from ollama_tui.services.workspace import Workspace
 from ollama_tui.store import SessionStore, StoreError, WorkspaceStore
 from ollama_tui.ui.chat.chat_view import ChatView
-from tests.pilot import quit_app, wait_until
+from tests.pilot import MakeApp, quit_app, wait_until
 
 # Every code point, lone surrogates included (json.dumps escapes them as "\ud800"), and
 # often the ones that broke something once: surrogates, controls, bidi, NUL.
@@ -178,7 +178,7 @@ HOSTILE_FILES = {
 
 
 async def test_one_app_start_over_hostile_files_stays_up_and_touches_nothing(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     sessions = data_dir / "sessions"
     sessions.mkdir(parents=True, mode=0o700)
@@ -198,6 +198,6 @@ async def test_one_app_start_over_hostile_files_stays_up_and_touches_nothing(
         assert app.return_code is None
         titles = [view.conversation.title for view in app.query(ChatView)]
         assert "t \ufffd" in titles and "wrong inner id" in titles
-        await quit_app(pilot)
-    assert app.return_code == 0
+        code = await quit_app(pilot)
+    assert code == 0
     assert _stamps(sessions) == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -44,7 +45,7 @@ def test_building_a_client_does_not_import_httpx_yet() -> None:
 
 
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["--data-dir", "{tmp}", "list"]])
-def test_cli_paths_answer_without_textual_or_httpx(args: list[str], tmp_path) -> None:
+def test_cli_paths_answer_without_textual_or_httpx(args: list[str], tmp_path: Path) -> None:
     argv = [arg.replace("{tmp}", str(tmp_path)) for arg in args]
     loaded = _modules_after(
         "import sys\nfrom ollama_tui.cli import main\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -28,8 +29,8 @@ async def _chunks(data: bytes, cuts: list[int]) -> AsyncIterator[bytes]:
         previous = cut
 
 
-def _read(data: bytes, cuts: list[int], limit: int = 1 << 20) -> list[dict]:
-    async def collect() -> list[dict]:
+def _read(data: bytes, cuts: list[int], limit: int = 1 << 20) -> list[dict[str, Any]]:
+    async def collect() -> list[dict[str, Any]]:
         return [item async for item in iter_json_lines(_chunks(data, cuts), max_line_bytes=limit)]
 
     return asyncio.run(collect())
@@ -38,7 +39,7 @@ def _read(data: bytes, cuts: list[int], limit: int = 1 << 20) -> list[dict]:
 @settings(max_examples=150, deadline=None)
 @given(OBJECTS, st.lists(st.integers(min_value=0, max_value=4000), max_size=12), st.booleans())
 def test_any_chunking_gives_back_the_objects(
-    objects: list[dict], cuts: list[int], blank_lines: bool
+    objects: list[dict[str, Any]], cuts: list[int], blank_lines: bool
 ) -> None:
     separator = b"\n\n" if blank_lines else b"\n"
     # ensure_ascii=False: multi-byte characters get split across chunks too.

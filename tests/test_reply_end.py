@@ -8,11 +8,11 @@ from textual.widgets._tabs import Underline
 
 from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import ready, wait_until
+from tests.pilot import MakeApp, current_view, ready, wait_until
 
 
 async def test_a_finished_reply_keeps_its_streamed_body_and_the_tab_its_width(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     hold = threading.Event()
     fake_ollama.script_reply(["# Title\n\n", "alpha ", "beta ", "ZQXEND"], hold=hold, hold_after=2)
@@ -20,7 +20,7 @@ async def test_a_finished_reply_keeps_its_streamed_body_and_the_tab_its_width(
     try:
         async with app.run_test() as pilot:
             await ready(app)
-            view = app.current_view
+            view = current_view(app)
             await pilot.press(*"question", "enter")
             await wait_until(lambda: view.query(AssistantMessage))
             reply = view.query_one(AssistantMessage)

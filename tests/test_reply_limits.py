@@ -15,7 +15,7 @@ from ollama_tui.services.chat_turn import ChatTurn, add_user_message
 from ollama_tui.services.saver import ConversationSaver
 from ollama_tui.store import SessionStore
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import ask, ready, screen_text, session_file
+from tests.pilot import MakeApp, ask, current_view, ready, screen_text, session_file
 
 CAP = 64 * 1024
 
@@ -51,7 +51,7 @@ async def test_an_endless_reply_is_cut_off_at_the_cap_as_incomplete_keeping_what
     assert message.status is MessageStatus.INCOMPLETE
     assert "64 KB" not in (message.error or "")  # said in MB, as the config sets it
     assert "65 KB limit" in (message.error or "") and "max_reply_mb" in (message.error or "")
-    size = len(message.content.encode()) + len(message.thinking.encode())
+    size = len(message.content.encode()) + len((message.thinking or "").encode())
     assert CAP - 4 <= size <= CAP  # to the byte, but for a character cut in two
     assert message.content.startswith("é" * 1000 + "abab")
     # The connection was closed, so the server stops generating.
@@ -77,13 +77,13 @@ async def test_a_reply_line_that_cannot_be_read_settles_the_reply_as_an_error(
 
 
 async def test_the_app_says_why_a_reply_was_cut_off(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     fake_ollama.script_reply(["word " * 100], end="endless")
     app = make_app(max_reply_bytes=CAP)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         reply = await ask(pilot, view, "go")
         assert reply.status is MessageStatus.INCOMPLETE
         await pilot.pause()

@@ -35,7 +35,9 @@ def index(tmp_path: Path) -> SearchIndex:
     return SearchIndex(tmp_path)
 
 
-def test_words_match_by_prefix_whatever_the_case_and_accents(tmp_path: Path, index) -> None:
+def test_words_match_by_prefix_whatever_the_case_and_accents(
+    tmp_path: Path, index: SearchIndex
+) -> None:
     sql = _save(tmp_path, "one", "Use a LEFT JOIN in PostgreSQL; the café is open.")
     cjk = _save(tmp_path, "two", "数据库的查询很慢。東京のデータ")
     _sync(index)
@@ -55,7 +57,9 @@ def test_words_match_by_prefix_whatever_the_case_and_accents(tmp_path: Path, ind
 @pytest.mark.parametrize(
     "typed", ['"', 'a"b', "AND", "OR NOT", "NEAR(a b)", "*", "^x", "col:val", "(", "-x", "'"]
 )
-def test_nothing_typed_is_read_as_query_syntax(tmp_path: Path, index, typed: str) -> None:
+def test_nothing_typed_is_read_as_query_syntax(
+    tmp_path: Path, index: SearchIndex, typed: str
+) -> None:
     _save(tmp_path, "t", "plain words")
     _sync(index)
     assert index.matching(typed.split()) is not None  # answered, not an error
@@ -63,7 +67,7 @@ def test_nothing_typed_is_read_as_query_syntax(tmp_path: Path, index, typed: str
 
 
 def test_a_search_with_control_characters_answers_and_leaves_search_on(
-    tmp_path: Path, index
+    tmp_path: Path, index: SearchIndex
 ) -> None:
     sql = _save(tmp_path, "one", "Use a LEFT JOIN in PostgreSQL")
     _sync(index)
@@ -79,7 +83,7 @@ def test_queries_quote_every_term() -> None:
     assert fts_query(["--", "..."]) is None
 
 
-def test_sync_follows_new_changed_and_removed_files(tmp_path: Path, index) -> None:
+def test_sync_follows_new_changed_and_removed_files(tmp_path: Path, index: SearchIndex) -> None:
     first = _save(tmp_path, "first", "alpha words")
     assert _sync(index) is True
     assert _sync(index) is False  # nothing changed: nothing redone

@@ -9,6 +9,7 @@ import os
 import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,8 +41,9 @@ def _conversation(model: str = "llama3.2:latest", prompt: str = "hello") -> Conv
     return conversation
 
 
-def _saved(store: SessionStore, conversation: Conversation) -> dict:
-    return json.loads(store.path_for(conversation.id).read_text())
+def _saved(store: SessionStore, conversation: Conversation) -> dict[str, Any]:
+    saved: dict[str, Any] = json.loads(store.path_for(conversation.id).read_text())
+    return saved
 
 
 def _turn(
@@ -53,7 +55,7 @@ def _turn(
     problems: list[SaveProblem] | None = None,
     clock: Callable[[], float] | None = None,
 ) -> ChatTurn:
-    kwargs = {"clock": clock} if clock else {}
+    kwargs: dict[str, Any] = {"clock": clock} if clock else {}
     return ChatTurn(
         client,
         ConversationSaver(store),
@@ -129,7 +131,7 @@ async def test_checkpoints_write_the_partial_reply_while_it_streams(
             if not path.exists():
                 return False
             last = json.loads(path.read_text())["messages"][-1]
-            return last.get("content") == "one two " and last.get("status") == "streaming"
+            return bool(last.get("content") == "one two " and last.get("status") == "streaming")
 
         await fake_ollama.async_wait_for(partial_on_disk)
     finally:
@@ -180,7 +182,7 @@ async def test_a_broken_stream_keeps_the_partial_text_with_its_status(
     assert outcome.error is not None
     if end == "error":
         assert isinstance(outcome.error, StreamFailed)
-        assert "runner crashed" in outcome.message.error
+        assert "runner crashed" in (outcome.message.error or "")
     saved = _saved(store, conversation)["messages"][-1]
     assert saved["content"] == "partial"
     assert saved["status"] == status.value
@@ -199,7 +201,10 @@ async def test_an_unknown_model_is_reported_as_such(
 
 
 async def test_a_full_disk_is_reported_and_the_reply_is_kept_then_saved(
-    client: OllamaClient, store: SessionStore, fake_ollama: FakeOllama, monkeypatch
+    client: OllamaClient,
+    store: SessionStore,
+    fake_ollama: FakeOllama,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def no_space(fd: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

@@ -73,6 +73,11 @@ async def test_catalogue_tolerates_a_server_without_ps(fake_ollama: FakeOllama) 
     assert not any(c.loaded for c in choices)
 
 
+def _fraction(state: PullState) -> float | None:
+    """Read afresh: mypy keeps `state.fraction` narrowed to None across `apply()`."""
+    return state.fraction
+
+
 def test_pull_state_adds_up_layers_by_digest() -> None:
     state = PullState("m")
     state.apply(PullProgress(status="pulling manifest"))
@@ -81,7 +86,7 @@ def test_pull_state_adds_up_layers_by_digest() -> None:
     state.apply(PullProgress(status="pulling bbb", digest="sha256:b", total=300))
     state.apply(PullProgress(status="pulling aaa", digest="sha256:a", total=100, completed=100))
     assert (state.completed, state.total) == (100, 400)
-    assert state.fraction == 0.25
+    assert _fraction(state) == 0.25
     state.apply(PullProgress(status="success"))
     assert state.finished
 

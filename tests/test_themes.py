@@ -9,7 +9,7 @@ from ollama_tui.ui.dialogs.basic import ConfirmDialog
 from ollama_tui.ui.kit.themes import load_themes, shipped_theme_dirs
 from ollama_tui.ui.screens.conversations import ConversationsScreen
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import ask, press_for, ready, wait_until
+from tests.pilot import MakeApp, ask, current_view, press_for, ready, wait_until
 
 SHIPPED = {
     "ollama-dark",
@@ -29,7 +29,7 @@ def test_shipped_themes_are_valid() -> None:
 
 
 async def test_every_shipped_theme_draws_the_screens_and_dialogs(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     # Deleting the open conversation from the browser closes its tab, and the new tab's
     # composer is first drawn under the dialog: with the 16-colour theme that crashed once
@@ -39,7 +39,7 @@ async def test_every_shipped_theme_draws_the_screens_and_dialogs(
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(app)
-        await ask(pilot, app.current_view, "**bold** and `code`")
+        await ask(pilot, current_view(app), "**bold** and `code`")
         for theme in sorted(SHIPPED):
             app.theme = theme
             await press_for(pilot, "ctrl+o", ConversationsScreen)
@@ -50,8 +50,8 @@ async def test_every_shipped_theme_draws_the_screens_and_dialogs(
             await pilot.press("escape")
             await pilot.pause()
             assert app.return_code is None, f"{theme} broke the app"
-            if not app.current_view.has_messages:
-                await ask(pilot, app.current_view, "**bold** and `code`")
+            if not current_view(app).has_messages:
+                await ask(pilot, current_view(app), "**bold** and `code`")
 
 
 def test_sixteen_colours_are_judged_as_rich_judges_them() -> None:

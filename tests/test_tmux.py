@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,7 +68,7 @@ def tmux() -> Iterator[Tmux]:
     session.run("kill-server", check=False)
 
 
-def only_session(data_dir: Path) -> dict:
+def only_session(data_dir: Path) -> dict[str, Any]:
     files = list((data_dir / "sessions").glob("*.json"))
     return json.loads(files[0].read_text()) if len(files) == 1 else {}
 

@@ -17,7 +17,15 @@ from ollama_tui.ui.dialogs.tool_approval import ToolApprovalDialog
 from ollama_tui.ui.screens.conversations import ConversationsScreen
 from tests.fake_ollama.script import tool_call
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import press_for, quit_app, ready, screen_text, session_file, wait_until
+from tests.pilot import (
+    current_view,
+    press_for,
+    quit_app,
+    ready,
+    screen_text,
+    session_file,
+    wait_until,
+)
 from tests.test_mcp import SERVER, START, process_gone
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process checks")
@@ -56,7 +64,7 @@ async def test_read_a_file_run_a_command_deny_one_find_the_result_and_quit(
     app = build_app(settings)
     async with app.run_test(size=(110, 36)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         assert view is not None
         await pilot.press(*"read notes.txt and touch a file", "enter")
 

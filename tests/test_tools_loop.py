@@ -77,7 +77,8 @@ async def run(
 
 
 def saved(backend: Backend, found: Conversation) -> dict[str, Any]:
-    return json.loads(backend.workspace.store.path_for(found.id).read_text())
+    data: dict[str, Any] = json.loads(backend.workspace.store.path_for(found.id).read_text())
+    return data
 
 
 def roles(found: Conversation) -> list[str]:

@@ -114,7 +114,7 @@ def test_a_file_written_before_tools_loads_and_asks_without_them(tmp_path: Path)
         ],
     }  # fmt: skip
     store.sessions_dir.mkdir(parents=True, exist_ok=True)
-    store.path_for(old["id"]).write_text(json.dumps(old))
+    store.path_for(str(old["id"])).write_text(json.dumps(old))
     conversation = store.read(str(old["id"]))
     assert conversation.settings.tools is None
     assert all(m.tool_calls is None and m.approval is None for m in conversation.messages)

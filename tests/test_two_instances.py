@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ pytestmark = [
 ]
 
 
-def _conversations(data_dir: Path) -> dict[str, dict]:
+def _conversations(data_dir: Path) -> dict[str, dict[str, Any]]:
     found = {}
     for path in (data_dir / "sessions").glob("*.json"):
         data = json.loads(path.read_text())

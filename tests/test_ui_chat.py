@@ -8,13 +8,17 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from textual import events
 
+from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.chat.message_widgets import AssistantMessage, UserMessage
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
+    MakeApp,
     ask,
     ask_until_text,
+    current_view,
     notified,
     ready,
     screen_strips,
@@ -25,13 +29,13 @@ from tests.pilot import (
 
 
 async def test_enter_sends_and_the_reply_streams_into_the_session_file(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     fake_ollama.script_reply(["Rayleigh ", "**scattering**", "\n\n```python\nprint(1)\n```\n"])
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await pilot.press(*"Why is the sky blue?")
         await pilot.press("enter")
         await wait_until(lambda: not view.is_streaming and len(view.conversation.messages) == 2)
@@ -63,11 +67,11 @@ async def test_enter_sends_and_the_reply_streams_into_the_session_file(
     assert body["messages"] == [{"role": "user", "content": "Why is the sky blue?"}]
 
 
-async def test_files_are_private(make_app, data_dir: Path) -> None:
+async def test_files_are_private(make_app: MakeApp, data_dir: Path) -> None:
     app = make_app()
     async with app.run_test() as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await ask(pilot, view, "hi")
     path = session_file(data_dir, view.conversation.id)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -75,7 +79,7 @@ async def test_files_are_private(make_app, data_dir: Path) -> None:
 
 
 async def test_escape_stops_the_reply_keeps_the_text_and_closes_the_connection(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     hold = threading.Event()
     fake_ollama.script_reply(["partial ", "answer ", "never sent"], hold=hold, hold_after=2)
@@ -83,7 +87,7 @@ async def test_escape_stops_the_reply_keeps_the_text_and_closes_the_connection(
     try:
         async with app.run_test() as pilot:
             await ready(app)
-            view = app.current_view
+            view = current_view(app)
             reply = await ask_until_text(pilot, view, "tell me", "answer")
             await pilot.press("escape")
             await wait_until(lambda: not view.is_streaming)
@@ -98,11 +102,13 @@ async def test_escape_stops_the_reply_keeps_the_text_and_closes_the_connection(
     assert assistant["content"] == "partial answer "
 
 
-async def test_ctrl_j_adds_a_line_and_paste_keeps_lines(make_app, fake_ollama: FakeOllama) -> None:
+async def test_ctrl_j_adds_a_line_and_paste_keeps_lines(
+    make_app: MakeApp, fake_ollama: FakeOllama
+) -> None:
     app = make_app()
     async with app.run_test() as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await pilot.press(*"first", "ctrl+j", *"second")
         assert view.composer.text == "first\nsecond"
         assert not fake_ollama.requests_to("/api/chat")
@@ -119,7 +125,7 @@ async def test_ctrl_j_adds_a_line_and_paste_keeps_lines(make_app, fake_ollama: F
 
 
 async def test_keys_arriving_in_one_burst_keep_their_order(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     app = make_app()
     async with app.run_test():
@@ -133,7 +139,9 @@ async def test_keys_arriving_in_one_burst_keep_their_order(
         assert body["messages"][-1]["content"] == "ab\ncd"
 
 
-async def test_ctrl_g_edits_the_prompt_in_the_editor(make_app, monkeypatch, tmp_path: Path) -> None:
+async def test_ctrl_g_edits_the_prompt_in_the_editor(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     editor = tmp_path / "editor.py"
     editor.write_text(
         "import sys\n"
@@ -145,7 +153,7 @@ async def test_ctrl_g_edits_the_prompt_in_the_editor(make_app, monkeypatch, tmp_
     app = make_app()
     async with app.run_test() as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await pilot.press(*"draft")
         await pilot.press("ctrl+g")
         await wait_until(lambda: "editor" in view.composer.text)
@@ -153,13 +161,13 @@ async def test_ctrl_g_edits_the_prompt_in_the_editor(make_app, monkeypatch, tmp_
 
 
 async def test_a_prompt_that_cannot_be_sent_stays_in_the_composer(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     fake_ollama.models.clear()
     app = make_app()
     async with app.run_test() as pilot:
         await wait_until(lambda: app.models is not None)
-        view = app.current_view
+        view = current_view(app)
         assert view.conversation.settings.model is None
         await pilot.press(*"hello", "enter")
         await pilot.pause()
@@ -169,7 +177,7 @@ async def test_a_prompt_that_cannot_be_sent_stays_in_the_composer(
 
 
 async def test_a_failed_reply_keeps_the_prompt_and_shows_the_error(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     fake_ollama.script_reply(
         ["half a rep"], end="error", error="model runner has unexpectedly stopped"
@@ -177,7 +185,7 @@ async def test_a_failed_reply_keeps_the_prompt_and_shows_the_error(
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await ask(pilot, view, "question")
         await pilot.pause()
         assert "model runner has unexpectedly stopped" in screen_text(app)
@@ -189,7 +197,7 @@ async def test_a_failed_reply_keeps_the_prompt_and_shows_the_error(
 
 
 async def test_following_the_bottom_stops_when_scrolled_up(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     hold = threading.Event()
     fake_ollama.script_reply([f"line {n}\n\n" for n in range(40)])
@@ -199,7 +207,7 @@ async def test_following_the_bottom_stops_when_scrolled_up(
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await ready(app)
-            view = app.current_view
+            view = current_view(app)
             transcript = view.transcript
 
             async def settled(turns: int) -> None:
@@ -235,7 +243,7 @@ async def test_following_the_bottom_stops_when_scrolled_up(
 
 
 async def test_thinking_is_shown_apart_from_the_answer_in_both_server_generations(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     # 0.9.0 and later: a separate `thinking` field. Before: `<think>` inline in the content.
     fake_ollama.script_reply(["The ", "answer"], thinking=["weighing ", "options"])
@@ -244,7 +252,7 @@ async def test_thinking_is_shown_apart_from_the_answer_in_both_server_generation
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         for turns, prompt in ((2, "one"), (4, "two"), (6, "three")):
             await pilot.press(*prompt, "enter")
             await wait_until(
@@ -270,7 +278,7 @@ async def test_thinking_is_shown_apart_from_the_answer_in_both_server_generation
     ]
 
 
-def _rows(app) -> list[str]:  # type: ignore[no-untyped-def]
+def _rows(app: OllamaTuiApp) -> list[str]:
     return screen_text(app).splitlines()
 
 
@@ -281,13 +289,13 @@ def _row_after(rows: list[str], text: str) -> str:
 
 
 async def test_a_prompt_is_drawn_as_typed_with_its_lines_and_indentation(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     fake_ollama.script_reply("ok")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await pilot.press(*"first line", "ctrl+j", *"second line", "ctrl+j")
         await pilot.press(*"    indented(code);  # kept", "ctrl+j", *"*not* a # heading")
         await ask(pilot, view, "")
@@ -305,13 +313,13 @@ async def test_a_prompt_is_drawn_as_typed_with_its_lines_and_indentation(
 
 
 async def test_a_pasted_code_fence_in_a_prompt_keeps_its_lines_and_is_highlighted(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     fake_ollama.script_reply("ok")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await pilot.press(*"Why does this fail?", "ctrl+j")
         app.post_message(events.Paste("```python\ndef f(x):\n    return x + 1\n```"))
         await pilot.pause()

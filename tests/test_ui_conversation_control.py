@@ -7,8 +7,9 @@ import base64
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 from ollama_tui.domain.conversation import (
     Conversation,
@@ -24,7 +25,9 @@ from ollama_tui.ui.dialogs.settings import SettingsDialog
 from ollama_tui.ui.screens.conversations import ConversationsScreen
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
+    MakeApp,
     ask,
+    current_view,
     notified,
     press_for,
     ready,
@@ -37,19 +40,20 @@ SCHEMA = {"type": "object", "properties": {"age": {"type": "integer"}}, "require
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def saved(data_dir: Path, conversation_id: str) -> dict:
-    return json.loads(session_file(data_dir, conversation_id).read_text())
+def saved(data_dir: Path, conversation_id: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(session_file(data_dir, conversation_id).read_text())
+    return data
 
 
 async def test_regenerate_keeps_the_old_reply_and_the_user_flips_between_them(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     fake_ollama.script_reply("First answer")
     fake_ollama.script_reply("Second answer")
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await ask(pilot, view, "question")
         await pilot.press("ctrl+r")
         await wait_until(
@@ -94,12 +98,12 @@ async def test_regenerate_keeps_the_old_reply_and_the_user_flips_between_them(
 
 
 async def test_editing_an_earlier_prompt_keeps_the_later_turns_as_a_version(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await ask(pilot, view, "first")
         await ask(pilot, view, "second")
         await pilot.press("shift+tab")
@@ -118,7 +122,7 @@ async def test_editing_an_earlier_prompt_keeps_the_later_turns_as_a_version(
         )
         messages = view.conversation.messages
         assert [m.content for m in messages] == ["changed", "Echo: changed"]
-        assert [m.content for m in messages[0].alternatives[0]] == [
+        assert [m.content for m in (messages[0].alternatives or [])[0]] == [
             "first",
             "Echo: first",
             "second",
@@ -140,12 +144,12 @@ async def test_editing_an_earlier_prompt_keeps_the_later_turns_as_a_version(
 
 
 async def test_escape_cancels_an_edit_and_nothing_changes(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await ask(pilot, view, "only")
         await pilot.press("shift+tab", "up", "e")
         await wait_until(lambda: view.editing is not None)
@@ -157,14 +161,14 @@ async def test_escape_cancels_an_edit_and_nothing_changes(
 
 
 async def test_copy_a_message_and_its_code_blocks_one_after_another(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     reply = "Two ways:\n\n```python\nprint(1)\n```\n\nor\n\n~~~sh\necho 2\n~~~\n"
     fake_ollama.script_reply(reply)
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await ask(pilot, view, "how?")
         await pilot.press("shift+tab", "c")
         await wait_until(lambda: app.clipboard == reply)
@@ -181,14 +185,14 @@ async def test_copy_a_message_and_its_code_blocks_one_after_another(
 
 
 async def test_continue_carries_on_a_reply_cut_off_by_the_length_limit(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     fake_ollama.script_reply(["Once ", "upon"], done_reason="length")
     fake_ollama.script_reply([" a ", "time."])
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         reply = await ask(pilot, view, "tell a story")
         await pilot.pause()
         assert "cut off at the length limit" in screen_text(app)
@@ -208,7 +212,7 @@ async def test_continue_carries_on_a_reply_cut_off_by_the_length_limit(
 
 
 async def test_a_structured_reply_is_shown_indented_and_checked_against_its_schema(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     fake_ollama.script_reply(['{"age":', " 3}"])
     fake_ollama.script_reply('{"age": "three"}')
@@ -216,7 +220,7 @@ async def test_a_structured_reply_is_shown_indented_and_checked_against_its_sche
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         view.conversation.settings.format = SCHEMA
         await ask(pilot, view, "how old?")
         first = view.query(AssistantMessage).last()
@@ -240,14 +244,14 @@ def body_format(fake_ollama: FakeOllama) -> object:
 
 
 async def test_thinking_is_open_while_the_model_thinks_and_closes_when_the_answer_starts(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     hold = threading.Event()
     fake_ollama.script_reply(["The answer"], thinking=["weighing"], hold=hold, hold_after=1)
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await pilot.press(*"q", "enter")
         await wait_until(lambda: view.query(AssistantMessage))
         reply = view.query(AssistantMessage).last()
@@ -259,7 +263,7 @@ async def test_thinking_is_open_while_the_model_thinks_and_closes_when_the_answe
 
 
 async def test_a_completion_conversation_uses_generate_with_raw_suffix_and_continue(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     fake_ollama.script_reply(["def add(a, b):", "\n    return"], done_reason="length")
     fake_ollama.script_reply(" a + b")
@@ -271,11 +275,11 @@ async def test_a_completion_conversation_uses_generate_with_raw_suffix_and_conti
         await pilot.press("enter")
         await wait_until(
             lambda: (
-                app.current_view.conversation.kind is ConversationKind.COMPLETION
-                and app.current_view.conversation.settings.model
+                current_view(app).conversation.kind is ConversationKind.COMPLETION
+                and current_view(app).conversation.settings.model
             )
         )
-        view = app.current_view
+        view = current_view(app)
         await pilot.pause()
         assert "completion (raw)" in screen_text(app)
         reply = await ask(pilot, view, "# add two numbers\n")
@@ -288,7 +292,7 @@ async def test_a_completion_conversation_uses_generate_with_raw_suffix_and_conti
         assert body["prompt"] == "# add two numbers" + "def add(a, b):\n    return"
         # Templated, with a suffix: system and template go along, raw does not.
         dialog = await press_for(pilot, "f4", SettingsDialog)
-        dialog.query_one("#raw").value = "off"
+        dialog.query_one("#raw", Select).value = "off"
         dialog.query_one("#suffix", Input).value = "\nprint(add(1, 2))"
         await pilot.pause()
         await pilot.press("ctrl+s")
@@ -303,14 +307,14 @@ async def test_a_completion_conversation_uses_generate_with_raw_suffix_and_conti
 
 
 async def test_an_image_is_attached_by_path_sent_as_base64_and_saved(
-    make_app, fake_ollama: FakeOllama, data_dir: Path, tmp_path: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path, tmp_path: Path
 ) -> None:
     (tmp_path / "cat.png").write_bytes(PNG)
     (tmp_path / "notes.txt").write_text("not an image")
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         # Long temporary paths are set rather than typed key by key (slow); the keys that
         # matter (completion, Enter) are pressed.
         dialog = await press_for(pilot, "ctrl+t", AttachImageDialog)
@@ -339,14 +343,14 @@ async def test_an_image_is_attached_by_path_sent_as_base64_and_saved(
 
 
 async def test_the_context_meter_shows_tokens_against_the_context_size(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     fake_ollama.script_reply(["a", "b", "c", "d"])  # 26 prompt tokens + 4
     fake_ollama.script_reply(["e"])
     app = make_app()
     async with app.run_test(size=(140, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await ask(pilot, view, "hi")
         await wait_until(lambda: "ctx 30/131,072 (model max)" in screen_text(app))
         view.conversation.settings.options["num_ctx"] = 32
@@ -355,7 +359,7 @@ async def test_the_context_meter_shows_tokens_against_the_context_size(
 
 
 async def test_settings_saved_as_default_start_new_conversations(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 50)) as pilot:
@@ -367,9 +371,9 @@ async def test_settings_saved_as_default_start_new_conversations(
         await wait_until(lambda: not isinstance(app.screen, SettingsDialog))
         await pilot.press("ctrl+n")
         await wait_until(
-            lambda: len(app.chat_views()) == 2 and app.current_view is app.chat_views()[-1]
+            lambda: len(app.chat_views()) == 2 and current_view(app) is app.chat_views()[-1]
         )
-        view = app.current_view
+        view = current_view(app)
         assert view.conversation.settings.options == {"temperature": 0.2}
         await ask(pilot, view, "hi")
         assert fake_ollama.requests_to("/api/chat")[-1].body["options"] == {"temperature": 0.2}
@@ -378,7 +382,7 @@ async def test_settings_saved_as_default_start_new_conversations(
 
 
 async def test_a_reply_that_is_not_valid_json_is_shown_as_written_with_its_line_numbers(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     written = '{\n  "name": "Ada",\n  "age": 36,\n  "tags": ["a", "b"]\n  "city": "London"\n}'
     conversation = Conversation(title="as json")
@@ -396,7 +400,7 @@ async def test_a_reply_that_is_not_valid_json_is_shown_as_written_with_its_line_
         await ready(app)
         await press_for(pilot, "ctrl+o", ConversationsScreen)
         await pilot.press(*"as json", "enter")
-        await wait_until(lambda: app.current_view.conversation.id == conversation.id)
+        await wait_until(lambda: current_view(app).conversation.id == conversation.id)
         await pilot.pause()
         rows = screen_text(app).splitlines()
         assert any("line 5 column 3" in row for row in rows)  # the parser's own words

@@ -6,14 +6,20 @@ import json
 import threading
 from pathlib import Path
 
+from textual.pilot import Pilot
+from textual.widgets import Input
+
 from ollama_tui.domain.clock import relative_time
 from ollama_tui.domain.conversation import Conversation, Message, MessageStatus
 from ollama_tui.store import SessionStore
+from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from ollama_tui.ui.dialogs.basic import ConfirmDialog, TextDialog
 from ollama_tui.ui.screens.conversations import ConversationsScreen
 from ollama_tui.ui.widgets.entry_list import EntryList
 from tests.pilot import (
+    MakeApp,
+    current_view,
     notified,
     press_for,
     ready,
@@ -39,7 +45,7 @@ def _save(data_dir: Path, title: str, reply: str, *, year: int = 2026) -> Conver
     return conversation
 
 
-async def _browse(app, pilot) -> ConversationsScreen:  # type: ignore[no-untyped-def]
+async def _browse(app: OllamaTuiApp, pilot: Pilot[None]) -> ConversationsScreen:
     await ready(app)
     screen = await press_for(pilot, "ctrl+o", ConversationsScreen)
     assert isinstance(screen, ConversationsScreen)
@@ -48,7 +54,7 @@ async def _browse(app, pilot) -> ConversationsScreen:  # type: ignore[no-untyped
 
 
 async def test_lists_newest_first_and_finds_words_deep_inside_replies(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     old = _save(
         data_dir,
@@ -72,8 +78,8 @@ async def test_lists_newest_first_and_finds_words_deep_inside_replies(
         await pilot.pause()
         assert "secret word is xylophone" in screen_text(app)
         await pilot.press("enter")
-        await wait_until(lambda: app.current_view.conversation.id == old.id)
-        assert "xylophone" in app.current_view.query_one(AssistantMessage)._body.source
+        await wait_until(lambda: current_view(app).conversation.id == old.id)
+        assert "xylophone" in current_view(app).query_one(AssistantMessage)._body.source
         # Opening it again focuses the same tab.
         await pilot.press("ctrl+n")
         screen = await _browse(app, pilot)
@@ -81,20 +87,20 @@ async def test_lists_newest_first_and_finds_words_deep_inside_replies(
         await wait_until(lambda: [m.entry.id for m in screen.matches] == [old.id])
         await pilot.press("enter")
         await wait_until(
-            lambda: app.current_view.conversation.id == old.id,
+            lambda: current_view(app).conversation.id == old.id,
             message=f"the old tab active; screen={app.screen!r} views={app.chat_views()!r} "
             f"active={app.tabs.active!r}",
         )
         assert sum(v.conversation.id == old.id for v in app.chat_views()) == 1
 
 
-async def test_rename_updates_the_file_and_the_open_tab(make_app, data_dir: Path) -> None:
+async def test_rename_updates_the_file_and_the_open_tab(make_app: MakeApp, data_dir: Path) -> None:
     conversation = _save(data_dir, "Before", "text")
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
         screen = await _browse(app, pilot)
         await pilot.press("enter")
-        await wait_until(lambda: app.current_view.conversation.id == conversation.id)
+        await wait_until(lambda: current_view(app).conversation.id == conversation.id)
         screen = await _browse(app, pilot)
         await press_for(pilot, "f2", TextDialog)
         await pilot.press(*"[bold]After[/]", "enter")
@@ -106,20 +112,22 @@ async def test_rename_updates_the_file_and_the_open_tab(make_app, data_dir: Path
     assert saved["title"] == "[bold]After[/]"
 
 
-async def _confirm(pilot, key: str, answer: str = "enter") -> None:  # type: ignore[no-untyped-def]
+async def _confirm(pilot: Pilot[None], key: str, answer: str = "enter") -> None:
     """Press an action that asks first, then answer the question."""
     await press_for(pilot, key, ConfirmDialog)
     await pilot.press(answer)
 
 
-async def test_delete_moves_to_the_trash_and_undo_brings_it_back(make_app, data_dir: Path) -> None:
+async def test_delete_moves_to_the_trash_and_undo_brings_it_back(
+    make_app: MakeApp, data_dir: Path
+) -> None:
     conversation = _save(data_dir, "Doomed", "text")
     path = session_file(data_dir, conversation.id)
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
         screen = await _browse(app, pilot)
         await pilot.press("enter")  # open it first: deleting must close its tab
-        await wait_until(lambda: app.current_view.conversation.id == conversation.id)
+        await wait_until(lambda: current_view(app).conversation.id == conversation.id)
         screen = await _browse(app, pilot)
         await press_for(pilot, "ctrl+d", ConfirmDialog)
         assert "Doomed" in screen_text(app)
@@ -152,14 +160,16 @@ async def test_delete_moves_to_the_trash_and_undo_brings_it_back(make_app, data_
         await wait_until(lambda: not (data_dir / "trash" / path.name).exists())
 
 
-async def test_export_writes_markdown_where_asked(make_app, data_dir: Path, tmp_path) -> None:
+async def test_export_writes_markdown_where_asked(
+    make_app: MakeApp, data_dir: Path, tmp_path: Path
+) -> None:
     _save(data_dir, "Exported", "```python\nprint('hi')\n```")
     target = tmp_path / "out.md"
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
         await _browse(app, pilot)
         dialog = await press_for(pilot, "ctrl+e", TextDialog)
-        dialog.query_one("#answer").value = str(target)
+        dialog.query_one("#answer", Input).value = str(target)
         await pilot.press("enter")
         await wait_until(lambda: target.exists())
     text = target.read_text()
@@ -167,23 +177,23 @@ async def test_export_writes_markdown_where_asked(make_app, data_dir: Path, tmp_
     assert "```python\nprint('hi')\n```" in text
 
 
-async def test_continue_in_a_new_conversation(make_app, data_dir: Path) -> None:
+async def test_continue_in_a_new_conversation(make_app: MakeApp, data_dir: Path) -> None:
     original = _save(data_dir, "Base", "the base reply")
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
         await _browse(app, pilot)
         await pilot.press("ctrl+k")
-        await wait_until(lambda: app.current_view.conversation.title == "Base (continued)")
-        copy = app.current_view.conversation
+        await wait_until(lambda: current_view(app).conversation.title == "Base (continued)")
+        copy = current_view(app).conversation
         assert copy.id != original.id
         assert [m.content for m in copy.messages] == ["about Base", "the base reply"]
         await pilot.press(*"next question", "enter")
-        await wait_until(lambda: len(copy.messages) == 4 and not app.current_view.is_streaming)
+        await wait_until(lambda: len(copy.messages) == 4 and not current_view(app).is_streaming)
     assert len(json.loads(session_file(data_dir, original.id).read_text())["messages"]) == 2
     assert len(json.loads(session_file(data_dir, copy.id).read_text())["messages"]) == 4
 
 
-async def test_files_written_behind_the_apps_back_appear(make_app, data_dir: Path) -> None:
+async def test_files_written_behind_the_apps_back_appear(make_app: MakeApp, data_dir: Path) -> None:
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
         screen = await _browse(app, pilot)
@@ -211,7 +221,7 @@ def _ids(screen: ConversationsScreen) -> list[str]:
 
 
 async def test_the_search_index_is_rebuilt_when_deleted_or_behind_the_apps_back(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     deep = _save(data_dir, "Deep", "Filler. " * 500 + "The answer is zanzibarine.")
     app = make_app()
@@ -236,7 +246,7 @@ async def test_the_search_index_is_rebuilt_when_deleted_or_behind_the_apps_back(
     assert (data_dir / "search.sqlite3").stat().st_mode & 0o777 == 0o600
 
 
-async def test_a_corrupt_index_is_replaced(make_app, data_dir: Path) -> None:
+async def test_a_corrupt_index_is_replaced(make_app: MakeApp, data_dir: Path) -> None:
     deep = _save(data_dir, "Deep", "The word is quetzalcoatlus.")
     (data_dir / "search.sqlite3").write_bytes(b"this is not a database" * 100)
     (data_dir / "index.json").write_text("{broken")
@@ -249,7 +259,7 @@ async def test_a_corrupt_index_is_replaced(make_app, data_dir: Path) -> None:
 
 
 async def test_conversations_held_elsewhere_or_newer_open_read_only(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     held = _save(data_dir, "Held elsewhere", "reply one")
     newer = _save(data_dir, "From the future", "reply two", year=2027)
@@ -269,8 +279,8 @@ async def test_conversations_held_elsewhere_or_newer_open_read_only(
                 browser.query_one(EntryList).cursor = _ids(browser).index(conversation.id)
                 await pilot.press("enter")
                 # Its tab comes to the front even though its composer cannot take the focus.
-                await wait_until(lambda c=conversation: app.current_view.conversation.id == c.id)
-                view = app.current_view
+                await wait_until(lambda c=conversation: current_view(app).conversation.id == c.id)
+                view = current_view(app)
                 assert view.read_only_reason and reason in view.read_only_reason
                 assert view.composer.disabled
                 await wait_until(lambda r=reason: "Read-only" in screen_text(app))
@@ -281,7 +291,7 @@ async def test_conversations_held_elsewhere_or_newer_open_read_only(
 
 
 async def test_an_unreadable_file_is_listed_with_its_reason_and_left_alone(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     SessionStore(data_dir).close()
     broken = data_dir / "sessions" / "01JBROKEN0000000000000000.json"
@@ -302,7 +312,7 @@ async def test_an_unreadable_file_is_listed_with_its_reason_and_left_alone(
     assert broken.read_bytes() == before
 
 
-async def test_thousands_of_entries_scroll_by_keyboard(make_app, data_dir: Path) -> None:
+async def test_thousands_of_entries_scroll_by_keyboard(make_app: MakeApp, data_dir: Path) -> None:
     store = SessionStore(data_dir)
     saved = []
     for number in range(300):
@@ -327,10 +337,10 @@ async def test_thousands_of_entries_scroll_by_keyboard(make_app, data_dir: Path)
         chosen = screen.matches[rows.cursor].entry
         assert rows.cursor > 2
         await pilot.press("enter")
-        await wait_until(lambda: app.current_view.conversation.id == chosen.id)
+        await wait_until(lambda: current_view(app).conversation.id == chosen.id)
 
 
-async def _search(app, pilot, typed: str) -> list[str]:  # type: ignore[no-untyped-def]
+async def _search(app: OllamaTuiApp, pilot: Pilot[None], typed: str) -> list[str]:
     screen = await _browse(app, pilot)
     await pilot.press(*typed)
     await wait_until(lambda: len(screen.matches) == 1, message=f"one match for {typed!r}")
@@ -339,7 +349,7 @@ async def _search(app, pilot, typed: str) -> list[str]:  # type: ignore[no-untyp
 
 
 async def test_a_match_with_other_accents_and_case_shows_its_snippet(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     _save(data_dir, "Breakfast", "Meet me at the CAFÉ Straße corner for a croissant.")
     app = make_app()
@@ -357,7 +367,9 @@ async def test_a_match_with_other_accents_and_case_shows_its_snippet(
         assert "CAFÉ" in marked
 
 
-async def test_a_cjk_match_shows_its_snippet_within_the_row(make_app, data_dir: Path) -> None:
+async def test_a_cjk_match_shows_its_snippet_within_the_row(
+    make_app: MakeApp, data_dir: Path
+) -> None:
     before = "我们在讨论很多不相关的事情" * 4
     _save(data_dir, "Travel", f"{before}東京\nタワーに行きました。それから")
     app = make_app()
@@ -370,7 +382,7 @@ async def test_a_cjk_match_shows_its_snippet_within_the_row(make_app, data_dir: 
 
 
 async def test_export_to_a_folder_is_refused_in_words_and_the_app_goes_on(
-    make_app, data_dir: Path, tmp_path: Path
+    make_app: MakeApp, data_dir: Path, tmp_path: Path
 ) -> None:
     _save(data_dir, "Exported", "a reply")
     app = make_app()
@@ -391,7 +403,7 @@ async def test_export_to_a_folder_is_refused_in_words_and_the_app_goes_on(
 
 
 async def test_at_80_columns_a_row_keeps_its_date_when_many_models_wrote_it(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     conversation = Conversation(title="Compared")
     for model in ("qwen2.5-coder:32b-instruct-q8_0", "llama3.1:70b-instruct-q4_K_M", "phi4"):

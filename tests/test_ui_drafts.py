@@ -5,22 +5,34 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from ollama_tui.domain.conversation import ConversationSettings
 from ollama_tui.services.workspace import Workspace
 from ollama_tui.store import SessionStore, WorkspaceStore
 from ollama_tui.ui.dialogs.basic import ConfirmDialog
 from ollama_tui.ui.screens.conversations import ConversationsScreen
-from tests.pilot import ask, notified, press_for, quit_app, ready, screen_text, wait_until
+from tests.pilot import (
+    MakeApp,
+    ask,
+    current_view,
+    notified,
+    press_for,
+    quit_app,
+    ready,
+    screen_text,
+    wait_until,
+)
 
 
-def _workspace_file(data_dir: Path) -> dict:
+def _workspace_file(data_dir: Path) -> dict[str, Any]:
     path = data_dir / "workspace.json"
-    return json.loads(path.read_text()) if path.exists() else {}
+    data: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    return data
 
 
 async def test_a_draft_survives_quit_and_comes_back_in_the_composer(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -30,7 +42,7 @@ async def test_a_draft_survives_quit_and_comes_back_in_the_composer(
     again = make_app()
     async with again.run_test(size=(100, 30)) as pilot:
         await ready(again)
-        view = again.current_view
+        view = current_view(again)
         await wait_until(lambda: view.composer.text == "half a thought")
         await pilot.pause()
         assert "half a thought" in screen_text(again)
@@ -42,12 +54,12 @@ async def test_a_draft_survives_quit_and_comes_back_in_the_composer(
 
 
 async def test_a_draft_is_saved_while_typing_so_a_kill_loses_a_moment_at_most(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await pilot.press(*"typed before a crash")
         await wait_until(
             lambda: (
@@ -60,12 +72,12 @@ async def test_a_draft_is_saved_while_typing_so_a_kill_loses_a_moment_at_most(
 
 
 async def test_closing_a_saved_conversation_keeps_its_draft_for_when_it_is_reopened(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await ask(pilot, view, "first")
         conversation_id = view.conversation.id
         await pilot.press(*"second, not sent")
@@ -77,15 +89,15 @@ async def test_closing_a_saved_conversation_keeps_its_draft_for_when_it_is_reope
         screen = await press_for(pilot, "ctrl+o", ConversationsScreen)
         await wait_until(lambda: screen.matches)
         await pilot.press("enter")
-        await wait_until(lambda: app.current_view.conversation.id == conversation_id)
-        await wait_until(lambda: app.current_view.composer.text == "second, not sent")
+        await wait_until(lambda: current_view(app).conversation.id == conversation_id)
+        await wait_until(lambda: current_view(app).composer.text == "second, not sent")
 
 
-async def test_closing_a_new_tab_with_a_draft_asks_first(make_app, data_dir: Path) -> None:
+async def test_closing_a_new_tab_with_a_draft_asks_first(make_app: MakeApp, data_dir: Path) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await pilot.press(*"never sent")
         dialog = await press_for(pilot, "ctrl+w", ConfirmDialog)
         assert "never sent" in screen_text(app) or "unsent" in screen_text(app)

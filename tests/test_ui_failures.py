@@ -15,21 +15,22 @@ from textual.pilot import Pilot
 from ollama_tui.domain.conversation import MessageStatus
 from ollama_tui.ui.kit.workers import background
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import ask, notified, ready, screen_text, wait_until
+from tests.pilot import MakeApp, ask, current_view, notified, ready, screen_text, wait_until
 
 
 async def test_a_bad_model_entry_is_left_out_and_said_and_the_server_watch_goes_on(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     fake_ollama.add_model("huge:latest", size="huge")
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_until(lambda: app.models is not None, message="the model list")
+        assert app.models is not None
         assert [model.name for model in app.models] == ["llama3.2:latest", "qwen2.5:0.5b"]
         await wait_until(lambda: notified(app, "entry 3 (huge:latest)"), message="the report")
         # The watch still runs: a server that goes away is noticed.
         fake_ollama.stop()
-        view = app.current_view
+        view = current_view(app)
         reply = await ask(pilot, view, "anyone?")
         assert reply.status is MessageStatus.ERROR
         await wait_until(
@@ -40,7 +41,7 @@ async def test_a_bad_model_entry_is_left_out_and_said_and_the_server_watch_goes_
 
 
 async def test_a_header_that_cannot_be_sent_is_named_on_the_status_line(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     app = make_app(headers={"X-Token": "café-secret-value"})
     async with app.run_test(size=(160, 30)) as pilot:
@@ -53,7 +54,7 @@ async def test_a_header_that_cannot_be_sent_is_named_on_the_status_line(
 
 
 async def test_a_failed_worker_is_said_logged_without_secrets_and_the_app_goes_on(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     secret = f"sk-{secrets.token_hex(8)}"
 
@@ -70,7 +71,7 @@ async def test_a_failed_worker_is_said_logged_without_secrets_and_the_app_goes_o
         await ready(app)
         explode(app)
         await wait_until(lambda: notified(app, "Checking the thing failed"), message="the toast")
-        explode_in_a_thread(app.current_view)
+        explode_in_a_thread(current_view(app))
         await wait_until(lambda: notified(app, "Reading the other thing failed"), message="toast")
         assert notified(app, "RuntimeError: boom with token ***")
         assert notified(app, "(RuntimeError: boom with token ***); the app carries on. Details:")
@@ -83,12 +84,12 @@ async def test_a_failed_worker_is_said_logged_without_secrets_and_the_app_goes_o
         assert stat.S_IMODE(log.stat().st_mode) == 0o600
         assert stat.S_IMODE(log.parent.stat().st_mode) == 0o700
         # Still answering.
-        reply = await ask(pilot, app.current_view, "still there?")
+        reply = await ask(pilot, current_view(app), "still there?")
         assert reply.status is MessageStatus.COMPLETE
 
 
 async def test_a_crash_prints_one_line_not_local_variables_and_logs_the_traceback(
-    make_app, data_dir: Path, capsys: pytest.CaptureFixture[str]
+    make_app: MakeApp, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     secret = f"sk-{secrets.token_hex(8)}"
     app = make_app(headers={"X-Key": secret})

@@ -4,13 +4,14 @@ right status, and an app that still answers (the next prompt gets its reply)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from ollama_tui.domain.conversation import MessageStatus
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import ask, ready, screen_text, session_file, wait_until
+from tests.pilot import MakeApp, ask, current_view, ready, screen_text, session_file, wait_until
 
 PARTIAL = ["Half ", "a ", "reply"]
 
@@ -19,7 +20,7 @@ def _fail_with_status(server: FakeOllama, status: int, body: object, kind: str |
     server.fail_next("/api/chat", status, body, content_type=kind)  # type: ignore[arg-type]
 
 
-FAULTS = {
+FAULTS: dict[str, tuple[Callable[[FakeOllama], None], MessageStatus, str]] = {
     "reset mid-stream": (
         lambda s: s.script_reply(PARTIAL, end="disconnect"),
         MessageStatus.ERROR,
@@ -72,14 +73,14 @@ FAULTS = {
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 async def test_a_fault_is_explained_the_partial_reply_kept_and_the_app_answers(
-    make_app, fake_ollama: FakeOllama, data_dir: Path, fault: str
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path, fault: str
 ) -> None:
     arrange, status, words = FAULTS[fault]
     arrange(fake_ollama)
     app = make_app(read_timeout=0.5)
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         reply = await ask(pilot, view, "first")
         assert reply.status is status
         assert words.casefold() in (reply.error or "").casefold(), reply.error
@@ -98,7 +99,7 @@ async def test_a_fault_is_explained_the_partial_reply_kept_and_the_app_answers(
 
 
 async def test_an_enormous_reply_is_kept_whole_and_the_app_answers(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     line = "A fairly long line of a very long reply, repeated to make five megabytes. " * 10
     chunks = [line + "\n\n"] * (5 * 1024 * 1024 // (len(line) + 2))
@@ -106,7 +107,7 @@ async def test_an_enormous_reply_is_kept_whole_and_the_app_answers(
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await pilot.press(*"big", "enter")
         await wait_until(
             lambda: len(view.conversation.messages) == 2 and not view.is_streaming, timeout=60
@@ -126,26 +127,26 @@ async def test_an_enormous_reply_is_kept_whole_and_the_app_answers(
 
 
 async def test_an_older_server_without_ps_still_lists_and_chats(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     fake_ollama.fail_next("/api/ps", 404, "404 page not found", content_type="text/plain")
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
         assert app.models and not any(model.loaded for model in app.models)
-        reply = await ask(pilot, app.current_view, "hello")
+        reply = await ask(pilot, current_view(app), "hello")
         assert reply.status is MessageStatus.COMPLETE
 
 
 async def test_a_server_restarted_between_two_prompts_is_not_noticed(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     with FakeOllama() as first:
         port = int(first.url.rsplit(":", 1)[1].strip("/"))
         app = make_app(host=first.url)
         async with app.run_test(size=(100, 30)) as pilot:
             await ready(app)
-            view = app.current_view
+            view = current_view(app)
             await ask(pilot, view, "before")
             first.stop()
             with FakeOllama(port=port):

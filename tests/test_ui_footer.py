@@ -11,11 +11,12 @@ from textual import events
 from textual.message import Message
 from textual.widgets._footer import FooterKey
 
+from ollama_tui.ui.app import OllamaTuiApp
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import ready, screen_text, wait_until
+from tests.pilot import MakeApp, current_view, ready, screen_text, wait_until
 
 
-def _footer_row(app) -> str:  # type: ignore[no-untyped-def]
+def _footer_row(app: OllamaTuiApp) -> str:
     return screen_text(app).splitlines()[-2]
 
 
@@ -30,7 +31,9 @@ class _KeyMounts:
             self.times.append(time.monotonic())
 
 
-async def test_a_refresh_of_unchanged_bindings_leaves_the_footer_as_it_is(make_app) -> None:
+async def test_a_refresh_of_unchanged_bindings_leaves_the_footer_as_it_is(
+    make_app: MakeApp,
+) -> None:
     app = make_app()
     mounts = _KeyMounts()
     async with app.run_test(size=(160, 48), message_hook=mounts) as pilot:
@@ -47,7 +50,9 @@ async def test_a_refresh_of_unchanged_bindings_leaves_the_footer_as_it_is(make_a
         assert _footer_row(app) == shown
 
 
-async def test_enter_sends_without_rebuilding_the_footer(make_app, fake_ollama: FakeOllama) -> None:
+async def test_enter_sends_without_rebuilding_the_footer(
+    make_app: MakeApp, fake_ollama: FakeOllama
+) -> None:
     hold = threading.Event()
     fake_ollama.script_reply(["Hello ", "there."], hold=hold)
     app = make_app()
@@ -65,7 +70,7 @@ async def test_enter_sends_without_rebuilding_the_footer(make_app, fake_ollama: 
         # The footer follows the reply: Esc stops it while it is written...
         await wait_until(lambda: "esc Stop" in _footer_row(app), message="Stop in the footer")
         hold.set()
-        view = app.current_view
+        view = current_view(app)
         assert view is not None
         await wait_until(lambda: not view.is_streaming, message="the reply's end")
         # ...and not after it.

@@ -17,7 +17,16 @@ from ollama_tui.ui.dialogs.model_dialogs import CreateDialog
 from ollama_tui.ui.dialogs.settings import SettingsDialog
 from ollama_tui.ui.screens.models import ModelsScreen
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import ask, press_for, ready, screen_text, session_file, wait_until
+from tests.pilot import (
+    MakeApp,
+    ask,
+    current_view,
+    press_for,
+    ready,
+    screen_text,
+    session_file,
+    wait_until,
+)
 
 SIZES = [
     pytest.param((80, 24), id="80x24"),
@@ -116,7 +125,7 @@ def _chat_fields() -> list[Field]:
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_every_field_of_the_settings_dialog_is_typed_into_seen_and_sent(
-    make_app, fake_ollama: FakeOllama, data_dir: Path, size: tuple[int, int]
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path, size: tuple[int, int]
 ) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -125,7 +134,7 @@ async def test_every_field_of_the_settings_dialog_is_typed_into_seen_and_sent(
         await _fill(pilot, _chat_fields())
         await pilot.press("ctrl+s")
         await wait_until(lambda: not isinstance(app.screen, SettingsDialog))
-        view = app.current_view
+        view = current_view(app)
         await ask(pilot, view, "How old?")
         body = fake_ollama.requests_to("/api/chat")[-1].body
     assert body["messages"][0] == {
@@ -144,7 +153,7 @@ async def test_every_field_of_the_settings_dialog_is_typed_into_seen_and_sent(
 
 @pytest.mark.parametrize("size", SIZES[:2])
 async def test_every_field_of_a_completions_settings_is_typed_into_seen_and_sent(
-    make_app, fake_ollama: FakeOllama, data_dir: Path, size: tuple[int, int]
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path, size: tuple[int, int]
 ) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -155,11 +164,11 @@ async def test_every_field_of_a_completions_settings_is_typed_into_seen_and_sent
         await wait_until(
             lambda: (
                 app.current_view is not None
-                and app.current_view.conversation.kind is ConversationKind.COMPLETION
-                and app.current_view.conversation.settings.model
+                and current_view(app).conversation.kind is ConversationKind.COMPLETION
+                and current_view(app).conversation.settings.model
             )
         )
-        view = app.current_view
+        view = current_view(app)
         await press_for(pilot, "f4", SettingsDialog)
         await _fill(
             pilot,
@@ -192,7 +201,7 @@ async def test_every_field_of_a_completions_settings_is_typed_into_seen_and_sent
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_every_field_of_the_create_dialog_is_typed_into_seen_and_sent(
-    make_app, fake_ollama: FakeOllama, size: tuple[int, int]
+    make_app: MakeApp, fake_ollama: FakeOllama, size: tuple[int, int]
 ) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -235,7 +244,9 @@ async def test_every_field_of_the_create_dialog_is_typed_into_seen_and_sent(
     }
 
 
-async def test_a_wrong_value_is_named_on_screen_while_the_field_is_in_view(make_app) -> None:
+async def test_a_wrong_value_is_named_on_screen_while_the_field_is_in_view(
+    make_app: MakeApp,
+) -> None:
     """At 80x24 the form scrolls; what is wrong must still be seen next to what was typed."""
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -12,11 +12,20 @@ import pytest
 
 from ollama_tui.ui.chat import chat_view
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import ask, notifications, notified, ready, session_file, wait_until
+from tests.pilot import (
+    MakeApp,
+    ask,
+    current_view,
+    notifications,
+    notified,
+    ready,
+    session_file,
+    wait_until,
+)
 
 
 async def test_a_full_disk_is_said_once_the_reply_kept_and_saved_when_there_is_room(
-    make_app, fake_ollama: FakeOllama, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(chat_view, "SAVE_RETRY_INTERVAL", 0.2)
     real_fsync = os.fsync
@@ -33,7 +42,7 @@ async def test_a_full_disk_is_said_once_the_reply_kept_and_saved_when_there_is_r
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         reply = await ask(pilot, view, "keep this")
         assert reply.content == "all of it"
         await wait_until(lambda: notified(app, "the disk is full"))

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.command import CommandPalette
 
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.chat.chat_view import ChatView
 from ollama_tui.ui.chat.composer import Composer
 from ollama_tui.ui.screens.help import HelpScreen
-from tests.pilot import press_for, ready, screen_text, wait_until
+from tests.pilot import MakeApp, press_for, ready, screen_text, wait_until
 
 
-async def test_f1_lists_every_key(make_app) -> None:
+async def test_f1_lists_every_key(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(120, 60)) as pilot:
         await ready(app)
@@ -19,6 +20,7 @@ async def test_f1_lists_every_key(make_app) -> None:
         await pilot.pause()
         text = screen_text(app)
         for binding in [*OllamaTuiApp.BINDINGS, *ChatView.BINDINGS, *Composer.BINDINGS]:
+            assert isinstance(binding, Binding)
             if not (binding.id or "").startswith("app.tab_"):
                 assert (binding.tooltip or binding.description) in text, binding.description
         assert "Go to tab N" in text
@@ -42,7 +44,7 @@ async def test_f1_lists_every_key(make_app) -> None:
         assert not isinstance(app.screen, HelpScreen)
 
 
-async def test_palette_offers_the_actions(make_app) -> None:
+async def test_palette_offers_the_actions(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app)
@@ -54,7 +56,7 @@ async def test_palette_offers_the_actions(make_app) -> None:
         await wait_until(lambda: app.tabs.tab_count == 2)
 
 
-async def test_at_80_columns_a_long_description_wraps_under_itself(make_app) -> None:
+async def test_at_80_columns_a_long_description_wraps_under_itself(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(app)

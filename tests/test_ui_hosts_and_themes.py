@@ -10,7 +10,9 @@ from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
 from ollama_tui.ui.screens.models import ModelsScreen
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
+    MakeApp,
     ask,
+    current_view,
     notified,
     press_for,
     ready,
@@ -23,7 +25,7 @@ TOKEN = "Bearer tok-3f9a1c"
 
 
 async def test_two_hosts_in_one_picker_and_a_conversation_moves_between_them(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     with FakeOllama() as gpu:
         gpu.models = [m for m in gpu.models if m["name"] == "llama3.2:latest"]
@@ -38,7 +40,7 @@ async def test_two_hosts_in_one_picker_and_a_conversation_moves_between_them(
         )
         async with app.run_test(size=(120, 40)) as pilot:
             await ready(app)
-            view = app.current_view
+            view = current_view(app)
             await ask(pilot, view, "hello local")
             picker = await press_for(pilot, "ctrl+l", ModelPickerScreen)
             await wait_until(lambda: "big-gpu-model" in screen_text(app))
@@ -80,7 +82,7 @@ async def test_two_hosts_in_one_picker_and_a_conversation_moves_between_them(
 
 
 async def test_a_theme_is_previewed_put_back_on_escape_and_remembered_when_chosen(
-    make_app, fake_ollama: FakeOllama, data_dir: Path, tmp_path: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path, tmp_path: Path
 ) -> None:
     themes = tmp_path / "themes"
     themes.mkdir()
@@ -113,7 +115,7 @@ async def test_a_theme_is_previewed_put_back_on_escape_and_remembered_when_chose
 
 
 async def test_a_key_from_the_config_replaces_the_default_and_unknown_ids_are_named(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     app = make_app(keymap={"app.models": "f9", "app.nonsense": "f7"})
     async with app.run_test(size=(100, 30)) as pilot:
@@ -126,23 +128,23 @@ async def test_a_key_from_the_config_replaces_the_default_and_unknown_ids_are_na
 
 
 async def test_the_idle_app_does_not_blink_and_config_problems_are_shown(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     app = make_app(problems=("config.toml, line 3: flush_hz: must be from 1 to 120; ignored",))
     async with app.run_test(size=(80, 24)):
         await ready(app)
         assert notified(app, "line 3: flush_hz")
-        assert not app.current_view.composer.cursor_blink
+        assert not current_view(app).composer.cursor_blink
 
 
 async def test_cursor_blink_from_the_config_reaches_every_field(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     # Asked for, the composer and a dialog's field blink (the default, tested above and in
     # the idle terminal test, is still).
     app = make_app(cursor_blink=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(app)
-        assert app.current_view.composer.cursor_blink
+        assert current_view(app).composer.cursor_blink
         await press_for(pilot, "ctrl+l", ModelPickerScreen)
         assert app.focused is not None and getattr(app.focused, "cursor_blink", False)

@@ -7,20 +7,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.command import CommandPalette
+from textual.pilot import Pilot
 
+from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.dialogs.basic import TextDialog
 from ollama_tui.ui.screens.conversations import ConversationsScreen
 from ollama_tui.ui.screens.help import HelpScreen
 from ollama_tui.ui.screens.models import ModelsScreen
-from tests.pilot import press_for, ready, screen_text, wait_until
+from tests.pilot import MakeApp, press_for, ready, screen_text, wait_until
 from tests.test_ui_conversations import _save
 
 
-def _rows(app) -> list[str]:  # type: ignore[no-untyped-def]
+def _rows(app: OllamaTuiApp) -> list[str]:
     return screen_text(app).splitlines()
 
 
-def _footer(app, row: int = -1) -> str:  # type: ignore[no-untyped-def]
+def _footer(app: OllamaTuiApp, row: int = -1) -> str:
     return _rows(app)[row]
 
 
@@ -31,7 +33,7 @@ def _whole_keys_only(footer: str) -> None:
     assert "f1 Keys" in footer, footer
 
 
-async def _models(app, pilot) -> ModelsScreen:  # type: ignore[no-untyped-def]
+async def _models(app: OllamaTuiApp, pilot: Pilot[None]) -> ModelsScreen:
     await ready(app)
     screen = await press_for(pilot, "f3", ModelsScreen)
     await wait_until(lambda: screen.models, message="the models listed")
@@ -39,7 +41,7 @@ async def _models(app, pilot) -> ModelsScreen:  # type: ignore[no-untyped-def]
     return screen
 
 
-async def test_the_models_footer_at_80_columns(make_app) -> None:
+async def test_the_models_footer_at_80_columns(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _models(app, pilot)
@@ -48,7 +50,7 @@ async def test_the_models_footer_at_80_columns(make_app) -> None:
         assert "Inspect" in footer and "Load" in footer
 
 
-async def test_the_models_table_fits_80_columns(make_app) -> None:
+async def test_the_models_table_fits_80_columns(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _models(app, pilot)
@@ -61,7 +63,7 @@ async def test_the_models_table_fits_80_columns(make_app) -> None:
         assert screen.is_current
 
 
-async def test_f1_from_the_models_screen_lists_its_keys_first(make_app) -> None:
+async def test_f1_from_the_models_screen_lists_its_keys_first(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _models(app, pilot)
@@ -72,7 +74,7 @@ async def test_f1_from_the_models_screen_lists_its_keys_first(make_app) -> None:
             assert words in text, words
 
 
-async def test_f1_from_the_chat_still_has_a_models_section(make_app) -> None:
+async def test_f1_from_the_chat_still_has_a_models_section(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(app)
@@ -81,7 +83,7 @@ async def test_f1_from_the_chat_still_has_a_models_section(make_app) -> None:
         assert titles[0] == "Everywhere" and "Models (F3)" in titles
 
 
-async def test_the_palette_on_the_models_screen_lists_its_actions(make_app) -> None:
+async def test_the_palette_on_the_models_screen_lists_its_actions(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _models(app, pilot)
@@ -100,7 +102,7 @@ async def test_the_palette_on_the_models_screen_lists_its_actions(make_app) -> N
         await wait_until(lambda: isinstance(app.screen, ModelsScreen), message="closed")
 
 
-async def test_the_chat_footer_at_80_columns(make_app) -> None:
+async def test_the_chat_footer_at_80_columns(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)):
         await ready(app)
@@ -108,7 +110,7 @@ async def test_the_chat_footer_at_80_columns(make_app) -> None:
         _whole_keys_only(_footer(app, -2))
 
 
-async def test_the_browser_footer_at_80_columns(make_app, data_dir: Path) -> None:
+async def test_the_browser_footer_at_80_columns(make_app: MakeApp, data_dir: Path) -> None:
     _save(data_dir, "Apple pie", "crust")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

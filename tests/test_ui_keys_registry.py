@@ -27,7 +27,7 @@ from ollama_tui.ui.screens.help import HelpScreen
 from ollama_tui.ui.screens.models import ModelsScreen
 from tests.fake_ollama.script import tool_call
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import notified, press_for, ready, screen_text, wait_until
+from tests.pilot import MakeApp, notified, press_for, ready, screen_text, wait_until
 from tests.snapshots.steps import palette
 
 
@@ -141,7 +141,7 @@ def _distinct_default_names() -> set[str]:
 
 
 async def test_with_every_key_remapped_no_default_key_is_named(
-    make_app, monkeypatch: pytest.MonkeyPatch
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     keymap = {key.id: f"super+{chr(ord('a') + n % 26)}" for n, key in enumerate(KEYS)}
     # Those pressed below, on keys a test can press; F12 leaves each screen.

@@ -5,15 +5,27 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from textual.pilot import Pilot
+
+from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.chat.chat_view import ChatView
 from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
 from ollama_tui.ui.dialogs.pull_offer import PullOfferScreen
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import ask, press_for, ready, screen_text, session_file, wait_until
+from tests.pilot import (
+    MakeApp,
+    ask,
+    current_view,
+    press_for,
+    ready,
+    screen_text,
+    session_file,
+    wait_until,
+)
 
 
 async def test_picker_lists_installed_and_loaded_models_and_filters(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     fake_ollama.running.append(
         {
@@ -34,20 +46,20 @@ async def test_picker_lists_installed_and_loaded_models_and_filters(
         assert "llama3.2:latest" in text and "qwen2.5:0.5b" in text
         assert "loaded" in text
         await pilot.press(*"qwen")
-        assert [choice.name for choice in picker.shown] == ["qwen2.5:0.5b"]
+        assert [choice and choice.name for choice in picker.shown] == ["qwen2.5:0.5b"]
         await pilot.press("enter")
         await wait_until(lambda: not isinstance(app.screen, ModelPickerScreen))
-        assert app.current_view.conversation.settings.model == "qwen2.5:0.5b"
-        assert app.focused is app.current_view.composer
+        assert current_view(app).conversation.settings.model == "qwen2.5:0.5b"
+        assert app.focused is current_view(app).composer
 
 
 async def test_switching_model_mid_conversation_keeps_history(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     app = make_app()
     async with app.run_test() as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await ask(pilot, view, "first")
         await press_for(pilot, "ctrl+l", ModelPickerScreen)
         await pilot.press(*"qwen", "enter")
@@ -55,7 +67,7 @@ async def test_switching_model_mid_conversation_keeps_history(
         await ask(pilot, view, "second")
         # A new tab starts with the model used last.
         await pilot.press("ctrl+n")
-        assert app.current_view.conversation.settings.model == "qwen2.5:0.5b"
+        assert current_view(app).conversation.settings.model == "qwen2.5:0.5b"
     body = fake_ollama.requests_to("/api/chat")[-1].body
     assert body["model"] == "qwen2.5:0.5b"
     assert [m["content"] for m in body["messages"]] == ["first", "Echo: first", "second"]
@@ -69,30 +81,30 @@ async def test_switching_model_mid_conversation_keeps_history(
     assert saved["settings"]["model"] == "qwen2.5:0.5b"
 
 
-async def test_escape_cancels_the_picker(make_app) -> None:
+async def test_escape_cancels_the_picker(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test() as pilot:
         await ready(app)
         await press_for(pilot, "ctrl+l", ModelPickerScreen)
         await pilot.press(*"qwen", "escape")
         assert not isinstance(app.screen, ModelPickerScreen)
-        assert app.current_view.conversation.settings.model == "llama3.2:latest"
+        assert current_view(app).conversation.settings.model == "llama3.2:latest"
 
 
 async def test_a_loaded_model_is_the_default_without_a_last_used_one(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     fake_ollama.running.append({"name": "qwen2.5:0.5b", "model": "qwen2.5:0.5b", "size": 1})
     app = make_app()
     async with app.run_test():
         await ready(app)
-        assert app.current_view.conversation.settings.model == "qwen2.5:0.5b"
+        assert current_view(app).conversation.settings.model == "qwen2.5:0.5b"
 
 
-async def _ask_a_missing_model(app, pilot) -> ChatView:  # type: ignore[no-untyped-def]
+async def _ask_a_missing_model(app: OllamaTuiApp, pilot: Pilot[None]) -> ChatView:
     """Send a prompt to a model the server lacks and wait for the offer to pull it."""
     await ready(app)
-    view = app.current_view
+    view = current_view(app)
     view.set_model("mistral:7b")
     await pilot.press(*"hello", "enter")
     await wait_until(lambda: isinstance(app.screen, PullOfferScreen))
@@ -100,7 +112,7 @@ async def _ask_a_missing_model(app, pilot) -> ChatView:  # type: ignore[no-untyp
 
 
 async def test_unknown_model_offers_a_pull_then_replies(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     fake_ollama.script_pull(layers=2, steps=3)
     app = make_app()
@@ -121,7 +133,7 @@ async def test_unknown_model_offers_a_pull_then_replies(
 
 
 async def test_a_failed_pull_is_shown_verbatim_and_nothing_is_lost(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     fake_ollama.offline = True
     app = make_app()
@@ -140,7 +152,7 @@ async def test_a_failed_pull_is_shown_verbatim_and_nothing_is_lost(
 
 
 async def test_at_80_columns_each_model_is_one_row_its_long_name_cut(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     long_name = "hf.co/bartowski/Qwen2.5-Coder-32B-Instruct-GGUF:Q4_K_M-imatrix-long"
     fake_ollama.add_model(long_name, size=19_851_336_256)
@@ -162,4 +174,4 @@ async def test_at_80_columns_each_model_is_one_row_its_long_name_cut(
         assert "2.0 GB" in short and "3.2B" in short
         # Typing still finds it by its whole name.
         await pilot.press(*"imatrix-long", "enter")
-        await wait_until(lambda: app.current_view.conversation.settings.model == long_name)
+        await wait_until(lambda: current_view(app).conversation.settings.model == long_name)

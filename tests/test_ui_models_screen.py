@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, TextArea
 
+from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.dialogs.basic import ConfirmDialog, TextDialog
 from ollama_tui.ui.dialogs.model_dialogs import CreateDialog, EmbedDialog, InspectScreen
 from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
 from ollama_tui.ui.screens.models import ModelsScreen
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import notified, press_for, ready, screen_text, wait_until
+from tests.pilot import MakeApp, current_view, notified, press_for, ready, screen_text, wait_until
 
 
-async def _models(app, pilot) -> ModelsScreen:  # type: ignore[no-untyped-def]
+async def _models(app: OllamaTuiApp, pilot: Pilot[None]) -> ModelsScreen:
     await ready(app)
     screen = await press_for(pilot, "f3", ModelsScreen)
     await wait_until(lambda: screen.models, message="the models listed")
     return screen
 
 
-async def _create_from(pilot, screen: ModelsScreen, base: str) -> CreateDialog:  # type: ignore[no-untyped-def]
+async def _create_from(pilot: Pilot[None], screen: ModelsScreen, base: str) -> CreateDialog:
     """Open the create dialog on `base` and name the new model `pirate`."""
     _row_of(screen, base)
     dialog = await press_for(pilot, "c", CreateDialog)
@@ -34,7 +37,9 @@ def _row_of(screen: ModelsScreen, name: str) -> None:
     table.move_cursor(row=table.get_row_index(name), animate=False)
 
 
-async def test_the_table_lists_models_and_what_is_loaded(make_app, fake_ollama: FakeOllama) -> None:
+async def test_the_table_lists_models_and_what_is_loaded(
+    make_app: MakeApp, fake_ollama: FakeOllama
+) -> None:
     app = make_app()
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await _models(app, pilot)
@@ -59,7 +64,7 @@ async def test_the_table_lists_models_and_what_is_loaded(make_app, fake_ollama: 
         await wait_until(lambda: not isinstance(app.screen, ModelsScreen))
 
 
-async def test_enter_starts_a_conversation_with_the_model(make_app) -> None:
+async def test_enter_starts_a_conversation_with_the_model(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await _models(app, pilot)
@@ -70,18 +75,18 @@ async def test_enter_starts_a_conversation_with_the_model(make_app) -> None:
         await wait_until(
             lambda: (
                 len(app.chat_views()) == tabs_before + 1
-                and app.current_view.conversation.settings.model == "qwen2.5:0.5b"
+                and current_view(app).conversation.settings.model == "qwen2.5:0.5b"
             )
         )
         screen = await _models(app, pilot)
         _row_of(screen, "llama3.2:latest")
         await pilot.press("u")
-        await wait_until(lambda: app.current_view.conversation.settings.model == "llama3.2:latest")
+        await wait_until(lambda: current_view(app).conversation.settings.model == "llama3.2:latest")
         assert len(app.chat_views()) == tabs_before + 1
 
 
 async def test_pull_checks_the_name_shows_progress_and_cancels(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     # Long enough (24 s) that even a loaded machine cancels it before its end.
     fake_ollama.script_pull(layers=2, steps=600, delay=0.02)
@@ -114,7 +119,7 @@ async def test_pull_checks_the_name_shows_progress_and_cancels(
 
 
 async def test_a_pull_failing_midway_shows_the_servers_words(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     fake_ollama.offline = True
     app = make_app()
@@ -125,7 +130,7 @@ async def test_a_pull_failing_midway_shows_the_servers_words(
         await wait_until(lambda: "no such host" in screen_text(app))
 
 
-async def test_create_copy_and_delete(make_app, fake_ollama: FakeOllama) -> None:
+async def test_create_copy_and_delete(make_app: MakeApp, fake_ollama: FakeOllama) -> None:
     app = make_app()
     async with app.run_test(size=(140, 48)) as pilot:
         screen = await _models(app, pilot)
@@ -165,7 +170,7 @@ async def test_create_copy_and_delete(make_app, fake_ollama: FakeOllama) -> None
         assert fake_ollama.requests_to("/api/delete")[-1].body == {"model": "pirate2"}
 
 
-async def test_create_on_an_old_server_sends_a_modelfile(make_app) -> None:
+async def test_create_on_an_old_server_sends_a_modelfile(make_app: MakeApp) -> None:
     with FakeOllama(version="0.5.4") as old:
         app = make_app(host=old.url)
         async with app.run_test(size=(140, 48)) as pilot:
@@ -177,7 +182,7 @@ async def test_create_on_an_old_server_sends_a_modelfile(make_app) -> None:
         assert old.created["pirate"]["modelfile"] == 'FROM llama3.2:latest\nSYSTEM """Arr."""\n'
 
 
-async def test_inspect_embed_and_push(make_app, fake_ollama: FakeOllama) -> None:
+async def test_inspect_embed_and_push(make_app: MakeApp, fake_ollama: FakeOllama) -> None:
     app = make_app()
     async with app.run_test(size=(140, 48)) as pilot:
         screen = await _models(app, pilot)
@@ -201,7 +206,7 @@ async def test_inspect_embed_and_push(make_app, fake_ollama: FakeOllama) -> None
         await wait_until(lambda: "ollama.com account" in screen_text(app))
 
 
-async def test_at_80_columns_the_inspect_hint_is_whole(make_app) -> None:
+async def test_at_80_columns_the_inspect_hint_is_whole(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _models(app, pilot)
@@ -213,7 +218,7 @@ async def test_at_80_columns_the_inspect_hint_is_whole(make_app) -> None:
 
 
 async def test_a_failed_job_is_cleared_with_ctrl_x_and_stays_cleared(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     fake_ollama.script_pull(layers=1, steps=4, error="pull failed: no space left", error_after=1)
     app = make_app()
@@ -233,7 +238,7 @@ async def test_a_failed_job_is_cleared_with_ctrl_x_and_stays_cleared(
 
 
 async def test_ctrl_x_stops_a_running_job_first_and_clears_it_after(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     fake_ollama.script_pull(layers=2, steps=600, delay=0.02)
     app = make_app()
@@ -248,7 +253,7 @@ async def test_ctrl_x_stops_a_running_job_first_and_clears_it_after(
         await wait_until(lambda: "big:70b" not in screen_text(app), message="cleared")
 
 
-def _model_work_settled(app) -> bool:  # type: ignore[no-untyped-def]
+def _model_work_settled(app: OllamaTuiApp) -> bool:
     return not any(
         worker.group in ("models", "models-list", "models-change") and worker.is_running
         for worker in app.workers
@@ -256,7 +261,7 @@ def _model_work_settled(app) -> bool:  # type: ignore[no-untyped-def]
 
 
 async def test_a_delete_lists_the_models_once_for_every_screen(
-    make_app, fake_ollama: FakeOllama, monkeypatch
+    make_app: MakeApp, fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # No poll in between: every /api/tags counted is one the delete caused.
     monkeypatch.setattr("ollama_tui.ui.screens.models.POLL_SECONDS", 3600.0)
@@ -280,7 +285,7 @@ async def test_a_delete_lists_the_models_once_for_every_screen(
 
 
 async def test_keys_are_handled_while_an_unload_waits_for_the_server(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     fake_ollama.running.append(
         {"name": "qwen2.5:0.5b", "model": "qwen2.5:0.5b", "size": 1, "expires_at": ""}

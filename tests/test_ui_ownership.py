@@ -10,11 +10,16 @@ import shutil
 import stat
 from pathlib import Path
 
+from textual.pilot import Pilot
+
 from ollama_tui.store import SessionStore
+from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.dialogs.basic import ChoiceDialog, ConfirmDialog, TextDialog
 from ollama_tui.ui.screens.conversations import ConversationsScreen
 from tests.pilot import (
+    MakeApp,
     ask,
+    current_view,
     notified,
     press_for,
     quit_app,
@@ -25,18 +30,18 @@ from tests.pilot import (
 )
 
 
-async def _browse(app, pilot) -> ConversationsScreen:  # type: ignore[no-untyped-def]
+async def _browse(app: OllamaTuiApp, pilot: Pilot[None]) -> ConversationsScreen:
     screen = await press_for(pilot, "ctrl+o", ConversationsScreen)
     await wait_until(lambda: screen.matches, message="the saved conversations listed")
     return screen
 
 
-async def _open(app, pilot, title: str) -> None:  # type: ignore[no-untyped-def]
+async def _open(app: OllamaTuiApp, pilot: Pilot[None], title: str) -> None:
     screen = await _browse(app, pilot)
     await pilot.press(*title)
     await wait_until(lambda: [m.entry.title for m in screen.matches] == [title])
     await pilot.press("enter")
-    await wait_until(lambda: app.current_view.conversation.title == title)
+    await wait_until(lambda: current_view(app).conversation.title == title)
 
 
 def _stamp(path: Path) -> tuple[bytes, int]:
@@ -44,13 +49,13 @@ def _stamp(path: Path) -> tuple[bytes, int]:
 
 
 async def test_a_copied_session_file_is_saved_to_itself_never_to_the_original(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
         await ready(app)
-        original = app.current_view.conversation
-        await ask(pilot, app.current_view, "original")
+        original = current_view(app).conversation
+        await ask(pilot, current_view(app), "original")
         await quit_app(pilot)
     source = session_file(data_dir, original.id)
     data = json.loads(source.read_text())
@@ -62,7 +67,7 @@ async def test_a_copied_session_file_is_saved_to_itself_never_to_the_original(
     async with app.run_test(size=(110, 36)) as pilot:
         await ready(app)
         await _open(app, pilot, "Bcopy")
-        await ask(pilot, app.current_view, "only in the copy")
+        await ask(pilot, current_view(app), "only in the copy")
         # Another instance may write the original: the lock is on the copy.
         other = SessionStore(data_dir)
         assert other.load(original.id).read_only_reason is None
@@ -78,12 +83,12 @@ async def test_a_copied_session_file_is_saved_to_itself_never_to_the_original(
 
 
 async def test_export_and_continue_leave_the_open_tabs_lock_in_place(
-    make_app, data_dir: Path, tmp_path: Path
+    make_app: MakeApp, data_dir: Path, tmp_path: Path
 ) -> None:
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await ask(pilot, view, "kept")
         await _browse(app, pilot)
         await press_for(pilot, "ctrl+e", TextDialog)
@@ -91,23 +96,25 @@ async def test_export_and_continue_leave_the_open_tabs_lock_in_place(
         await wait_until(lambda: (tmp_path / "out.md").exists())
         await _browse(app, pilot)
         await pilot.press("ctrl+k")
-        await wait_until(lambda: app.current_view.conversation.title == "kept (continued)")
+        await wait_until(lambda: current_view(app).conversation.title == "kept (continued)")
         other = SessionStore(data_dir)
         reason = other.load(view.conversation.id).read_only_reason
         other.close()
         assert reason is not None and "another ollama-tui instance" in reason
         await pilot.press("alt+1")
-        await wait_until(lambda: app.current_view is view)
+        await wait_until(lambda: current_view(app) is view)
         await ask(pilot, view, "still mine")
     saved = json.loads(session_file(data_dir, view.conversation.id).read_text())
     assert saved["messages"][-1]["content"] == "Echo: still mine"
 
 
-async def _unsaved_turn(app, pilot, data_dir: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+async def _unsaved_turn(
+    app: OllamaTuiApp, pilot: Pilot[None], data_dir: Path, tmp_path: Path
+) -> Path:
     """A conversation whose file became a symlink behind the app's back: the next turn
     cannot be saved."""
     await ready(app)
-    view = app.current_view
+    view = current_view(app)
     await ask(pilot, view, "saved turn")
     path = session_file(data_dir, view.conversation.id)
     elsewhere = tmp_path / "elsewhere.json"
@@ -121,7 +128,7 @@ async def _unsaved_turn(app, pilot, data_dir: Path, tmp_path: Path):  # type: ig
 
 
 async def test_an_unsaved_turn_marks_its_tab_and_quit_offers_to_save_it_anew(
-    make_app, data_dir: Path, tmp_path: Path
+    make_app: MakeApp, data_dir: Path, tmp_path: Path
 ) -> None:
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
@@ -149,7 +156,9 @@ async def test_an_unsaved_turn_marks_its_tab_and_quit_offers_to_save_it_anew(
     ]
 
 
-async def test_quit_anyway_leaves_without_saving(make_app, data_dir: Path, tmp_path: Path) -> None:
+async def test_quit_anyway_leaves_without_saving(
+    make_app: MakeApp, data_dir: Path, tmp_path: Path
+) -> None:
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
         await _unsaved_turn(app, pilot, data_dir, tmp_path)
@@ -161,7 +170,7 @@ async def test_quit_anyway_leaves_without_saving(make_app, data_dir: Path, tmp_p
 
 
 async def test_export_asks_before_replacing_and_keeps_mode_and_symlink(
-    make_app, data_dir: Path, tmp_path: Path
+    make_app: MakeApp, data_dir: Path, tmp_path: Path
 ) -> None:
     existing = tmp_path / "notes.md"
     existing.write_text("the user's own notes")
@@ -171,7 +180,7 @@ async def test_export_asks_before_replacing_and_keeps_mode_and_symlink(
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
         await ready(app)
-        await ask(pilot, app.current_view, "exported")
+        await ask(pilot, current_view(app), "exported")
         for answer in ("escape", "enter"):
             await _browse(app, pilot)
             await press_for(pilot, "ctrl+e", TextDialog)
@@ -190,12 +199,12 @@ async def test_export_asks_before_replacing_and_keeps_mode_and_symlink(
 
 
 async def test_closing_an_unsaved_tab_asks_as_quit_does(
-    make_app, data_dir: Path, tmp_path: Path
+    make_app: MakeApp, data_dir: Path, tmp_path: Path
 ) -> None:
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
         await _unsaved_turn(app, pilot, data_dir, tmp_path)
-        view = app.current_view
+        view = current_view(app)
         await pilot.press("ctrl+w")
         await wait_until(lambda: isinstance(app.screen, ChoiceDialog))
         assert "could not be saved" in screen_text(app)
@@ -214,12 +223,12 @@ async def test_closing_an_unsaved_tab_asks_as_quit_does(
 
 
 async def test_a_symlinked_session_opens_read_only_saying_why(
-    make_app, data_dir: Path, tmp_path: Path
+    make_app: MakeApp, data_dir: Path, tmp_path: Path
 ) -> None:
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await ask(pilot, view, "linked")
         await quit_app(pilot)
     path = session_file(data_dir, view.conversation.id)
@@ -234,6 +243,6 @@ async def test_a_symlinked_session_opens_read_only_saying_why(
         await _open(app, pilot, "linked")
         await pilot.pause()
         assert "Read-only: the file is a symbolic link" in screen_text(app)
-        assert app.current_view.composer.disabled
+        assert current_view(app).composer.disabled
         await quit_app(pilot)
     assert _stamp(elsewhere) == before and path.is_symlink()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import ask, ready, screen_text, session_file, wait_until
+from tests.pilot import MakeApp, ask, current_view, ready, screen_text, session_file, wait_until
 
 HOSTILE = [
     "[bold]x[/] ",
@@ -24,13 +24,13 @@ def _no_escape_bytes(text: str) -> bool:
 
 
 async def test_hostile_model_output_is_shown_inert(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     fake_ollama.script_reply(HOSTILE)
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await ask(pilot, view, "be hostile")
         await pilot.pause()
         source = view.query_one(AssistantMessage)._body.source
@@ -45,7 +45,7 @@ async def test_hostile_model_output_is_shown_inert(
 
 
 async def test_hostile_titles_and_model_names_do_not_crash(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     fake_ollama.models.clear()
     fake_ollama.add_model("evil[/]model:latest")
@@ -53,7 +53,7 @@ async def test_hostile_titles_and_model_names_do_not_crash(
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await ask(pilot, view, "a[/]b [bold]title")
         await pilot.press("ctrl+l")
         await pilot.pause()
@@ -66,7 +66,7 @@ async def test_hostile_titles_and_model_names_do_not_crash(
 
 
 async def test_hostile_text_in_a_session_file_is_sanitised_on_load(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     from tests.test_ui_server import _save_conversation
 
@@ -79,7 +79,7 @@ async def test_hostile_text_in_a_session_file_is_sanitised_on_load(
     app = make_app()
     async with app.run_test(size=(100, 24)) as pilot:
         await wait_until(
-            lambda: app.current_view and app.current_view.conversation.id == conversation.id
+            lambda: current_view(app) and current_view(app).conversation.id == conversation.id
         )
         await pilot.pause()
         text = screen_text(app)

@@ -12,7 +12,9 @@ from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
+    MakeApp,
     ask,
+    current_view,
     press_for,
     quit_app,
     ready,
@@ -25,7 +27,8 @@ from tests.pilot import (
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def _save_conversation(data_dir: Path) -> Conversation:
@@ -45,7 +48,9 @@ def _save_conversation(data_dir: Path) -> Conversation:
     return conversation
 
 
-async def test_status_line_shows_host_version_and_state(make_app, fake_ollama: FakeOllama) -> None:
+async def test_status_line_shows_host_version_and_state(
+    make_app: MakeApp, fake_ollama: FakeOllama
+) -> None:
     fake_ollama.version = "0.12.3"
     app = make_app()
     async with app.run_test(size=(100, 24)) as pilot:
@@ -57,7 +62,7 @@ async def test_status_line_shows_host_version_and_state(make_app, fake_ollama: F
 
 
 async def test_without_a_server_the_app_starts_explains_and_keeps_saved_chats(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     saved = _save_conversation(data_dir)
     port = _closed_port()
@@ -68,7 +73,7 @@ async def test_without_a_server_the_app_starts_explains_and_keeps_saved_chats(
         text = screen_text(app)
         assert f"127.0.0.1:{port} cannot be reached" in text
         assert "ollama serve" in text
-        view = app.current_view
+        view = current_view(app)
         assert view.conversation.id == saved.id
         assert "It is **4**." in view.query_one(AssistantMessage)._body.source
         assert "It is 4." in text
@@ -82,7 +87,7 @@ async def test_without_a_server_the_app_starts_explains_and_keeps_saved_chats(
 
 
 async def test_the_app_reconnects_and_ctrl_r_retries_the_failed_reply(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     port = _closed_port()
     late = FakeOllama(port=port)
@@ -90,7 +95,7 @@ async def test_the_app_reconnects_and_ctrl_r_retries_the_failed_reply(
     try:
         async with app.run_test(size=(100, 24)) as pilot:
             await wait_until(lambda: app.server_status.state.value == "offline")
-            view = app.current_view
+            view = current_view(app)
             view.set_model("llama3.2:latest")
             await ask(pilot, view, "hi")
             assert view.conversation.messages[-1].status is MessageStatus.ERROR
@@ -110,7 +115,7 @@ async def test_the_app_reconnects_and_ctrl_r_retries_the_failed_reply(
 
 
 async def test_a_conversation_open_in_another_instance_is_read_only(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     from ollama_tui.store import SessionStore
 
@@ -120,9 +125,9 @@ async def test_a_conversation_open_in_another_instance_is_read_only(
     try:
         app = make_app()
         async with app.run_test(size=(100, 24)) as pilot:
-            await wait_until(lambda: app.current_view.conversation.id == saved.id)
+            await wait_until(lambda: current_view(app).conversation.id == saved.id)
             await pilot.pause()
-            view = app.current_view
+            view = current_view(app)
             assert view.read_only_reason and "another ollama-tui instance" in view.read_only_reason
             assert "Read-only:" in screen_text(app)
             assert "(read-only)" in str(app.tabs.get_tab(app.tabs.active).label)
@@ -134,7 +139,7 @@ async def test_a_conversation_open_in_another_instance_is_read_only(
         other_instance.close()
 
 
-async def test_a_long_conversation_mounts_only_its_end(make_app, data_dir: Path) -> None:
+async def test_a_long_conversation_mounts_only_its_end(make_app: MakeApp, data_dir: Path) -> None:
     from ollama_tui.store import SessionStore
 
     conversation = Conversation(title="Long")
@@ -150,9 +155,9 @@ async def test_a_long_conversation_mounts_only_its_end(make_app, data_dir: Path)
     (data_dir / "workspace.json").write_text(json.dumps({"open_tabs": [conversation.id]}))
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(lambda: app.current_view.conversation.id == conversation.id)
+        await wait_until(lambda: current_view(app).conversation.id == conversation.id)
         await pilot.pause()
-        view = app.current_view
+        view = current_view(app)
         assert len(view.query(".turn")) == 20
         assert "answer 59" in screen_text(app)
         assert view.transcript._earlier.count == 100
@@ -161,7 +166,7 @@ async def test_a_long_conversation_mounts_only_its_end(make_app, data_dir: Path)
         assert view.transcript._earlier.count == 80
 
 
-async def test_the_picker_says_at_once_that_the_server_cannot_be_reached(make_app) -> None:
+async def test_the_picker_says_at_once_that_the_server_cannot_be_reached(make_app: MakeApp) -> None:
     port = _closed_port()
     app = make_app(host=f"127.0.0.1:{port}")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -184,7 +189,7 @@ async def test_the_picker_says_at_once_that_the_server_cannot_be_reached(make_ap
 
 
 async def test_the_picker_lists_the_hosts_that_answer_when_the_default_does_not(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     port = _closed_port()
     app = make_app(host=f"127.0.0.1:{port}", other_hosts=(HostConfig("gpu", fake_ollama.url),))
@@ -198,11 +203,11 @@ async def test_the_picker_lists_the_hosts_that_answer_when_the_default_does_not(
         assert "── gpu" in text and "2 of 2 models" in text
         await pilot.press(*"qwen", "enter")
         await wait_until(lambda: not isinstance(app.screen, ModelPickerScreen))
-        assert app.current_view.conversation.host_name == "gpu"
+        assert current_view(app).conversation.host_name == "gpu"
 
 
 async def test_at_80_columns_the_status_line_keeps_the_context_figure_whole(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     saved = _save_conversation(data_dir)
     saved.settings.options["num_ctx"] = 32
@@ -226,7 +231,7 @@ async def test_at_80_columns_the_status_line_keeps_the_context_figure_whole(
         assert "Ollama 0.12.3 · connected · ctx 31/32 97% · full:" in line
 
 
-async def test_at_80_columns_the_offline_advice_is_whole(make_app, data_dir: Path) -> None:
+async def test_at_80_columns_the_offline_advice_is_whole(make_app: MakeApp, data_dir: Path) -> None:
     port = _closed_port()
     app = make_app(host=f"127.0.0.1:{port}")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -7,16 +7,17 @@ import json
 import re
 from pathlib import Path
 
-from tests.pilot import ready, screen_text, wait_until
+from ollama_tui.ui.app import OllamaTuiApp
+from tests.pilot import MakeApp, ready, screen_text, wait_until
 from tests.test_ui_conversations import _save
 
 
-def _tab_row(app) -> str:  # type: ignore[no-untyped-def]
+def _tab_row(app: OllamaTuiApp) -> str:
     return screen_text(app).splitlines()[0]
 
 
 async def test_the_active_tab_is_on_screen_and_hidden_tabs_are_counted(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     ids = [_save(data_dir, f"Topic number {n}", "text").id for n in range(1, 10)]
     workspace = {"open_tabs": ids, "active_tab": ids[-1]}
@@ -39,7 +40,7 @@ async def test_the_active_tab_is_on_screen_and_hidden_tabs_are_counted(
         await wait_until(lambda: "Topic number 9" in _tab_row(app), message="back one")
 
 
-async def test_no_count_when_every_tab_fits(make_app, data_dir: Path) -> None:
+async def test_no_count_when_every_tab_fits(make_app: MakeApp, data_dir: Path) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(app)

@@ -9,8 +9,10 @@ from pathlib import Path
 from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
+    MakeApp,
     ask,
     ask_until_text,
+    current_view,
     notifications,
     quit_app,
     ready,
@@ -19,25 +21,25 @@ from tests.pilot import (
 )
 
 
-async def test_new_close_and_switch_tabs(make_app, data_dir: Path) -> None:
+async def test_new_close_and_switch_tabs(make_app: MakeApp, data_dir: Path) -> None:
     app = make_app()
     async with app.run_test() as pilot:
         await ready(app)
-        first = app.current_view
+        first = current_view(app)
         await pilot.press("ctrl+n")
         await pilot.press("ctrl+n")
         assert app.tabs.tab_count == 3
-        third = app.current_view
+        third = current_view(app)
         assert third is not first
         assert app.focused is third.composer
         await pilot.press("alt+1")
-        assert app.current_view is first
+        assert current_view(app) is first
         await pilot.press("ctrl+pageup")
-        assert app.current_view is third
+        assert current_view(app) is third
         await pilot.press("ctrl+pagedown")
-        assert app.current_view is first
+        assert current_view(app) is first
         await pilot.press("alt+right")
-        second = app.current_view
+        second = current_view(app)
         assert second not in (first, third)
         await pilot.press("ctrl+w")
         assert app.tabs.tab_count == 2
@@ -45,13 +47,13 @@ async def test_new_close_and_switch_tabs(make_app, data_dir: Path) -> None:
         await pilot.press("ctrl+w", "ctrl+w")
         # Closing the last tab leaves a fresh one, never an empty window.
         assert app.tabs.tab_count == 1
-        assert not app.current_view.conversation.messages
+        assert not current_view(app).conversation.messages
     # Tabs never used leave no file.
     assert not list((data_dir / "sessions").glob("*.json"))
 
 
 async def test_replies_stream_in_two_tabs_at_once(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     hold_a, hold_b = threading.Event(), threading.Event()
     fake_ollama.script_reply(["alpha ", "one ", "two"], hold=hold_a, hold_after=1)
@@ -60,11 +62,11 @@ async def test_replies_stream_in_two_tabs_at_once(
     try:
         async with app.run_test() as pilot:
             await ready(app)
-            tab_a = app.current_view
+            tab_a = current_view(app)
             await pilot.press(*"first question", "enter")
             await wait_until(lambda: tab_a.query(AssistantMessage))
             await pilot.press("ctrl+n")
-            tab_b = app.current_view
+            tab_b = current_view(app)
             await wait_until(lambda: tab_b.conversation.settings.model)
             await pilot.press(*"second question", "enter")
             await wait_until(lambda: tab_b.query(AssistantMessage))
@@ -92,16 +94,16 @@ async def test_replies_stream_in_two_tabs_at_once(
 
 
 async def test_open_tabs_come_back_at_the_next_start(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     app = make_app()
     async with app.run_test() as pilot:
         await ready(app)
-        first = app.current_view
+        first = current_view(app)
         await ask(pilot, first, "one")
         await pilot.press("ctrl+n")
-        await wait_until(lambda: app.current_view.conversation.settings.model)
-        second = app.current_view
+        await wait_until(lambda: current_view(app).conversation.settings.model)
+        second = current_view(app)
         await ask(pilot, second, "two")
         await pilot.press("ctrl+n")  # an unused tab is not remembered
         await pilot.press("alt+1")
@@ -113,12 +115,12 @@ async def test_open_tabs_come_back_at_the_next_start(
         await wait_until(lambda: again.tabs.tab_count == 2)
         titles = [view.conversation.title for view in again.chat_views()]
         assert titles == ["one", "two"]
-        assert again.current_view.conversation.id == first.conversation.id
-        assert "Echo: one" in again.current_view.query_one(AssistantMessage)._body.source
+        assert current_view(again).conversation.id == first.conversation.id
+        assert "Echo: one" in current_view(again).query_one(AssistantMessage)._body.source
 
 
 async def test_quit_while_streaming_saves_the_reply_as_interrupted(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     hold = threading.Event()
     fake_ollama.script_reply(["so far ", "and more"], hold=hold, hold_after=1)
@@ -126,7 +128,7 @@ async def test_quit_while_streaming_saves_the_reply_as_interrupted(
     try:
         async with app.run_test() as pilot:
             await ready(app)
-            view = app.current_view
+            view = current_view(app)
             await ask_until_text(pilot, view, "question", "so far")
             await quit_app(pilot)
     finally:
@@ -138,7 +140,7 @@ async def test_quit_while_streaming_saves_the_reply_as_interrupted(
 
 
 async def test_closing_a_streaming_tab_saves_the_reply_and_frees_the_conversation(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     from ollama_tui.store import SessionStore
 
@@ -148,7 +150,7 @@ async def test_closing_a_streaming_tab_saves_the_reply_and_frees_the_conversatio
     try:
         async with app.run_test() as pilot:
             await ready(app)
-            view = app.current_view
+            view = current_view(app)
             await ask_until_text(pilot, view, "question", "kept")
             await pilot.press("ctrl+w")
             assert view not in app.chat_views()
@@ -165,7 +167,7 @@ async def test_closing_a_streaming_tab_saves_the_reply_and_frees_the_conversatio
 
 
 async def test_an_unreadable_tab_is_reported_at_start_and_left_alone(
-    make_app, data_dir: Path
+    make_app: MakeApp, data_dir: Path
 ) -> None:
     sessions = data_dir / "sessions"
     sessions.mkdir(parents=True)
@@ -178,6 +180,6 @@ async def test_an_unreadable_tab_is_reported_at_start_and_left_alone(
         await pilot.pause()
         messages = notifications(app)
         assert any("01BROKEN.json" in m and "not valid JSON" in m for m in messages)
-        assert app.tabs.tab_count == 1 and not app.current_view.conversation.messages
+        assert app.tabs.tab_count == 1 and not current_view(app).conversation.messages
         await quit_app(pilot)
     assert broken.read_bytes() == b"{half a file"

@@ -14,7 +14,7 @@ from ollama_tui.ui.chat.chat_view import ChatView
 from ollama_tui.ui.dialogs.tool_approval import ToolApprovalDialog
 from tests.fake_ollama.script import tool_call
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import ready, screen_text, session_file, wait_until
+from tests.pilot import current_view, ready, screen_text, session_file, wait_until
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ async def test_an_approved_call_asks_with_its_arguments_runs_and_shows_its_block
     app = tools_app(make_app, root, ["read_file"])
     async with app.run_test(size=(100, 32)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         assert view is not None
         await send(pilot, "what is in notes.txt?")
         await approval(app)
@@ -95,7 +95,7 @@ async def test_r_denies_with_a_reason_and_the_command_never_runs(
     app = tools_app(make_app, root, ["run_command"])
     async with app.run_test(size=(100, 32)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         assert view is not None
         await send(pilot, "make a file")
         await approval(app)
@@ -126,7 +126,7 @@ async def test_escape_in_the_dialog_denies_and_the_turn_goes_on(
     app = tools_app(make_app, root, ["run_command", "read_file"])
     async with app.run_test(size=(100, 32)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         assert view is not None
         await send(pilot, "go")
         await approval(app)
@@ -150,7 +150,7 @@ async def test_a_allows_the_tool_for_the_rest_of_the_conversation(
     app = tools_app(make_app, root, ["read_file"])
     async with app.run_test(size=(100, 32)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         assert view is not None
         await send(pilot, "read it thrice")
         await approval(app)
@@ -170,7 +170,7 @@ async def test_auto_approve_runs_read_only_tools_without_asking(
     app = tools_app(make_app, root, ["list_directory"], auto_approve=frozenset({"list_directory"}))
     async with app.run_test(size=(100, 32)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         assert view is not None
         await send(pilot, "what is here?")
         await settled(view)
@@ -189,7 +189,7 @@ async def test_escape_mid_tool_stops_the_command_and_keeps_the_call(
     app = tools_app(make_app, root, ["run_command"])
     async with app.run_test(size=(100, 32)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         assert view is not None
         await send(pilot, "wait")
         await approval(app)
@@ -215,7 +215,7 @@ async def test_enter_on_a_selected_reply_opens_its_calls(
     app = tools_app(make_app, root, ["read_file"], auto_approve=frozenset({"read_file"}))
     async with app.run_test(size=(100, 40)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         assert view is not None
         await send(pilot, "read")
         await settled(view)
@@ -235,7 +235,7 @@ async def test_f4_ticks_a_tool_for_the_conversation(
     app = make_app(tool_roots=(root,))
     async with app.run_test(size=(100, 40)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         assert view is not None
         await pilot.press("f4")
         await wait_until(lambda: app.screen.query("#tools"), message="the settings")

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.pilot import Pilot
+
+from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.dialogs.basic import ConfirmDialog
 from ollama_tui.ui.screens.conversations import ConversationsScreen
-from tests.pilot import press_for, ready, screen_text, wait_until
+from tests.pilot import MakeApp, press_for, ready, screen_text, wait_until
 from tests.test_ui_conversations import _save
 
 
-async def _browse(app, pilot) -> ConversationsScreen:  # type: ignore[no-untyped-def]
+async def _browse(app: OllamaTuiApp, pilot: Pilot[None]) -> ConversationsScreen:
     await ready(app)
     screen = await press_for(pilot, "ctrl+o", ConversationsScreen)
     await wait_until(lambda: "Apple pie" in screen_text(app), message="the list")
     return screen
 
 
-def _footer(app) -> str:  # type: ignore[no-untyped-def]
+def _footer(app: OllamaTuiApp) -> str:
     return screen_text(app).splitlines()[-1]
 
 
-async def test_back_from_an_empty_trash_searches_again(make_app, data_dir: Path) -> None:
+async def test_back_from_an_empty_trash_searches_again(make_app: MakeApp, data_dir: Path) -> None:
     _save(data_dir, "Apple pie", "crust")
     _save(data_dir, "Banana bread", "loaf")
     app = make_app()
@@ -37,7 +40,9 @@ async def test_back_from_an_empty_trash_searches_again(make_app, data_dir: Path)
         assert "Banana bread" in screen_text(app) and "Apple pie" not in screen_text(app)
 
 
-async def test_back_from_a_trash_keeps_the_first_query_typed(make_app, data_dir: Path) -> None:
+async def test_back_from_a_trash_keeps_the_first_query_typed(
+    make_app: MakeApp, data_dir: Path
+) -> None:
     _save(data_dir, "Apple pie", "crust")
     _save(data_dir, "Banana bread", "loaf")
     _save(data_dir, "Cherry tart", "stones")
@@ -58,7 +63,9 @@ async def test_back_from_a_trash_keeps_the_first_query_typed(make_app, data_dir:
         assert "apple" in screen_text(app) and "Banana" not in screen_text(app)
 
 
-async def test_the_trash_footer_shows_only_keys_that_work_there(make_app, data_dir: Path) -> None:
+async def test_the_trash_footer_shows_only_keys_that_work_there(
+    make_app: MakeApp, data_dir: Path
+) -> None:
     _save(data_dir, "Apple pie", "crust")
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:

@@ -11,7 +11,7 @@ from ollama_tui.domain.conversation import Conversation, Message
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import ask, press_for, ready, screen_text, wait_until
+from tests.pilot import MakeApp, ask, current_view, press_for, ready, screen_text, wait_until
 
 NOW = datetime.now(timezone.utc)
 
@@ -32,7 +32,7 @@ def _rows_with(app: OllamaTuiApp, text: str) -> list[str]:
 
 
 async def test_an_empty_conversation_shows_model_host_keys_and_recent_ones_to_reopen(
-    make_app, fake_ollama: FakeOllama, data_dir: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
     saved = [_save(data_dir, f"Saved number {n}", hours_ago=n) for n in range(1, 8)]
     app = make_app()
@@ -58,11 +58,11 @@ async def test_an_empty_conversation_shows_model_host_keys_and_recent_ones_to_re
         assert text.index("Saved number 1") < text.index("Saved number 2")
         assert "1 h ago" in _rows_with(app, "Saved number 1")[0]
         # Tab to the list, Down to the second, Enter opens it in a tab of its own.
-        first_view = app.current_view
+        first_view = current_view(app)
         await pilot.press("tab", "down", "enter")
         await wait_until(
             lambda: (
-                app.current_view is not None and app.current_view.conversation.id == saved[1].id
+                app.current_view is not None and current_view(app).conversation.id == saved[1].id
             ),
             message="the second conversation opened",
         )
@@ -70,7 +70,7 @@ async def test_an_empty_conversation_shows_model_host_keys_and_recent_ones_to_re
         assert "Recent conversations" not in screen_text(app)  # not on a conversation
         # Back in the empty tab, the first prompt takes the place of the welcome.
         await pilot.press("ctrl+pageup")
-        await wait_until(lambda: app.current_view is first_view)
+        await wait_until(lambda: current_view(app) is first_view)
         await wait_until(lambda: "Saved number 1" in screen_text(app))
         await ask(pilot, first_view, "hello")
         await pilot.pause()
@@ -79,7 +79,7 @@ async def test_an_empty_conversation_shows_model_host_keys_and_recent_ones_to_re
         assert "Saved number 1" not in text and "Ctrl+O" not in text.split("Echo: hello")[0]
 
 
-async def test_the_keys_shown_are_the_keys_bound(make_app, data_dir: Path) -> None:
+async def test_the_keys_shown_are_the_keys_bound(make_app: MakeApp, data_dir: Path) -> None:
     app = make_app(keymap={"app.pick_model": "ctrl+b", "app.help": "f2"})
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
@@ -91,12 +91,12 @@ async def test_the_keys_shown_are_the_keys_bound(make_app, data_dir: Path) -> No
         await press_for(pilot, "ctrl+b", ModelPickerScreen)  # and it is the key that works
 
 
-async def test_a_new_tab_lists_the_conversation_just_written(make_app) -> None:
+async def test_a_new_tab_lists_the_conversation_just_written(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
         await wait_until(lambda: "No saved conversations yet" in screen_text(app))
-        await ask(pilot, app.current_view, "What is a quark?")
+        await ask(pilot, current_view(app), "What is a quark?")
         await pilot.press("ctrl+n")
         await wait_until(
             lambda: (

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from ollama_tui.api.client import OllamaClient
 from ollama_tui.api.errors import ModelNotFound
 from ollama_tui.api.models import ChatRequest
 from ollama_tui.domain.events import StreamDone, TextDelta
+from ollama_tui.ui.app import OllamaTuiApp
+from ollama_tui.ui.chat.chat_view import ChatView
 from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
 from ollama_tui.ui.dialogs.pull_offer import PullOfferScreen
-from tests.pilot import quit_app, ready, session_file, wait_until
+from tests.pilot import current_view, press_for, quit_app, ready, session_file, wait_until
 from tests.real.conftest import REPLY_CAP
 
 pytestmark = pytest.mark.real_ollama
 
 
-async def _send(pilot, view, prompt: str) -> None:  # type: ignore[no-untyped-def]
+async def _send(pilot: Pilot[None], view: ChatView, prompt: str) -> None:
     # Typing is covered by the unit tier; here a busy CPU (the model runs on it) makes
     # forty separate key presses slow, so the prompt is set and only Enter is sent, as a
     # terminal would: Pilot's press also waits for the app to go idle, and timed out once
@@ -68,12 +71,12 @@ async def test_streamed_reply_has_text_and_stats(
 
 
 async def test_reply_stop_and_model_switch_are_saved(
-    make_real_app, real_model: str, second_model: str, tmp_path: Path
+    make_real_app: Callable[[], OllamaTuiApp], real_model: str, second_model: str, tmp_path: Path
 ) -> None:
     app = make_real_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         view.set_model(real_model)
         view.conversation.settings.options = dict(REPLY_CAP)
         await _send(pilot, view, "Name three colours.")
@@ -81,7 +84,7 @@ async def test_reply_stop_and_model_switch_are_saved(
             lambda: not view.is_streaming and len(view.conversation.messages) == 2, timeout=60
         )
         first = view.conversation.messages[1]
-        assert first.status.value == "complete" and first.content.strip()
+        assert first.status == "complete" and first.content.strip()
 
         # Stop a longer reply as soon as text arrives.
         view.conversation.settings.options = {"num_predict": 400}
@@ -91,13 +94,14 @@ async def test_reply_stop_and_model_switch_are_saved(
         await wait_until(lambda: reply._body.source.strip() or reply.message.content, timeout=60)
         await pilot.press("escape")
         await wait_until(lambda: not view.is_streaming, timeout=10)
-        assert view.conversation.messages[3].status.value == "interrupted"
+        assert view.conversation.messages[3].status == "interrupted"
 
         # Switch to the copy and ask again.
         view.conversation.settings.options = dict(REPLY_CAP)
-        await pilot.press("ctrl+l")
-        await wait_until(lambda: isinstance(app.screen, ModelPickerScreen))
-        await wait_until(lambda: any(c.name == second_model for c in app.screen.shown), timeout=10)
+        picker = await press_for(pilot, "ctrl+l", ModelPickerScreen)
+        await wait_until(
+            lambda: any(c and c.name == second_model for c in picker.shown), timeout=10
+        )
         await pilot.press(*second_model.split(":")[0], "enter")
         await wait_until(lambda: view.conversation.settings.model == second_model)
         await _send(pilot, view, "And one more colour?")
@@ -116,7 +120,7 @@ async def test_reply_stop_and_model_switch_are_saved(
 
 
 async def test_unknown_model_is_reported_and_offered(
-    real_client: OllamaClient, make_real_app
+    real_client: OllamaClient, make_real_app: Callable[[], OllamaTuiApp]
 ) -> None:
     request = ChatRequest(model="no-such-model:latest", messages=[{"role": "user", "content": "x"}])
     with pytest.raises(ModelNotFound) as caught:
@@ -128,7 +132,7 @@ async def test_unknown_model_is_reported_and_offered(
     app = make_real_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         view.set_model("no-such-model:latest")
         await _send(pilot, view, "hello")
         await wait_until(lambda: isinstance(app.screen, PullOfferScreen), timeout=30)

@@ -4,6 +4,7 @@ the reply must follow, regenerate and flip, edit, and a raw completion."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,10 @@ from ollama_tui.api.client import OllamaClient
 from ollama_tui.api.models import ChatRequest, GenerateRequest
 from ollama_tui.domain.conversation import ConversationKind, MessageStatus
 from ollama_tui.services.structured import check_structured_reply
+from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from ollama_tui.ui.dialogs.settings import SettingsDialog
-from tests.pilot import press_for, quit_app, ready, session_file, wait_until
+from tests.pilot import current_view, press_for, quit_app, ready, session_file, wait_until
 from tests.real.conftest import REPLY_CAP
 
 pytestmark = pytest.mark.real_ollama
@@ -51,12 +53,12 @@ async def test_a_raw_completion_continues_the_prompt(
 
 
 async def test_a_new_user_sets_up_a_conversation_regenerates_flips_and_edits(
-    make_real_app, real_model: str, tmp_path: Path
+    make_real_app: Callable[[], OllamaTuiApp], real_model: str, tmp_path: Path
 ) -> None:
     app = make_real_app()
     async with app.run_test(size=(120, 50)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         view.set_model(real_model)
         dialog = await press_for(pilot, "f4", SettingsDialog)
         dialog.query_one("#system", TextArea).text = "Reply in JSON."
@@ -101,7 +103,7 @@ async def test_a_new_user_sets_up_a_conversation_regenerates_flips_and_edits(
             timeout=SETTLED,
             message="the reply to the edited question",
         )
-        old = view.conversation.messages[0].alternatives[0]
+        old = (view.conversation.messages[0].alternatives or [])[0]
         assert [m.content for m in old] == ["How many legs does a cat have?", first.content]
         await quit_app(pilot)
     saved = json.loads(session_file(tmp_path / "data", view.conversation.id).read_text())

@@ -80,7 +80,9 @@ def test_embeddings(shoot: Shoot, look: Look) -> None:
 def held_pull(fake_server: FakeOllama, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A pull that stops halfway through its first layer; progress lines one second apart."""
     ticks = itertools.count()
-    monkeypatch.setitem(pull.pull_model.__kwdefaults__, "clock", lambda: float(next(ticks)))
+    defaults = pull.pull_model.__kwdefaults__
+    assert defaults is not None
+    monkeypatch.setitem(defaults, "clock", lambda: float(next(ticks)))
     release = threading.Event()
     fake_server.script_pull(layers=2, layer_size=2_000_000_000, steps=4, hold=release, hold_after=4)
     yield
