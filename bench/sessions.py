@@ -209,7 +209,7 @@ def bench_open_long(data_dir: Path, long_id: str, runs: int) -> None:
             await pilot.pause()
             drawn = asyncio.Event()
             began = time.perf_counter()
-            await app.open_conversation(long_id)  # loads, mounts the tab and its recent turns
+            await app.tabs.open_conversation(long_id)  # loads, mounts the tab and its recent turns
             app.refresh()  # a frame is due anyway; ask for it so the callback below must run
             app.call_after_refresh(drawn.set)
             await asyncio.wait_for(drawn.wait(), 30)  # ...and the frame that shows them

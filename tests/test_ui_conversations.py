@@ -6,6 +6,7 @@ import json
 import threading
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -426,7 +427,7 @@ async def test_at_80_columns_a_row_keeps_its_date_when_many_models_wrote_it(
 
 
 async def test_keys_are_handled_while_a_delete_waits_for_a_slow_disk(
-    make_app, data_dir: Path, monkeypatch
+    make_app: MakeApp, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _save(data_dir, "Apple pie", "crust")
     _save(data_dir, "Banana bread", "loaf")

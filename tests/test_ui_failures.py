@@ -170,7 +170,7 @@ async def _in_embed(pilot: Pilot[None]) -> None:
     ],
 )
 async def test_a_worker_failing_in_any_screen_is_said_there_and_logged(
-    make_app,
+    make_app: MakeApp,
     data_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     where: Callable[[Pilot[None]], Awaitable[None]],
@@ -198,7 +198,7 @@ async def test_a_worker_failing_in_any_screen_is_said_there_and_logged(
 
 
 async def test_a_model_job_failing_unexpectedly_is_said_shown_and_logged(
-    make_app, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+    make_app: MakeApp, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("ollama_tui.services.jobs.pull_model", _bug)
     app = make_app()

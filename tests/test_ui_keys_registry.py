@@ -204,7 +204,7 @@ async def test_an_unknown_id_in_the_config_is_named_with_the_ids_it_is_close_to(
 
 
 async def test_the_help_key_rebound_is_the_help_key_of_the_saved_conversations_too(
-    make_app,
+    make_app: MakeApp,
 ) -> None:
     # The browser is modal, so it repeats the app's F1 as a binding of its own.
     app = make_app(keymap={"app.help": "f10"})
@@ -227,7 +227,7 @@ def project(tmp_path: Path) -> Path:
 
 
 async def test_the_approval_dialog_names_its_keys_as_rebound(
-    make_app, fake_ollama: FakeOllama, project: Path
+    make_app: MakeApp, fake_ollama: FakeOllama, project: Path
 ) -> None:
     fake_ollama.script_reply(
         "Reading.", tool_calls=[tool_call("read_file", {"path": "notes.txt"}, "call_1")]
