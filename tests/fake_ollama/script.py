@@ -9,10 +9,11 @@ thread and the test's thread both touch the queues and the request list, under o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
@@ -146,7 +147,19 @@ class Script:
         """When set, creates fail with this error line after their progress."""
         self.created: dict[str, dict[str, Any]] = {}
         """Name -> the create request's body, for tests to look at."""
+        self.parallel = 0
+        """How many replies the server generates at once (0: no limit). With 1 it queues
+        them, as Ollama with OLLAMA_NUM_PARALLEL=1: a request waits, before any answer, until
+        the one ahead of it has ended."""
+        self.model_speeds: dict[str, float] = {}
+        """Model name -> the tokens per second its replies stream at (and report in
+        `eval_duration`), unless a scripted reply sets its own."""
+        self.most_at_once = 0
+        """The most replies that were being generated at the same moment."""
         self.requests: list[RecordedRequest] = []
+        self._generating = 0
+        self._slots: asyncio.Semaphore | None = None
+        self._slots_for = 0
         self._replies: deque[ReplyScript] = deque()
         self._pulls: deque[PullScript] = deque()
         self._canned: dict[str, deque[CannedAnswer]] = {}
@@ -260,6 +273,31 @@ class Script:
     def record(self, request: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(request)
+
+    @contextlib.asynccontextmanager
+    async def generating(self) -> AsyncIterator[None]:
+        """Held while a reply is generated: waits for a free slot when `parallel` is set.
+        Runs on the server's loop only, where the semaphore is made (again when a test
+        changed `parallel`)."""
+        if self.parallel > 0 and self._slots_for != self.parallel:
+            self._slots, self._slots_for = asyncio.Semaphore(self.parallel), self.parallel
+        slots = self._slots if self.parallel > 0 else None
+        async with slots if slots is not None else contextlib.nullcontext():
+            self._generating += 1
+            self.most_at_once = max(self.most_at_once, self._generating)
+            try:
+                yield
+            finally:
+                self._generating -= 1
+
+    def speed_of(self, model: str, script: ReplyScript) -> float | None:
+        """Tokens per second for this reply: its own, else its model's, else as fast as
+        the connection goes."""
+        if script.tokens_per_second:
+            return script.tokens_per_second
+        entry = self.find(model)
+        name = str(entry.get("name", model)) if entry is not None else model
+        return self.model_speeds.get(name) or self.model_speeds.get(undress(model))
 
     def next_canned(self, path: str) -> CannedAnswer | None:
         with self._lock:

@@ -52,9 +52,12 @@ def _chunk(model: str, chat: bool, text: str, thinking: str = "") -> dict[str, A
     return line
 
 
-def _final(model: str, chat: bool, script: ReplyScript, text: str = "") -> dict[str, Any]:
+def _final(
+    model: str, chat: bool, script: ReplyScript, text: str = "", speed: float | None = None
+) -> dict[str, Any]:
     line = _chunk(model, chat, text)
     count = max(1, len(script.chunks))
+    eval_duration = int(count / speed * 1e9) if speed else count * 20_000_000
     line.update(
         {
             "done": True,
@@ -64,7 +67,7 @@ def _final(model: str, chat: bool, script: ReplyScript, text: str = "") -> dict[
             "prompt_eval_count": 26,
             "prompt_eval_duration": 130_000_000,
             "eval_count": count,
-            "eval_duration": count * 20_000_000,
+            "eval_duration": eval_duration,
         }
     )
     if not chat:
@@ -91,19 +94,31 @@ async def _reply(
         state.set_running(model, loaded=reason == "load")
         await conn.json(200, {**_final(model, chat, script), "done_reason": reason})
         return
+    async with state.generating():
+        await _generate(state, conn, request, script, chat=chat)
+
+
+async def _generate(
+    state: Script, conn: Connection, request: RecordedRequest, script: ReplyScript, *, chat: bool
+) -> None:
+    body = request.body or {}
+    model = str(body.get("model", ""))
+    speed = state.speed_of(model, script)
     if body.get("stream") is False:
+        if speed:  # the whole reply is generated before it is sent
+            await conn.pause(max(1, len(script.chunks)) / speed)
         if script.end == "error":
             await conn.json(500, {"error": script.error})
             return
         text = "".join(script.chunks)
-        final = _final(model, chat, script, text)
+        final = _final(model, chat, script, text, speed)
         if script.thinking:
             target = final["message"] if chat else final
             target["thinking"] = "".join(script.thinking)
         await conn.json(200, final)
         return
     await conn.start_stream()
-    delay = 1 / script.tokens_per_second if script.tokens_per_second else 0.0
+    delay = 1 / speed if speed else 0.0
     lines = [_chunk(model, chat, "", thought) for thought in script.thinking]
     lines += [_chunk(model, chat, text) for text in script.chunks]
     if chat and script.tool_calls and script.tool_calls_in != "final":
@@ -128,7 +143,7 @@ async def _reply(
         while not script.hold.is_set():
             await conn.pause(0.005)
     if script.end == "done":
-        final = _final(model, chat, script, script.final_text)
+        final = _final(model, chat, script, script.final_text, speed)
         if chat and script.tool_calls and script.tool_calls_in == "final":
             final["message"]["tool_calls"] = script.tool_calls
         await conn.line(final)
