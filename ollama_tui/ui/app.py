@@ -1,4 +1,6 @@
-"""Provides the app: conversation tabs, the status line, global keys and the palette."""
+"""Provides the app, a thin shell: it composes the tab owner (`ChatTabs`), the footer and the
+status line, maps the global keys onto the tab owner and the screens, and keeps what is the
+whole app's: the server watch, themes and keymap, help, the palette, failures and quitting."""
 
 from __future__ import annotations
 
