@@ -120,3 +120,9 @@ def test_the_transcript_lines_draw_the_block_under_the_reply() -> None:
     assert joined.index("Let me look.") < joined.index("↳ tool read_file")
     assert "    plum" in joined
     assert all(strip.cell_length == 60 for strip in lines.strips)
+
+
+def test_an_mcp_tool_is_named_as_the_user_knows_it() -> None:
+    block = describe_tool_calls(reply(call("files__read", {})), [])
+    assert block is not None
+    assert block.plain.splitlines()[0] == "↳ tool files.read · waiting for approval"

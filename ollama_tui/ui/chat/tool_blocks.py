@@ -60,6 +60,13 @@ def pair_results(calls: Sequence[ToolCall], results: Sequence[Message]) -> list[
     return paired
 
 
+def shown_name(wire_name: str) -> str:
+    """A tool as the user knows it: an MCP server's `NAME__tool` is `NAME.tool`, as in F4
+    and the approval (the model is given the underscores: a dot breaks some templates)."""
+    server, separator, tool = wire_name.partition("__")
+    return f"{server}.{tool}" if separator and server and tool else wire_name
+
+
 def short_arguments(call: ToolCall) -> str:
     if call.arguments is None:
         text = f"(not JSON) {call.raw_arguments!s}"
@@ -119,21 +126,22 @@ def describe_tool_calls(
         return None
     blocks: list[Content] = []
     for call, result in zip(calls, pair_results(calls, results), strict=True):
+        name = sanitize_for_terminal(shown_name(call.name)) or "(no name)"
+        arguments = short_arguments(call)
         line = (
             Content.styled("↳ tool ", "$accent")
-            + Content.styled(sanitize_for_terminal(call.name) or "(no name)", "bold")
-            + Content(" ")
-            + plain(short_arguments(call))
+            + Content.styled(name, "bold")
+            + (Content(" ") + plain(arguments) if arguments else Content(""))
             + Content(" · ")
             + _state(result)
         )
         if expanded:
-            arguments = (
+            written = (
                 json.dumps(call.raw_arguments, indent=2, ensure_ascii=False, default=str)
                 if not isinstance(call.raw_arguments, str)
                 else call.raw_arguments
             )
-            line = line + Content("\n  arguments:\n") + _bounded(arguments)
+            line = line + Content("\n  arguments:\n") + _bounded(written)
             if result is not None and result.content:
                 line = line + Content("\n  result:\n") + _bounded(result.content)
         blocks.append(line)
