@@ -290,3 +290,26 @@ async def test_the_picker_and_f3_mark_models_that_call_tools(
         # Before 0.30 the list does not say what a model can do: /api/show is asked.
         shows = {r.body["model"] for r in fake_ollama.requests_to("/api/show") if r.body}
         assert shows == {"caller:7b", "plain:1b"}
+
+
+async def test_the_round_limit_stops_the_turn_and_says_so(
+    make_app: Any, fake_ollama: FakeOllama, data_dir: Path, root: Path
+) -> None:
+    from tests.pilot import notified
+
+    for _ in range(3):
+        fake_ollama.script_reply("", tool_calls=[tool_call("read_file", {"path": "notes.txt"})])
+    app = tools_app(
+        make_app, root, ["read_file"], auto_approve=frozenset({"read_file"}), tool_rounds=1
+    )
+    async with app.run_test(size=(100, 32)) as pilot:
+        await ready(app)
+        view = app.current_view
+        assert view is not None
+        await send(pilot, "loop forever")
+        await settled(view)
+        await wait_until(lambda: notified(app, "Stopped after 1 round of tool calls"))
+    assert len(fake_ollama.requests_to("/api/chat")) == 2
+    last = saved(data_dir, view)[-1]
+    assert last["role"] == "tool"
+    assert last["content"].startswith("Not run: this turn reached its limit of 1 round")

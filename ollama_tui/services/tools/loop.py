@@ -14,6 +14,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequen
 from dataclasses import dataclass, field
 
 from ...domain.conversation import Approval, Conversation, Message
+from ...domain.quantities import count_of
 from ...domain.text import sanitize_for_terminal
 from ...domain.tool_calls import ToolCall
 from ..chat_turn import ChatTurn
@@ -224,8 +225,9 @@ class ToolRounds:
             yield turn
 
     def _limit_text(self) -> str:
+        rounds = count_of(self.rounds, "round")
         return (
-            f"Not run: this turn reached its limit of {self.rounds} rounds of tool calls "
+            f"Not run: this turn reached its limit of {rounds} of tool calls "
             "(tool_rounds in config.toml)."
         )
 

@@ -393,7 +393,7 @@ class ChatView(Vertical):
         if report.round_limit is not None:
             notify_plain(
                 self.app,
-                f"Stopped after {report.round_limit} rounds of tool calls in one turn "
+                f"Stopped after {count_of(report.round_limit, 'round')} of tool calls in one turn "
                 "(tool_rounds in config.toml sets the limit); send a prompt to go on.",
                 severity="warning",
                 timeout=10,
