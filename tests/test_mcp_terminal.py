@@ -71,7 +71,9 @@ def test_hostile_servers_stay_inert_keep_their_secrets_and_stop_at_quit(
             start = len(app.output)
             app.send(b"y")
         app.wait_for(b"All done.", start=start, timeout=30)
-        app.wait_quiet(0.5)
+        # The servers that could not start are named once the turn is over.
+        app.wait_for(b"refuses to start", start=start, timeout=30)
+        app.wait_for(b"127.0.0.1:1/mcp", start=start, timeout=30)
     finally:
         app.stop(timeout=20)  # Ctrl+Q, as a user quits
     output = bytes(app.output)
