@@ -248,4 +248,9 @@ async def test_the_approval_dialog_names_its_keys_as_rebound(
         assert "o: allow once" in hint and "x/Esc: deny" in hint, hint
         assert "y: allow once" not in hint and "n/Esc" not in hint, hint
         await pilot.press("o")  # and it is the key that works
-        await wait_until(lambda: "Done." in screen_text(app), message="the reply after the tool")
+        await wait_until(lambda: not isinstance(app.screen, ToolApprovalDialog))
+        view = app.current_view
+        assert view is not None
+        await wait_until(lambda: not view.is_streaming, timeout=10, message="the turn to end")
+        await pilot.pause()
+        assert "allowed once" in screen_text(app)
