@@ -3,6 +3,7 @@
     python tests/mcp_server.py stdio            # over its standard input and output
     python tests/mcp_server.py http             # streamable HTTP on 127.0.0.1; prints its port
     python tests/mcp_server.py exit             # writes to stderr and exits at once (status 3)
+    python tests/mcp_server.py stubborn         # stdio, but outlives its input and SIGTERM
 
 Its tools: `echo` (text back, read-only), `sleep` (for cancelling; notes in MCP_TEST_LOG when
 it starts and when it is cancelled), `fail` (raises), `escapes` (terminal escape sequences),
@@ -13,8 +14,11 @@ its environment) and `header` (one header of the HTTP request, over HTTP).
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sys
+import threading
+import time
 from pathlib import Path
 
 import anyio
@@ -109,6 +113,11 @@ def main() -> None:
         sys.stderr.write(f"starting with token {os.environ.get('MCP_TEST_TOKEN', '')}\n")
         sys.stderr.write("fatal: the test server refuses to start\n")
         sys.exit(3)
+    if mode == "stubborn":
+        # Lives on after its input closes and ignores SIGTERM: only SIGKILL stops it.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        threading.Thread(target=time.sleep, args=(120,)).start()
+        mode = "stdio"
     if mode == "http":
         anyio.run(_serve_http)
         return

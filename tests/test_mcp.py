@@ -122,6 +122,16 @@ async def test_an_http_server_is_listed_and_called_with_its_headers_masked_in_an
         await source.close()
 
 
+async def test_a_server_that_outlives_its_input_and_sigterm_is_killed_at_close(
+    tmp_path: Path,
+) -> None:
+    source = McpToolSource(stdio_server(tmp_path / "log", mode="stubborn"))
+    tools = by_name(await source.list_tools())
+    pid = int((await source.call(tools["t.pid"], {})).text)
+    await source.close()
+    assert process_gone(pid), "a server ignoring its closed input and SIGTERM outlived close()"
+
+
 async def test_a_server_whose_command_does_not_exist_is_reported_and_the_rest_goes_on(
     tmp_path: Path,
 ) -> None:
