@@ -1,0 +1,337 @@
+"""Provides the server's throughput test: one request warms the model up, then the same
+request is sent N times one after another and N times at once, as Ollama's Python tutorial
+does, to show whether the server generates replies in parallel or queues them.
+
+The speeds come from the server's own counters (`eval_count`, `eval_duration`) where it
+gives them; latencies and wall times are measured here. Cancelling the task that runs
+`measure` closes every open stream (each is an `async with`), so the server stops too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..api.models import ChatRequest
+from ..domain.events import StreamDone, TextDelta, ThinkingDelta
+from ..domain.text import sanitize_for_terminal
+from ..store import atomic_write_bytes, ensure_private_dir
+from .errors import OllamaError
+
+if TYPE_CHECKING:
+    from ..api.client import OllamaClient
+
+DEFAULT_PROMPT = "Why is the sky blue?"
+DEFAULT_REQUESTS = 10
+DEFAULT_NUM_PREDICT = 64
+MAX_REQUESTS = 64
+"""More at once than any server's parallel slots; a typo of 1000 would only queue."""
+FOLDER = "measurements"
+"""Beside the conversations in the data dir."""
+
+Phase = Literal["warm-up", "one after another", "all at once"]
+SaveFormat = Literal["md", "json"]
+
+
+@dataclass(frozen=True)
+class ThroughputPlan:
+    model: str
+    prompt: str = DEFAULT_PROMPT
+    requests: int = DEFAULT_REQUESTS
+    num_predict: int = DEFAULT_NUM_PREDICT
+
+    def __post_init__(self) -> None:
+        if not self.model.strip():
+            raise ValueError("name a model to measure")
+        if not 1 <= self.requests <= MAX_REQUESTS:
+            raise ValueError(f"the number of requests must be from 1 to {MAX_REQUESTS}")
+        if self.num_predict < 1:
+            raise ValueError("the tokens per reply must be at least 1")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a run is: `done` of `total` requests of `phase` have ended."""
+
+    phase: Phase
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One request: seconds from sending it to its last line and to its first token."""
+
+    latency: float
+    first_token: float | None = None
+    eval_count: int = 0
+    eval_duration: int = 0
+    """Nanoseconds, as the server reports it (0: it did not)."""
+    error: str = ""
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        if self.eval_count <= 0:
+            return None
+        if self.eval_duration > 0:
+            return self.eval_count / self.eval_duration * 1e9
+        return self.eval_count / self.latency if self.latency > 0 else None
+
+
+def _percentile(values: Sequence[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = max(0, math.ceil(fraction * len(ordered)) - 1)
+    return ordered[index]
+
+
+@dataclass(frozen=True)
+class ModeResult:
+    """The N requests of one mode and how long they took together."""
+
+    phase: Phase
+    timings: list[Timing]
+    wall: float
+
+    @property
+    def ended(self) -> list[Timing]:
+        return [timing for timing in self.timings if not timing.error]
+
+    @property
+    def failures(self) -> int:
+        return len(self.timings) - len(self.ended)
+
+    def latency(self) -> tuple[float, float, float] | None:
+        """Mean, median and 95th percentile of the requests that ended, in seconds."""
+        values = [timing.latency for timing in self.ended]
+        if not values:
+            return None
+        return statistics.fmean(values), statistics.median(values), _percentile(values, 0.95)
+
+    def first_token(self) -> float | None:
+        values = [t.first_token for t in self.ended if t.first_token is not None]
+        return statistics.fmean(values) if values else None
+
+    def tokens_per_request(self) -> float | None:
+        """The mean generation speed of one request, as the server measured it."""
+        values = [speed for t in self.ended if (speed := t.tokens_per_second) is not None]
+        return statistics.fmean(values) if values else None
+
+    def tokens_in_all(self) -> float | None:
+        """Tokens of every request over the wall time: what the server delivered in all."""
+        tokens = sum(timing.eval_count for timing in self.ended)
+        return tokens / self.wall if tokens and self.wall > 0 else None
+
+
+@dataclass(frozen=True)
+class ThroughputResult:
+    plan: ThroughputPlan
+    host: str
+    sequential: ModeResult
+    together: ModeResult
+    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @property
+    def speed_up(self) -> float | None:
+        """How much sooner the N requests ended at once than one after another."""
+        if self.sequential.wall <= 0 or self.together.wall <= 0:
+            return None
+        return self.sequential.wall / self.together.wall
+
+    def verdict(self) -> str:
+        """What the run shows, in one plain sentence."""
+        failed = self.sequential.failures + self.together.failures
+        total = len(self.sequential.timings) + len(self.together.timings)
+        if failed == total:
+            return "every request failed: nothing was measured"
+        note = f" ({failed} of {total} requests failed)" if failed else ""
+        speed_up = self.speed_up
+        if speed_up is None or self.plan.requests == 1:
+            return f"one request cannot show whether the server runs requests together{note}"
+        if speed_up < 1.3:
+            return (
+                f"requests queued: the server handles one at a time; see OLLAMA_NUM_PARALLEL{note}"
+            )
+        at_once = min(self.plan.requests, round(speed_up))
+        # Each request's own overhead (connection, prompt) keeps the ratio under N even
+        # when every request ran at once: near N reads as all of them.
+        if speed_up >= 0.7 * self.plan.requests:
+            return (
+                f"requests ran {speed_up:.1f}x faster together: the server handled all "
+                f"{self.plan.requests} at once{note}"
+            )
+        return (
+            f"requests ran {speed_up:.1f}x faster together: the server handles about "
+            f"{at_once} at once{note}"
+        )
+
+    def modes(self) -> tuple[ModeResult, ModeResult]:
+        return self.sequential, self.together
+
+    def to_json(self) -> dict[str, Any]:
+        def mode(result: ModeResult) -> dict[str, Any]:
+            latency = result.latency()
+            return {
+                "wall_seconds": result.wall,
+                "latency_mean": latency[0] if latency else None,
+                "latency_median": latency[1] if latency else None,
+                "latency_p95": latency[2] if latency else None,
+                "first_token_mean": result.first_token(),
+                "tokens_per_second_per_request": result.tokens_per_request(),
+                "tokens_per_second_in_all": result.tokens_in_all(),
+                "failures": result.failures,
+                "requests": [asdict(timing) for timing in result.timings],
+            }
+
+        return {
+            "kind": "throughput",
+            "started_at": self.started_at.isoformat(),
+            "host": self.host,
+            "plan": asdict(self.plan),
+            "one_after_another": mode(self.sequential),
+            "all_at_once": mode(self.together),
+            "speed_up": self.speed_up,
+            "verdict": self.verdict(),
+        }
+
+    def table(self) -> list[tuple[str, str, str]]:
+        """The figures as rows of label, one after another, all at once."""
+
+        def seconds(value: float | None) -> str:
+            return "-" if value is None else f"{value:.2f} s"
+
+        def speed(value: float | None) -> str:
+            return "-" if value is None else f"{value:.1f} tok/s"
+
+        first, second = self.modes()
+
+        def row(label: str, cell: Callable[[ModeResult], str]) -> tuple[str, str, str]:
+            return label, cell(first), cell(second)
+
+        def latency(index: int) -> Callable[[ModeResult], str]:
+            return lambda mode: seconds(lat[index]) if (lat := mode.latency()) else "-"
+
+        return [
+            row("mean latency", latency(0)),
+            row("median latency", latency(1)),
+            row("p95 latency", latency(2)),
+            row("time to first token", lambda mode: seconds(mode.first_token())),
+            row("wall time", lambda mode: seconds(mode.wall)),
+            row("tokens/s per request", lambda mode: speed(mode.tokens_per_request())),
+            row("tokens/s in all", lambda mode: speed(mode.tokens_in_all())),
+            row("failed", lambda mode: str(mode.failures)),
+        ]
+
+    def to_markdown(self) -> str:
+        plan = self.plan
+        lines = [
+            f"# Throughput of {plan.model} on {self.host}",
+            "",
+            f"- When: {self.started_at.astimezone().strftime('%Y-%m-%d %H:%M')}",
+            f"- Prompt: {json.dumps(plan.prompt, ensure_ascii=False)}",
+            f"- Requests per mode: {plan.requests}, num_predict {plan.num_predict}",
+            "",
+            f"**{self.verdict()}**",
+            "",
+            "| | one after another | all at once |",
+            "| --- | --- | --- |",
+        ]
+        lines += [f"| {label} | {first} | {second} |" for label, first, second in self.table()]
+        return "\n".join(lines) + "\n"
+
+
+async def _one(client: OllamaClient, plan: ThroughputPlan) -> Timing:
+    request = ChatRequest(
+        model=plan.model,
+        messages=[{"role": "user", "content": plan.prompt}],
+        options={"num_predict": plan.num_predict},
+    )
+    start = time.monotonic()
+    first: float | None = None
+    try:
+        async with client.chat_stream(request) as events:
+            async for event in events:
+                if first is None and isinstance(event, TextDelta | ThinkingDelta):
+                    first = time.monotonic() - start
+                if isinstance(event, StreamDone):
+                    stats = event.stats
+                    return Timing(
+                        time.monotonic() - start, first, stats.eval_count, stats.eval_duration
+                    )
+    except OllamaError as error:
+        return Timing(time.monotonic() - start, first, error=error.message)
+    return Timing(time.monotonic() - start, first, error="the reply ended without its last line")
+
+
+async def measure(
+    client: OllamaClient,
+    plan: ThroughputPlan,
+    *,
+    host: str,
+    progress: Callable[[Progress], None] = lambda _: None,
+) -> ThroughputResult:
+    """Run the test; a warm-up that fails raises, since nothing after it could be measured."""
+    progress(Progress("warm-up", 0, 1))
+    warm = await _one(client, plan)
+    if warm.error:
+        raise OllamaError(warm.error)
+    progress(Progress("warm-up", 1, 1))
+
+    started = datetime.now(timezone.utc)
+    sequential: list[Timing] = []
+    progress(Progress("one after another", 0, plan.requests))
+    start = time.monotonic()
+    for _ in range(plan.requests):
+        sequential.append(await _one(client, plan))
+        progress(Progress("one after another", len(sequential), plan.requests))
+    first_mode = ModeResult("one after another", sequential, time.monotonic() - start)
+
+    ended: list[Timing] = []
+    progress(Progress("all at once", 0, plan.requests))
+
+    async def counted() -> Timing:
+        timing = await _one(client, plan)
+        ended.append(timing)
+        progress(Progress("all at once", len(ended), plan.requests))
+        return timing
+
+    start = time.monotonic()
+    together = await asyncio.gather(*(counted() for _ in range(plan.requests)))
+    second_mode = ModeResult("all at once", list(together), time.monotonic() - start)
+    return ThroughputResult(plan, host, first_mode, second_mode, started)
+
+
+def save_result(data_dir: Path, result: ThroughputResult, kind: SaveFormat) -> Path:
+    """Write the result as Markdown or JSON in the data dir's measurements folder (0600)."""
+    folder = ensure_private_dir(data_dir / FOLDER)
+    stamp = result.started_at.strftime("%Y%m%d-%H%M%S")
+    model = "".join(c if c.isalnum() or c in "-._" else "-" for c in result.plan.model)[:60]
+    path = folder / f"throughput-{stamp}-{model}.{kind}"
+    if kind == "json":
+        data = json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
+    else:
+        data = result.to_markdown()
+    atomic_write_bytes(path, data.encode())
+    return path
+
+
+def saved_results(data_dir: Path) -> list[Path]:
+    """The saved results, newest first."""
+    folder = data_dir / FOLDER
+    try:
+        found = [p for p in folder.iterdir() if p.suffix in (".md", ".json") and p.is_file()]
+    except OSError:
+        return []
+    return sorted(found, key=lambda path: path.name, reverse=True)
+
+
+def display_name(path: Path) -> str:
+    """A saved result's file name made inert for the terminal."""
+    return sanitize_for_terminal(path.name)
