@@ -22,7 +22,8 @@ from ollama_tui.services.throughput import (
 from tests.fake_ollama.server import FakeOllama
 
 SPEED = 60.0
-"""Tokens per second of the fake's model: six echoed words take 100 ms, long beside a request's own overhead."""
+"""Tokens per second of the fake's model: six echoed words take 100 ms, long beside the
+overhead of a request."""
 
 
 async def _run(fake: FakeOllama, requests: int = 4) -> tuple[ThroughputResult, list[Progress]]:

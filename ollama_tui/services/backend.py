@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..api.host import display_host, public_url
@@ -30,6 +31,8 @@ from .jobs import ModelJob, ModelJobs
 from .library import ConversationLibrary
 from .models import CreateSpec, EmbeddingReport, embed_texts, unload_model
 from .saver import ConversationSaver, SaveProblem
+from .throughput import Progress, SaveFormat, ThroughputPlan, ThroughputResult, save_result
+from .throughput import measure as measure_throughput
 from .tools.base import ToolSpec
 from .tools.builtin import BuiltinTools
 from .tools.loop import Approver, ToolPermissions, ToolRounds
@@ -129,6 +132,22 @@ class Backend:
 
         others = [(n, c) for n, c in self.hosts.clients.items() if n != self.hosts.default]
         return list(await asyncio.gather(*(one(name, client) for name, client in others)))
+
+    async def measure(
+        self, conversation: Conversation, plan: ThroughputPlan, progress: Callable[[Progress], None]
+    ) -> ThroughputResult:
+        """The throughput test against the conversation's host."""
+        host = self.host_label_of(conversation)
+        client = self.client_for(conversation)
+        return await measure_throughput(client, plan, host=host, progress=progress)
+
+    def host_label_of(self, conversation: Conversation) -> str:
+        """`host:port` of the conversation's host, without credentials."""
+        return display_host(self.client_for(conversation).base_url)
+
+    def save_measurement(self, result: ThroughputResult, kind: SaveFormat) -> Path:
+        """Beside the conversations, where the saved conversations list finds it."""
+        return save_result(self.settings.data_dir, result, kind)
 
     @property
     def host_label(self) -> str:

@@ -514,6 +514,24 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         if picker.is_attached:
             picker.set_other_hosts(catalogues)
 
+    def action_measure_server(self) -> None:
+        from functools import partial
+
+        from .dialogs.throughput import ThroughputDialog
+
+        view = self.current_view
+        if view is None or isinstance(self.screen, ThroughputDialog):
+            return
+        conversation = view.conversation
+        self.push_screen(
+            ThroughputDialog(
+                conversation.settings.model or "",
+                self.backend.host_label_of(conversation),
+                partial(self.backend.measure, conversation),
+                self.backend.save_measurement,
+            )
+        )
+
     # -- help, palette, quit --------------------------------------------------------------
 
     def action_help(self) -> None:

@@ -34,6 +34,7 @@ Place = Literal[
     "create",
     "embed",
     "approval",
+    "throughput",
 ]
 """Where a key works: the app everywhere, the conversation and its parts, a screen, a dialog."""
 
@@ -197,6 +198,18 @@ KEYS: tuple[Key, ...] = (
         help="System prompt, options, thinking, reply format",
         command=Command(
             "Conversation settings", "System prompt, options, keep-alive, thinking, JSON output"
+        ),
+    ),
+    Key(
+        "app.measure",
+        "f8",  # F6 and F7 select in every text area
+        "measure_server",
+        "Measure",
+        "app",
+        help="Measure the server: N requests one after another, then at once",
+        show=False,
+        command=Command(
+            "Measure the server", "Whether it runs requests together or queues them; tokens/s"
         ),
     ),
     Key(
@@ -580,6 +593,24 @@ KEYS: tuple[Key, ...] = (
     Key("create.create", "ctrl+s", "create", "Create", "create", priority=True),
     Key("embed.close", "escape", "close", "Close", "embed"),
     Key("embed.run", "ctrl+s", "embed", "Embed", "embed", priority=True),
+    Key("throughput.start", "enter", "start", "Start", "throughput", priority=True),
+    Key(
+        "throughput.close",
+        "escape",
+        "close",
+        "Cancel",
+        "throughput",
+        help="Stop the test while it runs, else close",
+    ),
+    Key(
+        "throughput.save",
+        "ctrl+s",
+        "save",
+        "Save",
+        "throughput",
+        priority=True,
+        help="Save the result (as Markdown or JSON: the Save as field)",
+    ),
     Key("approval.once", "y", "answer('once')", "Allow once", "approval"),
     Key(
         "approval.all",
