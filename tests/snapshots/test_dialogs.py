@@ -6,6 +6,8 @@ import pytest
 from textual.pilot import Pilot
 
 from ollama_tui.ui.dialogs.settings import SettingsDialog
+from tests.fake_ollama.script import tool_call
+from tests.fake_ollama.server import FakeOllama
 from tests.pilot import wait_until
 
 from .steps import LOOKS, Look, Shoot, palette, shows
@@ -81,3 +83,26 @@ async def _completion_settings(pilot: Pilot[None]) -> None:
 def test_settings_completion(shoot: Shoot, look: Look) -> None:
     """F4 in a completion: raw, suffix and template as well."""
     assert shoot(look, _completion_settings)
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_tool_approval(shoot: Shoot, look: Look, fake_server: FakeOllama) -> None:
+    """A call asking first: the command line, the directory it runs in, the arguments."""
+    fake_server.script_reply(
+        "Let me check.",
+        tool_calls=[tool_call("run_command", {"command": "git status --short | head -5"})],
+    )
+
+    async def steps(pilot: Pilot[None]) -> None:
+        await pilot.press("f4")
+        await wait_until(lambda: bool(pilot.app.screen.query("#tools")), message="F4's tools")
+        tools = pilot.app.screen.query_one("#tools")
+        while not tools.has_focus:
+            await pilot.press("tab")
+        await pilot.press("down", "down", "down", "down", "space", "ctrl+s")
+        await wait_until(lambda: not isinstance(pilot.app.screen, SettingsDialog))
+        pilot.app.clear_notifications()  # "Settings saved" would be shot or not by timing
+        await pilot.press(*"What changed?", "enter")
+        await shows(pilot, "Run run_command")
+
+    assert shoot(look, steps)
