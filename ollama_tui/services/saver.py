@@ -62,28 +62,59 @@ class ConversationSaver:
     def __init__(self, store: SessionStore) -> None:
         self.store = store
         self._slots: dict[str, _Slot] = {}
+        self._folder_sync_due = False
 
     def _issue(self, conversation: Conversation) -> tuple[_Slot, int, dict[str, Any]]:
         slot = self._slots.setdefault(conversation.id, _Slot())
         slot.issued += 1
         return slot, slot.issued, conversation.to_json_dict()
 
-    def _write(self, slot: _Slot, session_id: str, number: int, data: dict[str, Any]) -> None:
+    def _write(
+        self,
+        slot: _Slot,
+        session_id: str,
+        number: int,
+        data: dict[str, Any],
+        *,
+        then_sync_folder: bool = True,
+    ) -> None:
         with slot.lock:
             if number <= slot.written:
                 return
-            self.store.save_data(session_id, data)
+            self.store.save_data(session_id, data, then_sync_folder=then_sync_folder)
             slot.written = number
 
     async def save(self, conversation: Conversation) -> SaveProblem | None:
-        """Save now, off the loop; returns the problem instead of raising it."""
+        """Save now, off the loop; returns the problem instead of raising it.
+
+        It returns once the file is written, synced and renamed into place: no kill can lose
+        it from then on, and even a power cut leaves the old file or the whole new one. The
+        sync of the folder, which makes the rename itself outlive a power cut, follows in
+        the background: a prompt's request waits on this save, and need not wait on that."""
         slot, number, data = self._issue(conversation)
         try:
-            await asyncio.to_thread(self._write, slot, conversation.id, number, data)
+            await asyncio.to_thread(
+                self._write, slot, conversation.id, number, data, then_sync_folder=False
+            )
         except (OSError, SessionReadOnly, UnicodeError) as error:
             # Never raised into the reply being streamed: it is kept, and saving is retried.
             return SaveProblem(conversation.id, describe_save_error(conversation, error))
+        self._sync_folder_soon()
         return None
+
+    def _sync_folder_soon(self) -> None:
+        """Sync the folder on a thread, once for the saves that asked since it last ran."""
+        if self._folder_sync_due:
+            return
+        self._folder_sync_due = True
+
+        def sync() -> None:
+            self._folder_sync_due = False  # a save renamed after this point asks again
+            self.store.sync_folder()
+
+        # Its failures are not reported: a folder that cannot be synced is one the
+        # filesystem does not let us open (see `sync_folder`), and the file is in place.
+        asyncio.get_running_loop().run_in_executor(None, sync)
 
     def save_blocking(self, conversation: Conversation) -> SaveProblem | None:
         """Save on the calling thread: for the last save of a cancelled reply or at exit,

@@ -21,8 +21,9 @@ def is_temp_name(name: str) -> bool:
     return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
 
 
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable; some filesystems cannot open a directory.
+def sync_folder(folder: Path) -> None:
+    """Make the renames in `folder` durable (they then outlive a power cut, not only a kill);
+    some filesystems cannot open a directory, and then this does nothing."""
     try:
         fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError:
@@ -35,11 +36,17 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+def atomic_write_bytes(
+    path: Path, data: bytes, *, mode: int = 0o600, then_sync_folder: bool = True
+) -> None:
     """Replace `path` with `data` so that a crash at any moment leaves the old or new file.
 
     The temporary file is created with `mode` from the start (O_EXCL, not chmod after), so the
-    content is never readable by others, whatever the umask.
+    content is never readable by others, whatever the umask. It is synced before it is renamed
+    into place, so that even a power cut leaves the old file or the whole new one.
+
+    `then_sync_folder=False` leaves the folder's sync (`sync_folder`) to the caller: until it
+    runs, a power cut may bring back the old file, but a kill of the process cannot.
 
     Raises:
         OSError: unchanged, for example ENOSPC on a full disk; the old file is intact and the
@@ -63,7 +70,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o600) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
-    _fsync_dir(path.parent)
+    if then_sync_folder:
+        sync_folder(path.parent)
 
 
 def write_user_file(path: Path, data: bytes) -> Path:

@@ -23,7 +23,7 @@ from ..domain.conversation import (
     comparable_time,
 )
 from ..domain.ids import is_valid_id
-from .atomic import atomic_write_bytes, ensure_private_dir, is_temp_name
+from .atomic import atomic_write_bytes, ensure_private_dir, is_temp_name, sync_folder
 from .disk_json import DiskJsonError, read_json
 from .errors import InvalidSessionId, SessionNotFound, SessionReadOnly, UnreadableSession
 from .index import FileStamp, Record, SummaryIndex, is_fresh, session_files
@@ -243,8 +243,11 @@ class SessionStore:
         """Write a conversation atomically, 0600; see `save_data`."""
         self.save_data(conversation.id, conversation.to_json_dict())
 
-    def save_data(self, session_id: str, data: dict[str, Any]) -> None:
+    def save_data(
+        self, session_id: str, data: dict[str, Any], *, then_sync_folder: bool = True
+    ) -> None:
         """Write a conversation already turned into its JSON dict (a snapshot taken elsewhere).
+        `then_sync_folder=False`: the folder is synced later, by `sync_folder`.
 
         Raises:
             SessionReadOnly: the file belongs to a newer version or another instance, or is
@@ -262,7 +265,11 @@ class SessionStore:
         if path.is_symlink():
             raise SessionReadOnly(SYMLINK_REASON)
         text = json.dumps(data, ensure_ascii=False, indent=1)
-        atomic_write_bytes(path, text.encode("utf-8"))
+        atomic_write_bytes(path, text.encode("utf-8"), then_sync_folder=then_sync_folder)
+
+    def sync_folder(self) -> None:
+        """Make the conversations renamed into place so far outlive a power cut."""
+        sync_folder(self.sessions_dir)
 
     def _first_write_refusal(self, path: Path) -> str | None:
         """Before writing a conversation this instance never loaded: never clobber a file."""

@@ -116,22 +116,16 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         except NoMatches:
             return None  # shutting down: the tabs are gone, late messages still arrive
 
-    def _register_themes(self) -> None:
-        """Ours, then the user's (which may replace ours by name); each bad file said once."""
+    def _register_themes(self) -> list[str]:
+        """Ours, then the user's (which may replace ours by name); what was wrong, if any."""
         folders = [*shipped_theme_dirs(), *self.backend.settings.theme_dirs]
         themes, problems = load_themes([folder for folder in folders if folder.is_dir()])
         for theme in themes:
             self.register_theme(theme)
-        if problems:
-            notify_plain(
-                self,
-                "Skipped theme files: " + "; ".join(problems),
-                severity="warning",
-                timeout=10,
-            )
+        return ["Skipped theme files: " + "; ".join(problems)] if problems else []
 
-    def _choose_start_theme(self) -> None:
-        """The theme last chosen in the app, else the config's, else ours."""
+    def _choose_start_theme(self) -> list[str]:
+        """The theme last chosen in the app, else the config's, else ours; what was wrong."""
         configured = self.backend.settings.theme
         # In a 16-colour terminal, ours made of its own colours reads better than any other
         # theme brought down to 16.
@@ -142,16 +136,14 @@ class OllamaTuiApp(KeysInOrderApp[None]):
                 self.theme = name
                 self._start_theme = name
                 break
-        if configured and configured not in self.available_themes:
-            notify_plain(
-                self,
-                f"No theme '{configured}' (from the config); themes: "
-                + ", ".join(sorted(self.available_themes)),
-                severity="warning",
-                timeout=10,
-            )
         # Watched only from now on: choices made in the app are remembered.
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        if configured and configured not in self.available_themes:
+            return [
+                f"No theme '{configured}' (from the config); themes: "
+                + ", ".join(sorted(self.available_themes))
+            ]
+        return []
 
     def _remember_theme(self, theme: Theme) -> None:
         if self._start_theme == theme.name:
@@ -181,15 +173,22 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         known = known_binding_ids()
         self.set_keymap(full_keymap({key: keys for key, keys in keymap.items() if key in known}))
 
+    def on_load(self) -> None:
+        # The theme is set before anything is styled: set once the first screen was up, it
+        # had every widget there styled again (the whole stylesheet parsed anew and applied
+        # to each node), a fifth of the CPU of start-up.
+        self._restored = self.backend.workspace.restore()
+        self._theme_problems = self._register_themes() + self._choose_start_theme()
+
     async def on_mount(self) -> None:
         settings = self.backend.settings
         if not settings.animations:
             self.animation_level = "none"
-        self._register_themes()
+        for problem in self._theme_problems:
+            notify_plain(self, problem, severity="warning", timeout=10)
         self._apply_keymap()
         self.status_line.show_server(self.server_status)
-        restored = self.backend.workspace.restore()
-        self._choose_start_theme()
+        restored = self._restored
         for problem in settings.problems:
             notify_plain(self, problem, severity="warning", timeout=15)
         await self.tabs.restore(restored, self.open_session)
@@ -306,7 +305,10 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self,
         event: ChatView.TitleChanged | ChatView.StreamingChanged | ChatView.SavedStateChanged,
     ) -> None:
-        self.refresh_bindings()
+        if isinstance(event, ChatView.StreamingChanged) and event.view is self.current_view:
+            # Stop and Regenerate follow the reply shown; a title, a save or a reply in
+            # another tab changes no key.
+            self.refresh_bindings()
         if event.view is self.current_view and not event.view.is_streaming:
             self.update_context_meter()
 

@@ -1,6 +1,7 @@
 """Start-up pays only for what the first frame draws: the screens and dialogs behind a key
 (models, saved conversations, help, settings, the model picker...) are imported when that
-key is first pressed, not when the app is imported or started."""
+key is first pressed, not when the app is imported or started; and the first screen is
+styled once, in its theme, not styled and then styled again when the theme is set."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+from textual.app import App
+
+from ollama_tui.ui.app import OllamaTuiApp
+from tests.pilot import ready
 
 OPENED_LATER = (
     "ollama_tui.ui.screens.models",
@@ -60,3 +66,23 @@ asyncio.run(first_frame())
 """
     loaded = _modules_after(script)
     assert sorted(set(OPENED_LATER) & loaded) == []
+
+
+async def test_the_first_screen_is_styled_once_in_its_theme(
+    make_app, monkeypatch, tmp_path: Path
+) -> None:
+    restyled: list[int] = []
+    refresh_css = App.refresh_css
+
+    def counted(app: App[object], animate: bool = True) -> None:
+        if app.screen_stack and app.screen.children:
+            restyled.append(len(app.screen.children))  # every widget there styled again
+        refresh_css(app, animate)
+
+    monkeypatch.setattr(App, "refresh_css", counted)
+    app: OllamaTuiApp = make_app(theme="ollama-16")
+    async with app.run_test() as pilot:
+        await ready(app)
+        await pilot.pause()
+        assert app.theme == "ollama-16"
+        assert restyled == []
