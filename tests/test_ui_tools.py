@@ -71,6 +71,7 @@ async def test_an_approved_call_asks_with_its_arguments_runs_and_shows_its_block
         await approval(app)
         text = screen_text(app)
         assert "Run read_file (built-in)?" in text
+        assert "Asked in what is in notes.txt?" in text  # another tab may be the one asking
         assert '"path": "notes.txt"' in text
         assert "y: allow once" in text
         await pilot.press("y")

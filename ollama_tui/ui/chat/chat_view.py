@@ -409,7 +409,7 @@ class ChatView(Vertical):
             if not answer.done():
                 answer.set_result(decision or Decision(Approval.DENIED))
 
-        dialog = ToolApprovalDialog(request)
+        dialog = ToolApprovalDialog(request, self.conversation.title)
         self.app.push_screen(dialog, answered)
         try:
             return await answer

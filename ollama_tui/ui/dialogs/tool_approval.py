@@ -47,9 +47,12 @@ class ToolApprovalDialog(ModalScreen[Decision]):
 
     BINDINGS = bindings("approval")
 
-    def __init__(self, request: ApprovalRequest) -> None:
+    def __init__(self, request: ApprovalRequest, conversation: str = "") -> None:
+        """`conversation`: the title of the conversation asking (tabs stream at once: the
+        question may come from a tab not shown)."""
         super().__init__(classes="dialog-screen")
         self.request = request
+        self.conversation = conversation
         self._typing_reason = False
         """Whether the reason is being typed (asked before the dialog is mounted, too)."""
 
@@ -59,9 +62,15 @@ class ToolApprovalDialog(ModalScreen[Decision]):
         with Vertical(classes="dialog tool-approval"):
             yield Static(
                 Content("Run ") + plain(tool.name) + Content(" (") + plain(source) + Content(")?"),
-                classes="dialog-title",
+                classes="dialog-title -above-conversation" if self.conversation else "dialog-title",
                 id="approval-title",
             )
+            if self.conversation:
+                yield Static(
+                    Content("Asked in ") + plain(self.conversation),
+                    classes="dialog-hint",
+                    id="approval-conversation",
+                )
             with VerticalScroll(id="approval-details"):
                 if tool.source != "built-in" and tool.description.strip():
                     # What the MCP server says the tool does, in its own words.
