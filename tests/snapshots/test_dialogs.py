@@ -106,3 +106,14 @@ def test_tool_approval(shoot: Shoot, look: Look, fake_server: FakeOllama) -> Non
         await shows(pilot, "Run run_command")
 
     assert shoot(look, steps)
+
+
+async def _throughput(pilot: Pilot[None]) -> None:
+    await pilot.press("f8")
+    await shows(pilot, "Why is the sky blue?")
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_throughput_dialog(shoot: Shoot, look: Look) -> None:
+    """F8: the throughput test's form, filled with the tutorial's defaults."""
+    assert shoot(look, _throughput)
