@@ -76,10 +76,8 @@ async def test_an_approved_call_asks_with_its_arguments_runs_and_shows_its_block
         assert "y: allow once" in text
         await pilot.press("y")
         await settled(view)
-        await pilot.pause()
-        text = screen_text(app)
-        assert 'read_file path="notes.txt" · allowed once' in text
-        assert "The code is plum." in text
+        await wait_until(lambda: "The code is plum." in screen_text(app), message="the answer")
+        assert 'read_file path="notes.txt" · allowed once' in screen_text(app)
     messages = saved(data_dir, view)
     assert [m["role"] for m in messages] == ["user", "assistant", "tool", "assistant"]
     assert messages[1]["tool_calls"][0]["function"]["name"] == "read_file"

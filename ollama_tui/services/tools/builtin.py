@@ -260,15 +260,24 @@ class BuiltinTools:
         return ToolResult(f"Wrote {format_size(len(content.encode()))} to {path}.")
 
     async def _run(self, command: str) -> ToolResult:
-        process = await asyncio.create_subprocess_shell(
-            command,
-            cwd=self.cwd,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            # Its own process group, so stopping it stops whatever it started.
-            start_new_session=True,
+        starting = asyncio.ensure_future(
+            asyncio.create_subprocess_shell(
+                command,
+                cwd=self.cwd,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                # Its own process group, so stopping it stops whatever it started.
+                start_new_session=True,
+            )
         )
+        try:
+            process = await asyncio.shield(starting)
+        except asyncio.CancelledError:
+            # Stopped while the process was being set up: it runs already, so it is
+            # stopped too rather than left running on its own.
+            await _stop(await starting)
+            raise
         output = bytearray()
         assert process.stdout is not None
 
