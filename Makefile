@@ -14,7 +14,7 @@ $(BIN)/activate:
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed-run: pyproject.toml | $(BIN)/activate
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e '.[mcp]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/activate

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from ollama_tui.api.mcp_client import MISSING_SDK
 from ollama_tui.config import McpServerConfig
 from ollama_tui.domain.secrets import remember_secrets
 from ollama_tui.services.failure_log import failure_log_path, record_failure
@@ -149,6 +150,23 @@ async def test_a_server_whose_command_does_not_exist_is_reported_and_the_rest_go
         spec = ToolSpec("gone.x", "gone__x", "", {}, "gone", "write")
         result = await registry.source("gone").call(spec, {})  # type: ignore[union-attr]
         assert result.is_error and "no such program" in result.text
+    finally:
+        await registry.close()
+
+
+async def test_without_the_mcp_extra_a_server_is_reported_with_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SDK is an optional extra: without it the conversation goes on, and the failure
+    says what to install instead of an ImportError's module path."""
+    monkeypatch.setitem(sys.modules, "mcp", None)  # what Python does for a missing package
+    registry = ToolRegistry([McpToolSource(stdio_server(tmp_path / "l"))])
+    try:
+        tools, failures = await registry.resolve(["t.*"])
+        assert tools == []
+        [failure] = failures
+        assert failure.reason == MISSING_SDK
+        assert "ollama-tui[mcp]" in failure.reason
     finally:
         await registry.close()
 

@@ -47,6 +47,13 @@ EXIT_GRACE = 0.5
 """Seconds to wait for a stopped server's last stderr lines before quoting them."""
 
 
+MISSING_SDK = (
+    "the MCP SDK is not installed: install ollama-tui[mcp] (pip install 'ollama-tui[mcp]'; "
+    "make run installs it)"
+)
+"""Why no server can start when the optional `mcp` extra is missing."""
+
+
 class McpError(Exception):
     """A failure of an MCP server, in words for the user and the model: every secret masked,
     every control character made inert, whoever wrote it (us, the SDK, the server)."""
@@ -172,10 +179,13 @@ def _load_sdk() -> None:
     """
     import logging
 
-    import httpx2  # noqa: F401
-    import mcp
-    import mcp.client.stdio
-    import mcp.client.streamable_http  # noqa: F401
+    try:
+        import httpx2  # noqa: F401
+        import mcp
+        import mcp.client.stdio
+        import mcp.client.streamable_http  # noqa: F401
+    except ImportError:
+        raise McpError(MISSING_SDK) from None
 
     logger = logging.getLogger("mcp")
     if not logger.handlers:
