@@ -15,10 +15,9 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.strip import Strip
 
-from ollama_tui.domain.conversation import Message
+from ollama_tui.domain.conversation import Message, Role
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.chat.chat_view import ChatView
-from ollama_tui.ui.chat.message_widgets import AssistantMessage
 
 
 class MakeApp(Protocol):
@@ -73,15 +72,27 @@ async def ask(pilot: Pilot[None], view: ChatView, prompt: str) -> Message:
     return view.conversation.messages[-1]
 
 
-async def ask_until_text(
-    pilot: Pilot[None], view: ChatView, prompt: str, text: str
-) -> AssistantMessage:
-    """Send a prompt and wait until `text` of the (still streaming) reply is on screen."""
+async def ask_until_text(pilot: Pilot[None], view: ChatView, prompt: str, text: str) -> Message:
+    """Send a prompt and wait until `text` of the (still streaming) reply is drawn."""
     await pilot.press(*prompt, "enter")
-    await wait_until(lambda: view.query(AssistantMessage), message="the reply's widget")
-    reply = view.query(AssistantMessage).last()
-    await wait_until(lambda: text in reply._body.source, message=f"{text!r} on screen")
+    await wait_until(lambda: last_reply(view), message="the reply in the transcript")
+    reply = last_reply(view)
+    assert reply is not None
+    await wait_until(lambda: text in drawn(view, reply), message=f"{text!r} drawn")
     return reply
+
+
+def last_reply(view: ChatView) -> Message | None:
+    """The last reply the transcript lays out (streamed or not), if any."""
+    replies = [m for m in view.transcript.shown if m.role is Role.ASSISTANT]
+    return replies[-1] if replies else None
+
+
+def drawn(view: ChatView, message: Message | None) -> str:
+    """The text the transcript draws `message` with (on screen or scrolled away)."""
+    if message is None:
+        return ""
+    return "\n".join(strip.text.rstrip() for strip in view.transcript.lines_of(message))
 
 
 ScreenT = TypeVar("ScreenT", bound=Screen[Any])

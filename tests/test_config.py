@@ -256,3 +256,21 @@ def test_a_key_holding_an_escape_sequence_is_refused_where_it_is_read(tmp_path: 
     config = read_config(path)
     assert config.keys == {"app.help": "f2, ctrl+k"}
     assert any("app.models" in problem for problem in config.problems)
+
+
+def test_follow_step_is_rows_or_half_and_half_by_default_over_ssh(tmp_path: Path) -> None:
+    ssh = {"SSH_CONNECTION": "10.0.0.2 5 10.0.0.1 22"}
+    plain = write(tmp_path, "")
+    assert settings_for(["--config", str(plain)]).follow_step == 1
+    assert settings_for(["--config", str(plain)], ssh).follow_step is None  # half the view
+    rows = write(tmp_path, "follow_step = 12\n")
+    assert settings_for(["--config", str(rows)], ssh).follow_step == 12
+    half = write(tmp_path, 'follow_step = "half"\n')
+    assert settings_for(["--config", str(half)]).follow_step is None
+    bad = write(tmp_path, 'follow_step = "lots"\n')
+    config = read_config(bad)
+    assert config.follow_step is None
+    assert config.problems == [
+        f'{bad}, line 1: follow_step: must be a number of rows or "half"; ignored'
+    ]
+    assert read_config(write(tmp_path, "follow_step = 0\n")).follow_step is None

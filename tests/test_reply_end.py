@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
+from textual.geometry import Region
 from textual.widgets._tabs import Underline
 
-from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import MakeApp, current_view, ready, wait_until
+from tests.pilot import MakeApp, current_view, drawn, last_reply, ready, wait_until
 
 
 async def test_a_finished_reply_keeps_its_streamed_body_and_the_tab_its_width(
@@ -22,10 +23,13 @@ async def test_a_finished_reply_keeps_its_streamed_body_and_the_tab_its_width(
             await ready(app)
             view = current_view(app)
             await pilot.press(*"question", "enter")
-            await wait_until(lambda: view.query(AssistantMessage))
-            reply = view.query_one(AssistantMessage)
-            await wait_until(lambda: "alpha" in reply._body.source)
-            body = reply._body
+            transcript = view.transcript
+            await wait_until(lambda: last_reply(view))
+            reply = last_reply(view)
+            assert reply is not None
+            await wait_until(lambda: "alpha" in drawn(view, reply))
+            streamed = list(transcript.lines_of(reply))
+            alpha_row = next(i for i, line in enumerate(streamed) if "alpha" in line.text)
             tab = app.tabs.get_tab(app.tabs.active)
             streaming_width = tab.label.cell_length
             assert "●" in str(tab.label)
@@ -38,12 +42,26 @@ async def test_a_finished_reply_keeps_its_streamed_body_and_the_tab_its_width(
             # Under the tab while the reply streams (it stayed under the old, longer title).
             await wait_until(under_the_tab)
             underlined = (underline.highlight_start, underline.highlight_end)
+            refreshed: list[Region] = []
+            refresh = transcript.refresh
+
+            def counted(*regions: Region, **kwargs: Any) -> Any:
+                refreshed.extend(regions or [transcript.size.region])
+                return refresh(*regions, **kwargs)
+
+            transcript.refresh = counted  # type: ignore[method-assign]
             hold.set()
             await wait_until(lambda: not view.is_streaming)
-            await wait_until(lambda: "token" in str(reply._meta.render()))
-            # The last token joined the text already drawn; the reply was not drawn again.
-            assert reply._body is body and body.is_mounted
-            assert body.source.endswith("ZQXEND")
+            await wait_until(lambda: "token" in drawn(view, reply))
+            # The last token joined the lines already drawn; the reply was not drawn again:
+            # the lines above the last paragraph are the very lines streamed, and only rows
+            # from the last paragraph down were sent again.
+            final = transcript.lines_of(reply)
+            assert all(final[i] is streamed[i] for i in range(alpha_row))
+            assert "ZQXEND" in drawn(view, reply)
+            first_row = (transcript.row_of(reply) or 0) + alpha_row - round(transcript.scroll_y)
+            assert refreshed and all(region.y >= first_row for region in refreshed)
+            assert sum(region.height for region in refreshed) < len(final)
             # The marker's cells stay: the tab underline does not move. (The label changes on
             # a message of its own, which may come after the stats line under load.)
             await wait_until(lambda: "●" not in str(tab.label))

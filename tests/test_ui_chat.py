@@ -11,14 +11,16 @@ from pathlib import Path
 import pytest
 from textual import events
 
+from ollama_tui.domain.conversation import Role
 from ollama_tui.ui.app import OllamaTuiApp
-from ollama_tui.ui.chat.message_widgets import AssistantMessage, UserMessage
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
     MakeApp,
     ask,
     ask_until_text,
     current_view,
+    drawn,
+    last_reply,
     notified,
     ready,
     screen_strips,
@@ -41,9 +43,8 @@ async def test_enter_sends_and_the_reply_streams_into_the_session_file(
         await wait_until(lambda: not view.is_streaming and len(view.conversation.messages) == 2)
         await pilot.pause()
         assert view.composer.text == ""
-        assert len(view.query(UserMessage)) == 1
-        reply = view.query_one(AssistantMessage)
-        meta = str(reply.query_one(".reply-meta").content)
+        assert [m.role for m in view.transcript.shown] == [Role.USER, Role.ASSISTANT]
+        meta = drawn(view, last_reply(view)).splitlines()[-1]
         assert "llama3.2:latest" in meta and "tok/s" in meta
         text = screen_text(app)
         # The code block is rendered as a block, not as literal backticks.
@@ -93,7 +94,9 @@ async def test_escape_stops_the_reply_keeps_the_text_and_closes_the_connection(
             await wait_until(lambda: not view.is_streaming)
             await fake_ollama.async_disconnect_time("/api/chat")
             assert view.composer.text == ""  # Escape never clears the composer
-            assert "stopped" in str(reply.query_one(".reply-meta").content)
+            await pilot.pause()
+            assert "stopped" in drawn(view, reply).splitlines()[-1]
+            assert "stopped" in screen_text(app)
     finally:
         hold.set()
     saved = json.loads(session_file(data_dir, view.conversation.id).read_text())
@@ -221,8 +224,8 @@ async def test_following_the_bottom_stops_when_scrolled_up(
             await wait_until(lambda: transcript.scroll_y == transcript.max_scroll_y)
             # The second reply stops half-way; the user reads back meanwhile.
             await pilot.press(*"more", "enter")
-            await wait_until(lambda: len(view.query(AssistantMessage)) == 2)
-            await wait_until(lambda: "more 19" in view.query(AssistantMessage).last()._body.source)
+            await wait_until(lambda: len(view.transcript.shown) == 4)
+            await wait_until(lambda: "more 19" in drawn(view, last_reply(view)))
             await pilot.press("pageup")
             await pilot.pause()
             reading_at = transcript.scroll_y
@@ -261,14 +264,20 @@ async def test_thinking_is_shown_apart_from_the_answer_in_both_server_generation
                 )
             )
         await pilot.pause()
-        first, second, third = view.query(AssistantMessage)
-        assert first._body.source == "The answer"
-        assert str(first._thinking.content) == "weighing options"
-        assert first._thinking_box.display
-        assert second._body.source == "Inline answer"
-        assert str(second._thinking.content) == "pondering deeply"
-        assert third._body.source == "<3 is not a tag"
-        assert not third._thinking_box.display
+        first, second, third = (m for m in view.transcript.shown if m.role is Role.ASSISTANT)
+        # The answers are drawn without the thinking, which is folded under a header.
+        assert "The answer" in drawn(view, first) and "weighing" not in drawn(view, first)
+        assert "Thinking" in drawn(view, first)
+        assert "Inline answer" in drawn(view, second) and "pondering" not in drawn(view, second)
+        assert "<think>" not in drawn(view, second) and "Thinking" in drawn(view, second)
+        assert "<3 is not a tag" in drawn(view, third) and "Thinking" not in drawn(view, third)
+        # Opened from the keyboard on a selected reply, the thinking is shown apart.
+        await pilot.press("shift+tab", "up", "up", "up", "up", "t")
+        await wait_until(lambda: "weighing options" in drawn(view, first))
+        assert "weighing options" not in drawn(view, second)
+        await pilot.press("down", "down", "t")
+        await wait_until(lambda: "pondering deeply" in drawn(view, second))
+        assert "The answer" in drawn(view, first) and "Inline answer" in drawn(view, second)
     saved = json.loads(session_file(data_dir, view.conversation.id).read_text())
     replies = [m for m in saved["messages"] if m["role"] == "assistant"]
     assert [(m["thinking"], m["content"]) for m in replies] == [

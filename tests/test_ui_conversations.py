@@ -14,13 +14,14 @@ from ollama_tui.domain.clock import relative_time
 from ollama_tui.domain.conversation import Conversation, Message, MessageStatus
 from ollama_tui.store import SessionStore
 from ollama_tui.ui.app import OllamaTuiApp
-from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from ollama_tui.ui.dialogs.basic import ConfirmDialog, TextDialog
 from ollama_tui.ui.screens.conversations import ConversationsScreen
 from ollama_tui.ui.widgets.entry_list import EntryList
 from tests.pilot import (
     MakeApp,
     current_view,
+    drawn,
+    last_reply,
     notified,
     press_for,
     ready,
@@ -80,7 +81,9 @@ async def test_lists_newest_first_and_finds_words_deep_inside_replies(
         assert "secret word is xylophone" in screen_text(app)
         await pilot.press("enter")
         await wait_until(lambda: current_view(app).conversation.id == old.id)
-        assert "xylophone" in current_view(app).query_one(AssistantMessage)._body.source
+        view = current_view(app)
+        await pilot.pause()
+        assert "xylophone" in drawn(view, last_reply(view))
         # Opening it again focuses the same tab.
         await pilot.press("ctrl+n")
         screen = await _browse(app, pilot)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from ollama_tui.config import HostConfig
 from ollama_tui.domain.conversation import Conversation, Message, MessageStatus, Stats
-from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
@@ -75,7 +74,7 @@ async def test_without_a_server_the_app_starts_explains_and_keeps_saved_chats(
         assert "ollama serve" in text
         view = current_view(app)
         assert view.conversation.id == saved.id
-        assert "It is **4**." in view.query_one(AssistantMessage)._body.source
+        assert "It is **4**." in view.transcript.shown[-1].content
         assert "It is 4." in text
         # Typing still works and the prompt is kept when the send fails.
         await ask(pilot, view, "still there?")
@@ -109,7 +108,7 @@ async def test_the_app_reconnects_and_ctrl_r_retries_the_failed_reply(
                 )
             )
             assert [m.content for m in view.conversation.messages] == ["hi", "Echo: hi"]
-            assert len(view.query(AssistantMessage)) == 1
+            assert [m.content for m in view.transcript.shown] == ["hi", "Echo: hi"]
     finally:
         late.stop()
 
@@ -158,12 +157,14 @@ async def test_a_long_conversation_mounts_only_its_end(make_app: MakeApp, data_d
         await wait_until(lambda: current_view(app).conversation.id == conversation.id)
         await pilot.pause()
         view = current_view(app)
-        assert len(view.query(".turn")) == 20
+        assert len(view.transcript.shown) == 20
         assert "answer 59" in screen_text(app)
-        assert view.transcript._earlier.count == 100
+        assert view.transcript.earlier_count == 100
+        assert "↑ 100 earlier messages · Ctrl+Up shows more" in view.transcript.text_lines()[0]
         await pilot.press("ctrl+up")
-        assert len(view.query(".turn")) == 40
-        assert view.transcript._earlier.count == 80
+        assert len(view.transcript.shown) == 40
+        assert view.transcript.earlier_count == 80
+        assert "answer 59" in screen_text(app)  # the view stays where it was
 
 
 async def test_the_picker_says_at_once_that_the_server_cannot_be_reached(make_app: MakeApp) -> None:

@@ -6,13 +6,14 @@ import json
 import threading
 from pathlib import Path
 
-from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
     MakeApp,
     ask,
     ask_until_text,
     current_view,
+    drawn,
+    last_reply,
     notifications,
     quit_app,
     ready,
@@ -64,16 +65,14 @@ async def test_replies_stream_in_two_tabs_at_once(
             await ready(app)
             tab_a = current_view(app)
             await pilot.press(*"first question", "enter")
-            await wait_until(lambda: tab_a.query(AssistantMessage))
+            await wait_until(lambda: last_reply(tab_a))
             await pilot.press("ctrl+n")
             tab_b = current_view(app)
             await wait_until(lambda: tab_b.conversation.settings.model)
             await pilot.press(*"second question", "enter")
-            await wait_until(lambda: tab_b.query(AssistantMessage))
-            reply_a = tab_a.query_one(AssistantMessage)
-            reply_b = tab_b.query_one(AssistantMessage)
-            await wait_until(lambda: "alpha" in reply_a._body.source)
-            await wait_until(lambda: "beta" in reply_b._body.source)
+            await wait_until(lambda: last_reply(tab_b))
+            await wait_until(lambda: "alpha" in drawn(tab_a, last_reply(tab_a)))
+            await wait_until(lambda: "beta" in drawn(tab_b, last_reply(tab_b)))
             assert tab_a.is_streaming and tab_b.is_streaming
             assert "●" in str(app.tabs.get_tab(f"c-{tab_a.conversation.id}").label)
             # The composer of the visible tab still takes typing while both stream.
@@ -116,7 +115,8 @@ async def test_open_tabs_come_back_at_the_next_start(
         titles = [view.conversation.title for view in again.chat_views()]
         assert titles == ["one", "two"]
         assert current_view(again).conversation.id == first.conversation.id
-        assert "Echo: one" in current_view(again).query_one(AssistantMessage)._body.source
+        view = current_view(again)
+        assert "Echo: one" in drawn(view, last_reply(view))
 
 
 async def test_quit_while_streaming_saves_the_reply_as_interrupted(

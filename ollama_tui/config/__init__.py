@@ -17,6 +17,12 @@ APP_NAME = "ollama-tui"
 DATA_DIR_ENV = "OLLAMA_TUI_DATA_DIR"
 HOST_ENV = "OLLAMA_HOST"
 CONFIG_ENV = "OLLAMA_TUI_CONFIG"
+FOLLOW_STEP = 1
+"""Rows the transcript moves at once while following a reply, in a local terminal: a move
+repaints the whole transcript, which costs nothing visible when the terminal is local."""
+SSH_FOLLOW_STEP = None
+"""Over SSH: half the transcript's height (None), so a move, which repaints it all, comes
+once per half screen of text rather than once per line."""
 SSH_FPS = 20
 """Frames per second over SSH unless the config says otherwise: each frame is bytes on the
 wire, and 60 a second is more than a remote terminal shows smoothly."""
@@ -33,6 +39,7 @@ __all__ = [
     "Settings",
     "default_config_path",
     "default_data_dir",
+    "follow_step",
     "over_ssh",
     "parse_header",
     "read_config",
@@ -45,6 +52,16 @@ stream would otherwise fill memory, and the session file rewritten every 2 s."""
 
 DEFAULT_FLUSH_HZ = 15.0
 """Stream flushes per second: 10-20 keeps replies smooth at a fraction of the cost of per-token."""
+
+
+def follow_step(configured: int | str | None, remote: bool) -> int | None:
+    """The transcript's follow step: the config's (rows, or "half": None), else the
+    default for where the app runs."""
+    if configured == "half":
+        return None
+    if isinstance(configured, int):
+        return configured
+    return SSH_FOLLOW_STEP if remote else FOLLOW_STEP
 
 
 def default_data_dir(environ: Mapping[str, str] = os.environ) -> Path:
@@ -101,6 +118,8 @@ class Settings:
     read_timeout: float = 300.0
     """Seconds to wait for the next line of a reply; a large model can take minutes to load."""
     flush_hz: float = DEFAULT_FLUSH_HZ
+    follow_step: int | None = FOLLOW_STEP
+    """Rows the transcript moves at once while following a reply; None: half its height."""
     reconnect_interval: float = 3.0
     """Seconds between attempts to reach a server that is down."""
     host_name: str = "default"

@@ -50,6 +50,8 @@ class ConfigFile:
     data_dir: Path | None = None
     theme: str | None = None
     flush_hz: float | None = None
+    follow_step: int | str | None = None
+    """Rows, or "half" (half the transcript's height)."""
     cursor_blink: bool | None = None
     animations: bool | None = None
     max_fps: int | None = None
@@ -121,6 +123,12 @@ class _Reader:
     def unknown(self, data: dict[str, Any], table: str) -> None:
         for key in data:
             self.problem(table, key, "unknown key; ignored (a typo?)")
+
+
+def _follow_step_problem(value: int | str) -> str | None:
+    if isinstance(value, str):
+        return None if value == "half" else 'must be a number of rows or "half"'
+    return None if 1 <= value <= 1000 else "must be from 1 to 1000"
 
 
 def _positive(value: float) -> str | None:
@@ -302,6 +310,14 @@ def read_config(path: Path) -> ConfigFile:
         (int, float),
         "flushes per second",
         lambda v: None if 1 <= v <= 120 else "must be from 1 to 120",
+    )
+    config.follow_step = reader.take(
+        data,
+        "",
+        "follow_step",
+        (int, str),
+        'rows (a whole number) or "half"',
+        _follow_step_problem,
     )
     config.cursor_blink = reader.take(data, "", "cursor_blink", (bool,), "true or false")
     config.animations = reader.take(data, "", "animations", (bool,), "true or false")

@@ -279,12 +279,13 @@ class ChatTurn:
             "text up to it is kept (max_reply_mb in config.toml sets the limit)."
         )
 
-    def _sync_text(self) -> None:
+    def sync_text(self) -> None:
+        """Bring the message's text up to date with the fragments received so far."""
         self.message.content = "".join(self._content)
         self.message.thinking = "".join(self._thinking)
 
     async def _checkpoint(self) -> None:
-        self._sync_text()
+        self.sync_text()
         self.conversation.touch()
         problem = await self.saver.save(self.conversation)
         if problem is not None:
@@ -292,7 +293,7 @@ class ChatTurn:
 
     def _settle(self, status: MessageStatus, error: str | None = None) -> None:
         self._take(*self._inline_think.finish())
-        self._sync_text()
+        self.sync_text()
         self.message.status = status
         self.message.error = error
         self.conversation.touch()

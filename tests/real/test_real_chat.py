@@ -16,10 +16,18 @@ from ollama_tui.api.models import ChatRequest
 from ollama_tui.domain.events import StreamDone, TextDelta
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.chat.chat_view import ChatView
-from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
 from ollama_tui.ui.dialogs.pull_offer import PullOfferScreen
-from tests.pilot import current_view, press_for, quit_app, ready, session_file, wait_until
+from tests.pilot import (
+    current_view,
+    drawn,
+    last_reply,
+    press_for,
+    quit_app,
+    ready,
+    session_file,
+    wait_until,
+)
 from tests.real.conftest import REPLY_CAP
 
 pytestmark = pytest.mark.real_ollama
@@ -90,8 +98,7 @@ async def test_reply_stop_and_model_switch_are_saved(
         view.conversation.settings.options = {"num_predict": 400}
         await _send(pilot, view, "Write a long story about a lighthouse.")
         await wait_until(lambda: len(view.conversation.messages) == 4, timeout=30)
-        reply = view.query(AssistantMessage).last()
-        await wait_until(lambda: reply._body.source.strip() or reply.message.content, timeout=60)
+        await wait_until(lambda: drawn(view, last_reply(view)).strip(), timeout=60)
         await pilot.press("escape")
         await wait_until(lambda: not view.is_streaming, timeout=10)
         assert view.conversation.messages[3].status == "interrupted"

@@ -15,9 +15,16 @@ from ollama_tui.api.models import ChatRequest, GenerateRequest
 from ollama_tui.domain.conversation import ConversationKind, MessageStatus
 from ollama_tui.services.structured import check_structured_reply
 from ollama_tui.ui.app import OllamaTuiApp
-from ollama_tui.ui.chat.message_widgets import AssistantMessage
 from ollama_tui.ui.dialogs.settings import SettingsDialog
-from tests.pilot import current_view, press_for, quit_app, ready, session_file, wait_until
+from tests.pilot import (
+    current_view,
+    drawn,
+    press_for,
+    quit_app,
+    ready,
+    session_file,
+    wait_until,
+)
 from tests.real.conftest import REPLY_CAP
 
 pytestmark = pytest.mark.real_ollama
@@ -79,9 +86,10 @@ async def test_a_new_user_sets_up_a_conversation_regenerates_flips_and_edits(
         await wait_until(lambda: settled(2), timeout=SETTLED, message="the first reply")
         first = view.conversation.messages[-1]
         assert first.status is MessageStatus.COMPLETE and first.format == SCHEMA
-        widget = view.query(AssistantMessage).last()
-        await wait_until(lambda: widget.check is not None)
-        assert widget.check.valid, (first.content, widget.check.problems)
+        check = check_structured_reply(first.content, SCHEMA)
+        assert check.valid, (first.content, check.problems)
+        await pilot.pause()
+        assert "✓ valid JSON, matches the schema" in drawn(view, first)
 
         app.simulate_key("ctrl+r")
         await wait_until(

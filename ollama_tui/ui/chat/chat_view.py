@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import shlex
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
@@ -18,7 +13,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message as TextualMessage
 from textual.timer import Timer
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from ...domain.conversation import (
@@ -51,8 +46,7 @@ from ..kit.safe_text import notify_plain, plain
 from ..kit.workers import background
 from ..widgets.pull_panel import PullPanel
 from .composer import Composer
-from .message_list import MessageList
-from .message_widgets import AssistantMessage
+from .transcript import Transcript
 from .welcome import RECENT_COUNT, Welcome
 
 SAVE_RETRY_INTERVAL = 5.0
@@ -116,9 +110,10 @@ class ChatView(Vertical):
         self.backend = backend
         self.conversation = conversation
         self.read_only_reason = read_only_reason
-        self.transcript = MessageList(
+        self.transcript = Transcript(
             conversation.messages,
             flush_hz=backend.settings.flush_hz,
+            follow_step=backend.settings.follow_step,
             user_label="Prompt" if self.is_completion else "You",
         )
         self.composer = Composer(keymap=backend.settings.keymap, id="composer")
@@ -280,7 +275,7 @@ class ChatView(Vertical):
         if self.welcome is not None:
             await self.welcome.remove()
             self.welcome = None
-        versions, replaced = self._set_aside_edited()
+        versions = self._set_aside_edited()
         attachments, self.attachments = self.attachments, []
         message = add_user_message(
             self.conversation,
@@ -290,7 +285,7 @@ class ChatView(Vertical):
         )
         start_version(message, versions)
         self.refresh_model_label()
-        await self.transcript.replace_turns(replaced, [message])
+        self.transcript.messages_changed()
         self.transcript.follow()
         if first:
             self.post_message(self.TitleChanged(self))
@@ -298,16 +293,14 @@ class ChatView(Vertical):
         await self.save()
         self.start_reply()
 
-    def _set_aside_edited(self) -> tuple[list[list[Message]], list[Message]]:
-        """When an earlier prompt was being edited: the versions the new one starts after,
-        and the turns it takes the place of (kept among those versions)."""
+    def _set_aside_edited(self) -> list[list[Message]]:
+        """When an earlier prompt was being edited: the versions the new one starts after
+        (the turns it takes the place of are kept among them)."""
         editing, self.editing = self.editing, None
         messages = self.conversation.messages
         if editing is None or editing not in messages:
-            return [], []
-        index = messages.index(editing)
-        replaced = messages[index:]
-        return set_aside(messages, index), replaced
+            return []
+        return set_aside(messages, messages.index(editing))
 
     def _refusal_to_send(self, text: str) -> str | None:
         """Why the prompt cannot go now; it then stays in the composer."""
@@ -325,21 +318,15 @@ class ChatView(Vertical):
     async def stream_reply(
         self, versions: list[list[Message]] | None, continuing: Message | None
     ) -> None:
-        widget: AssistantMessage | None = None
+        transcript = self.transcript
 
         def on_event(event: StreamEvent) -> None:
-            if widget is None:
-                return
-            if isinstance(event, TextDelta):
-                widget.feed_text(event.text)
-            elif isinstance(event, ThinkingDelta):
-                widget.feed_thinking(event.text)
-            elif isinstance(event, ToolCallsArrived):
-                widget.refresh_tools()
+            if isinstance(event, (TextDelta, ThinkingDelta, ToolCallsArrived)):
+                transcript.reply_changed()
             elif isinstance(event, StreamDone):
                 # The last words and the stats are drawn now, not after the save that
                 # follows (its fsyncs) nor at the next tick of the flushes.
-                widget.call_next(widget.finish_streaming)
+                transcript.finish_reply()
 
         rounds = self.backend.reply_rounds(
             self.conversation,
@@ -350,7 +337,6 @@ class ChatView(Vertical):
             versions=versions,
             continuing=continuing,
         )
-        old = [continuing] if continuing is not None else []
         outcome: TurnOutcome | None = None
         try:
             async with contextlib.aclosing(rounds.turns()) as turns:
@@ -359,16 +345,11 @@ class ChatView(Vertical):
                         self.post_message(self.ModelUsed(turn.request.model))
                         if self.pull_panel is not None:
                             self.pull_panel.hide()
-                    (mounted,) = await self.transcript.replace_turns(old, [turn.message])
-                    old = []
-                    assert isinstance(mounted, AssistantMessage)
-                    widget = mounted
-                    widget.start_streaming()
+                    transcript.start_reply(turn.message, sync=turn.sync_text)
                     try:
                         outcome = await turn.run()
                     finally:
-                        if widget.is_mounted:
-                            await widget.finish_streaming()
+                        transcript.finish_reply()
         finally:
             self.post_message(self.StreamingChanged(self))
         self._report_rounds(rounds.report)
@@ -519,6 +500,8 @@ class ChatView(Vertical):
                 and not self.is_streaming
                 and can_continue(self.conversation, message) is None
             )
+        if action == "toggle_thinking":
+            return message is not None and bool(message.thinking)
         if action == "switch_version":
             return message is not None and message.version_count > 1 and not self.is_streaming
         return True
@@ -565,11 +548,11 @@ class ChatView(Vertical):
         messages = self.conversation.messages
         if reply.status in (MessageStatus.ERROR, MessageStatus.INCOMPLETE) and not reply.content:
             messages.pop()
-            await self.transcript.remove_turn(reply)
+            self.transcript.messages_changed()
             self.start_reply()
             return
         versions = set_aside(messages, len(messages) - 1)
-        await self.transcript.remove_turn(reply)
+        self.transcript.messages_changed()
         self.composer.focus()
         self.transcript.follow()
         self.start_reply(versions=versions)
@@ -593,6 +576,9 @@ class ChatView(Vertical):
     def action_select_messages(self) -> None:
         self.transcript.focus()
 
+    def action_toggle_thinking(self) -> None:
+        self.transcript.toggle_thinking()
+
     def action_choose_recent(self) -> None:
         if self.welcome is not None:
             self.welcome.choose()
@@ -604,8 +590,7 @@ class ChatView(Vertical):
         self.transcript.follow()
 
     def _selected_message(self) -> Message | None:
-        selected = self.transcript.selected
-        return selected.message if selected is not None else None
+        return self.transcript.selected
 
     def action_copy_message(self) -> None:
         message = self._selected_message()
@@ -665,11 +650,11 @@ class ChatView(Vertical):
             return
         messages = self.conversation.messages
         index = messages.index(message)
-        replaced = messages[index:]
         chosen = switch_version(messages, index, (message.version or 0) + step)
-        fresh = await self.transcript.replace_turns(replaced, chosen)
-        if fresh:
-            self.transcript.select(fresh[0])
+        self.transcript.messages_changed()
+        turns = [m for m in chosen if m.role is not Role.SYSTEM]
+        if turns:
+            self.transcript.select(turns[0])
         self.conversation.touch()
         await self.save()
 
@@ -739,7 +724,6 @@ class ChatView(Vertical):
     def action_scroll_transcript(self, direction: int) -> None:
         # No animation: over SSH every animated frame is bytes on the wire.
         if direction < 0:
-            self.transcript.release_anchor()  # reading back: new text must not pull us down
             self.transcript.scroll_page_up(animate=False)
         else:
             self.transcript.scroll_page_down(animate=False)
@@ -747,58 +731,12 @@ class ChatView(Vertical):
     def action_follow(self) -> None:
         self.transcript.follow()
 
-    async def action_show_earlier(self) -> None:
-        await self.transcript.show_earlier()
+    def action_show_earlier(self) -> None:
+        self.transcript.show_earlier()
 
-    @on(Markdown.LinkClicked)
-    def _copy_link(self, event: Markdown.LinkClicked) -> None:
+    @on(Transcript.LinkClicked)
+    def _copy_link(self, event: Transcript.LinkClicked) -> None:
         # Never start a browser: over SSH it would open on the remote host.
         event.stop()
         self.app.copy_to_clipboard(event.href)
         notify_plain(self.app, f"Copied link: {event.href}")
-
-    # -- external editor ------------------------------------------------------------------
-
-    @on(Composer.EditRequested)
-    async def _edit_externally(self, event: Composer.EditRequested) -> None:
-        event.stop()
-        edited = await self._run_editor(self.composer.text)
-        if edited is not None:
-            self.composer.text = edited.rstrip("\n")
-            self.composer.move_cursor(self.composer.document.end)
-
-    async def _run_editor(self, text: str) -> str | None:
-        command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        with tempfile.TemporaryDirectory(prefix="ollama-tui-") as folder:
-            path = Path(folder) / "prompt.md"
-            path.write_text(text, encoding="utf-8")
-            argv = [*shlex.split(command), str(path)]
-            try:
-                returncode = await self._run_suspended(argv)
-            except OSError as error:
-                notify_plain(
-                    self.app,
-                    f"Could not start the editor '{command}': {error.strerror or error}",
-                    severity="error",
-                )
-                return None
-            if returncode != 0:
-                notify_plain(
-                    self.app,
-                    f"The editor exited with status {returncode}; the prompt is unchanged.",
-                    severity="warning",
-                )
-                return None
-            return path.read_text(encoding="utf-8", errors="replace")
-
-    async def _run_suspended(self, argv: list[str]) -> int:
-        from textual.app import SuspendNotSupported
-
-        try:
-            with self.app.suspend():
-                # Blocking on purpose: the app is suspended and the editor owns the terminal.
-                return subprocess.call(argv)  # noqa: ASYNC221
-        except SuspendNotSupported:
-            # Headless (tests, pipes): no terminal to hand over, so run it alongside.
-            process = await asyncio.create_subprocess_exec(*argv)
-            return await process.wait()

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import shlex
+import subprocess
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from textual.message import Message
 
 from ..kit.keys import bindings, bound_key
-from ..kit.safe_text import SafeTextArea
+from ..kit.safe_text import SafeTextArea, notify_plain
 
 
 class Composer(SafeTextArea):
@@ -22,12 +28,6 @@ class Composer(SafeTextArea):
 
         composer: Composer
         text: str
-
-    @dataclass
-    class EditRequested(Message):
-        """The user asked to edit the prompt in an external editor."""
-
-        composer: Composer
 
     def __init__(self, *, keymap: Mapping[str, str] | None = None, id: str | None = None) -> None:
         """`keymap`: the config's keys, which the hint names as they are bound."""
@@ -56,5 +56,45 @@ class Composer(SafeTextArea):
     def action_newline(self) -> None:
         self.call_later(self.insert, "\n")
 
-    def action_edit_externally(self) -> None:
-        self.post_message(self.EditRequested(self))
+    async def action_edit_externally(self) -> None:
+        """Edit the prompt in $VISUAL / $EDITOR; what it saves replaces the prompt."""
+        edited = await self._run_editor(self.text)
+        if edited is not None:
+            self.text = edited.rstrip("\n")
+            self.move_cursor(self.document.end)
+
+    async def _run_editor(self, text: str) -> str | None:
+        command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        with tempfile.TemporaryDirectory(prefix="ollama-tui-") as folder:
+            path = Path(folder) / "prompt.md"
+            path.write_text(text, encoding="utf-8")
+            argv = [*shlex.split(command), str(path)]
+            try:
+                returncode = await self._run_suspended(argv)
+            except OSError as error:
+                notify_plain(
+                    self.app,
+                    f"Could not start the editor '{command}': {error.strerror or error}",
+                    severity="error",
+                )
+                return None
+            if returncode != 0:
+                notify_plain(
+                    self.app,
+                    f"The editor exited with status {returncode}; the prompt is unchanged.",
+                    severity="warning",
+                )
+                return None
+            return path.read_text(encoding="utf-8", errors="replace")
+
+    async def _run_suspended(self, argv: list[str]) -> int:
+        from textual.app import SuspendNotSupported
+
+        try:
+            with self.app.suspend():
+                # Blocking on purpose: the app is suspended and the editor owns the terminal.
+                return subprocess.call(argv)  # noqa: ASYNC221
+        except SuspendNotSupported:
+            # Headless (tests, pipes): no terminal to hand over, so run it alongside.
+            process = await asyncio.create_subprocess_exec(*argv)
+            return await process.wait()

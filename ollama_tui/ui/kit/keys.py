@@ -287,6 +287,14 @@ KEYS: tuple[Key, ...] = (
         display="→",
     ),
     Key(
+        "chat.message.thinking",
+        "t",
+        "toggle_thinking",
+        "Thinking",
+        "chat",
+        help="Show or hide the model's thinking before this reply",
+    ),
+    Key(
         "chat.message.back",
         "escape,tab,i",
         "back_to_composer",

@@ -1,0 +1,266 @@
+"""The transcript as one virtual view: what a flush sends, following the bottom and letting
+go, following in steps, and the mouse (links, thinking, text selection)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.geometry import Region
+from textual.strip import Strip
+
+from ollama_tui.domain.conversation import Message, MessageStatus
+from ollama_tui.ui.chat import transcript as transcript_module
+from ollama_tui.ui.chat.render import MessageLines, render_message
+from ollama_tui.ui.chat.transcript import Transcript, rounded_up
+from tests.fake_ollama.server import FakeOllama
+from tests.pilot import (
+    MakeApp,
+    ask,
+    current_view,
+    drawn,
+    last_reply,
+    ready,
+    screen_text,
+    wait_until,
+)
+
+
+def _turns(count: int) -> list[Message]:
+    messages: list[Message] = []
+    for n in range(count // 2):
+        messages.append(Message.user(f"question {n}"))
+        reply = Message.assistant("llama3.2:latest")
+        reply.content = f"answer {n}, with **some** Markdown"
+        reply.status = MessageStatus.COMPLETE
+        messages.append(reply)
+    return messages
+
+
+class Host(App[None]):
+    """The transcript alone, without the app around it (as a column of a comparison)."""
+
+    def __init__(self, messages: list[Message], follow_step: int | None = 1) -> None:
+        super().__init__()
+        self.messages = messages
+        self.follow_step = follow_step
+
+    def compose(self) -> ComposeResult:
+        yield Transcript(self.messages, follow_step=self.follow_step)
+
+
+def _lines(view: Transcript, message: Message) -> list[str]:
+    return [strip.text.rstrip() for strip in view.lines_of(message)]
+
+
+@contextmanager
+def counting(view: Transcript, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, list[Any]]]:
+    """Count, while inside: the regions the view asks to redraw, the rows it draws, and the
+    turns it renders whole."""
+    seen: dict[str, list[Any]] = {"regions": [], "rows": [], "rendered": []}
+    refresh, render_line = view.refresh, view.render_line
+
+    def refreshed(*regions: Region, **kwargs: Any) -> Any:
+        seen["regions"].extend(regions or [view.size.region])
+        return refresh(*regions, **kwargs)
+
+    def line(y: int) -> Strip:
+        seen["rows"].append(y)
+        return render_line(y)
+
+    def rendered(message: Message, *args: Any, **kwargs: Any) -> MessageLines:
+        seen["rendered"].append(message)
+        return render_message(message, *args, **kwargs)
+
+    monkeypatch.setattr(view, "refresh", refreshed)
+    monkeypatch.setattr(view, "render_line", line)
+    monkeypatch.setattr(transcript_module, "render_message", rendered)
+    try:
+        yield seen
+    finally:
+        monkeypatch.undo()
+
+
+async def _one_flush(count: int, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int, int]:
+    """Stream a reply after `count` turns (all laid out) and measure the flush that makes
+    its last line longer: (rows asked to redraw, rows drawn, turns rendered whole)."""
+    messages = _turns(count)
+    app = Host(messages)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(Transcript)
+        view.show_earlier(count)
+        assert len(view.shown) == count
+        reply = Message.assistant("llama3.2:latest")
+        reply.status = MessageStatus.STREAMING
+        messages.append(reply)
+        view.start_reply(reply)
+        reply.content = "First paragraph.\n\nSecond"
+        view.reply_changed()
+        await wait_until(lambda: "Second" in "\n".join(_lines(view, reply)))
+        await pilot.pause()
+        row = (view.row_of(reply) or 0) + next(
+            i for i, line in enumerate(_lines(view, reply)) if "Second" in line
+        )
+        on_screen = row - round(view.scroll_y)
+        with counting(view, monkeypatch) as seen:
+            reply.content += " grows"
+            view.reply_changed()
+            await wait_until(lambda: "Second grows" in "\n".join(_lines(view, reply)))
+            await pilot.pause()
+        # Only the row of the growing paragraph was asked for, and only it was drawn.
+        assert seen["regions"] == [Region(0, on_screen, view.size.width, 1)]
+        assert set(seen["rows"]) == {on_screen}
+        return len(seen["regions"]), len(seen["rows"]), len(seen["rendered"])
+
+
+async def test_a_flush_costs_the_same_after_1000_turns_as_after_2(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    short = await _one_flush(2, monkeypatch)
+    long = await _one_flush(1000, monkeypatch)
+    assert short == long
+    assert short[2] == 0  # no turn drawn again, only the reply's changed line
+
+
+async def test_following_lets_go_when_scrolled_up_and_end_follows_again() -> None:
+    messages = _turns(40)
+    app = Host(messages)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(Transcript)
+        await pilot.pause()
+        assert view.following and view.scroll_y == view.max_scroll_y > 0
+        reply = Message.assistant("llama3.2:latest")
+        reply.status = MessageStatus.STREAMING
+        messages.append(reply)
+        view.start_reply(reply)
+        view.focus()
+        await pilot.press("pageup")
+        await wait_until(lambda: not view.following)
+        reading_at = view.scroll_y
+        reply.content = "\n\n".join(f"line {n}" for n in range(30))
+        view.reply_changed()
+        await wait_until(lambda: "line 29" in "\n".join(_lines(view, reply)))
+        await pilot.pause()
+        # The text grew below; the view stayed where the user reads.
+        assert view.scroll_y == reading_at < view.max_scroll_y
+        # Scrolling back down to the end follows again.
+        await pilot.press("pagedown", "pagedown", "pagedown", "pagedown", "pagedown")
+        await wait_until(lambda: view.following)
+        await pilot.press("pageup")
+        await wait_until(lambda: not view.following)
+        # End selects the last turn and follows the end again.
+        await pilot.press("end")
+        await wait_until(lambda: view.following and view.scroll_y == view.max_scroll_y)
+        assert view.selected is reply
+        reply.content += "\n\nline 30"
+        view.reply_changed()
+        await wait_until(lambda: "line 30" in screen_text(app))
+        view.finish_reply()
+
+
+async def test_following_in_steps_moves_a_step_at_a_time_and_redraws_only_new_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    messages = _turns(40)
+    app = Host(messages, follow_step=10)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(Transcript)
+        await pilot.pause()
+        reply = Message.assistant("llama3.2:latest")
+        reply.status = MessageStatus.STREAMING
+        messages.append(reply)
+        view.start_reply(reply)
+        await pilot.pause()
+        height = view.scrollable_content_region.height
+        moves: list[float] = []
+        full_redraws = 0
+        for n in range(40):
+            before = view.scroll_y
+            with counting(view, monkeypatch) as seen:
+                reply.content += f"line {n}\n\n"
+                view.reply_changed()
+                await wait_until(lambda n=n: f"line {n}" in "\n".join(_lines(view, reply)))
+            # The virtual height is the text's, rounded up to a step; the end is in view.
+            assert view.virtual_size.height == max(rounded_up(view.content_height, 10), 0)
+            assert view.scroll_y == view.max_scroll_y
+            if view.scroll_y != before:
+                moves.append(view.scroll_y - before)
+            elif any(region.height == view.size.height for region in seen["regions"]):
+                full_redraws += 1
+            else:
+                assert sum(region.height for region in seen["regions"]) <= 4
+        # Two rows a line: the view moved a step (10 rows) each fifth line, never between.
+        assert moves and all(move == 10 for move in moves)
+        assert len(moves) <= 40 * 2 // 10 + 1
+        assert full_redraws == 0
+        # Scrolled up, the view lets go and its height is the text's again.
+        view.scroll_to(y=0, animate=False, immediate=True)
+        await wait_until(lambda: not view.following)
+        assert view.virtual_size.height == view.content_height
+        assert height == view.scrollable_content_region.height
+        view.finish_reply()
+
+
+async def test_follow_step_half_is_half_the_view() -> None:
+    messages = _turns(40)
+    app = Host(messages, follow_step=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(Transcript)
+        await pilot.pause()
+        half = view.scrollable_content_region.height // 2
+        assert view.virtual_size.height == rounded_up(view.content_height, half)
+        assert view.scroll_y == view.max_scroll_y
+
+
+def test_rounded_up() -> None:
+    assert [rounded_up(rows, 10) for rows in (0, 1, 10, 11)] == [0, 10, 10, 20]
+    assert rounded_up(7, 1) == 7
+
+
+async def test_a_link_clicked_is_copied_and_the_thinking_opens_on_a_click(
+    make_app: MakeApp, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script_reply(
+        ["See [the docs](https://example.com/docs) for more."], thinking=["a thought"]
+    )
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app)
+        view = current_view(app)
+        await ask(pilot, view, "where?")
+        await pilot.pause()
+        rows = screen_text(app).splitlines()
+        y = next(i for i, row in enumerate(rows) if "the docs" in row)
+        await pilot.click(offset=(rows[y].index("the docs") + 2, y))
+        await wait_until(lambda: app.clipboard == "https://example.com/docs")
+        # A click on the folded thinking's header opens it.
+        assert "a thought" not in screen_text(app)
+        rows = screen_text(app).splitlines()
+        y = next(i for i, row in enumerate(rows) if "Thinking" in row)
+        await pilot.click(offset=(rows[y].index("Thinking"), y))
+        await wait_until(lambda: "a thought" in screen_text(app))
+        assert "a thought" in drawn(view, last_reply(view))
+
+
+async def test_the_text_of_the_transcript_can_be_selected_with_the_mouse(
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    fake_ollama.script_reply("A reply to select.")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app)
+        view = current_view(app)
+        await ask(pilot, view, "select me")
+        await pilot.pause()
+        rows = screen_text(app).splitlines()
+        y = next(i for i, row in enumerate(rows) if "A reply to select." in row)
+        x = rows[y].index("A reply")
+        await pilot.mouse_down(offset=(x, y))
+        await pilot.hover(offset=(x + len("A reply to") - 1, y))
+        await pilot.mouse_up(offset=(x + len("A reply to") - 1, y))
+        await pilot.pause()
+        assert app.screen.get_selected_text() == "A reply to"
