@@ -7,8 +7,7 @@ from ollama_tui.ui.chat.render_markdown import block_spans
 
 
 def _last_block(text: str) -> str:
-    start, _ = block_spans(text)[-1]
-    return text[start:]
+    return text[block_spans(text)[-1].start :]
 
 
 def test_the_last_block_starts_after_the_last_blank_line_outside_code() -> None:
