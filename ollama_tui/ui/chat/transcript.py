@@ -32,7 +32,7 @@ from textual.timer import Timer
 from ...domain.conversation import Message, Role
 from ...domain.quantities import count_of
 from ..kit.keys import bindings
-from .render import MessageLines, RenderPalette, ReplyLines, render_message
+from .render import MessageLines, RenderPalette, ReplyLines, mark_selected, render_message
 from .tool_blocks import results_for
 
 NOT_TURNS = (Role.SYSTEM, Role.TOOL)
@@ -138,6 +138,8 @@ class Transcript(ScrollView, can_focus=True):
         self._reply: ReplyLines | None = None
         self._reply_message: Message | None = None
         self._reply_changed = False
+        self._reply_selected = False
+        """Whether the reply's lines are drawn with the selected look."""
         self._sync: Callable[[], None] = _noop
         self._timer: Timer | None = None
 
@@ -251,7 +253,6 @@ class Transcript(ScrollView, can_focus=True):
             message.version_count,
             message.format,
             message.attachments,
-            self._is_selected(message),
             self._is_thinking_open(message),
             id(message) in self._tools_open,
         )
@@ -261,11 +262,12 @@ class Transcript(ScrollView, can_focus=True):
         if message is self._reply_message:
             if self._reply is None:
                 self._sync()
+                self._reply_selected = self._is_selected(message)
                 self._reply = ReplyLines(
                     message,
                     self._width,
                     self._palette,
-                    selected=self._is_selected(message),
+                    selected=self._reply_selected,
                     thinking_open=self._thinking_open.get(id(message)),
                 )
                 self._reply.tools_open = id(message) in self._tools_open
@@ -275,19 +277,27 @@ class Transcript(ScrollView, can_focus=True):
         key = self._key(message)
         cached = self._cache.get(id(message))
         if cached is not None and cached[0] is message and cached[1] == key:
-            return cached[2].strips
+            lines = cached[2]
+        else:
+            lines = self._render_turn(message, key)
+        if self._is_selected(message):
+            return mark_selected(lines, message.role, self._palette).strips
+        return lines.strips
+
+    def _render_turn(self, message: Message, key: tuple[Any, ...]) -> MessageLines:
+        """Draw `message` whole (unselected: the selected look is laid over its lines)."""
+        assert self._palette is not None
         lines = render_message(
             message,
             self._width,
             self._palette,
-            selected=self._is_selected(message),
             thinking_open=self._is_thinking_open(message),
             user_label=self.user_label,
             tool_results=self._results_of(message),
             tools_open=id(message) in self._tools_open,
         )
         self._cache[id(message)] = (message, key, lines)
-        return lines.strips
+        return lines
 
     def _results_of(self, message: Message) -> list[Message]:
         """The `tool` messages answering `message`'s calls (none for most replies)."""
@@ -484,12 +494,14 @@ class Transcript(ScrollView, can_focus=True):
             self.refresh()
             return
         lines = reply.finish()
-        self._cache[id(message)] = (message, self._key(message), lines)
         index = self._index_of(message)
         if index is None:
             self._layout()  # the turn never reached the conversation
             self.refresh()
+        elif self._reply_selected:
+            self._redraw(message)  # kept unselected, the selected look laid over them
         else:
+            self._cache[id(message)] = (message, self._key(message), lines)
             self._replace_lines(index, lines.strips)
 
     # -- selecting a turn -------------------------------------------------------------------
