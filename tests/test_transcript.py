@@ -264,3 +264,25 @@ async def test_the_text_of_the_transcript_can_be_selected_with_the_mouse(
         await pilot.mouse_up(offset=(x + len("A reply to") - 1, y))
         await pilot.pause()
         assert app.screen.get_selected_text() == "A reply to"
+
+
+async def test_the_transcript_is_drawn_again_in_each_theme_previewed_from_the_palette(
+    make_app, fake_ollama: FakeOllama
+) -> None:
+    # The ANSI theme's muted text is `ansi_default 50%`, which the transcript's palette once
+    # failed to read: previewing it in the theme list crashed the app.
+    fake_ollama.script_reply("A short answer.")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        view = app.current_view
+        await ask(pilot, view, "hi")
+        await pilot.press("ctrl+p", *"theme")
+        await wait_until(lambda: "theme" in screen_text(app).lower())
+        await pilot.press("enter")
+        for _ in range(len(app.available_themes)):
+            await pilot.press("down")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.return_code is None
+        assert "A short answer." in screen_text(app)

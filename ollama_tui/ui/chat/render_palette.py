@@ -53,7 +53,11 @@ def _colour(variables: Mapping[str, str], name: str, under: Color, fallback: str
     try:
         colour = Color.parse(value)
     except ColorParseError:
-        colour = Color.parse(fallback)
+        if value == fallback:
+            raise
+        # A value the stylesheet reads but Color does not (a theme's own): the fallback,
+        # which may itself be `auto N%`.
+        return _colour({}, name, under, fallback)
     if colour.ansi is not None or colour.a == 1:
         return colour
     if under.ansi is not None:
