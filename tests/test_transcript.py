@@ -267,7 +267,7 @@ async def test_the_text_of_the_transcript_can_be_selected_with_the_mouse(
 
 
 async def test_the_transcript_is_drawn_again_in_each_theme_previewed_from_the_palette(
-    make_app, fake_ollama: FakeOllama
+    make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:
     # The ANSI theme's muted text is `ansi_default 50%`, which the transcript's palette once
     # failed to read: previewing it in the theme list crashed the app.
@@ -275,7 +275,7 @@ async def test_the_transcript_is_drawn_again_in_each_theme_previewed_from_the_pa
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         await ask(pilot, view, "hi")
         await pilot.press("ctrl+p", *"theme")
         await wait_until(lambda: "theme" in screen_text(app).lower())
