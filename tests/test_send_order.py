@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import ready, session_file, wait_until
+from tests.pilot import MakeApp, current_view, ready, session_file, wait_until
 
 
 def _path_of(fd: int) -> Path:
@@ -21,7 +21,7 @@ def _path_of(fd: int) -> Path:
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="names open files through /proc")
 async def test_a_slow_folder_sync_does_not_hold_the_request(
-    make_app, fake_ollama: FakeOllama, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sessions = data_dir / "sessions"
     folder_synced = threading.Event()
@@ -42,7 +42,7 @@ async def test_a_slow_folder_sync_does_not_hold_the_request(
     try:
         async with app.run_test() as pilot:
             await ready(app)
-            view = app.current_view
+            view = current_view(app)
             assert view is not None
             await pilot.press(*"hi")
             # Not Pilot's press: it waits for the app to go idle, which a held save is not.

@@ -66,7 +66,9 @@ async def test_speeds_come_from_the_servers_counters(fake_ollama: FakeOllama) ->
     for mode in result.modes():
         assert mode.tokens_per_request() == pytest.approx(SPEED)
         assert len(mode.timings) == 4 and mode.failures == 0
-        mean, median, p95 = mode.latency()
+        latency = mode.latency()
+        assert latency is not None
+        mean, median, p95 = latency
         assert 0 < median <= p95 and mean > 0 and mode.first_token() is not None
         assert mode.tokens_in_all() == pytest.approx(6 * 4 / mode.wall)
 

@@ -10,10 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from textual.app import App
 
 from ollama_tui.ui.app import OllamaTuiApp
-from tests.pilot import ready
+from tests.pilot import MakeApp, ready
 
 OPENED_LATER = (
     "ollama_tui.ui.screens.models",
@@ -69,7 +70,7 @@ asyncio.run(first_frame())
 
 
 async def test_the_first_screen_is_styled_once_in_its_theme(
-    make_app, monkeypatch, tmp_path: Path
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     restyled: list[int] = []
     refresh_css = App.refresh_css

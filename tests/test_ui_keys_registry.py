@@ -27,7 +27,7 @@ from ollama_tui.ui.screens.help import HelpScreen
 from ollama_tui.ui.screens.models import ModelsScreen
 from tests.fake_ollama.script import tool_call
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import MakeApp, notified, press_for, ready, screen_text, wait_until
+from tests.pilot import MakeApp, current_view, notified, press_for, ready, screen_text, wait_until
 from tests.snapshots.steps import palette
 
 
@@ -250,7 +250,7 @@ async def test_the_approval_dialog_names_its_keys_as_rebound(
         assert "y: allow once" not in hint and "n/Esc" not in hint, hint
         await pilot.press("o")  # and it is the key that works
         await wait_until(lambda: not isinstance(app.screen, ToolApprovalDialog))
-        view = app.current_view
+        view = current_view(app)
         assert view is not None
         await wait_until(lambda: not view.is_streaming, timeout=10, message="the turn to end")
         await pilot.pause()

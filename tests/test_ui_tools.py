@@ -303,7 +303,7 @@ async def test_the_round_limit_stops_the_turn_and_says_so(
     )
     async with app.run_test(size=(100, 32)) as pilot:
         await ready(app)
-        view = app.current_view
+        view = current_view(app)
         assert view is not None
         await send(pilot, "loop forever")
         await settled(view)
