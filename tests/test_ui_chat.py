@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from rich.style import Style
 from textual import events
 
 from ollama_tui.domain.conversation import Role
@@ -343,7 +344,7 @@ async def test_a_pasted_code_fence_in_a_prompt_keeps_its_lines_and_is_highlighte
         # The code is coloured as code; the question around it is not.
         strips = screen_strips(app)
         styles = {
-            segment.text.strip(): segment.style
+            segment.text.strip(): segment.style or Style.null()
             for strip in strips
             for segment in strip
             if segment.text.strip() in ("def", "Why does this fail?")
