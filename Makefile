@@ -38,7 +38,7 @@ format: $(VENV)/.installed-test  ## rewrite: the lint fixes ruff can make (what 
 	$(BIN)/ruff check --fix --exit-zero ollama_tui tests bench
 	$(BIN)/ruff format ollama_tui tests bench
 
-typecheck: $(VENV)/.installed-test  ## mypy on the package
+typecheck: $(VENV)/.installed-test  ## mypy --strict on the package, the tests and the bench
 	$(BIN)/mypy
 
 check-imports: $(VENV)/.installed-test  ## the layer contracts of DESIGN.md section 2
