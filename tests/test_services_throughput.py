@@ -12,10 +12,14 @@ import pytest
 from ollama_tui.api.client import OllamaClient
 from ollama_tui.services.errors import OllamaError
 from ollama_tui.services.throughput import (
+    MAX_SAVED_BYTES,
+    ModeResult,
     Progress,
     ThroughputPlan,
     ThroughputResult,
+    Timing,
     measure,
+    read_saved,
     save_result,
     saved_results,
 )
@@ -110,4 +114,31 @@ async def test_results_are_saved_private_as_markdown_and_json(
     assert "requests queued" in text and "| p95 latency |" in text and "llama3.2:latest" in text
     loaded = json.loads(data.read_text())
     assert loaded["plan"]["requests"] == 2 and len(loaded["all_at_once"]["requests"]) == 2
-    assert set(saved_results(tmp_path)) == {markdown, data}
+    listed = saved_results(tmp_path)
+    assert {saved.path for saved in listed} == {markdown, data}
+    for saved in listed:  # the title says what was measured and what it found
+        assert saved.title.startswith("Throughput of llama3.2:latest on gpu: requests queued")
+        assert saved.model == "llama3.2:latest"
+
+
+def test_a_saved_result_is_read_capped_and_inert(tmp_path: Path) -> None:
+    folder = tmp_path / "measurements"
+    folder.mkdir()
+    (folder / "throughput-x.md").write_text(
+        "# Throughput of \x1b]0;pwned\x07m on h\n" + "x" * 10**6
+    )
+    (saved,) = saved_results(tmp_path)
+    assert "\x1b" not in saved.title and "\x07" not in saved.title and "pwned" in saved.title
+    assert len(read_saved(saved.path)) <= MAX_SAVED_BYTES
+
+
+def test_how_many_ran_at_once_is_read_from_when_tokens_came() -> None:
+    def mode(*spans: tuple[float, float, float]) -> ModeResult:
+        timings = [Timing(end - sent, first - sent, 6, started=sent) for sent, first, end in spans]
+        return ModeResult("all at once", timings, 1.0)
+
+    queued = mode((0, 0.1, 1), (0, 1.05, 2), (0, 1.98, 3))  # a hair of overlap at a handover
+    assert queued.at_once() == pytest.approx(1.0, abs=0.05)
+    assert mode((0, 0.1, 1), (0, 0.1, 1), (0, 1.1, 2), (0, 1.1, 2)).at_once() == pytest.approx(2)
+    failed = Timing(0.5, None, error="gone")
+    assert ModeResult("all at once", [failed], 0.5).at_once() is None

@@ -11,7 +11,9 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from ollama_tui.ui.app import OllamaTuiApp
+from ollama_tui.ui.dialogs.measurement import MeasurementScreen
 from ollama_tui.ui.dialogs.throughput import ThroughputDialog
+from ollama_tui.ui.screens.conversations import ConversationsScreen
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import MakeApp, press_for, ready, screen_text, wait_until
 
@@ -62,6 +64,19 @@ async def test_a_queuing_server_is_said_to_queue_and_the_result_is_saved(
         await wait_until(lambda: "Saved as" in screen_text(app))
         await pilot.press("escape")
         await wait_until(lambda: not isinstance(app.screen, ThroughputDialog))
+        # Listed with the saved conversations, found by a search, opened to be read.
+        await press_for(pilot, "ctrl+o", ConversationsScreen)
+        await pilot.press(*"queued")
+        listed = "Throughput of llama3.2:latest on 127.0.0.1"
+        await wait_until(lambda: listed in screen_text(app), message="the measurement listed")
+        assert "throughput test · throughput-" in screen_text(app)
+        await pilot.press("f2")  # a measurement is not renamed
+        await pilot.pause()
+        assert isinstance(app.screen, ConversationsScreen)
+        await press_for(pilot, "enter", MeasurementScreen)
+        await wait_until(lambda: "| p95 latency |" in screen_text(app))
+        await pilot.press("escape")
+        await wait_until(lambda: isinstance(app.screen, ConversationsScreen))
 
 
 async def test_a_parallel_server_is_said_to_run_them_together(

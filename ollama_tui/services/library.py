@@ -33,6 +33,7 @@ from ..store import (
     parse_session,
     write_user_file,
 )
+from .throughput import saved_results
 
 _LONG_AGO = datetime.min.replace(tzinfo=timezone.utc)
 """Sorts unreadable entries last; `datetime.min.astimezone()` fails east of UTC."""
@@ -183,6 +184,8 @@ class LibraryEntry:
     models: tuple[str, ...]
     message_count: int
     unreadable_reason: str | None = None
+    measurement: Path | None = None
+    """A saved throughput test's file, listed among the conversations (opened to be read)."""
 
     @cached_property
     def folded_title(self) -> str:
@@ -243,25 +246,45 @@ class ConversationLibrary:
         self.entries: list[LibraryEntry] = []
         self._everything: list[LibraryMatch] = []
         self._listing: Listing | None = None
+        self._measured: list[LibraryEntry] = []
         self.index = SearchIndex(store.data_dir)
 
     def refresh(self) -> list[LibraryEntry]:
         listing = self.store.list_sessions()
-        if listing is self._listing:
+        measurements = self._measurements()
+        if listing is self._listing and measurements == self._measured:
             return self.entries  # nothing changed on disk
-        self._listing = listing
-        summaries, unreadable = listing
-        entries = [
-            LibraryEntry(s.id, s.title, s.updated_at, tuple(s.models), s.message_count)
-            for s in summaries
+        if listing is not self._listing:
+            self._listing = listing
+            summaries, unreadable = listing
+            entries = [
+                LibraryEntry(s.id, s.title, s.updated_at, tuple(s.models), s.message_count)
+                for s in summaries
+            ]
+            entries += [
+                LibraryEntry(u.path.stem, u.path.name, None, (), 0, unreadable_reason=u.reason)
+                for u in unreadable
+            ]
+            self.entries = entries
+        else:
+            self.entries = list(self.entries)  # a new list: the browser shows it again
+        self._measured = measurements
+        self._everything = [LibraryMatch(entry) for entry in self.entries + measurements]
+        return self.entries
+
+    def _measurements(self) -> list[LibraryEntry]:
+        """The saved throughput tests, after the conversations."""
+        return [
+            LibraryEntry(
+                f"measurement:{saved.path.name}",
+                saved.title,
+                saved.saved_at,
+                (saved.model,) if saved.model else (),
+                0,
+                measurement=saved.path,
+            )
+            for saved in saved_results(self.store.data_dir)
         ]
-        entries += [
-            LibraryEntry(u.path.stem, u.path.name, None, (), 0, unreadable_reason=u.reason)
-            for u in unreadable
-        ]
-        self.entries = entries
-        self._everything = [LibraryMatch(entry) for entry in entries]
-        return entries
 
     @property
     def listed(self) -> bool:
@@ -294,7 +317,8 @@ class ConversationLibrary:
             return self._everything
         in_text = self.index.matching(words) or set()
         matches = []
-        for entry in self.entries:
+        listed = [match.entry for match in self._everything]
+        for entry in listed:
             title = entry.folded_title
             if all(word in title for word in words):
                 matches.append(LibraryMatch(entry))

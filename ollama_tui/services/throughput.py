@@ -76,6 +76,14 @@ class Timing:
     eval_duration: int = 0
     """Nanoseconds, as the server reports it (0: it did not)."""
     error: str = ""
+    started: float = 0.0
+    """Seconds from the start of its mode to sending it."""
+
+    def generating(self) -> tuple[float, float] | None:
+        """When its tokens were arriving, in seconds from the start of its mode."""
+        if self.first_token is None or self.error:
+            return None
+        return self.started + self.first_token, self.started + self.latency
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -124,6 +132,19 @@ class ModeResult:
         values = [speed for t in self.ended if (speed := t.tokens_per_second) is not None]
         return statistics.fmean(values) if values else None
 
+    def at_once(self) -> float | None:
+        """How many requests were generating at a time, on average over the time any was:
+        their generating spans added up, over the time they cover together. Queued
+        requests' spans follow each other (1.0); N served together overlap (N)."""
+        spans = sorted(span for t in self.timings if (span := t.generating()) is not None)
+        covered, busy_until = 0.0, float("-inf")
+        for start, end in spans:
+            if end > busy_until:
+                covered += end - max(start, busy_until)
+                busy_until = end
+        total = sum(end - start for start, end in spans)
+        return total / covered if covered > 0 else None
+
     def tokens_in_all(self) -> float | None:
         """Tokens of every request over the wall time: what the server delivered in all."""
         tokens = sum(timing.eval_count for timing in self.ended)
@@ -153,24 +174,21 @@ class ThroughputResult:
             return "every request failed: nothing was measured"
         note = f" ({failed} of {total} requests failed)" if failed else ""
         speed_up = self.speed_up
-        if speed_up is None or self.plan.requests == 1:
+        at_once = self.together.at_once()
+        if speed_up is None or at_once is None or self.plan.requests == 1:
             return f"one request cannot show whether the server runs requests together{note}"
-        if speed_up < 1.3:
+        # Whether replies were generated side by side is read from when their tokens came
+        # (`at_once`), not from the wall times alone: those also gain from overlapping each
+        # request's own overhead when the server queues.
+        if at_once < 1.5:
             return (
                 f"requests queued: the server handles one at a time; see OLLAMA_NUM_PARALLEL{note}"
             )
-        at_once = min(self.plan.requests, round(speed_up))
-        # Each request's own overhead (connection, prompt) keeps the ratio under N even
-        # when every request ran at once: near N reads as all of them.
-        if speed_up >= 0.7 * self.plan.requests:
-            return (
-                f"requests ran {speed_up:.1f}x faster together: the server handled all "
-                f"{self.plan.requests} at once{note}"
-            )
-        return (
-            f"requests ran {speed_up:.1f}x faster together: the server handles about "
-            f"{at_once} at once{note}"
-        )
+        together = min(self.plan.requests, round(at_once))
+        faster = f"requests ran {speed_up:.1f}x faster together"
+        if together >= self.plan.requests:
+            return f"{faster}: the server handled all {self.plan.requests} at once{note}"
+        return f"{faster}: the server handles about {together} at once{note}"
 
     def modes(self) -> tuple[ModeResult, ModeResult]:
         return self.sequential, self.together
@@ -186,6 +204,7 @@ class ThroughputResult:
                 "first_token_mean": result.first_token(),
                 "tokens_per_second_per_request": result.tokens_per_request(),
                 "tokens_per_second_in_all": result.tokens_in_all(),
+                "generating_at_once": result.at_once(),
                 "failures": result.failures,
                 "requests": [asdict(timing) for timing in result.timings],
             }
@@ -207,6 +226,9 @@ class ThroughputResult:
         def seconds(value: float | None) -> str:
             return "-" if value is None else f"{value:.2f} s"
 
+        def times(value: float | None) -> str:
+            return "-" if value is None else f"{value:.1f}"
+
         def speed(value: float | None) -> str:
             return "-" if value is None else f"{value:.1f} tok/s"
 
@@ -226,6 +248,7 @@ class ThroughputResult:
             row("wall time", lambda mode: seconds(mode.wall)),
             row("tokens/s per request", lambda mode: speed(mode.tokens_per_request())),
             row("tokens/s in all", lambda mode: speed(mode.tokens_in_all())),
+            row("generating at once", lambda mode: times(mode.at_once())),
             row("failed", lambda mode: str(mode.failures)),
         ]
 
@@ -247,13 +270,14 @@ class ThroughputResult:
         return "\n".join(lines) + "\n"
 
 
-async def _one(client: OllamaClient, plan: ThroughputPlan) -> Timing:
+async def _one(client: OllamaClient, plan: ThroughputPlan, mode_start: float) -> Timing:
     request = ChatRequest(
         model=plan.model,
         messages=[{"role": "user", "content": plan.prompt}],
         options={"num_predict": plan.num_predict},
     )
     start = time.monotonic()
+    started = start - mode_start
     first: float | None = None
     try:
         async with client.chat_stream(request) as events:
@@ -262,12 +286,14 @@ async def _one(client: OllamaClient, plan: ThroughputPlan) -> Timing:
                     first = time.monotonic() - start
                 if isinstance(event, StreamDone):
                     stats = event.stats
+                    took = time.monotonic() - start
                     return Timing(
-                        time.monotonic() - start, first, stats.eval_count, stats.eval_duration
+                        took, first, stats.eval_count, stats.eval_duration, started=started
                     )
     except OllamaError as error:
-        return Timing(time.monotonic() - start, first, error=error.message)
-    return Timing(time.monotonic() - start, first, error="the reply ended without its last line")
+        return Timing(time.monotonic() - start, first, error=error.message, started=started)
+    ended = "the reply ended without its last line"
+    return Timing(time.monotonic() - start, first, error=ended, started=started)
 
 
 async def measure(
@@ -279,7 +305,7 @@ async def measure(
 ) -> ThroughputResult:
     """Run the test; a warm-up that fails raises, since nothing after it could be measured."""
     progress(Progress("warm-up", 0, 1))
-    warm = await _one(client, plan)
+    warm = await _one(client, plan, time.monotonic())
     if warm.error:
         raise OllamaError(warm.error)
     progress(Progress("warm-up", 1, 1))
@@ -289,7 +315,7 @@ async def measure(
     progress(Progress("one after another", 0, plan.requests))
     start = time.monotonic()
     for _ in range(plan.requests):
-        sequential.append(await _one(client, plan))
+        sequential.append(await _one(client, plan, start))
         progress(Progress("one after another", len(sequential), plan.requests))
     first_mode = ModeResult("one after another", sequential, time.monotonic() - start)
 
@@ -297,7 +323,7 @@ async def measure(
     progress(Progress("all at once", 0, plan.requests))
 
     async def counted() -> Timing:
-        timing = await _one(client, plan)
+        timing = await _one(client, plan, start)
         ended.append(timing)
         progress(Progress("all at once", len(ended), plan.requests))
         return timing
@@ -322,16 +348,61 @@ def save_result(data_dir: Path, result: ThroughputResult, kind: SaveFormat) -> P
     return path
 
 
-def saved_results(data_dir: Path) -> list[Path]:
-    """The saved results, newest first."""
-    folder = data_dir / FOLDER
+MAX_SAVED_BYTES = 256 * 1024
+"""A saved result is a few kilobytes; a bigger file is not ours, and is read only this far."""
+
+
+@dataclass(frozen=True)
+class SavedResult:
+    """A saved result as the saved conversations list shows it."""
+
+    path: Path
+    title: str
+    """What it measured and what it found, made inert for the terminal."""
+    saved_at: datetime
+    model: str
+
+
+def read_saved(path: Path) -> str:
+    """A saved result's text, at most MAX_SAVED_BYTES of it, made inert for the terminal."""
+    with path.open("rb") as file:
+        data = file.read(MAX_SAVED_BYTES)
+    return sanitize_for_terminal(data.decode("utf-8", "replace"))
+
+
+def _summary(path: Path, text: str) -> tuple[str, str]:
+    """(title, model) from a saved result's text; the file's name when it says nothing."""
+    if path.suffix == ".json":
+        try:
+            data = json.loads(text)
+            plan = data.get("plan") if isinstance(data, dict) else None
+            model = str(plan.get("model", "")) if isinstance(plan, dict) else ""
+            title = f"Throughput of {model} on {data.get('host', '')}: {data.get('verdict', '')}"
+        except ValueError:
+            return path.name, ""
+        return title, model
+    lines = text.splitlines()
+    heading = lines[0].removeprefix("# ") if lines else path.name
+    verdict = next((line.strip("*") for line in lines if line.startswith("**")), "")
+    model = heading.removeprefix("Throughput of ").rsplit(" on ", 1)[0]
+    return (f"{heading}: {verdict}" if verdict else heading), model
+
+
+def saved_results(data_dir: Path) -> list[SavedResult]:
+    """The saved results, newest first; a file that cannot be read is left out."""
+    found = []
     try:
-        found = [p for p in folder.iterdir() if p.suffix in (".md", ".json") and p.is_file()]
+        paths = [p for p in (data_dir / FOLDER).iterdir() if p.suffix in (".md", ".json")]
     except OSError:
         return []
-    return sorted(found, key=lambda path: path.name, reverse=True)
-
-
-def display_name(path: Path) -> str:
-    """A saved result's file name made inert for the terminal."""
-    return sanitize_for_terminal(path.name)
+    for path in paths:
+        try:
+            if not path.is_file():
+                continue
+            modified = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+            title, model = _summary(path, read_saved(path))
+        except OSError:
+            continue
+        title = " ".join(title.split())  # one line in the list
+        found.append(SavedResult(path, title, modified, sanitize_for_terminal(model)))
+    return sorted(found, key=lambda saved: saved.saved_at, reverse=True)

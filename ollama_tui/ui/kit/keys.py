@@ -35,6 +35,7 @@ Place = Literal[
     "embed",
     "approval",
     "throughput",
+    "measurement",
 ]
 """Where a key works: the app everywhere, the conversation and its parts, a screen, a dialog."""
 
@@ -619,6 +620,7 @@ KEYS: tuple[Key, ...] = (
         priority=True,
         help="Save the result (as Markdown or JSON: the Save as field)",
     ),
+    Key("measurement.close", "escape", "close", "Close", "measurement"),
     Key("approval.once", "y", "answer('once')", "Allow once", "approval"),
     Key(
         "approval.all",

@@ -26,7 +26,9 @@ from ...services.library import (
     LibraryEntry,
     LibraryMatch,
 )
+from ...services.throughput import read_saved
 from ..dialogs.basic import ConfirmDialog, TextDialog
+from ..dialogs.measurement import MeasurementScreen
 from ..kit.keys import bindings, key_on
 from ..kit.safe_text import SafeInput, notify_plain, plain
 from ..kit.workers import background
@@ -60,6 +62,11 @@ def entry_lines(match: LibraryMatch, words: list[str], snippet: str | None) -> l
     if entry.updated_at is not None:
         absolute = entry.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
         when = f"{relative_time(entry.updated_at)} · {absolute} · "
+    if entry.measurement is not None:
+        return [
+            _highlight(entry.title, words).stylize("bold"),
+            plain(f"  {when}throughput test · {entry.measurement.name}").stylize("$text-muted"),
+        ]
     messages = count_of(entry.message_count, "message")
     # The models last: a row too wide for the list is cut at its end, and a list of
     # models can be as long as it likes, the date cannot.
@@ -150,7 +157,11 @@ class ConversationsScreen(ModalScreen[str | None]):
         self.reload()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("open", "rename", "delete", "export", "duplicate"):
+        if action in ("rename", "delete", "export", "duplicate"):
+            # A saved measurement is only read: its file is the user's to manage.
+            entry = self._current()
+            return not self.showing_trash and (entry is None or entry.measurement is None)
+        if action == "open":
             return not self.showing_trash
         if action in ("restore", "empty_trash"):
             return self.showing_trash
@@ -256,6 +267,8 @@ class ConversationsScreen(ModalScreen[str | None]):
                 f" · {key_on(self, 'browser.trash')} back"
             )
         total = len(self.library.entries)
+        if not total and count:  # only saved measurements
+            return plain(f"No saved conversations yet · {count_of(count, 'saved measurement')}")
         if not total:
             return Content("No saved conversations yet.")
         if not query:
@@ -308,6 +321,9 @@ class ConversationsScreen(ModalScreen[str | None]):
         if self.showing_trash:
             self.restore(entry.id)
             return
+        if entry.measurement is not None:
+            self.show_measurement(entry.measurement)
+            return
         if entry.unreadable_reason:
             notify_plain(
                 self.app,
@@ -316,6 +332,16 @@ class ConversationsScreen(ModalScreen[str | None]):
             )
             return
         self.dismiss(entry.id)
+
+    @background("Reading a saved measurement", group="measurement", thread=True)
+    def show_measurement(self, path: Path) -> None:
+        try:
+            text = read_saved(path)
+        except OSError as error:
+            problem = f"{path.name} cannot be read: {error.strerror or error}"
+            self.app.call_from_thread(notify_plain, self.app, problem, severity="error")
+            return
+        self.app.call_from_thread(self.app.push_screen, MeasurementScreen(path.name, text))
 
     def action_restore(self) -> None:
         self.action_open()
