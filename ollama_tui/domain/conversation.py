@@ -219,6 +219,9 @@ class ConversationSettings(_Tolerant):
     raw: bool | None = None
     suffix: str | None = None
     template: str | None = None
+    history: bool | None = None
+    """False: each request carries only the last prompt (`/set nohistory`), not the turns
+    before it; None: the whole conversation, as usual."""
     tools: list[str] | None = None
     """The tools this conversation lets the model call: built-in names, `NAME.tool` for one
     tool of MCP server NAME, `NAME.*` for all of its tools. Sent as schemas, not as names."""

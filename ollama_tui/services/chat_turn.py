@@ -101,7 +101,12 @@ def build_chat_request(
     messages: list[dict[str, Any]] = []
     if settings.system:
         messages.append({"role": Role.SYSTEM.value, "content": settings.system})
-    for message in conversation.messages:
+    history = conversation.messages
+    if settings.history is False:
+        # From the last prompt on: its reply's tool rounds still go with it.
+        prompts = [i for i, m in enumerate(history) if m.role is Role.USER]
+        history = history[prompts[-1] :] if prompts else history
+    for message in history:
         if message is continuing or (
             message.role is Role.ASSISTANT
             and (

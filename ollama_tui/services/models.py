@@ -79,6 +79,8 @@ class CreateSpec:
     template: str = ""
     parameters: dict[str, Any] = field(default_factory=dict)
     """Option name -> value; `stop` is a list of strings."""
+    messages: list[dict[str, str]] = field(default_factory=list)
+    """Turns the model starts from (`role`, `content`), as `ollama run`'s `/save` keeps them."""
 
 
 def _modelfile_text(label: str, text: str) -> str:
@@ -98,6 +100,9 @@ def modelfile_for(spec: CreateSpec) -> str:
         for item in value if isinstance(value, list) else [value]:
             shown = f'"{item}"' if isinstance(item, str) else str(item)
             lines.append(f"PARAMETER {key} {shown}")
+    for message in spec.messages:
+        text = _modelfile_text("conversation", message["content"])
+        lines.append(f"MESSAGE {message['role']} {text}")
     return "\n".join(lines) + "\n"
 
 
@@ -116,6 +121,8 @@ def create_body(spec: CreateSpec, version: ServerVersion) -> dict[str, Any]:
         body["template"] = spec.template
     if spec.parameters:
         body["parameters"] = spec.parameters
+    if spec.messages:
+        body["messages"] = spec.messages
     return body
 
 

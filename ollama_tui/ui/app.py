@@ -402,6 +402,10 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self.crash_report = sanitize_for_terminal(report)
         self._close_messages_no_wait()
 
+    @on(ChatView.QuitAsked)
+    async def _quit_asked(self) -> None:
+        await self.action_quit()
+
     @on(ChatView.ServerUnreachable)
     def _server_unreachable(self) -> None:
         self._probe_now.set()

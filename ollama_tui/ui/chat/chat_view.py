@@ -40,12 +40,15 @@ from ...services.errors import (
 from ...services.images import ImageAttachment, ImageProblem, read_image
 from ...services.pull import PullState
 from ...services.saver import SaveProblem
+from ...services.slash import Prompt, Run, read_line, save_spec
 from ...services.tools.loop import ApprovalRequest, Decision, RoundsReport
 from ..kit.keys import bindings, bound_key
 from ..kit.safe_text import notify_plain, plain
 from ..kit.workers import background
 from ..widgets.pull_panel import PullPanel
 from .composer import Composer
+from .slash_commands import completion_for, run_command
+from .slash_popup import SlashPopup
 from .transcript import Transcript
 from .welcome import RECENT_COUNT, Welcome
 
@@ -97,6 +100,16 @@ class ChatView(Vertical):
 
         view: ChatView
 
+    @dataclass
+    class NewConversationAsked(TextualMessage):
+        """`/clear`: start over in a new conversation of the same kind."""
+
+        view: ChatView
+
+    @dataclass
+    class QuitAsked(TextualMessage):
+        """`/bye`: quit, as the quit key does."""
+
     def __init__(
         self,
         backend: Backend,
@@ -117,6 +130,7 @@ class ChatView(Vertical):
             user_label="Prompt" if self.is_completion else "You",
         )
         self.composer = Composer(keymap=backend.settings.keymap, id="composer")
+        self.slash_popup = SlashPopup()
         self.pull_panel: PullPanel | None = None
         """Mounted the first time a pull needs it: most conversations never do."""
         self._stream_worker: Worker[None] | None = None
@@ -143,6 +157,7 @@ class ChatView(Vertical):
         if self.read_only_reason:
             yield Static(plain(f"Read-only: {self.read_only_reason}"), classes="read-only-banner")
         yield self.transcript
+        yield self.slash_popup
         yield self.composer
         if not self.conversation.messages and not self.read_only_reason:
             # Docked at the top, above the empty transcript.
@@ -230,6 +245,8 @@ class ChatView(Vertical):
     def _draft_edited(self) -> None:
         """Ask for the draft to be saved once typing pauses, or at least every few seconds
         while it goes on."""
+        offers, self.composer.completion = completion_for(self.composer.text, self)
+        self.slash_popup.offer(offers)
         now = time.monotonic()
         if self._draft_dirty_since is None:
             self._draft_dirty_since = now
@@ -266,7 +283,15 @@ class ChatView(Vertical):
     @on(Composer.Submitted)
     async def _on_submitted(self, event: Composer.Submitted) -> None:
         event.stop()
-        refusal = self._refusal_to_send(event.text)
+        line = read_line(event.text)
+        if isinstance(line, Run):
+            self.composer.clear()
+            await run_command(self, line)
+            return
+        if not isinstance(line, Prompt):
+            notify_plain(self.app, line.message, severity="error")
+            return
+        refusal = self._refusal_to_send(line.text)
         if refusal:
             notify_plain(self.app, refusal, severity="warning")
             return
@@ -279,7 +304,7 @@ class ChatView(Vertical):
         attachments, self.attachments = self.attachments, []
         message = add_user_message(
             self.conversation,
-            event.text,
+            line.text,
             images=[a.data for a in attachments],
             attachments=[a.name for a in attachments],
         )
@@ -454,6 +479,20 @@ class ChatView(Vertical):
         self.conversation.touch()
         self.refresh_model_label()
         await self.save()
+
+    @background("Saving the conversation as a model", group="save-model")
+    async def save_as_model(self, name: str) -> None:
+        """`/save NAME`: a create job (its progress on the models screen), said when it fails."""
+        try:
+            spec = save_spec(self.conversation, name)
+        except ValueError as error:
+            notify_plain(self.app, str(error), severity="error")
+            return
+        notify_plain(self.app, f"Creating {name} from this conversation…")
+        job = await self.backend.create(spec)
+        await self.backend.jobs.wait(job)
+        if job.error:
+            notify_plain(self.app, f"Could not create {name}: {job.error}", severity="error")
 
     async def rename(self, title: str) -> None:
         """Give the conversation a new title, saved now, and say so to the tab bar."""

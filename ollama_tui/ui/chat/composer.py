@@ -13,6 +13,7 @@ from pathlib import Path
 
 from textual.message import Message
 
+from ...services.slash import block_is_open
 from ..kit.keys import bindings, bound_key
 from ..kit.safe_text import SafeTextArea, notify_plain
 
@@ -44,6 +45,8 @@ class Composer(SafeTextArea):
         )
         # Still until the app applies the config's setting as it is focused (follow_cursor_blink).
         self.cursor_blink = False
+        self.completion: str | None = None
+        """The line Tab completes a slash command to, set by the view while its popup shows."""
 
     # Priority bindings run while the app dispatches the key, before the keys typed just
     # earlier (queued for this widget) are inserted. When keys arrive in one burst (fast
@@ -51,7 +54,24 @@ class Composer(SafeTextArea):
     # early, so both actions queue behind those keys.
 
     def action_submit(self) -> None:
-        self.call_later(lambda: self.post_message(self.Submitted(self, self.text)))
+        self.call_later(self._submit)
+
+    def _submit(self) -> None:
+        if block_is_open(self.text):
+            # Inside a """ prompt, as in `ollama run`: Enter adds a line until it is closed.
+            self.insert("\n")
+        else:
+            self.post_message(self.Submitted(self, self.text))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "complete":
+            return self.completion is not None
+        return True
+
+    def action_complete(self) -> None:
+        if self.completion is not None:
+            self.text = self.completion
+            self.move_cursor(self.document.end)
 
     def action_newline(self) -> None:
         self.call_later(self.insert, "\n")

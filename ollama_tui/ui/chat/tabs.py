@@ -218,6 +218,10 @@ class ChatTabs(ConversationTabs):
         self.last_model = model
         self.call_after_refresh(self.focus_composer)
 
+    @on(ChatView.NewConversationAsked)
+    async def _start_over(self, event: ChatView.NewConversationAsked) -> None:
+        await self.new_tab(event.view.conversation.kind)
+
     @on(ChatView.ModelUsed)
     def _model_used(self, event: ChatView.ModelUsed) -> None:
         self.last_model = event.model

@@ -33,11 +33,13 @@ class InspectScreen(ModalScreen[None]):
 
     BINDINGS = bindings("inspect")
 
-    def __init__(self, backend: Backend, model: str) -> None:
+    def __init__(self, backend: Backend, model: str, *, section: str = "") -> None:
+        """`section`: the heading to scroll to first (`/show license`: "License")."""
         super().__init__(classes="dialog-screen")
         self.backend = backend
         self.model = model
         self.modelfile = ""
+        self.section = section
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog inspector"):
@@ -84,6 +86,14 @@ class InspectScreen(ModalScreen[None]):
         section("Modelfile", show.modelfile)
         await body.remove_children()
         await body.mount_all(sections)
+        heading = next(
+            (s for s in sections if str(s.content).startswith(self.section or "\0")), None
+        )
+        if heading is not None:
+            # After the layout that sizes the sections: only then is there somewhere to go.
+            self.call_after_refresh(body.scroll_to_widget, heading, top=True, animate=False)
+        elif self.section:
+            notify_plain(self.app, f"{self.model} has no {self.section.lower()}.")
 
     def action_copy_modelfile(self) -> None:
         if self.modelfile:

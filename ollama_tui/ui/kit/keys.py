@@ -36,6 +36,7 @@ Place = Literal[
     "approval",
     "throughput",
     "measurement",
+    "commands",
 ]
 """Where a key works: the app everywhere, the conversation and its parts, a screen, a dialog."""
 
@@ -418,6 +419,17 @@ KEYS: tuple[Key, ...] = (
         display="^j",
         priority=True,
     ),
+    # Tab completes a slash command while the popup offers one; else it moves focus on.
+    Key(
+        "composer.complete",
+        "tab",
+        "complete",
+        "Complete",
+        "composer",
+        help="Complete the slash command (/ shows them)",
+        show=False,
+        priority=True,
+    ),
     Key(
         "composer.editor",
         "ctrl+g",
@@ -597,6 +609,7 @@ KEYS: tuple[Key, ...] = (
     Key("text_dialog.cancel", "escape", "cancel", "Cancel", "text_dialog"),
     Key("attach.complete", "tab", "complete", "Complete", "attach", priority=True),
     Key("inspect.close", "escape", "close", "Close", "inspect"),
+    Key("commands.close", "escape,q", "close", "Close", "commands"),
     Key("inspect.copy", "ctrl+y", "copy_modelfile", "Copy Modelfile", "inspect"),
     Key("create.close", "escape", "close", "Cancel", "create"),
     Key("create.create", "ctrl+s", "create", "Create", "create", priority=True),

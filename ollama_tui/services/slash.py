@@ -1,0 +1,221 @@
+"""Provides the composer's slash commands as `ollama run` spells them: reading a line,
+applying `/set` to a conversation's settings the way the settings form does, and the
+completions offered while a command is typed."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..domain.conversation import Conversation, ConversationSettings, Role
+from .conversation_options import NUMBER_OPTIONS, THINK_CHOICES, SettingsForm
+from .models import CreateSpec, model_name_problem
+
+BLOCK = '"""'
+"""Opens and closes a prompt of several lines, as in `ollama run`."""
+
+SHOW_SECTIONS = ("info", "license", "modelfile", "parameters", "system", "template")
+SET_WORDS = (
+    "system",
+    "parameter",
+    "format",
+    "noformat",
+    "think",
+    "nothink",
+    "history",
+    "nohistory",
+)
+PARAMETERS = (*(option.name for option in NUMBER_OPTIONS), "stop")
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("/set", "Set a setting of this conversation (as the settings dialog does)"),
+    ("/show", "Show what the server says of this conversation's model"),
+    ("/load", "Use another model in this conversation"),
+    ("/save", "Save this conversation as a new model"),
+    ("/clear", "Start over in a new conversation (this one stays saved)"),
+    ("/bye", "Quit"),
+    ("/?", "List the commands"),
+)
+USAGE: tuple[tuple[str, str], ...] = (
+    ("/set system TEXT", "The system prompt"),
+    ("/set parameter NAME VALUE", f"One of {', '.join(PARAMETERS)}"),
+    ("/set format json", "Replies in JSON (/set noformat: free text)"),
+    ("/set think [LEVEL]", "Thinking on, or low/medium/high (/set nothink: off)"),
+    ("/set history", "Send the whole conversation (/set nohistory: the last prompt only)"),
+    ("/show info|license|modelfile|parameters|system|template", "The model, as inspected"),
+    ("/load MODEL", "Use MODEL from the next reply"),
+    ("/save MODEL", "Create MODEL: this model, system prompt, parameters and messages"),
+    ("/clear", "A new conversation; this one stays saved"),
+    ("/bye", "Quit"),
+    ('"""', 'Begins a prompt of several lines; a line ending in """ sends it'),
+    ("//TEXT", "Sends /TEXT as a prompt"),
+)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """The line is a prompt to send."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Run:
+    """The line is a command: its name without the slash, and what follows it."""
+
+    name: str
+    argument: str
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """The line names no command: what to say."""
+
+    message: str
+
+
+Line = Prompt | Run | Unknown
+
+
+def block_is_open(text: str) -> bool:
+    """True while a `\"\"\"` prompt is typed and not closed yet (Enter then adds a line)."""
+    if not text.startswith(BLOCK):
+        return False
+    return not text[len(BLOCK) :].rstrip().endswith(BLOCK)
+
+
+def read_line(text: str) -> Line:
+    """What the composer's text asks for when Enter is pressed."""
+    if text.startswith(BLOCK):
+        body = text[len(BLOCK) :].rstrip()
+        body = body.removesuffix(BLOCK)
+        return Prompt(body.removeprefix("\n"))
+    if text.startswith("//"):
+        return Prompt(text[1:])
+    if not text.startswith("/"):
+        return Prompt(text)
+    word, _, rest = text[1:].partition(" ")
+    name = word.strip()
+    if name in ("?", "help"):
+        return Run("help", rest.strip())
+    if f"/{name}" in {command for command, _ in COMMANDS}:
+        return Run(name, rest.strip())
+    known = [command[1:] for command, _ in COMMANDS if command != "/?"]
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    hint = (
+        f"Did you mean {' or '.join('/' + c for c in close)}? " if close else ""
+    ) + "/? lists the commands; //TEXT sends /TEXT as a prompt."
+    return Unknown(f"Unknown command /{name}. {hint}")
+
+
+def apply_set(
+    settings: ConversationSettings, argument: str, think_levels: Sequence[str] = THINK_CHOICES
+) -> str:
+    """Apply `/set ARGUMENT` to the settings as the settings form would, and say what changed.
+
+    Raises:
+        ValueError: what is wrong, in the form's words; the settings are then unchanged.
+    """
+    word, _, rest = argument.partition(" ")
+    rest = rest.strip()
+    form = SettingsForm.of(settings)
+    if word == "system":
+        form.system = rest
+        said = f"System prompt set ({len(rest)} characters)." if rest else "System prompt cleared."
+    elif word == "parameter":
+        name, _, value = rest.partition(" ")
+        value = value.strip()
+        if name not in PARAMETERS:
+            raise ValueError(
+                f"Unknown parameter {name!r}: one of {', '.join(PARAMETERS)}."
+                if name
+                else f"Usage: /set parameter NAME VALUE, NAME one of {', '.join(PARAMETERS)}."
+            )
+        if not value:
+            raise ValueError(f"Usage: /set parameter {name} VALUE.")
+        if name == "stop":
+            form.stop = "\n".join(value.split())
+        else:
+            form.options[name] = value
+        said = f"Set parameter {name} to {value}."
+    elif word == "format":
+        if rest != "json":
+            raise ValueError("Usage: /set format json (or /set noformat).")
+        form.format = "json"
+        said = "Replies are asked for in JSON."
+    elif word == "noformat":
+        form.format = "text"
+        said = "Replies are free text."
+    elif word == "think":
+        level = rest or "on"
+        levels = [choice for choice in think_levels if choice not in ("default", "off")]
+        if level not in levels:
+            raise ValueError(f"/set think takes {', '.join(levels)} on this server.")
+        form.think = level
+        said = f"Thinking {level}."
+    elif word == "nothink":
+        form.think = "off"
+        said = "Thinking off."
+    elif word in ("history", "nohistory"):
+        settings.history = None if word == "history" else False
+        return (
+            "The whole conversation is sent with each prompt."
+            if word == "history"
+            else "Only the last prompt is sent, without the turns before it."
+        )
+    else:
+        raise ValueError(f"Usage: /set {'|'.join(SET_WORDS)} …")
+    form.apply_to(settings)
+    return said
+
+
+def completions(text: str, models: Sequence[str]) -> list[tuple[str, str]]:
+    """Whole lines the text so far may become, each with a short description, for the
+    popup; empty when there is nothing to offer."""
+    if not text.startswith("/") or text.startswith("//") or "\n" in text:
+        return []
+    words = text[1:].split(" ")
+    if len(words) == 1:
+        return [(command, about) for command, about in COMMANDS if command.startswith(text)]
+    head, last = " ".join(words[:-1]), words[-1]
+    choices: Sequence[str] = ()
+    if head == "set":
+        choices = SET_WORDS
+    elif head == "set parameter":
+        choices = PARAMETERS
+    elif head == "set format":
+        choices = ("json",)
+    elif head == "set think":
+        choices = tuple(c for c in THINK_CHOICES if c not in ("default", "off", "on"))
+    elif head == "show":
+        choices = SHOW_SECTIONS
+    elif head in ("load", "save"):
+        choices = models
+    return [(f"/{head} {choice}", "") for choice in choices if choice.startswith(last)]
+
+
+def save_spec(conversation: Conversation, name: str) -> CreateSpec:
+    """`/save NAME`: a model made of this conversation's model, system prompt, parameters and
+    the turns so far (prompts and replies with text), as `ollama run` saves one.
+
+    Raises:
+        ValueError: the name is not one Ollama takes, or there is no model to start from.
+    """
+    if problem := model_name_problem(name):
+        raise ValueError(f"Usage: /save MODEL. {problem}")
+    settings = conversation.settings
+    if not settings.model:
+        raise ValueError("This conversation has no model to save from.")
+    messages = [
+        {"role": message.role.value, "content": message.content}
+        for message in conversation.messages
+        if message.role in (Role.USER, Role.ASSISTANT) and message.content
+    ]
+    return CreateSpec(
+        name=name,
+        base=settings.model,
+        system=settings.system or "",
+        parameters=dict(settings.options),
+        messages=messages,
+    )

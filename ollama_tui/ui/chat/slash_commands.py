@@ -1,0 +1,92 @@
+"""Provides what each slash command does in a conversation: the same changes its key or
+dialog makes (the settings dialog, inspect, the model picker, a new tab, quit)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...services.conversation_options import think_choices
+from ...services.models import model_name_problem
+from ...services.slash import SHOW_SECTIONS, USAGE, Run, apply_set, completions
+from ..kit.safe_text import notify_plain
+
+if TYPE_CHECKING:
+    from .chat_view import ChatView
+
+SECTION_HEADINGS = {
+    "info": "Facts",
+    "license": "License",
+    "modelfile": "Modelfile",
+    "parameters": "Parameters",
+    "system": "System prompt",
+    "template": "Template",
+}
+
+
+def model_names(view: ChatView) -> list[str]:
+    return [model.name for model in view.backend.catalogue.models or []]
+
+
+def completion_for(text: str, view: ChatView) -> tuple[list[tuple[str, str]], str | None]:
+    """What the popup offers for the composer's text, and the line Tab makes of it: the
+    part all offers share when it is longer than what is typed, else the first offer."""
+    offers = completions(text, model_names(view))
+    if not offers:
+        return [], None
+    lines = [line for line, _ in offers]
+    shared = lines[0]
+    for line in lines[1:]:
+        while not line.startswith(shared):
+            shared = shared[:-1]
+    if len(lines) > 1 and len(shared) > len(text):
+        return offers, shared
+    return offers, lines[0] + " "
+
+
+async def run_command(view: ChatView, command: Run) -> None:
+    """Do what the command asks; a problem is said, and nothing changes."""
+    app = view.app
+    if command.name == "help":
+        from ..dialogs.slash_help import CommandsScreen
+
+        app.push_screen(CommandsScreen(USAGE))
+    elif command.name == "set":
+        settings = view.conversation.settings
+        try:
+            said = apply_set(settings, command.argument, think_choices(view.backend.server_version))
+        except ValueError as error:
+            notify_plain(app, str(error), severity="error")
+            return
+        view.conversation.touch()
+        view.refresh_model_label()
+        await view.save()
+        notify_plain(app, said)
+    elif command.name == "show":
+        from ..dialogs.model_dialogs import InspectScreen
+
+        model = view.conversation.settings.model
+        if command.argument not in SHOW_SECTIONS:
+            notify_plain(app, f"Usage: /show {'|'.join(SHOW_SECTIONS)}.", severity="error")
+        elif not model:
+            notify_plain(app, "This conversation has no model yet.", severity="error")
+        else:
+            heading = SECTION_HEADINGS[command.argument]
+            app.push_screen(InspectScreen(view.backend, model, section=heading))
+    elif command.name == "load":
+        problem = model_name_problem(command.argument)
+        if problem:
+            notify_plain(app, f"Usage: /load MODEL. {problem}", severity="error")
+            return
+        view.set_model(command.argument)
+        missing = command.argument not in model_names(view)
+        notify_plain(
+            app,
+            f"Using {command.argument} from the next reply"
+            + (" (not on the server: the reply offers to pull it)." if missing else "."),
+        )
+    elif command.name == "save":
+        view.save_as_model(command.argument)
+    elif command.name == "clear":
+        view.post_message(view.NewConversationAsked(view))
+    elif command.name == "bye":
+        view.post_message(view.QuitAsked())

@@ -1,0 +1,44 @@
+"""Provides `/?`: the composer's slash commands, each with what it does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from ..kit.keys import bindings, key_on
+from ..kit.safe_text import plain
+
+
+class CommandsScreen(ModalScreen[None]):
+    """The list `/?` opens; Escape closes it."""
+
+    BINDINGS = bindings("commands")
+
+    def __init__(self, usage: Sequence[tuple[str, str]]) -> None:
+        super().__init__(classes="dialog-screen")
+        self.usage = usage
+
+    def compose(self) -> ComposeResult:
+        width = max(len(line) for line, _ in self.usage)
+        rows = Content("\n").join(
+            Content.styled(line.ljust(width), "bold") + plain(f"  {about}")
+            for line, about in self.usage
+        )
+        with Vertical(classes="dialog inspector"):
+            yield Static(Content("Slash commands"), classes="dialog-title")
+            yield VerticalScroll(Static(rows), id="commands-body")
+            yield Static(
+                plain(f"↑↓ scroll · {key_on(self, 'commands.close')} closes"),
+                classes="dialog-hint",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#commands-body").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
