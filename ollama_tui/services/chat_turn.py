@@ -214,9 +214,14 @@ class ChatTurn:
         continuing: Message | None = None,
         max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
         tools: Sequence[ToolSpec] = (),
+        model: str | None = None,
+        held: bool = False,
     ) -> None:
-        """`versions`: earlier versions of the reply (it is regenerated); they are held by
-        the new reply from its first save. `continuing`: the last reply, to be carried on.
+        """`model`: another model than the conversation's (a compared reply). `held`: the
+        message is not appended to the conversation, which holds it elsewhere (among the
+        versions of a compared reply). `versions`: earlier versions of the reply (it is
+        regenerated); they are held by the new reply from its first save. `continuing`: the
+        last reply, to be carried on.
         `max_reply_bytes`: the reply's text and thinking (UTF-8) are cut off there.
         `tools`: those the model may call (a chat only); the calls it asks for are collected
         in `calls` and on the message, for the tool loop to run."""
@@ -232,6 +237,9 @@ class ChatTurn:
             if conversation.kind is ConversationKind.COMPLETION
             else build_chat_request(conversation, continuing=continuing, tools=tools)
         )
+        if model is not None:
+            self.request = self.request.model_copy(update={"model": model})
+        self.held = held
         self.calls: list[ToolCall] = []
         """The tool calls the model asked for in this reply, in order."""
         self.outcome: TurnOutcome | None = None
@@ -310,7 +318,7 @@ class ChatTurn:
 
     async def run(self) -> TurnOutcome:
         """Stream the reply; cancellation (the user's stop) is saved and re-raised."""
-        if not self.continuing:
+        if not self.continuing and not self.held:
             self.conversation.messages.append(self.message)
         last_save = self.clock()
         try:
