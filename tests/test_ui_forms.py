@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 
 from ollama_tui.domain.conversation import ConversationKind
 from ollama_tui.ui.app import OllamaTuiApp
-from ollama_tui.ui.dialogs.model_dialogs import CreateDialog
+from ollama_tui.ui.dialogs.create_model import CreateDialog
 from ollama_tui.ui.dialogs.settings import SettingsDialog
 from ollama_tui.ui.screens.models import ModelsScreen
 from tests.fake_ollama.server import FakeOllama

@@ -18,7 +18,7 @@ import ollama_tui.ui
 from ollama_tui.cli import build_app, build_parser, settings_from_args
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.dialogs.attach_image import AttachImageDialog
-from ollama_tui.ui.dialogs.model_dialogs import InspectScreen
+from ollama_tui.ui.dialogs.inspect_model import InspectScreen
 from ollama_tui.ui.dialogs.settings import SettingsDialog
 from ollama_tui.ui.dialogs.tool_approval import ToolApprovalDialog
 from ollama_tui.ui.kit.keys import KEYS, REGISTRY, key_name

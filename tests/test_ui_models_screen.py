@@ -10,7 +10,9 @@ from textual.widgets import DataTable, Input, TextArea
 
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.dialogs.basic import ConfirmDialog, TextDialog
-from ollama_tui.ui.dialogs.model_dialogs import CreateDialog, EmbedDialog, InspectScreen
+from ollama_tui.ui.dialogs.create_model import CreateDialog
+from ollama_tui.ui.dialogs.embeddings import EmbedDialog
+from ollama_tui.ui.dialogs.inspect_model import InspectScreen
 from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
 from ollama_tui.ui.screens.models import ModelsScreen
 from tests.fake_ollama.server import FakeOllama

@@ -19,7 +19,7 @@ from ollama_tui.services.slash import (
     read_line,
 )
 from ollama_tui.ui.app import OllamaTuiApp
-from ollama_tui.ui.dialogs.model_dialogs import InspectScreen
+from ollama_tui.ui.dialogs.inspect_model import InspectScreen
 from ollama_tui.ui.dialogs.settings import SettingsDialog
 from ollama_tui.ui.dialogs.slash_help import CommandsScreen
 from tests.fake_ollama.server import FakeOllama

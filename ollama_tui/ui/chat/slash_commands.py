@@ -62,7 +62,7 @@ async def run_command(view: ChatView, command: Run) -> None:
         await view.save()
         notify_plain(app, said)
     elif command.name == "show":
-        from ..dialogs.model_dialogs import InspectScreen
+        from ..dialogs.inspect_model import InspectScreen
 
         model = view.conversation.settings.model
         if command.argument not in SHOW_SECTIONS:

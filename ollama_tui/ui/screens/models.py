@@ -27,7 +27,9 @@ from ...services.models import (
     seconds_left,
 )
 from ..dialogs.basic import ConfirmDialog, TextDialog
-from ..dialogs.model_dialogs import CreateDialog, EmbedDialog, InspectScreen
+from ..dialogs.create_model import CreateDialog
+from ..dialogs.embeddings import EmbedDialog
+from ..dialogs.inspect_model import InspectScreen
 from ..kit.keys import bindings
 from ..kit.safe_text import notify_plain, plain
 from ..kit.workers import background
