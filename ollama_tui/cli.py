@@ -238,7 +238,7 @@ def build_app(settings: Settings, *, open_session: str | None = None) -> OllamaT
 
 def run_command(args: argparse.Namespace, settings: Settings) -> int:
     """The commands that work on saved conversations without the UI."""
-    from . import commands
+    from . import cli_commands
     from .store import SessionStore
 
     for problem in settings.problems:
@@ -250,14 +250,14 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "list":
             # Fitted to a terminal; piped (to grep, say), every title is whole.
             width = shutil.get_terminal_size().columns if out.isatty() else None
-            return commands.list_sessions(store, out, err, width=width)
+            return cli_commands.list_sessions(store, out, err, width=width)
         if args.command == "export":
-            return commands.export_session(store, args.id, args.format, args.output, out, err)
-        return commands.import_session(store, args.file, out, err)
+            return cli_commands.export_session(store, args.id, args.format, args.output, out, err)
+        return cli_commands.import_session(store, args.file, out, err)
     except Exception as error:
         # A traceback would print local variables' worth of conversation titles and
         # paths; what failed, in one line, is what a person can act on.
-        print(commands.describe_failure(args.command, error), file=sys.stderr)
+        print(cli_commands.describe_failure(args.command, error), file=sys.stderr)
         return 1
     finally:
         store.close()

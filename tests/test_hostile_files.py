@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ollama_tui import commands
+from ollama_tui import cli_commands
 from ollama_tui.domain.conversation import Conversation
 from ollama_tui.services.library import ConversationLibrary
 from ollama_tui.services.workspace import Workspace
@@ -128,9 +128,9 @@ def _everything_the_app_and_cli_do_at_start(data_dir: Path, name: str) -> None:
         finally:
             library.index.close()
         out, err = io.StringIO(), io.StringIO()
-        commands.list_sessions(store, out, err)
+        cli_commands.list_sessions(store, out, err)
         for fmt in ("md", "json"):
-            commands.export_session(store, session_id, fmt, None, out, err)
+            cli_commands.export_session(store, session_id, fmt, None, out, err)
         (out.getvalue() + err.getvalue()).encode("utf-8")
         with contextlib.suppress(StoreError):
             store.read(session_id).to_json_dict()
