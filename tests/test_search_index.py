@@ -11,8 +11,8 @@ from ollama_tui.domain.conversation import Conversation, Message
 from ollama_tui.domain.folding import fold, word_spans
 from ollama_tui.services.library import ConversationLibrary, cut_snippet
 from ollama_tui.store import SearchIndex, SessionStore
-from ollama_tui.store.index import session_files
 from ollama_tui.store.search_index import fts_query
+from ollama_tui.store.summary_index import session_files
 
 
 def _save(data_dir: Path, title: str, *texts: str) -> Conversation:

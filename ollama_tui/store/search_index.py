@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..domain.text import CJK_CHARACTER
 from .disk_json import DiskJsonError, read_json
-from .index import FileStamp
+from .summary_index import FileStamp
 
 SCHEMA_VERSION = 1
 BATCH_SECONDS = 0.5

@@ -26,8 +26,8 @@ from ..domain.ids import is_valid_id
 from .atomic import atomic_write_bytes, ensure_private_dir, is_temp_name, sync_folder
 from .disk_json import DiskJsonError, read_json
 from .errors import InvalidSessionId, SessionNotFound, SessionReadOnly, UnreadableSession
-from .index import FileStamp, Record, SummaryIndex, is_fresh, session_files
 from .locks import SessionLocks
+from .summary_index import FileStamp, Record, SummaryIndex, is_fresh, session_files
 
 STALE_TEMP_AGE = 60.0
 """Seconds after which a leftover temporary file is surely from a write that died."""
