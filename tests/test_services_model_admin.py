@@ -11,7 +11,7 @@ from ollama_tui.api.client import OllamaClient
 from ollama_tui.api.models import ShowResponse
 from ollama_tui.api.version import ServerVersion
 from ollama_tui.services.jobs import ModelJobs
-from ollama_tui.services.models import (
+from ollama_tui.services.model_admin import (
     CreateSpec,
     create_body,
     describe_expiry,

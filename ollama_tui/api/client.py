@@ -491,7 +491,7 @@ class OllamaClient:
         self, body: dict[str, Any]
     ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[PullProgress]]:
         """Status lines of `/api/create`; `body` is in the form the server's version takes
-        (see `services.models.create_body`)."""
+        (see `services.model_admin.create_body`)."""
         return self._progress_stream("/api/create", {**body, "stream": True})
 
     async def embed(self, model: str, texts: list[str]) -> list[list[float]]:

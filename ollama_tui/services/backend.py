@@ -29,7 +29,7 @@ from .context_meter import ContextUse, context_limit, tokens_used
 from .errors import OllamaError
 from .jobs import ModelJob, ModelJobs
 from .library import ConversationLibrary
-from .models import CreateSpec, EmbeddingReport, embed_texts, unload_model
+from .model_admin import CreateSpec, EmbeddingReport, embed_texts, unload_model
 from .saver import ConversationSaver, SaveProblem
 from .throughput import Progress, SaveFormat, ThroughputPlan, ThroughputResult, save_result
 from .throughput import measure as measure_throughput

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..domain.conversation import Conversation, Role
-from .models import parse_parameters
+from .model_admin import parse_parameters
 
 if TYPE_CHECKING:
     from ..api.models import RunningModel, ShowResponse

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..domain.conversation import ConversationSettings
-from .models import keep_alive_problem, parse_keep_alive
+from .model_admin import keep_alive_problem, parse_keep_alive
 from .structured import schema_problem
 
 if TYPE_CHECKING:

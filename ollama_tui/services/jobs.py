@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..api.errors import OllamaError
 from .failure_log import describe_failure
-from .models import CreateSpec, create_model
+from .model_admin import CreateSpec, create_model
 from .pull import PullState, pull_model, push_model
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..domain.conversation import Conversation, ConversationSettings, Role
 from .conversation_options import NUMBER_OPTIONS, THINK_CHOICES, SettingsForm
-from .models import CreateSpec, model_name_problem
+from .model_admin import CreateSpec, model_name_problem
 
 BLOCK = '"""'
 """Opens and closes a prompt of several lines, as in `ollama run`."""

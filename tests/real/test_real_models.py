@@ -12,7 +12,7 @@ from ollama_tui.api.errors import OllamaError
 from ollama_tui.api.models import ChatRequest
 from ollama_tui.api.version import ServerVersion
 from ollama_tui.services.jobs import ModelJobs
-from ollama_tui.services.models import CreateSpec, embed_texts, model_facts, unload_model
+from ollama_tui.services.model_admin import CreateSpec, embed_texts, model_facts, unload_model
 from tests.real.conftest import REPLY_CAP
 
 pytestmark = pytest.mark.real_ollama

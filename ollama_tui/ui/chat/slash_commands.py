@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...services.conversation_options import think_choices
-from ...services.models import model_name_problem
+from ...services.model_admin import model_name_problem
 from ...services.slash import SHOW_SECTIONS, USAGE, Run, apply_set, completions
 from ..kit.safe_text import notify_plain
 

@@ -14,7 +14,7 @@ from textual.widgets import Button
 
 from ...services.conversation_options import NUMBER_OPTIONS, parse_options
 from ...services.errors import OllamaError
-from ...services.models import CreateSpec, model_name_problem
+from ...services.model_admin import CreateSpec, model_name_problem
 from ..kit.keys import bindings, key_on
 from ..kit.safe_text import SafeInput, SafeTextArea, notify_plain, plain
 from ..widgets.form import Form, FormField, option_fields

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ...services.errors import OllamaError
-from ...services.models import model_facts, parse_parameters
+from ...services.model_admin import model_facts, parse_parameters
 from ..kit.keys import bindings, key_on
 from ..kit.safe_text import notify_plain, plain
 from ..kit.workers import background

@@ -20,7 +20,7 @@ from ...services.conversation_options import (
     think_choices,
 )
 from ...services.errors import OllamaError
-from ...services.models import parse_parameters
+from ...services.model_admin import parse_parameters
 from ..kit.keys import bindings, key_on
 from ..kit.safe_text import SafeInput, SafeTextArea, plain
 from ..kit.workers import background

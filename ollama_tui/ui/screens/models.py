@@ -19,7 +19,7 @@ from ...domain.quantities import count_of, format_size
 from ...services.catalogue import ModelChoice
 from ...services.errors import OllamaError
 from ...services.jobs import ModelJob
-from ...services.models import (
+from ...services.model_admin import (
     describe_expiry,
     keep_alive_problem,
     model_name_problem,
