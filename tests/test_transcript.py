@@ -286,3 +286,19 @@ async def test_the_transcript_is_drawn_again_in_each_theme_previewed_from_the_pa
         await pilot.pause()
         assert app.return_code is None
         assert "A short answer." in screen_text(app)
+
+
+async def test_a_width_change_draws_the_turns_again_for_the_new_width() -> None:
+    messages = _turns(6)
+    app = Host(messages)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(Transcript)
+        await pilot.pause()
+        wide = view.scrollable_content_region.width
+        assert {strip.cell_length for m in view.shown for strip in view.lines_of(m)} == {wide}
+        await pilot.resize_terminal(50, 24)
+        await wait_until(lambda: view.scrollable_content_region.width < wide)
+        await pilot.pause()
+        narrow = view.scrollable_content_region.width
+        assert {strip.cell_length for m in view.shown for strip in view.lines_of(m)} == {narrow}
+        assert view.following and view.scroll_y == view.max_scroll_y
