@@ -247,6 +247,9 @@ class ChatView(Vertical):
         while it goes on."""
         offers, self.composer.completion = completion_for(self.composer.text, self)
         self.slash_popup.offer(offers)
+        if self.welcome is not None:
+            # The welcome takes most of a small terminal: the popup goes in its place.
+            self.welcome.display = not self.slash_popup.display
         now = time.monotonic()
         if self._draft_dirty_since is None:
             self._draft_dirty_since = now

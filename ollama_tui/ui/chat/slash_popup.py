@@ -33,8 +33,9 @@ class SlashPopup(OptionList):
             return
         self.lines = lines
         self.clear_options()
+        width = max(len(line) for line in lines) if lines else 0
         self.add_options(
-            Option(plain(line) + (Content.styled(f"  {about}", "dim") if about else Content()))
+            Option(plain(line.ljust(width + 2)) + Content.styled(about, "dim"))
             for line, about in choices[:50]
         )
         self.display = bool(choices)

@@ -24,10 +24,9 @@ class CommandsScreen(ModalScreen[None]):
         self.usage = usage
 
     def compose(self) -> ComposeResult:
-        width = max(len(line) for line, _ in self.usage)
+        # Each command over what it does: one column reads at any width.
         rows = Content("\n").join(
-            Content.styled(line.ljust(width), "bold") + plain(f"  {about}")
-            for line, about in self.usage
+            Content.styled(line, "bold") + plain(f"\n    {about}") for line, about in self.usage
         )
         with Vertical(classes="dialog inspector"):
             yield Static(Content("Slash commands"), classes="dialog-title")
