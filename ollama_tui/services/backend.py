@@ -24,6 +24,7 @@ from ..domain.conversation import Conversation, ConversationKind, Message
 from ..domain.events import StreamEvent
 from .catalogue import ModelCatalogue, ModelChoice, load_catalogue
 from .chat_turn import ChatTurn
+from .compare import CompareTarget, Comparison
 from .connection import ServerStatus, probe_server
 from .context_meter import ContextUse, context_limit, tokens_used
 from .errors import OllamaError
@@ -132,6 +133,30 @@ class Backend:
 
         others = [(n, c) for n, c in self.hosts.clients.items() if n != self.hosts.default]
         return list(await asyncio.gather(*(one(name, client) for name, client in others)))
+
+    def comparison(
+        self,
+        conversation: Conversation,
+        models: Sequence[tuple[str, str]],
+        *,
+        on_event: Callable[[int, StreamEvent], None],
+        on_save_problem: Callable[[SaveProblem], None],
+    ) -> Comparison:
+        """The next reply by each of `models` (name, host name; "" for the conversation's
+        host), from the conversation's history and settings."""
+        targets = []
+        for model, host in models:
+            name = host if host in self.hosts.clients else self.host_of(conversation)
+            client = self.hosts.clients[name]
+            targets.append(CompareTarget(model, name, client, display_host(client.base_url)))
+        return Comparison(
+            targets,
+            self.saver,
+            conversation,
+            on_event=on_event,
+            on_save_problem=on_save_problem,
+            max_reply_bytes=self.settings.max_reply_bytes,
+        )
 
     async def measure(
         self, conversation: Conversation, plan: ThroughputPlan, progress: Callable[[Progress], None]

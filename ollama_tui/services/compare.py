@@ -36,6 +36,8 @@ class CompareTarget:
     model: str
     host: str
     client: OllamaClient
+    label: str = ""
+    """The host's address, without credentials, for the column's heading."""
 
 
 class Comparison:

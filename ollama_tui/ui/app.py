@@ -520,6 +520,37 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         if picker.is_attached:
             picker.set_other_hosts(catalogues)
 
+    def action_compare_models(self) -> None:
+        from .dialogs.model_picker import ModelPickerScreen
+
+        view = self.current_view
+        if view is None or self._picker is not None:
+            return
+        if refusal := view.refusal_to_compare():
+            notify_plain(self, refusal, severity="warning")
+            return
+
+        def marked(choices: list[ModelChoice]) -> None:
+            view.compare_models([(choice.name, choice.host) for choice in choices])
+
+        def closed(_: ModelChoice | None) -> None:
+            self._picker = None
+
+        picker = ModelPickerScreen(
+            self.backend.catalogue,
+            view.conversation.settings.model,
+            "",
+            host=self.backend.host_of(view.conversation),
+            default_host=self.backend.default_host,
+            default_label=self.backend.host_label,
+            on_marked=marked,
+        )
+        self._picker = picker
+        self.push_screen(picker, closed)
+        self.reload_models()
+        if self.backend.has_several_hosts:
+            self.list_other_hosts(picker)
+
     def action_measure_server(self) -> None:
         from functools import partial
 

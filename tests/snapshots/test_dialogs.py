@@ -117,3 +117,16 @@ async def _throughput(pilot: Pilot[None]) -> None:
 def test_throughput_dialog(shoot: Shoot, look: Look) -> None:
     """F8: the throughput test's form, filled with the tutorial's defaults."""
     assert shoot(look, _throughput)
+
+
+async def _compare_picker(pilot: Pilot[None]) -> None:
+    await pilot.press("f5")
+    await shows(pilot, "qwen2.5:0.5b")
+    await pilot.press("down", "space", "up", "space")
+    await shows(pilot, "[2]")
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_compare_picker(shoot: Shoot, look: Look) -> None:
+    """F5: the picker marking models to compare, numbered in the order marked."""
+    assert shoot(look, _compare_picker)

@@ -46,6 +46,7 @@ from ..kit.keys import bindings, bound_key
 from ..kit.safe_text import notify_plain, plain
 from ..kit.workers import background
 from ..widgets.pull_panel import PullPanel
+from .compare_view import CompareView
 from .composer import Composer
 from .slash_commands import completion_for, run_command
 from .slash_popup import SlashPopup
@@ -147,6 +148,10 @@ class ChatView(Vertical):
         self._initial_draft = draft
         self.welcome: Welcome | None = None
         """What an empty conversation shows until its first prompt is sent."""
+        self.compare_next: list[tuple[str, str]] | None = None
+        """Models (name, host name) the next prompt goes to at once, when comparing."""
+        self.compare_view: CompareView | None = None
+        """The replies being compared, shown in place of the transcript until one is kept."""
         self._draft_timer: Timer | None = None
         self._draft_dirty_since: float | None = None
         """When the unsent prompt changed first since it was last saved."""
@@ -228,6 +233,8 @@ class ChatView(Vertical):
 
     @property
     def is_streaming(self) -> bool:
+        if self.compare_view is not None:
+            return True  # until a reply is kept, the conversation has no next turn
         return self._stream_worker is not None and not self._stream_worker.is_finished
 
     @property
@@ -319,7 +326,58 @@ class ChatView(Vertical):
             self.post_message(self.TitleChanged(self))
         # The prompt is on disk before the request leaves.
         await self.save()
-        self.start_reply()
+        if self.compare_next:
+            models, self.compare_next = self.compare_next, None
+            await self._start_comparison(models)
+        else:
+            self.start_reply()
+
+    # -- comparing models -------------------------------------------------------------------
+
+    def compare_models(self, models: list[tuple[str, str]]) -> None:
+        """The next prompt goes to each of `models` (name, host name) at once."""
+        self.compare_next = models
+        names = ", ".join(name for name, _ in models)
+        notify_plain(self.app, f"The next prompt goes to {names}, side by side.")
+        self.composer.focus()
+
+    async def _start_comparison(self, models: list[tuple[str, str]]) -> None:
+        def on_event(column: int, event: StreamEvent) -> None:
+            if self.compare_view is not None:
+                self.compare_view.stream_event(column, event)
+
+        comparison = self.backend.comparison(
+            self.conversation,
+            models,
+            on_event=on_event,
+            on_save_problem=self._report_save_problem,
+        )
+        self.compare_view = CompareView(comparison)
+        self.transcript.display = False
+        await self.mount(self.compare_view, before=self.composer)
+        self.post_message(self.StreamingChanged(self))
+
+    @on(CompareView.Ended)
+    def _comparison_ended(self) -> None:
+        self.post_message(self.StreamingChanged(self))
+
+    @on(CompareView.Kept)
+    async def _comparison_kept(self, event: CompareView.Kept) -> None:
+        event.stop()
+        view = event.view
+        kept = view.comparison.choose(event.column)
+        target = view.comparison.targets[event.column]
+        self.compare_view = None
+        await view.remove()
+        self.transcript.display = True
+        self.transcript.messages_changed()
+        self.transcript.follow()
+        # The conversation goes on with the model of the reply kept.
+        self.set_model(kept.model or target.model, target.host, chosen=False)
+        self.conversation.touch()
+        await self.save()
+        self.post_message(self.StreamingChanged(self))
+        self.composer.focus()
 
     def _set_aside_edited(self) -> list[list[Message]]:
         """When an earlier prompt was being edited: the versions the new one starts after
@@ -329,6 +387,12 @@ class ChatView(Vertical):
         if editing is None or editing not in messages:
             return []
         return set_aside(messages, messages.index(editing))
+
+    def refusal_to_compare(self) -> str | None:
+        """Why the next prompt cannot go to several models."""
+        if self.is_completion:
+            return "Comparing works in chats, not in completions."
+        return self._refusal_to_reply()
 
     def _refusal_to_send(self, text: str) -> str | None:
         """Why the prompt cannot go now; it then stays in the composer."""

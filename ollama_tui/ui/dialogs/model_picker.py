@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -38,11 +39,13 @@ def _facts(choice: ModelChoice) -> Content:
     return facts + Content("  ") + tools
 
 
-def _row(choice: ModelChoice, name_width: int, room: int) -> Content:
+def _row(choice: ModelChoice, name_width: int, room: int, mark: Content | None = None) -> Content:
     """One line of at most `room` columns: the name cut to `name_width` (an ellipsis says
     so), its facts, then the family and the memory it takes when loaded where they fit,
     the memory first (the ● already says it is loaded)."""
     marker = Content.styled("● ", "$success") if choice.loaded else Content("  ")
+    if mark is not None:  # comparing: the column it goes to, or a box to mark
+        marker = mark + marker
     name = plain(choice.name).truncate(name_width, ellipsis=True, pad=True)
     row = marker + name + Content("  ") + _facts(choice)
     family = plain(choice.family).truncate(FAMILY_WIDTH, ellipsis=True).stylize("$text-muted")
@@ -71,6 +74,20 @@ def _name_width(choices: list[ModelChoice], room: int) -> int:
 
 def _memory(choice: ModelChoice) -> str:
     return f"loaded · {format_size(choice.size_in_memory)}" if choice.loaded else ""
+
+
+class FilterInput(SafeInput):
+    """The picker's filter. While models are marked for comparing, Space is not typed (no
+    model name has one): it reaches the picker's key, which marks the highlighted model."""
+
+    def __init__(self, *, space_marks: bool) -> None:
+        super().__init__(placeholder="Type to filter", id="filter", compact=True)
+        self.space_marks = space_marks
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        if self.space_marks and key == "space":
+            return False
+        return super().check_consume_key(key, character)
 
 
 class ModelList(OptionList):
@@ -114,11 +131,13 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         host: str = "",
         default_host: str = "",
         default_label: str = "",
+        on_marked: Callable[[list[ModelChoice]], None] | None = None,
     ) -> None:
         """`catalogue`: the default host's models (followed while the picker is open, none
         while loading); `problem`: why they cannot be listed, if known; `host`: the current
         conversation's host; `default_host` and `default_label`: the name and address the
-        default host's models go under."""
+        default host's models go under. `on_marked`: several models are picked (Space
+        marks, Enter confirms 2-4, in the order marked), and given to it."""
         super().__init__(classes="dialog-screen")
         self._catalogue = catalogue
         self._choices: list[ModelChoice] = catalogue.models or []
@@ -134,11 +153,16 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         self._laid_out_for = 0
         """The list's width the rows were laid out for."""
         self._stop_following: Callable[[], None] = lambda: None
+        self._on_marked = on_marked
+        self._marked: list[ModelChoice] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
-            yield Static(Content("Choose a model for this conversation"), classes="dialog-title")
-            yield SafeInput(placeholder="Type to filter", id="filter", compact=True)
+            title = "Choose a model for this conversation"
+            if self._on_marked is not None:
+                title = "Compare models: Space marks 2 to 4, Enter compares them"
+            yield Static(Content(title), classes="dialog-title")
+            yield FilterInput(space_marks=self._on_marked is not None)
             yield ModelList(id="models")
             yield Static("", id="picker-note", markup=False)
 
@@ -200,7 +224,7 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
             if heading is not None:
                 rows.append(_host_heading(heading, len(matching)))
                 self._shown.append(None)
-            rows += [Option(_row(choice, width, room)) for choice in matching]
+            rows += [Option(_row(choice, width, room, self._mark(choice))) for choice in matching]
             self._shown += matching
         options.set_options(rows)
         if kept is not None and kept < len(rows):
@@ -258,14 +282,49 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         else:
             options.action_cursor_up()
 
+    def _mark(self, choice: ModelChoice) -> Content | None:
+        if self._on_marked is None:
+            return None
+        if choice in self._marked:
+            return Content.styled(f"[{self._marked.index(choice) + 1}] ", "bold $accent")
+        return Content("[ ] ")
+
+    def action_mark(self) -> None:
+        """Mark or unmark the highlighted model; the highlight stays where it is."""
+        if self._on_marked is None:
+            raise SkipAction  # picking one model: a space is typed into the filter
+        index = self.query_one("#models", ModelList).highlighted
+        choice = self._shown[index] if index is not None and index < len(self._shown) else None
+        if choice is None:
+            return
+        if choice in self._marked:
+            self._marked.remove(choice)
+        elif len(self._marked) < 4:
+            self._marked.append(choice)
+        self._refill(self.query_one("#filter", SafeInput).value, keep_highlight=True)
+
     def action_choose(self) -> None:
         index = self.query_one("#models", ModelList).highlighted
-        if index is not None and 0 <= index < len(self._shown):
+        if self._on_marked is not None:
+            self._confirm_marked()
+        elif index is not None and 0 <= index < len(self._shown):
             self._choose(index)
+
+    def _confirm_marked(self) -> None:
+        if not 2 <= len(self._marked) <= 4:
+            self.query_one("#picker-note", Static).update(
+                Content("Mark 2 to 4 models with Space, then press Enter.")
+            )
+            return
+        assert self._on_marked is not None
+        self._on_marked(list(self._marked))
+        self.dismiss(None)
 
     def _choose(self, index: int) -> None:
         choice = self._shown[index]
-        if choice is not None:
+        if self._on_marked is not None:
+            self._confirm_marked()
+        elif choice is not None:
             self.dismiss(choice)
 
     @on(OptionList.OptionSelected)

@@ -37,6 +37,7 @@ Place = Literal[
     "throughput",
     "measurement",
     "commands",
+    "compare",
 ]
 """Where a key works: the app everywhere, the conversation and its parts, a screen, a dialog."""
 
@@ -201,6 +202,16 @@ KEYS: tuple[Key, ...] = (
         command=Command(
             "Conversation settings", "System prompt, options, keep-alive, thinking, JSON output"
         ),
+    ),
+    Key(
+        "app.compare",
+        "f5",
+        "compare_models",
+        "Compare",
+        "app",
+        help="Compare models: the next prompt goes to 2-4 models at once",
+        show=False,
+        command=Command("Compare models", "The next prompt to 2-4 models, side by side"),
     ),
     Key(
         "app.measure",
@@ -634,6 +645,29 @@ KEYS: tuple[Key, ...] = (
         help="Save the result (as Markdown or JSON: the Save as field)",
     ),
     Key("measurement.close", "escape", "close", "Close", "measurement"),
+    Key("picker.mark", "space", "mark", "Mark", "picker", priority=True, help="Mark or unmark"),
+    *(
+        Key(
+            f"compare.keep_{number}",
+            str(number),
+            f"keep({number})",
+            f"Keep {number}",
+            "compare",
+            help=f"Keep reply {number}: the others stay as its versions",
+            show=number == 1,
+        )
+        for number in range(1, 5)
+    ),
+    Key("compare.stop_one", "x", "stop_one", "Stop this", "compare", help="Stop this reply"),
+    Key("compare.next", "tab", "next_column", "Next", "compare", show=False, help="Next reply"),
+    Key(
+        "compare.stop",
+        "escape",
+        "stop_all",
+        "Stop all",
+        "compare",
+        help="Stop every reply; once they ended, keep the first",
+    ),
     Key("approval.once", "y", "answer('once')", "Allow once", "approval"),
     Key(
         "approval.all",

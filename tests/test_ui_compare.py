@@ -1,0 +1,154 @@
+"""Comparing models as a user does: F5, Space marks models in the picker, Enter; the next
+prompt's replies stream side by side; a number keeps one, the others stay as its versions."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from ollama_tui.ui.app import OllamaTuiApp
+from ollama_tui.ui.chat.compare_view import CompareView
+from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
+from tests.fake_ollama.server import FakeOllama
+from tests.pilot import (
+    MakeApp,
+    current_view,
+    press_for,
+    ready,
+    screen_text,
+    session_file,
+    wait_until,
+)
+
+LLAMA, QWEN = "llama3.2:latest", "qwen2.5:0.5b"
+FIRST = ["Rayleigh ", "scattering: ", "blue ", "light ", "scatters ", "more."]
+SECOND = ["Short ", "wavelengths ", "scatter ", "most."]
+
+
+async def _compare_two(app: OllamaTuiApp, pilot: Pilot[None], prompt: str) -> CompareView:
+    """F5, mark the first two models (the picker opens on the conversation's), send."""
+    await ready(app)
+    picker = await press_for(pilot, "f5", ModelPickerScreen)
+    await wait_until(lambda: QWEN in screen_text(app))
+    await pilot.press("space", "down", "space")
+    await wait_until(lambda: "[2]" in screen_text(app), message="the second model marked")
+    assert picker.shown[0] is not None and picker.shown[0].name == LLAMA
+    await pilot.press("enter")
+    await wait_until(lambda: not isinstance(app.screen, ModelPickerScreen))
+    await pilot.press(*prompt, "enter")
+    view = current_view(app)
+    await wait_until(lambda: view.compare_view is not None, message="the compare view")
+    assert view.compare_view is not None
+    return view.compare_view
+
+
+def _saved(data_dir: Path, app: OllamaTuiApp) -> dict[str, Any]:
+    path = session_file(data_dir, current_view(app).conversation.id)
+    saved: dict[str, Any] = json.loads(path.read_text())
+    return saved
+
+
+async def test_two_models_stream_side_by_side_and_the_second_is_kept(
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    fake_ollama.model_speeds.update({LLAMA: 60, QWEN: 60})
+    fake_ollama.script_reply(FIRST)
+    fake_ollama.script_reply(SECOND)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        compare = await _compare_two(app, pilot, "Why is the sky blue?")
+        await wait_until(lambda: not compare.running, timeout=10, message="both replies")
+        text = screen_text(app)
+        assert "1  llama3.2:latest · 127.0.0.1" in text and "2  qwen2.5:0.5b · 127.0.0.1" in text
+        assert "Rayleigh scattering: blue light scatters more." in text
+        assert "Short wavelengths scatter most." in text
+        assert "first token" in text and "tok/s" in text and "load 0.01 s" in text
+        assert fake_ollama.most_at_once == 2  # written at the same time
+        bodies = [r.body for r in fake_ollama.requests_to("/api/chat")]
+        assert sorted(b["model"] for b in bodies) == [LLAMA, QWEN]
+        assert bodies[0]["messages"] == bodies[1]["messages"]
+        await pilot.press("2")
+        view = current_view(app)
+        await wait_until(lambda: view.compare_view is None, message="the reply kept")
+        saved = _saved(data_dir, app)
+        reply = saved["messages"][-1]
+        assert reply["model"] == QWEN and reply["version"] == 1
+        assert reply["alternatives"][0][0]["model"] == LLAMA
+        assert saved["settings"]["model"] == QWEN  # the conversation goes on with it
+        await wait_until(lambda: "version 2 of 2" in screen_text(app))
+        # Flipping back shows the first model's reply.
+        await pilot.press("shift+tab", "left")
+        await wait_until(lambda: "Rayleigh scattering" in screen_text(app))
+        await pilot.press("escape")
+        await pilot.press(*"And at sunset?", "enter")
+        await fake_ollama.async_wait_for(lambda: len(fake_ollama.requests_to("/api/chat")) == 3)
+        assert fake_ollama.requests_to("/api/chat")[-1].body["model"] == QWEN
+
+
+async def test_a_missing_model_fails_in_its_column_and_the_other_ends(
+    make_app: MakeApp, fake_ollama: FakeOllama
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        picker = await press_for(pilot, "f5", ModelPickerScreen)
+        await wait_until(lambda: QWEN in screen_text(app))
+        await pilot.press("space", "down", "space", "enter")
+        await wait_until(lambda: not isinstance(app.screen, ModelPickerScreen))
+        assert picker.shown
+        fake_ollama.models = [m for m in fake_ollama.models if m["name"] != QWEN]  # deleted
+        await pilot.press(*"hello", "enter")
+        view = current_view(app)
+        await wait_until(lambda: view.compare_view is not None)
+        compare = view.compare_view
+        assert compare is not None
+        await wait_until(lambda: not compare.running, timeout=10)
+        text = screen_text(app)
+        assert "Echo: hello" in text and 'model "qwen2.5:0.5b" not found' in text
+
+
+async def test_one_reply_stops_and_the_other_goes_on(
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    hold = threading.Event()
+    fake_ollama.script_reply(["held ", "back"], hold=hold, hold_after=1)
+    fake_ollama.script_reply(["goes ", "on"], hold=hold, hold_after=1)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        compare = await _compare_two(app, pilot, "hi")
+        await wait_until(lambda: "held" in screen_text(app) and "goes" in screen_text(app))
+        await pilot.press("x")  # the first column has focus
+        await fake_ollama.async_wait_for(
+            lambda: any(r.disconnected_at for r in fake_ollama.requests_to("/api/chat"))
+        )
+        assert compare.running
+        hold.set()
+        await wait_until(lambda: not compare.running, timeout=10)
+        messages = _saved(data_dir, app)["messages"]
+        assert messages[-1]["status"] == "interrupted" and messages[-1]["content"] == "held "
+        assert messages[-1]["alternatives"][0][0]["content"] == "goes on"
+
+
+async def test_escape_stops_every_reply_and_keeps_what_they_wrote(
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    hold = threading.Event()
+    fake_ollama.script_reply(["one ", "two"], hold=hold, hold_after=1)
+    fake_ollama.script_reply(["three ", "four"], hold=hold, hold_after=1)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        compare = await _compare_two(app, pilot, "hi")
+        await wait_until(lambda: "one" in screen_text(app) and "three" in screen_text(app))
+        await pilot.press("escape")
+        await wait_until(lambda: not compare.running, timeout=10)
+        hold.set()
+        reply = _saved(data_dir, app)["messages"][-1]
+        assert reply["status"] == "interrupted" and reply["content"] == "one "
+        assert reply["alternatives"][0][0]["status"] == "interrupted"
+        await pilot.press("escape")  # once ended: the first is kept
+        view = current_view(app)
+        await wait_until(lambda: view.compare_view is None)
