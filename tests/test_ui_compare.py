@@ -55,7 +55,7 @@ def _saved(data_dir: Path, app: OllamaTuiApp) -> dict[str, Any]:
 async def test_two_models_stream_side_by_side_and_the_second_is_kept(
     make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
 ) -> None:
-    fake_ollama.model_speeds.update({LLAMA: 60, QWEN: 60})
+    fake_ollama.model_speeds.update({LLAMA: 20, QWEN: 20})  # long enough to overlap under load
     fake_ollama.script_reply(FIRST)
     fake_ollama.script_reply(SECOND)
     app = make_app()
