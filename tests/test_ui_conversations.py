@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -454,3 +455,68 @@ async def test_keys_are_handled_while_a_delete_waits_for_a_slow_disk(
         disk.set()
         await wait_until(lambda: notified(app, "to the trash. Ctrl+Z undoes it"), message="done")
         assert len(screen.matches) <= 1
+
+
+async def _delete_the_open_one_then_draw(
+    app: OllamaTuiApp,
+    pilot: Pilot[None],
+    data_dir: Path,
+    draw: Callable[[], Awaitable[object]],
+) -> ConversationsScreen:
+    """Open a conversation in a tab, delete it from the browser with the keys a user
+    presses, then `draw` while the chat screen behind the browser still has its layout
+    from before the tab closed.
+
+    That screen lays itself out again on its own refresh timer; the browser draws it
+    through its translucent background on the browser's. Under load the browser's draw
+    came first, and it drew the closed tab's composer, already out of the DOM and its
+    component styles with it: `KeyError: 'text-area--gutter'`. Holding the redraws in a
+    batch keeps that moment open for as long as the test needs it."""
+    conversation = _save(data_dir, "Doomed", "text")
+    path = session_file(data_dir, conversation.id)
+    await _browse(app, pilot)
+    await pilot.press("enter")  # open it first: deleting must close its tab
+    await wait_until(lambda: current_view(app).conversation.id == conversation.id)
+    screen = await _browse(app, pilot)
+    await press_for(pilot, "ctrl+d", ConfirmDialog)
+    with app.batch_update():
+        await pilot.press("enter")
+        # The file moves once the tab is closed: its widgets are out of the DOM by then.
+        await wait_until(lambda: not path.exists(), message="moved to the trash")
+        assert all(view.conversation.id != conversation.id for view in app.chat_views())
+        await draw()
+    await wait_until(lambda: not screen.matches, message="the list without it")
+    assert app.return_code is None
+    await pilot.press("escape")
+    await wait_until(lambda: not isinstance(app.screen, ConversationsScreen))
+    assert app.tabs.tab_count == 1
+    assert current_view(app).conversation.id != conversation.id
+    return screen
+
+
+async def test_deleting_the_open_conversation_draws_the_chat_screen_behind_the_browser(
+    make_app: MakeApp, data_dir: Path
+) -> None:
+    app = make_app()
+
+    async def draw() -> None:
+        app.export_screenshot()  # the browser over the chat screen, as a frame draws it
+
+    async with app.run_test(size=(110, 36)) as pilot:
+        await _delete_the_open_one_then_draw(app, pilot, data_dir, draw)
+
+
+async def test_a_theme_chosen_with_the_browser_open_after_a_delete_draws(
+    make_app: MakeApp, data_dir: Path
+) -> None:
+    app = make_app()
+
+    async def draw() -> None:
+        # A theme lays out and draws the top screen at once, the chat screen behind it as
+        # it is.
+        app.theme = "ollama-16" if app.theme != "ollama-16" else "ollama-dark"
+        await pilot.pause()
+        assert app.return_code is None
+
+    async with app.run_test(size=(110, 36)) as pilot:
+        await _delete_the_open_one_then_draw(app, pilot, data_dir, draw)

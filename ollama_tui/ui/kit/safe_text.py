@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from textual.app import App
 from textual.content import Content
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 from textual.widgets.text_area import Edit, EditResult
@@ -65,6 +67,16 @@ class SafeTextArea(TextArea):
     def edit(self, edit: Edit) -> EditResult:
         edit.text = sanitize_for_terminal(edit.text)
         return super().edit(edit)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # A screen under a modal one is drawn from its own layout, which only its own
+        # refresh timer renews: a frame of the modal screen drawn before that (under load,
+        # or a theme chosen there) still holds a text area just taken out of the DOM, and
+        # removal clears the component styles Textual's TextArea reads without a default
+        # (KeyError: 'text-area--gutter'). Blank for that frame; the next layout drops it.
+        if not self.is_attached:
+            return [Strip.blank(crop.width)] * crop.height
+        return super().render_lines(crop)
 
 
 def follow_cursor_blink(widget: Widget, blink: bool) -> None:
