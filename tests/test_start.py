@@ -33,6 +33,11 @@ OPENED_LATER = (
 )
 """Modules only a key press needs (each of them a screen, a dialog or one of their parts)."""
 
+DRAWN_LATER = ("markdown_it", "rich.markdown", "pygments.lexers.python")
+"""What drawing a reply needs (a new conversation draws none): loaded after the first frame,
+off the loop, so that neither start-up nor the first Enter pays for it. (Pygments and Rich's Syntax
+come with httpx, whose command line imports them, on the first request after that frame.)"""
+
 
 def _modules_after(script: str) -> set[str]:
     listing = "import sys, json\nprint(json.dumps(sorted(sys.modules)))"
@@ -47,7 +52,7 @@ def _modules_after(script: str) -> set[str]:
 
 def test_importing_the_app_leaves_the_screens_and_dialogs_for_later() -> None:
     loaded = _modules_after("import ollama_tui.ui.app")
-    assert sorted(set(OPENED_LATER) & loaded) == []
+    assert sorted(set(OPENED_LATER + DRAWN_LATER) & loaded) == []
 
 
 def test_the_first_frame_leaves_the_screens_and_dialogs_for_later(tmp_path: Path) -> None:
@@ -69,6 +74,53 @@ asyncio.run(first_frame())
 """
     loaded = _modules_after(script)
     assert sorted(set(OPENED_LATER) & loaded) == []
+
+
+def test_what_replies_draw_with_is_loaded_after_the_first_frame_off_the_loop(
+    tmp_path: Path,
+) -> None:
+    # What is loaded when the app starts loading the renderer is what the first frame
+    # needed; it loads on a thread, and the first reply then finds it loaded.
+    script = f"""
+import asyncio, sys, threading
+from pathlib import Path
+from ollama_tui.cli import build_app
+from ollama_tui.config import Settings
+from ollama_tui.ui.chat import render
+
+seen = {{}}
+prepare = render.prepare
+
+def watched(palette):
+    seen["modules"] = sorted(sys.modules)
+    seen["thread"] = threading.current_thread() is threading.main_thread()
+    prepare(palette)
+    seen["loaded"] = all(name in sys.modules for name in {DRAWN_LATER!r})
+    seen["done"] = True
+
+render.prepare = watched
+
+async def first_frame():
+    app = build_app(Settings(host="http://127.0.0.1:9", data_dir=Path({str(tmp_path)!r})))
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(500):
+            await pilot.pause(0.01)
+            if "done" in seen:
+                break
+
+asyncio.run(first_frame())
+import json
+print(json.dumps(seen))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    seen = json.loads(out.splitlines()[-1])
+    assert seen.get("done"), "the renderer was not loaded after the first frame"
+    assert seen["thread"] is False
+    first_frame = set(seen["modules"])
+    assert sorted(set(OPENED_LATER + DRAWN_LATER) & first_frame) == []
+    assert seen["loaded"] is True
 
 
 async def test_the_first_screen_is_styled_once_in_its_theme(

@@ -29,7 +29,9 @@ from ..services.conversation_options import SettingsForm
 from ..services.errors import OllamaError
 from ..services.failure_log import report_failure
 from ..services.jobs import ModelJob
+from .chat import render
 from .chat.chat_view import ChatView
+from .chat.render_palette import RenderPalette
 from .chat.tabs import ChatTabs, unsaved_question
 from .kit.keys import (
     bindings,
@@ -196,6 +198,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             notify_plain(self, problem, severity="warning", timeout=10)
         # After the first frame: the first request imports httpx, which takes a while.
         self.call_after_refresh(self.monitor_server)
+        self.call_after_refresh(lambda: self.load_renderer(RenderPalette.from_app(self)))
         self.set_timer(INDEX_DELAY, self.index_conversations)
         self.backend.jobs.listen(self._job_changed)
         self.backend.catalogue.listen(self._catalogue_changed)
@@ -409,6 +412,14 @@ class OllamaTuiApp(KeysInOrderApp[None]):
     @on(ChatView.ServerUnreachable)
     def _server_unreachable(self) -> None:
         self._probe_now.set()
+
+    @background("Loading what replies are drawn with", group="renderer", thread=True)
+    def load_renderer(self, palette: RenderPalette) -> None:
+        """markdown-it, Rich's Markdown and Pygments (~0.1 s of imports), after the first
+        frame and off the loop: a new conversation's first frame draws none of them, and the
+        first reply then finds them loaded instead of importing them between the Enter and
+        the request. Nothing here touches a widget: it draws a sample into plain lines."""
+        render.prepare(palette)
 
     @background("Indexing the saved conversations", group="index", exclusive=True, thread=True)
     def index_conversations(self) -> None:
