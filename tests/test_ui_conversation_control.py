@@ -315,7 +315,8 @@ async def test_an_image_is_attached_by_path_sent_as_base64_and_saved(
     make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path, tmp_path: Path
 ) -> None:
     (tmp_path / "cat.png").write_bytes(PNG)
-    (tmp_path / "notes.txt").write_text("not an image")
+    # Any other file is attached as text now; a binary one that is no image is refused.
+    (tmp_path / "notes.bin").write_bytes(b"\x00\x01not an image")
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
@@ -323,9 +324,9 @@ async def test_an_image_is_attached_by_path_sent_as_base64_and_saved(
         # Long temporary paths are set rather than typed key by key (slow); the keys that
         # matter (completion, Enter) are pressed.
         dialog = await press_for(pilot, "ctrl+t", AttachImageDialog)
-        dialog.query_one(Input).value = str(tmp_path / "notes.txt")
+        dialog.query_one(Input).value = str(tmp_path / "notes.bin")
         await pilot.press("enter")
-        await wait_until(lambda: notified(app, "notes.txt is not a PNG, JPEG, GIF, WebP or BMP"))
+        await wait_until(lambda: notified(app, "notes.bin is binary (it holds NUL bytes)"))
         dialog = await press_for(pilot, "ctrl+t", AttachImageDialog)
         field = dialog.query_one(Input)
         field.value = str(tmp_path / "c")

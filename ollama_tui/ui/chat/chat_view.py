@@ -25,7 +25,7 @@ from ...domain.conversation import (
     Role,
 )
 from ...domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta, ToolCallsArrived
-from ...domain.quantities import count_of
+from ...domain.quantities import count_of, format_size
 from ...domain.text import code_blocks
 from ...domain.versions import set_aside, start_version, switch_version
 from ...services.backend import Backend
@@ -37,10 +37,17 @@ from ...services.errors import (
     ServerUnavailable,
     ToolsNotSupported,
 )
-from ...services.images import ImageAttachment, ImageProblem, read_image
+from ...services.images import ImageAttachment
 from ...services.pull import PullState
 from ...services.saver import SaveProblem
 from ...services.slash import Prompt, Run, read_line, save_spec
+from ...services.text_files import (
+    MAX_FILE_BYTES,
+    MAX_TOTAL_BYTES,
+    TextAttachment,
+    prompt_with_files,
+    read_attachments,
+)
 from ...services.tools.loop import ApprovalRequest, Decision, RoundsReport
 from ..kit.keys import bindings, bound_key
 from ..kit.safe_text import notify_plain, plain
@@ -137,8 +144,8 @@ class ChatView(Vertical):
         self._stream_worker: Worker[None] | None = None
         self.editing: Message | None = None
         """An earlier prompt being edited in the composer; sending starts a new version."""
-        self.attachments: list[ImageAttachment] = []
-        """Images to go with the next prompt."""
+        self.attachments: list[ImageAttachment | TextAttachment] = []
+        """Images and text files to go with the next prompt."""
         self._save_retry: Timer | None = None
         """Saving again every few seconds after a save failed, until one succeeds."""
         self.unsaved_reason: str | None = None
@@ -209,7 +216,11 @@ class ChatView(Vertical):
                 model, self.backend.host_label if host == self.backend.default_host else host
             )
         self.composer.border_subtitle = (
-            Content("Images: ")
+            Content(
+                "Images: "
+                if all(isinstance(a, ImageAttachment) for a in self.attachments)
+                else "Attached: "
+            )
             + plain(", ".join(a.name for a in self.attachments))
             + Content(f" · {self._key('chat.attach')} adds")
             if self.attachments
@@ -314,8 +325,8 @@ class ChatView(Vertical):
         attachments, self.attachments = self.attachments, []
         message = add_user_message(
             self.conversation,
-            line.text,
-            images=[a.data for a in attachments],
+            prompt_with_files(line.text, [a for a in attachments if isinstance(a, TextAttachment)]),
+            images=[a.data for a in attachments if isinstance(a, ImageAttachment)],
             attachments=[a.name for a in attachments],
         )
         start_version(message, versions)
@@ -773,20 +784,33 @@ class ChatView(Vertical):
             return
 
         async def chosen(path: str | None) -> None:
-            if not path:
-                return
-            try:
-                attachment = await asyncio.to_thread(read_image, path)
-            except ImageProblem as problem:
-                notify_plain(self.app, str(problem), severity="error")
-                return
-            self.attachments.append(attachment)
-            self.refresh_model_label()
-            notify_plain(
-                self.app, f"Attached {attachment.describe()}; it goes with the next prompt."
-            )
+            if path:
+                await self.attach(path)
 
         self.app.push_screen(AttachImageDialog(), chosen)
+
+    async def attach(self, typed: str) -> None:
+        """Attach what `typed` names (a file, a glob, a folder's files): images for a vision
+        model, anything else as text in the prompt; what is refused is said with why."""
+        used = sum(a.size for a in self.attachments if isinstance(a, TextAttachment))
+        attached = await asyncio.to_thread(read_attachments, typed, used)
+        for refusal in attached.refused:
+            notify_plain(self.app, refusal, severity="error", timeout=10)
+        added: list[ImageAttachment | TextAttachment] = [*attached.images, *attached.texts]
+        if not added:
+            return
+        self.attachments.extend(added)
+        self.refresh_model_label()
+        used += sum(file.size for file in attached.texts)
+        caps = (
+            f" Text files go in the prompt: {format_size(used)} of the "
+            f"{format_size(MAX_TOTAL_BYTES)} a prompt may hold, {format_size(MAX_FILE_BYTES)} "
+            "per file."
+            if attached.texts
+            else ""
+        )
+        names = ", ".join(a.describe() for a in added)
+        notify_plain(self.app, f"Attached {names}; it goes with the next prompt.{caps}")
 
     def remove_attachments(self) -> None:
         self.attachments = []

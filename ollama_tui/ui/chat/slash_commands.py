@@ -86,6 +86,11 @@ async def run_command(view: ChatView, command: Run) -> None:
         )
     elif command.name == "save":
         view.save_as_model(command.argument)
+    elif command.name == "attach":
+        if not command.argument:
+            notify_plain(app, "Usage: /attach PATH (a file, a glob or a folder).", severity="error")
+        elif view.read_only_reason is None:
+            await view.attach(command.argument)
     elif command.name == "clear":
         view.post_message(view.NewConversationAsked(view))
     elif command.name == "bye":
