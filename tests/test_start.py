@@ -6,6 +6,7 @@ styled once, in its theme, not styled and then styled again when the theme is se
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -110,6 +111,7 @@ async def first_frame():
 
 asyncio.run(first_frame())
 import json
+import os
 print(json.dumps(seen))
 """
     out = subprocess.run(
@@ -141,3 +143,43 @@ async def test_the_first_screen_is_styled_once_in_its_theme(
         await pilot.pause()
         assert app.theme == "ollama-16"
         assert restyled == []
+
+
+def test_start_up_runs_no_full_collection_and_sets_its_objects_aside(tmp_path: Path) -> None:
+    # Start-up makes objects that live as long as the app (modules, classes, the stylesheet,
+    # the first screen): a full pass of the collector over them before the first frame is
+    # wasted. After it, the collector is on again and passes over none of them.
+    script = f"""
+import gc, json, sys
+from textual.app import App
+from ollama_tui import cli
+from ollama_tui.ui.app import OllamaTuiApp
+
+full = []
+gc.callbacks.append(
+    lambda phase, info: full.append(1) if phase == "start" and info["generation"] == 2 else None
+)
+seen = {{}}
+run = App.run
+OllamaTuiApp.run = lambda self: run(self, headless=True, size=(100, 30))
+ready = getattr(OllamaTuiApp, "on_ready", None)
+
+def on_ready(self):
+    if ready is not None:
+        ready(self)
+    seen.update(full=len(full), enabled=gc.isenabled(), frozen=gc.get_freeze_count())
+    self.exit()
+
+OllamaTuiApp.on_ready = on_ready
+full.clear()
+cli.main(["--host", "http://127.0.0.1:9", "--data-dir", {str(tmp_path / "data")!r}])
+print(json.dumps(seen))
+"""
+    env = {**os.environ, "OLLAMA_TUI_CONFIG": str(tmp_path / "no-config.toml")}
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    seen = json.loads(out.splitlines()[-1])
+    assert seen["full"] == 0
+    assert seen["enabled"] is True
+    assert seen["frozen"] > 10_000

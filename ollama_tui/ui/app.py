@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -202,6 +203,14 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self.set_timer(INDEX_DELAY, self.index_conversations)
         self.backend.jobs.listen(self._job_changed)
         self.backend.catalogue.listen(self._catalogue_changed)
+
+    def on_ready(self) -> None:
+        # The command line keeps the collector off through start-up (`cli.main`); with the
+        # first frame drawn, what start-up made is set aside (it lives as long as the app,
+        # and no later pass need walk it again) and the collector runs as usual.
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # Every field of every screen and dialog, Textual's own palette included.
