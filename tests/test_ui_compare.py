@@ -10,6 +10,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from ollama_tui.config import HostConfig
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.chat.compare_view import CompareView
 from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
@@ -152,3 +153,35 @@ async def test_escape_stops_every_reply_and_keeps_what_they_wrote(
         await pilot.press("escape")  # once ended: the first is kept
         view = current_view(app)
         await wait_until(lambda: view.compare_view is None)
+
+
+async def test_models_on_two_hosts_are_compared_each_on_its_own(
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    with FakeOllama() as gpu:
+        gpu.models = [{**gpu.models[0], "name": "big:70b", "model": "big:70b"}]
+        gpu.script_reply("From the GPU.")
+        app = make_app(other_hosts=(HostConfig("gpu", gpu.url),))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await ready(app)
+            picker = await press_for(pilot, "f5", ModelPickerScreen)
+            await wait_until(lambda: "big:70b" in screen_text(app))
+            await pilot.press("space")  # the conversation's model, on the default host
+            await pilot.press(*"big")
+            await wait_until(lambda: any(c is not None and c.host == "gpu" for c in picker.shown))
+            await pilot.press("space", "enter")
+            await wait_until(lambda: not isinstance(app.screen, ModelPickerScreen))
+            await pilot.press(*"hi", "enter")
+            view = current_view(app)
+            await wait_until(lambda: view.compare_view is not None)
+            compare = view.compare_view
+            assert compare is not None
+            await wait_until(lambda: not compare.running, timeout=10)
+            assert "2  big:70b · 127.0.0.1" in screen_text(app)
+            assert gpu.requests_to("/api/chat")[-1].body["model"] == "big:70b"
+            assert fake_ollama.requests_to("/api/chat")[-1].body["model"] == LLAMA
+            await pilot.press("2")
+            await wait_until(lambda: view.compare_view is None)
+            assert view.conversation.host_name == "gpu"  # it goes on where the kept one ran
+            saved = _saved(data_dir, app)
+            assert saved["messages"][-1]["content"] == "From the GPU."
