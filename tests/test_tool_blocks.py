@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from ollama_tui.domain.conversation import Approval, Message, MessageStatus
+from ollama_tui.domain.tool_calls import results_for
 from ollama_tui.ui.chat.render import RenderPalette, render_message
-from ollama_tui.ui.chat.tool_blocks import OPEN_LINES, describe_tool_calls, results_for
+from ollama_tui.ui.chat.tool_blocks import OPEN_LINES, describe_tool_calls
 
 PALETTE = RenderPalette.default()
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

@@ -303,3 +303,30 @@ async def test_a_model_without_tools_fails_with_the_servers_words(
     _, (outcome,) = await run(backend, found, Approver())
     assert isinstance(outcome.error, ToolsNotSupported)
     assert outcome.error.model == "tiny:1m"
+
+
+def test_allowing_for_the_conversation_is_read_from_every_version_of_the_file() -> None:
+    from ollama_tui.domain.versions import set_aside, start_version
+    from ollama_tui.services.tools.loop import ToolPermissions
+
+    found = conversation(["read_file", "run_command"])
+    reply = Message.assistant("llama3.2:latest")
+    reply.tool_calls = [tool_call("run_command", {"command": "ls"})]
+    ran = Message.tool(
+        "a b",
+        tool_name="run_command",
+        tool_call_id=None,
+        approval=Approval.CONVERSATION,
+        duration_ms=3,
+    )
+    refused = Message.tool(
+        "no", tool_name="read_file", tool_call_id=None, approval=Approval.DENIED, duration_ms=None
+    )
+    found.messages += [reply, ran, refused]
+    # The reply is regenerated: the version holding the answer is set aside, not dropped.
+    fresh = Message.assistant("llama3.2:latest")
+    start_version(fresh, set_aside(found.messages, 1))
+    found.messages.append(fresh)
+    saved_again = Conversation.model_validate_json(found.model_dump_json())
+    permissions = ToolPermissions.of(saved_again, frozenset())
+    assert permissions.allowed == {"run_command"}

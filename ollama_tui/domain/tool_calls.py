@@ -9,9 +9,11 @@ here and, when it is not a JSON object, kept as written so the model can be told
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from .conversation import Message, Role
 
 BUILT_IN_TOOLS = (
     "read_file",
@@ -92,3 +94,30 @@ def history_call(call: Mapping[str, Any]) -> dict[str, Any]:
     if parsed.id:
         wire["id"] = parsed.id
     return wire
+
+
+def results_for(message: Message, messages: Sequence[Message]) -> list[Message]:
+    """The `tool` messages that follow `message` in `messages`, up to the next other turn."""
+    try:
+        start = next(i for i, m in enumerate(messages) if m is message) + 1
+    except StopIteration:
+        return []
+    found: list[Message] = []
+    for later in messages[start:]:
+        if later.role is not Role.TOOL:
+            break
+        found.append(later)
+    return found
+
+
+def pair_results(calls: Sequence[ToolCall], results: Sequence[Message]) -> list[Message | None]:
+    """Each call's result: by `tool_call_id` where there is one, else in order."""
+    by_id = {r.tool_call_id: r for r in results if r.tool_call_id}
+    unclaimed = [r for r in results if not r.tool_call_id]
+    paired: list[Message | None] = []
+    for call in calls:
+        if call.id and call.id in by_id:
+            paired.append(by_id[call.id])
+        else:
+            paired.append(unclaimed.pop(0) if unclaimed else None)
+    return paired

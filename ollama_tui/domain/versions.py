@@ -8,6 +8,8 @@ version and only one path is sent to the model.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from .conversation import Message
 
 
@@ -59,3 +61,11 @@ def switch_version(messages: list[Message], index: int, place: int) -> list[Mess
     head.version = place if versions else None
     messages.extend(chosen)
     return chosen
+
+
+def every_message(messages: list[Message]) -> Iterator[Message]:
+    """Each message of every version from `messages` on: the path in use and all set aside."""
+    for message in messages:
+        yield message
+        for tail in message.alternatives or ():
+            yield from every_message(tail)

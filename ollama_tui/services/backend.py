@@ -96,7 +96,6 @@ class Backend:
         self.builtin_tools = BuiltinTools(settings.tool_roots)
         self.tools = ToolRegistry([self.builtin_tools, *mcp_sources(settings.mcp_servers)])
         """Every source of tools: the built-in ones, and each MCP server added to it."""
-        self._permissions: dict[str, ToolPermissions] = {}
 
     @property
     def default_host(self) -> str:
@@ -190,14 +189,6 @@ class Backend:
             self.server_version = await self.client.version()
         return self.server_version
 
-    def permissions(self, conversation: Conversation) -> ToolPermissions:
-        """What may run without asking in this conversation (the "allow for this
-        conversation" answers last as long as the app runs)."""
-        found = self._permissions.get(conversation.id)
-        if found is None:
-            found = self._permissions[conversation.id] = ToolPermissions(self.settings.auto_approve)
-        return found
-
     def reply_rounds(
         self,
         conversation: Conversation,
@@ -210,7 +201,12 @@ class Backend:
         continuing: Message | None = None,
     ) -> ToolRounds:
         """The replies of one turn: the first, and one more after each round of tool calls
-        (a chat only, and only with the tools the conversation enables)."""
+        (a chat only, and only with the tools the conversation enables). Continuing a reply
+        that called tools sends its calls' results for the model to answer, in a new reply;
+        any other is carried on in place."""
+        answering = continuing if continuing is not None and continuing.tool_calls else None
+        if answering is not None:
+            continuing = None
 
         def new_turn(tools: Sequence[ToolSpec], first: bool) -> ChatTurn:
             return ChatTurn(
@@ -238,7 +234,7 @@ class Backend:
             conversation,
             new_turn=new_turn,
             registry=self.tools,
-            permissions=self.permissions(conversation),
+            permissions=ToolPermissions.of(conversation, self.settings.auto_approve),
             approve=approve,
             preview=self.builtin_tools.preview,
             on_result=on_result,
@@ -246,6 +242,7 @@ class Backend:
             save_blocking=save_blocking,
             rounds=self.settings.tool_rounds,
             enabled=(conversation.settings.tools or []) if chat else [],
+            answering=answering,
         )
 
     async def show(self, model: str) -> ShowResponse:

@@ -166,14 +166,28 @@ def build_generate_request(
     )
 
 
+def last_reply(conversation: Conversation) -> Message | None:
+    """The last reply, with only the results of its tool calls after it (a turn stopped
+    mid-tool or at the round limit ends on them); None when the last turn is a prompt."""
+    for message in reversed(conversation.messages):
+        if message.role is Role.ASSISTANT:
+            return message
+        if message.role is not Role.TOOL:
+            return None
+    return None
+
+
 def can_continue(conversation: Conversation, message: Message) -> str | None:
-    """Why `message` cannot be continued, or None when it can."""
-    if not conversation.messages or conversation.messages[-1] is not message:
+    """Why `message` cannot be continued, or None when it can. A reply that called tools is
+    continued by sending its calls' results for the model to answer (see `ToolRounds`)."""
+    if last_reply(conversation) is not message:
         return "Only the last reply can be continued."
-    if message.role is not Role.ASSISTANT or not message.content:
-        return "There is no reply to continue."
     if message.status is MessageStatus.STREAMING:
         return "The reply is still being written."
+    if message.tool_calls and conversation.kind is ConversationKind.CHAT:
+        return None
+    if message.role is not Role.ASSISTANT or not message.content:
+        return "There is no reply to continue."
     if message.status is MessageStatus.COMPLETE and message.done_reason != "length":
         return "The reply is finished: it was not cut off."
     if conversation.kind is ConversationKind.COMPLETION and not conversation.settings.raw:

@@ -13,10 +13,11 @@ import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ...domain.conversation import Approval, Conversation, Message
+from ...domain.conversation import Approval, Conversation, Message, Role
 from ...domain.quantities import count_of
 from ...domain.text import sanitize_for_terminal
-from ...domain.tool_calls import ToolCall
+from ...domain.tool_calls import ToolCall, calls_of, pair_results, results_for
+from ...domain.versions import every_message
 from ..chat_turn import ChatTurn
 from .base import ToolResult, ToolSpec
 from .builtin import CallPreview
@@ -24,6 +25,7 @@ from .limits import SAVED_CAP, cap
 from .registry import SourceFailure, ToolRegistry
 
 DEFAULT_TOOL_ROUNDS = 8
+NOT_RUN = "Not run: the turn was stopped before this call was answered."
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,25 @@ class ToolPermissions:
 
     auto_approve: frozenset[str] = frozenset()
     allowed: set[str] = field(default_factory=set)
+    """The tools allowed for the conversation, by the name the model calls them."""
+
+    @classmethod
+    def of(cls, conversation: Conversation, auto_approve: frozenset[str]) -> ToolPermissions:
+        """The permissions in force in `conversation`, read from its messages: each call
+        answered "allow for this conversation" is saved with that approval, so the answer
+        holds after a restart as it did before. Every version counts, as it did while the
+        app ran: the answer was given to the conversation, not to one version of a reply."""
+        allowed = {
+            message.tool_name
+            for message in every_message(conversation.messages)
+            if message.role is Role.TOOL
+            and message.approval == Approval.CONVERSATION.value
+            and message.tool_name
+        }
+        return cls(auto_approve, allowed)
 
     def standing(self, tool: ToolSpec) -> Approval | None:
-        if tool.name in self.allowed:
+        if tool.wire_name in self.allowed:
             return Approval.CONVERSATION
         auto = tool.name in self.auto_approve or f"{tool.source}.*" in self.auto_approve
         if auto and tool.kind == "read":
@@ -128,7 +146,7 @@ class ToolRunner:
             if decision.approval is Approval.DENIED:
                 return self.message_for(call, _denial(decision.reason), approval=Approval.DENIED)
             if decision.approval is Approval.CONVERSATION:
-                self.permissions.allowed.add(tool.name)
+                self.permissions.allowed.add(tool.wire_name)
             approval = decision.approval
         message = self.message_for(call, "", approval=approval)
         on_started(message)
@@ -186,10 +204,14 @@ class ToolRounds:
         save_blocking: Callable[[], None],
         rounds: int = DEFAULT_TOOL_ROUNDS,
         enabled: Sequence[str] = (),
+        answering: Message | None = None,
     ) -> None:
         """`new_turn(tools, first)` builds the next reply's turn. `on_result(reply, tool)`:
         a call of `reply` started (empty content) or settled. `save`/`save_blocking`: keep the
-        file up to date after each call (blocking when cancelled: the loop may be ending)."""
+        file up to date after each call (blocking when cancelled: the loop may be ending).
+        `answering`: the last reply, whose calls were stopped or cut off by the round limit
+        (the user continues it): the calls it left unanswered are answered as not run, and
+        the first turn is the model's answer to the results."""
         self.conversation = conversation
         self.new_turn = new_turn
         self.registry = registry
@@ -201,15 +223,20 @@ class ToolRounds:
         self.save_blocking = save_blocking
         self.rounds = rounds
         self.enabled = list(enabled)
+        self.answering = answering
         self.report = RoundsReport()
 
     async def turns(self) -> AsyncGenerator[ChatTurn, None]:
         tools: list[ToolSpec] = []
         if self.enabled:
             tools, self.report.failures = await self.registry.resolve(self.enabled)
+        runner = ToolRunner(self.registry, tools, self.permissions, self.approve, self.preview)
+        if self.answering is not None:
+            await self._answer_unanswered(runner, self.answering)
         turn = self.new_turn(tools, True)
         yield turn
-        runner = ToolRunner(self.registry, tools, self.permissions, self.approve, self.preview)
+        # The count starts again when a turn is continued: the limit stops a loop the user is
+        # not watching, and continuing is the user asking for more (as a new prompt is).
         done = 0
         while turn.calls and turn.outcome is not None and turn.outcome.error is None:
             if done >= self.rounds:
@@ -223,6 +250,17 @@ class ToolRounds:
             done += 1
             turn = self.new_turn(tools, False)
             yield turn
+
+    async def _answer_unanswered(self, runner: ToolRunner, reply: Message) -> None:
+        """A call must have its result before the history goes back (a model's template may
+        expect one per call): those stopped before they ran are answered as not run."""
+        calls = calls_of(reply.tool_calls)
+        answered = pair_results(calls, results_for(reply, self.conversation.messages))
+        missing = [call for call, result in zip(calls, answered, strict=True) if result is None]
+        for call in missing:
+            self._add(reply, runner.message_for(call, NOT_RUN))
+        if missing:
+            await self.save()
 
     def _limit_text(self) -> str:
         rounds = count_of(self.rounds, "round")

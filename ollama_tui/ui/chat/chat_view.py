@@ -29,7 +29,7 @@ from ...domain.quantities import count_of, format_size
 from ...domain.text import code_blocks
 from ...domain.versions import set_aside, start_version, switch_version
 from ...services.backend import Backend
-from ...services.chat_turn import TurnOutcome, add_user_message, can_continue
+from ...services.chat_turn import TurnOutcome, add_user_message, can_continue, last_reply
 from ...services.conversation_options import SettingsForm
 from ...services.errors import (
     ConnectionLost,
@@ -478,7 +478,8 @@ class ChatView(Vertical):
             notify_plain(
                 self.app,
                 f"Stopped after {count_of(report.round_limit, 'round')} of tool calls in one turn "
-                "(tool_rounds in config.toml sets the limit); send a prompt to go on.",
+                "(tool_rounds in config.toml sets the limit); continue the reply "
+                f"({self._key('chat.message.continue')} on it) or send a prompt to go on.",
                 severity="warning",
                 timeout=10,
             )
@@ -605,7 +606,7 @@ class ChatView(Vertical):
         if action in ("select_messages", "attach_image"):
             return not self.transcript.has_focus
         if action == "regenerate":
-            return self._last_reply() is not None and not self.is_streaming
+            return last_reply(self.conversation) is not None and not self.is_streaming
         message = self._selected_message() if self.transcript.has_focus else None
         if action in ("copy_message", "copy_code"):
             return message is not None
@@ -638,12 +639,6 @@ class ChatView(Vertical):
         with contextlib.suppress(WorkerCancelled, WorkerFailed):
             await worker.wait()
 
-    def _last_reply(self) -> Message | None:
-        messages = self.conversation.messages
-        if messages and messages[-1].role is Role.ASSISTANT:
-            return messages[-1]
-        return None
-
     def _refusal_to_reply(self) -> str | None:
         if self.read_only_reason:
             return f"This conversation is read-only: {self.read_only_reason}"
@@ -656,19 +651,21 @@ class ChatView(Vertical):
     async def action_regenerate(self) -> None:
         """Write the last reply again. A reply that failed before any text is simply asked
         for again; any other is kept as a version the user can flip back to."""
-        reply = self._last_reply()
+        reply = last_reply(self.conversation)
         refusal = self._refusal_to_reply()
         if reply is None or refusal:
             if refusal:
                 notify_plain(self.app, refusal, severity="warning")
             return
         messages = self.conversation.messages
+        # The reply goes with the results of its tool calls, if any, after it.
+        start = messages.index(reply)
         if reply.status in (MessageStatus.ERROR, MessageStatus.INCOMPLETE) and not reply.content:
-            messages.pop()
+            del messages[start:]
             self.transcript.messages_changed()
             self.start_reply()
             return
-        versions = set_aside(messages, len(messages) - 1)
+        versions = set_aside(messages, start)
         self.transcript.messages_changed()
         self.composer.focus()
         self.transcript.follow()
@@ -677,7 +674,7 @@ class ChatView(Vertical):
     async def action_continue_reply(self) -> None:
         """Carry on the last reply from where it stopped (cut off by the length limit, or
         stopped by the user), into the same message."""
-        reply = self._last_reply()
+        reply = last_reply(self.conversation)
         refusal = self._refusal_to_reply() or (
             can_continue(self.conversation, reply) if reply is not None else "No reply yet."
         )

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 from textual.content import Content
 
-from ...domain.conversation import Approval, Message, Role
+from ...domain.conversation import Approval, Message
 from ...domain.quantities import format_size
 from ...domain.text import sanitize_for_terminal
-from ...domain.tool_calls import ToolCall, calls_of
+from ...domain.tool_calls import ToolCall, calls_of, pair_results
 from ..kit.safe_text import plain
 
 SHORT_ARGUMENTS = 60
@@ -31,33 +31,6 @@ _DECISIONS = {
     Approval.AUTO.value: "auto-approved",
     Approval.DENIED.value: "denied",
 }
-
-
-def results_for(message: Message, messages: Sequence[Message]) -> list[Message]:
-    """The `tool` messages that follow `message` in `messages`, up to the next other turn."""
-    try:
-        start = next(i for i, m in enumerate(messages) if m is message) + 1
-    except StopIteration:
-        return []
-    found: list[Message] = []
-    for later in messages[start:]:
-        if later.role is not Role.TOOL:
-            break
-        found.append(later)
-    return found
-
-
-def pair_results(calls: Sequence[ToolCall], results: Sequence[Message]) -> list[Message | None]:
-    """Each call's result: by `tool_call_id` where there is one, else in order."""
-    by_id = {r.tool_call_id: r for r in results if r.tool_call_id}
-    unclaimed = [r for r in results if not r.tool_call_id]
-    paired: list[Message | None] = []
-    for call in calls:
-        if call.id and call.id in by_id:
-            paired.append(by_id[call.id])
-        else:
-            paired.append(unclaimed.pop(0) if unclaimed else None)
-    return paired
 
 
 def shown_name(wire_name: str) -> str:

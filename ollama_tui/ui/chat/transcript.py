@@ -31,9 +31,9 @@ from textual.timer import Timer
 
 from ...domain.conversation import Message, Role
 from ...domain.quantities import count_of
+from ...domain.tool_calls import results_for
 from ..kit.keys import bindings
 from .render import MessageLines, RenderPalette, ReplyLines, mark_selected, render_message
-from .tool_blocks import results_for
 
 NOT_TURNS = (Role.SYSTEM, Role.TOOL)
 """Not drawn as turns: the system prompt is in F4, a tool's answer in its reply's block."""
