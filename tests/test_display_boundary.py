@@ -125,7 +125,11 @@ async def test_path_completion_draws_a_hostile_file_name_inert(
         await pilot.press("ctrl+t")
         await wait_until(lambda: "Attach an image" in screen_text(app), message="the dialog")
         await pilot.press(*f"{folder}/a")
-        await wait_until(lambda: "UFdORUQ" in screen_text(app), message="the completion")
+        # A completion is looked up on the disk for every key typed, in workers that finish
+        # in turn: on two loaded cores the last can come seconds after the typing.
+        await wait_until(
+            lambda: "UFdORUQ" in screen_text(app), timeout=30, message="the completion"
+        )
         assert not UNSAFE.search(_line_with(app, "UFdORUQ"))
 
 
