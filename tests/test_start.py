@@ -183,3 +183,39 @@ print(json.dumps(seen))
     assert seen["full"] == 0
     assert seen["enabled"] is True
     assert seen["frozen"] > 10_000
+
+
+def test_the_http_client_is_built_off_the_loop_after_the_first_frame(tmp_path: Path) -> None:
+    # Importing httpx and building its client (an SSL context) takes a few tenths of a
+    # second: on the loop, the first keys typed after the prompt appeared waited for it.
+    script = f"""
+import asyncio, json, threading
+from pathlib import Path
+import httpx
+from ollama_tui.cli import build_app
+from ollama_tui.config import Settings
+
+built = []
+init = httpx.AsyncClient.__init__
+
+def watched(self, *args, **kwargs):
+    built.append(threading.current_thread() is threading.main_thread())
+    init(self, *args, **kwargs)
+
+httpx.AsyncClient.__init__ = watched
+
+async def first_frame():
+    app = build_app(Settings(host="http://127.0.0.1:9", data_dir=Path({str(tmp_path)!r})))
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(500):
+            await pilot.pause(0.01)
+            if built and app.server_status.state.name != "CONNECTING":
+                break
+
+asyncio.run(first_frame())
+print(json.dumps(built))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(out.splitlines()[-1]) == [False]

@@ -11,6 +11,7 @@ import contextlib
 import errno
 import json
 import socket
+import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -134,6 +135,8 @@ class OllamaClient:
         self._max_line_bytes = max_line_bytes
         self._host = display_host(base_url)
         self._http: httpx.AsyncClient | None = None
+        self._building = threading.Lock()
+        """Held while the HTTP client is built: `prepare` may build it on a thread."""
 
     @property
     def base_url(self) -> str:
@@ -150,29 +153,38 @@ class OllamaClient:
             await self._http.aclose()
             self._http = None
 
-    def _client(self) -> httpx.AsyncClient:
-        if self._http is None:
-            import httpx
+    def prepare(self) -> None:
+        """Build the HTTP client now: importing httpx and making its SSL context take a few
+        tenths of a second, which a thread can spend instead of the loop."""
+        self._client()
 
-            timeouts = self._timeouts
-            self._http = httpx.AsyncClient(
-                base_url=self._base_url,
-                headers={
-                    "User-Agent": f"ollama-tui/{__version__}",
-                    "Accept-Encoding": ACCEPTED_ENCODINGS,
-                    **self._headers,
-                },
-                timeout=httpx.Timeout(
-                    connect=timeouts.connect,
-                    read=timeouts.read,
-                    write=timeouts.write,
-                    pool=timeouts.pool,
-                ),
-                # Proxy variables must not capture 127.0.0.1; opt in from the config.
-                trust_env=self._trust_env,
-                verify=self._verify_tls,
-            )
-        return self._http
+    def _client(self) -> httpx.AsyncClient:
+        with self._building:
+            if self._http is None:
+                self._http = self._built()
+            return self._http
+
+    def _built(self) -> httpx.AsyncClient:
+        import httpx
+
+        timeouts = self._timeouts
+        return httpx.AsyncClient(
+            base_url=self._base_url,
+            headers={
+                "User-Agent": f"ollama-tui/{__version__}",
+                "Accept-Encoding": ACCEPTED_ENCODINGS,
+                **self._headers,
+            },
+            timeout=httpx.Timeout(
+                connect=timeouts.connect,
+                read=timeouts.read,
+                write=timeouts.write,
+                pool=timeouts.pool,
+            ),
+            # Proxy variables must not capture 127.0.0.1; opt in from the config.
+            trust_env=self._trust_env,
+            verify=self._verify_tls,
+        )
 
     @contextlib.contextmanager
     def _translated_errors(self) -> Iterator[None]:

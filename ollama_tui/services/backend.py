@@ -178,6 +178,10 @@ class Backend:
         """`host:port` of the server, without credentials."""
         return display_host(self.client.base_url)
 
+    def prepare(self) -> None:
+        """Build the default host's HTTP client now (it blocks: from a thread)."""
+        self.client.prepare()
+
     async def probe(self) -> ServerStatus:
         status = await probe_server(self.client)
         if status.version is not None:

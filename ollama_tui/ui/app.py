@@ -197,8 +197,9 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         await self.tabs.restore(restored, self.open_session)
         for problem in restored.problems:
             notify_plain(self, problem, severity="warning", timeout=10)
-        # After the first frame: the first request imports httpx, which takes a while.
-        self.call_after_refresh(self.monitor_server)
+        # After the first frame: the HTTP client is built on a thread, then the server is
+        # watched.
+        self.call_after_refresh(self.connect)
         self.call_after_refresh(lambda: self.load_renderer(RenderPalette.from_app(self)))
         self.set_timer(INDEX_DELAY, self.index_conversations)
         self.backend.jobs.listen(self._job_changed)
@@ -442,6 +443,15 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self.backend.library.update_index(lambda: worker.is_cancelled)
 
     # -- the server -----------------------------------------------------------------------
+
+    @background("Connecting to the server", group="connect", thread=True)
+    def connect(self) -> None:
+        """Build the HTTP client off the loop (httpx's import and its SSL context, a few
+        tenths of a second the first keys typed would wait for), then watch the server."""
+        # A client that cannot be built fails again in the first probe, which says why.
+        with contextlib.suppress(Exception):
+            self.backend.prepare()
+        self.call_from_thread(self.monitor_server)
 
     @background("Watching the server", group="server", exclusive=True)
     async def monitor_server(self) -> None:
