@@ -64,16 +64,17 @@ def test_hostile_servers_stay_inert_keep_their_secrets_and_stop_at_quit(
     try:
         app.wait_for(b"llama3.2:latest")
         app.type_text("go")
-        start = len(app.output)
+        start = turn_start = len(app.output)
         app.send(b"\r")
         for tool in (b"t.escapes", b"t.env", b"t.pid"):
             app.wait_for(b"Run " + tool, start=start, timeout=60)
             start = len(app.output)
             app.send(b"y")
         app.wait_for(b"All done.", start=start, timeout=30)
-        # The servers that could not start are named once the turn is over.
-        app.wait_for(b"refuses to start", start=start, timeout=30)
-        app.wait_for(b"127.0.0.1:1/mcp", start=start, timeout=30)
+        # The servers that could not start are named during the turn: on a loaded machine
+        # that can come before the last approval, so look from the turn's start.
+        app.wait_for(b"refuses to start", start=turn_start, timeout=30)
+        app.wait_for(b"127.0.0.1:1/mcp", start=turn_start, timeout=30)
     finally:
         app.stop(timeout=20)  # Ctrl+Q, as a user quits
     output = bytes(app.output)
