@@ -330,3 +330,39 @@ def test_allowing_for_the_conversation_is_read_from_every_version_of_the_file() 
     saved_again = Conversation.model_validate_json(found.model_dump_json())
     permissions = ToolPermissions.of(saved_again, frozenset())
     assert permissions.allowed == {"run_command"}
+
+
+async def test_continuing_a_reply_saved_without_its_results_answers_them_as_not_run(
+    fake_ollama: FakeOllama, backend: Backend
+) -> None:
+    # A file from a crash mid-round: the reply's calls are saved, their results are not.
+    found = conversation(["read_file"])
+    reply = Message.assistant("llama3.2:latest")
+    reply.content = "Looking."
+    reply.tool_calls = [tool_call("read_file", {"path": "notes.txt"}, "call_1")]
+    found.messages.append(reply)
+    fake_ollama.script_reply("It did not run; ask again?")
+    approver = Approver()
+    rounds = backend.reply_rounds(
+        found,
+        on_event=lambda event: None,
+        on_save_problem=lambda problem: pytest.fail(problem.message),
+        approve=approver,
+        on_result=lambda reply, result: None,
+        continuing=reply,
+    )
+    async for turn in rounds.turns():
+        await turn.run()
+
+    assert approver.asked == []
+    (request,) = fake_ollama.requests_to("/api/chat")
+    assert request.body["messages"][-1] == {
+        "role": "tool",
+        "content": "Not run: the turn was stopped before this call was answered.",
+        "tool_name": "read_file",
+        "tool_call_id": "call_1",
+    }
+    messages = saved(backend, found)["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant", "tool", "assistant"]
+    assert messages[1]["content"] == "Looking."  # a new reply answers; this one is kept
+    assert messages[3]["content"] == "It did not run; ask again?"

@@ -45,6 +45,13 @@ async def test_continue_after_a_stop_mid_tool_answers_every_call_and_the_model_g
         view = current_view(app)
         await send(pilot, "wait")
         await stop_mid_tool(pilot, app)
+        # The call after the stopped one never ran, and the screen and the file say so now.
+        await pilot.pause()
+        assert 'read_file path="notes.txt" · not run' in screen_text(app)
+        stopped = saved(data_dir, view)
+        assert [m["role"] for m in stopped] == ["user", "assistant", "tool", "tool"]
+        assert stopped[3]["tool_call_id"] == "call_2"
+        assert stopped[3]["content"].startswith("Not run:")
         await pilot.press("shift+tab", "n")
         await wait_until(
             lambda: "You stopped me; going on." in screen_text(app), timeout=10, message="answer"

@@ -231,36 +231,45 @@ class ToolRounds:
         if self.enabled:
             tools, self.report.failures = await self.registry.resolve(self.enabled)
         runner = ToolRunner(self.registry, tools, self.permissions, self.approve, self.preview)
-        if self.answering is not None:
-            await self._answer_unanswered(runner, self.answering)
+        if self.answering is not None and self._answer_not_run(runner, self.answering):
+            await self.save()
         turn = self.new_turn(tools, True)
-        yield turn
-        # The count starts again when a turn is continued: the limit stops a loop the user is
-        # not watching, and continuing is the user asking for more (as a new prompt is).
-        done = 0
-        while turn.calls and turn.outcome is not None and turn.outcome.error is None:
-            if done >= self.rounds:
-                self.report.round_limit = self.rounds
-                for call in turn.calls:
-                    self._add(turn.message, runner.message_for(call, self._limit_text()))
-                await self.save()
-                return
-            for call in turn.calls:
-                await self._run(runner, turn.message, call)
-            done += 1
-            turn = self.new_turn(tools, False)
+        try:
             yield turn
+            # The count starts again when a turn is continued: the limit stops a loop the
+            # user is not watching, and continuing is the user asking for more.
+            done = 0
+            while turn.calls and turn.outcome is not None and turn.outcome.error is None:
+                if done >= self.rounds:
+                    self.report.round_limit = self.rounds
+                    for call in turn.calls:
+                        self._add(turn.message, runner.message_for(call, self._limit_text()))
+                    await self.save()
+                    return
+                for call in turn.calls:
+                    await self._run(runner, turn.message, call)
+                done += 1
+                turn = self.new_turn(tools, False)
+                yield turn
+        except (asyncio.CancelledError, GeneratorExit):
+            # Stopped (Escape, a closed tab, quit): the file and the screen say at once which
+            # calls never ran. The loop may be ending: write on this thread.
+            self._answer_not_run(runner, turn.message)
+            self.save_blocking()
+            raise
 
-    async def _answer_unanswered(self, runner: ToolRunner, reply: Message) -> None:
-        """A call must have its result before the history goes back (a model's template may
-        expect one per call): those stopped before they ran are answered as not run."""
+    def _answer_not_run(self, runner: ToolRunner, reply: Message) -> bool:
+        """Answer each call of `reply` still without a result as not run; whether any was.
+
+        A call must have its result before the history goes back (a model's template may
+        expect one per call), so a turn stopped before all ran is answered here, and one
+        saved without them (an older file, a crash) when it is continued."""
         calls = calls_of(reply.tool_calls)
         answered = pair_results(calls, results_for(reply, self.conversation.messages))
         missing = [call for call, result in zip(calls, answered, strict=True) if result is None]
         for call in missing:
             self._add(reply, runner.message_for(call, NOT_RUN))
-        if missing:
-            await self.save()
+        return bool(missing)
 
     def _limit_text(self) -> str:
         rounds = count_of(self.rounds, "round")
@@ -286,8 +295,7 @@ class ToolRounds:
             result = await runner.run(call, on_started)
         except asyncio.CancelledError:
             if started:
-                self._add(reply, started[0])
-            self.save_blocking()
+                self._add(reply, started[0])  # drawn as stopped; saved as the loop ends
             raise
         self._add(reply, result)
         await self.save()
