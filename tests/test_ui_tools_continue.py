@@ -210,3 +210,20 @@ def test_an_imported_file_brings_no_tool_allowed_without_asking(tmp_path: Path) 
     assert ToolPermissions.of(imported, frozenset()).allowed == set()
     # The record still says the call ran, allowed by the user who made the file.
     assert imported.messages[2].approval == Approval.ONCE.value
+
+
+async def test_quitting_while_a_call_waits_for_approval_saves_it_as_not_run(
+    make_app: Any, fake_ollama: FakeOllama, data_dir: Path, root: Path
+) -> None:
+    fake_ollama.script_reply("", tool_calls=[tool_call("run_command", {"command": "touch q"})])
+    app = tools_app(make_app, root, ["run_command"])
+    async with app.run_test(size=(100, 32)) as pilot:
+        await ready(app)
+        view = current_view(app)
+        await send(pilot, "do it")
+        await approval(app)
+        assert await quit_app(pilot) == 0
+    messages = saved(data_dir, view)
+    assert [m["role"] for m in messages] == ["user", "assistant", "tool"]
+    assert messages[2]["content"].startswith("Not run:")
+    assert not (root / "q").exists()
