@@ -21,7 +21,7 @@ from ollama_tui.api.errors import (
     StreamFailed,
     StreamIncomplete,
 )
-from ollama_tui.api.models import ChatRequest, GenerateRequest
+from ollama_tui.api.wire import ChatRequest, GenerateRequest
 from ollama_tui.domain.events import StreamDone, TextDelta, ThinkingDelta
 from tests.fake_ollama.server import FakeOllama
 

@@ -12,7 +12,7 @@ import pytest
 
 from ollama_tui.api.client import BODY_LIMIT, ERROR_BODY_LIMIT, OllamaClient
 from ollama_tui.api.errors import OllamaError, ProtocolError, ResponseError
-from ollama_tui.api.models import ChatRequest
+from ollama_tui.api.wire import ChatRequest
 from ollama_tui.services.catalogue import load_catalogue
 from tests.fake_ollama.server import FakeOllama
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ollama_tui.api.models import RunningModel, ShowResponse
+from ollama_tui.api.wire import RunningModel, ShowResponse
 from ollama_tui.domain.conversation import (
     Conversation,
     ConversationKind,

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from textual.widgets import TextArea
 
-from ollama_tui.api.models import ModelEntry, PullProgress, ShowResponse
 from ollama_tui.api.version import ServerVersion
+from ollama_tui.api.wire import ModelEntry, PullProgress, ShowResponse
 from ollama_tui.domain.conversation import Conversation, Message
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import MakeApp, ready, screen_text, wait_until

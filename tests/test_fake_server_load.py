@@ -10,7 +10,7 @@ import time
 import pytest
 
 from ollama_tui.api.client import OllamaClient
-from ollama_tui.api.models import ChatRequest
+from ollama_tui.api.wire import ChatRequest
 from ollama_tui.domain.events import StreamDone
 from tests.fake_ollama.server import FakeOllama
 

@@ -17,7 +17,7 @@ import pytest
 
 from ollama_tui.api.client import OllamaClient
 from ollama_tui.api.errors import OllamaError, ResponseError, StreamFailed
-from ollama_tui.api.models import ChatRequest
+from ollama_tui.api.wire import ChatRequest
 from ollama_tui.domain.secrets import redact
 from ollama_tui.services.library import ConversationLibrary
 from ollama_tui.store import SessionStore

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from ollama_tui.api.client import OllamaClient
-from ollama_tui.api.models import ShowResponse
 from ollama_tui.api.version import ServerVersion
+from ollama_tui.api.wire import ShowResponse
 from ollama_tui.services.jobs import ModelJobs
 from ollama_tui.services.model_admin import (
     CreateSpec,

@@ -6,7 +6,7 @@ import pytest
 
 from ollama_tui.api.client import OllamaClient
 from ollama_tui.api.errors import StreamFailed
-from ollama_tui.api.models import ModelEntry, PullProgress, RunningModel
+from ollama_tui.api.wire import ModelEntry, PullProgress, RunningModel
 from ollama_tui.domain.quantities import format_size
 from ollama_tui.services.catalogue import (
     ModelChoice,

@@ -40,7 +40,9 @@ from .errors import (
     validation_problem,
 )
 from .host import display_host
-from .models import (
+from .ndjson import DEFAULT_MAX_LINE_BYTES, iter_json_lines
+from .version import ServerVersion
+from .wire import (
     ChatRequest,
     ChatResult,
     GenerateRequest,
@@ -51,8 +53,6 @@ from .models import (
     ShowResponse,
     server_text,
 )
-from .ndjson import DEFAULT_MAX_LINE_BYTES, iter_json_lines
-from .version import ServerVersion
 
 if TYPE_CHECKING:
     import httpx

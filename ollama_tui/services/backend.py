@@ -43,8 +43,8 @@ from .workspace import Workspace
 
 if TYPE_CHECKING:
     from ..api.client import OllamaClient
-    from ..api.models import RunningModel, ShowResponse
     from ..api.version import ServerVersion
+    from ..api.wire import RunningModel, ShowResponse
     from ..config import Settings
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..api.errors import OllamaError, ResponseError
-from ..api.models import Listing, ModelEntry, RunningModel
+from ..api.wire import Listing, ModelEntry, RunningModel
 
 if TYPE_CHECKING:
     from ..api.client import OllamaClient

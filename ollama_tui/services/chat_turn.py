@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..api.errors import OllamaError, StreamIncomplete
-from ..api.models import ChatRequest, GenerateRequest
+from ..api.wire import ChatRequest, GenerateRequest
 from ..config import DEFAULT_MAX_REPLY_BYTES
 from ..domain.conversation import (
     Conversation,

@@ -9,7 +9,7 @@ from ..domain.conversation import Conversation, Role
 from .model_admin import parse_parameters
 
 if TYPE_CHECKING:
-    from ..api.models import RunningModel, ShowResponse
+    from ..api.wire import RunningModel, ShowResponse
 
 WARN_AT = 0.8
 FULL_AT = 0.95

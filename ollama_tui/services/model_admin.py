@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..api.errors import StreamIncomplete
-from ..api.models import ShowResponse
+from ..api.wire import ShowResponse
 from ..domain.conversation import utc_now
 
 if TYPE_CHECKING:
@@ -222,7 +222,7 @@ def model_facts(show: ShowResponse) -> list[tuple[str, str]]:
             facts.append((label, value))
     if show.capabilities:
         facts.append(("capabilities", ", ".join(show.capabilities)))
-    return facts  # wire strings are inert already (api.models.WireResponse)
+    return facts  # wire strings are inert already (api.wire.WireResponse)
 
 
 def parse_parameters(text: str) -> dict[str, list[str]]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..api.errors import OllamaError, StreamIncomplete
-from ..api.models import PullProgress
+from ..api.wire import PullProgress
 
 if TYPE_CHECKING:
     from ..api.client import OllamaClient

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..api.models import ChatRequest
+from ..api.wire import ChatRequest
 from ..domain.events import StreamDone, TextDelta, ThinkingDelta
 from ..domain.text import sanitize_for_terminal
 from ..store import atomic_write_bytes, ensure_private_dir

@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 
 from ollama_tui.api.client import OllamaClient
 from ollama_tui.api.errors import ModelNotFound
-from ollama_tui.api.models import ChatRequest
+from ollama_tui.api.wire import ChatRequest
 from ollama_tui.domain.events import StreamDone, TextDelta
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.chat.chat_view import ChatView

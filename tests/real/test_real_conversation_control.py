@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import Input, Select, TextArea
 
 from ollama_tui.api.client import OllamaClient
-from ollama_tui.api.models import ChatRequest, GenerateRequest
+from ollama_tui.api.wire import ChatRequest, GenerateRequest
 from ollama_tui.domain.conversation import ConversationKind, MessageStatus
 from ollama_tui.services.structured import check_structured_reply
 from ollama_tui.ui.app import OllamaTuiApp

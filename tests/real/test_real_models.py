@@ -9,8 +9,8 @@ import pytest
 
 from ollama_tui.api.client import OllamaClient
 from ollama_tui.api.errors import OllamaError
-from ollama_tui.api.models import ChatRequest
 from ollama_tui.api.version import ServerVersion
+from ollama_tui.api.wire import ChatRequest
 from ollama_tui.services.jobs import ModelJobs
 from ollama_tui.services.model_admin import CreateSpec, embed_texts, model_facts, unload_model
 from tests.real.conftest import REPLY_CAP

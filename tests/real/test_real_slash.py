@@ -11,7 +11,7 @@ import pytest
 
 from ollama_tui.api.client import OllamaClient
 from ollama_tui.api.errors import OllamaError
-from ollama_tui.api.models import ChatRequest
+from ollama_tui.api.wire import ChatRequest
 from ollama_tui.ui.app import OllamaTuiApp
 from tests.pilot import current_view, notified, wait_until
 from tests.real.conftest import REPLY_CAP

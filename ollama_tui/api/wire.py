@@ -1,4 +1,4 @@
-"""Provides tolerant wire models: unknown fields are kept, missing ones default (omitempty)."""
+"""Provides the Ollama API's wire models, tolerant: unknown fields kept, missing ones default."""
 
 from __future__ import annotations
 
