@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from ..domain.headers import clean_header_value, header_problem
 from ..domain.tool_calls import BUILT_IN_TOOLS, READ_ONLY_TOOLS
 from .mcp_servers import McpServerConfig, read_mcp_servers
+from .table_reader import TableReader
 
 HOST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 _KEY_NAMES = re.compile(r"[!-~]+(?: *, *[!-~]+)*")
@@ -70,61 +70,6 @@ class ConfigFile:
     """One sentence per problem: file, line, key and what is wrong."""
 
 
-def _line_of(text: str, table: str, key: str) -> int | None:
-    """The line where `key` is set under `[table]` ("" for the top), for messages."""
-    current = ""
-    pattern = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""")
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = re.match(r"^\s*\[+\s*([^\]]+?)\s*\]+", line)
-        if header:
-            current = header.group(1).replace('"', "").replace("'", "")
-            continue
-        if current == table and pattern.match(line):
-            return number
-    return None  # in an inline table, say: the message names the file and key
-
-
-class _Reader:
-    """Takes keys out of a parsed table, noting each problem with its line."""
-
-    def __init__(self, path: Path, text: str, problems: list[str]) -> None:
-        self.path = path
-        self.text = text
-        self.problems = problems
-
-    def problem(self, table: str, key: str, message: str) -> None:
-        line = _line_of(self.text, table, key)
-        where = f"{self.path}, line {line}" if line else str(self.path)
-        dotted = f"{table}.{key}" if table else key
-        self.problems.append(f"{where}: {dotted}: {message}")
-
-    def take(
-        self,
-        data: dict[str, Any],
-        table: str,
-        key: str,
-        kinds: tuple[type, ...],
-        describe: str,
-        check: Callable[[Any], str | None] | None = None,
-    ) -> Any:
-        """`data[key]` when it is one of `kinds` (and passes `check`), else None, noted."""
-        if key not in data:
-            return None
-        value = data.pop(key)
-        # bool is an int in Python; a number field must not take `true`.
-        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-            self.problem(table, key, f"expected {describe}, got {value!r}; ignored")
-            return None
-        if check is not None and (message := check(value)):
-            self.problem(table, key, f"{message}; ignored")
-            return None
-        return value
-
-    def unknown(self, data: dict[str, Any], table: str) -> None:
-        for key in data:
-            self.problem(table, key, "unknown key; ignored (a typo?)")
-
-
 def _follow_step_problem(value: int | str) -> str | None:
     if isinstance(value, str):
         return None if value == "half" else 'must be a number of rows or "half"'
@@ -135,7 +80,7 @@ def _positive(value: float) -> str | None:
     return None if value > 0 else "must be more than 0"
 
 
-def _read_headers(reader: _Reader, data: dict[str, Any], table: str) -> dict[str, str] | None:
+def _read_headers(reader: TableReader, data: dict[str, Any], table: str) -> dict[str, str] | None:
     """The headers that can be sent; each one that cannot is a problem naming it. Values are
     never quoted in a problem: they are tokens and passwords."""
     if "headers" not in data:
@@ -156,7 +101,7 @@ def _read_headers(reader: _Reader, data: dict[str, Any], table: str) -> dict[str
     return headers
 
 
-def _read_connection(reader: _Reader, data: dict[str, Any], table: str) -> dict[str, Any]:
+def _read_connection(reader: TableReader, data: dict[str, Any], table: str) -> dict[str, Any]:
     found = {
         "headers": _read_headers(reader, data, table),
         "verify_tls": reader.take(data, table, "verify_tls", (bool,), "true or false"),
@@ -171,7 +116,7 @@ def _read_connection(reader: _Reader, data: dict[str, Any], table: str) -> dict[
     return {key: value for key, value in found.items() if value is not None}
 
 
-def _read_hosts(reader: _Reader, data: dict[str, Any], config: ConfigFile) -> None:
+def _read_hosts(reader: TableReader, data: dict[str, Any], config: ConfigFile) -> None:
     hosts = data.pop("hosts", {})
     if not isinstance(hosts, dict):
         reader.problem("", "hosts", "expected tables like [hosts.gpu]; ignored")
@@ -195,7 +140,7 @@ def _read_hosts(reader: _Reader, data: dict[str, Any], config: ConfigFile) -> No
         config.hosts.append(HostConfig(name=name, url=url, **settings))
 
 
-def _read_defaults(reader: _Reader, data: dict[str, Any], config: ConfigFile) -> None:
+def _read_defaults(reader: TableReader, data: dict[str, Any], config: ConfigFile) -> None:
     defaults = data.pop("defaults", {})
     if not isinstance(defaults, dict):
         reader.problem("", "defaults", "expected a [defaults] table; ignored")
@@ -239,7 +184,7 @@ def _auto_approvable(value: list[Any]) -> str | None:
     return None
 
 
-def _read_tools(reader: _Reader, data: dict[str, Any], config: ConfigFile) -> None:
+def _read_tools(reader: TableReader, data: dict[str, Any], config: ConfigFile) -> None:
     roots = reader.take(data, "", "tool_roots", (list,), "a list of folder paths")
     if roots is not None:
         if all(isinstance(root, str) and root for root in roots):
@@ -258,7 +203,7 @@ def _read_tools(reader: _Reader, data: dict[str, Any], config: ConfigFile) -> No
     config.auto_approve = list(auto or [])
 
 
-def _check_servers_named(reader: _Reader, config: ConfigFile) -> None:
+def _check_servers_named(reader: TableReader, config: ConfigFile) -> None:
     """A `NAME.tool` or `NAME.*` whose NAME has no `[mcp.NAME]` is a typo or a server left out:
     said at start, not first at the request that would use it."""
     servers = {server.name for server in config.mcp_servers}
@@ -297,7 +242,7 @@ def read_config(path: Path) -> ConfigFile:
     except tomllib.TOMLDecodeError as error:
         config.problems.append(f"{path}: not valid TOML: {error}; using the defaults")
         return config
-    reader = _Reader(path, text, config.problems)
+    reader = TableReader(path, text, config.problems)
     config.connection = _read_connection(reader, data, "")
     config.default_host = reader.take(data, "", "default_host", (str,), "a host name or URL")
     data_dir = reader.take(data, "", "data_dir", (str,), "a folder path")

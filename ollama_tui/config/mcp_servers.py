@@ -20,7 +20,7 @@ from ..domain.headers import clean_header_value, header_problem
 from ..domain.secrets import url_secrets
 
 if TYPE_CHECKING:
-    from .config_file import _Reader
+    from .table_reader import TableReader
 
 SERVER_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_)){0,30}(?<!_)$")
 """Letters, digits, `-`, and `_` neither doubled nor at an end: `NAME__tool` then splits one way."""
@@ -71,7 +71,7 @@ class McpServerConfig:
         return [*env, *self.headers.values(), *url_secrets(self.url)]
 
 
-def _env(reader: _Reader, table: dict[str, Any], where: str) -> dict[str, str]:
+def _env(reader: TableReader, table: dict[str, Any], where: str) -> dict[str, str]:
     value = table.pop("env", {})
     if not isinstance(value, dict):
         reader.problem(where, "env", "expected a table like { API_KEY = ... }; ignored")
@@ -88,7 +88,7 @@ def _env(reader: _Reader, table: dict[str, Any], where: str) -> dict[str, str]:
     return env
 
 
-def _headers(reader: _Reader, table: dict[str, Any], where: str) -> dict[str, str]:
+def _headers(reader: TableReader, table: dict[str, Any], where: str) -> dict[str, str]:
     value = table.pop("headers", {})
     if not isinstance(value, dict):
         reader.problem(where, "headers", "expected a table like { Authorization = ... }; ignored")
@@ -104,7 +104,9 @@ def _headers(reader: _Reader, table: dict[str, Any], where: str) -> dict[str, st
     return headers
 
 
-def _timeout(reader: _Reader, table: dict[str, Any], where: str, key: str, default: float) -> float:
+def _timeout(
+    reader: TableReader, table: dict[str, Any], where: str, key: str, default: float
+) -> float:
     seconds = reader.take(
         table,
         where,
@@ -116,7 +118,7 @@ def _timeout(reader: _Reader, table: dict[str, Any], where: str, key: str, defau
     return float(seconds) if seconds is not None else default
 
 
-def _server(reader: _Reader, name: str, table: dict[str, Any]) -> McpServerConfig | None:
+def _server(reader: TableReader, name: str, table: dict[str, Any]) -> McpServerConfig | None:
     where = f"mcp.{name}"
     table = dict(table)
     command = reader.take(table, where, "command", (str,), "a program to run, like npx")
@@ -175,7 +177,7 @@ def _server(reader: _Reader, name: str, table: dict[str, Any]) -> McpServerConfi
     )
 
 
-def read_mcp_servers(reader: _Reader, data: dict[str, Any]) -> list[McpServerConfig]:
+def read_mcp_servers(reader: TableReader, data: dict[str, Any]) -> list[McpServerConfig]:
     """Every usable `[mcp.NAME]` table of `data` (taken out of it); the rest are problems."""
     tables = data.pop("mcp", {})
     if not isinstance(tables, dict):

@@ -195,6 +195,14 @@ class ChatView(Vertical):
         """The key bound to `binding_id` now, for a hint that names it."""
         return bound_key(binding_id, self.backend.settings.keymap)
 
+    def ask_new_conversation(self) -> None:
+        """`/clear`: the tab owner opens a new conversation of this kind."""
+        self.post_message(self.NewConversationAsked(self))
+
+    def ask_quit(self) -> None:
+        """`/bye`: the app quits as its quit key does."""
+        self.post_message(self.QuitAsked())
+
     def refresh_model_label(self) -> None:
         model = self.conversation.settings.model
         title = plain(model) if model else Content(f"no model · {self._key('app.pick_model')}")

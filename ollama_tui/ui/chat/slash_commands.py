@@ -3,7 +3,7 @@ dialog makes (the settings dialog, inspect, the model picker, a new tab, quit)."
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ...services.conversation_options import think_choices
 from ...services.model_admin import model_name_problem
@@ -11,7 +11,37 @@ from ...services.slash import SHOW_SECTIONS, USAGE, Run, apply_set, completions
 from ..kit.safe_text import notify_plain
 
 if TYPE_CHECKING:
-    from .chat_view import ChatView
+    from textual.app import App
+
+    from ...domain.conversation import Conversation
+    from ...services.backend import Backend
+
+
+class SlashHost(Protocol):
+    """What a command works on: the conversation's view (ChatView), as far as commands reach.
+    Named here so this module need not import the view that imports it."""
+
+    backend: Backend
+    conversation: Conversation
+    read_only_reason: str | None
+
+    @property
+    def app(self) -> App[object]: ...
+
+    def refresh_model_label(self) -> None: ...
+
+    async def save(self) -> None: ...
+
+    def set_model(self, model: str, host: str | None = None, *, chosen: bool = True) -> None: ...
+
+    def save_as_model(self, name: str) -> object: ...
+
+    async def attach(self, typed: str) -> None: ...
+
+    def ask_new_conversation(self) -> None: ...
+
+    def ask_quit(self) -> None: ...
+
 
 SECTION_HEADINGS = {
     "info": "Facts",
@@ -23,11 +53,11 @@ SECTION_HEADINGS = {
 }
 
 
-def model_names(view: ChatView) -> list[str]:
+def model_names(view: SlashHost) -> list[str]:
     return [model.name for model in view.backend.catalogue.models or []]
 
 
-def completion_for(text: str, view: ChatView) -> tuple[list[tuple[str, str]], str | None]:
+def completion_for(text: str, view: SlashHost) -> tuple[list[tuple[str, str]], str | None]:
     """What the popup offers for the composer's text, and the line Tab makes of it: the
     part all offers share when it is longer than what is typed, else the first offer."""
     offers = completions(text, model_names(view))
@@ -43,7 +73,7 @@ def completion_for(text: str, view: ChatView) -> tuple[list[tuple[str, str]], st
     return offers, lines[0] + " "
 
 
-async def run_command(view: ChatView, command: Run) -> None:
+async def run_command(view: SlashHost, command: Run) -> None:
     """Do what the command asks; a problem is said, and nothing changes."""
     app = view.app
     if command.name == "help":
@@ -92,6 +122,6 @@ async def run_command(view: ChatView, command: Run) -> None:
         elif view.read_only_reason is None:
             await view.attach(command.argument)
     elif command.name == "clear":
-        view.post_message(view.NewConversationAsked(view))
+        view.ask_new_conversation()
     elif command.name == "bye":
-        view.post_message(view.QuitAsked())
+        view.ask_quit()
