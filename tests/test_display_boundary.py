@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from textual.widgets import TextArea
 
 from ollama_tui.api.version import ServerVersion
@@ -114,22 +115,22 @@ async def test_the_settings_form_draws_values_from_a_session_file_inert(
 
 
 async def test_path_completion_draws_a_hostile_file_name_inert(
-    make_app: MakeApp, tmp_path: Path
+    make_app: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = tmp_path / "files"
     folder.mkdir()
     (folder / "a\x1b]52;c;UFdORUQ=\x1b\\b.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    # A short path typed relative to the working folder: the field shows the end of what is
+    # typed and the completion after it, so a long temporary path (pytest's grows with its
+    # run number and worker) pushed the completion past the field's right edge.
+    monkeypatch.chdir(tmp_path)
     app = make_app()
     async with app.run_test(size=(160, 30)) as pilot:
         await ready(app)
         await pilot.press("ctrl+t")
         await wait_until(lambda: "Attach an image" in screen_text(app), message="the dialog")
-        await pilot.press(*f"{folder}/a")
-        # A completion is looked up on the disk for every key typed, in workers that finish
-        # in turn: on two loaded cores the last can come seconds after the typing.
-        await wait_until(
-            lambda: "UFdORUQ" in screen_text(app), timeout=30, message="the completion"
-        )
+        await pilot.press(*"files/a")
+        await wait_until(lambda: "UFdORUQ" in screen_text(app), message="the completion")
         assert not UNSAFE.search(_line_with(app, "UFdORUQ"))
 
 

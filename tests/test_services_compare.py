@@ -163,8 +163,12 @@ async def test_stopping_all_keeps_what_each_wrote(
     assert await running == [None, None]
     hold.set()
     saved = _saved(store, conversation)["messages"][-1]
-    assert saved["status"] == "interrupted" and saved["content"] == "a "
-    assert saved["alternatives"][0][0]["content"] == "c "
+    other = saved["alternatives"][0][0]
+    assert saved["status"] == other["status"] == "interrupted"
+    # The fake server hands its scripted replies out in the order the requests reach it, and
+    # the two columns' requests race: each column keeps the first word of whichever it got.
+    assert sorted([saved["content"], other["content"]]) == ["a ", "c "]
+    assert [saved["model"], other["model"]] == [LLAMA, QWEN]
 
 
 def test_two_to_four_models(client: OllamaClient, store: SessionStore) -> None:
