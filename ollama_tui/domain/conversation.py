@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
@@ -37,6 +38,16 @@ def comparable_time(moment: datetime) -> datetime:
 
 
 Timestamp = Annotated[datetime, AfterValidator(comparable_time)]
+
+
+def _switch(value: object) -> bool | None:
+    """A setting's on/off as written: anything but true or false (a hand-edited or newer
+    file's value) reads as unset, so the conversation still opens."""
+    return value if isinstance(value, bool) else None
+
+
+Switch = Annotated[bool | None, BeforeValidator(_switch)]
+"""An on/off setting added after the format's first release; None is the usual behaviour."""
 
 
 class _Tolerant(BaseModel):
@@ -219,9 +230,16 @@ class ConversationSettings(_Tolerant):
     raw: bool | None = None
     suffix: str | None = None
     template: str | None = None
-    history: bool | None = None
+    history: Switch = None
     """False: each request carries only the last prompt (`/set nohistory`), not the turns
     before it; None: the whole conversation, as usual."""
+    verbose: Switch = None
+    """The line under each reply: True adds the server's timings (`/set verbose`), False
+    leaves out the counts (`/set quiet`: the model and how it ended stay); None: the model,
+    tokens and speed."""
+    wordwrap: Switch = None
+    """False: replies are not wrapped at the width (`/set nowordwrap`); a longer line is cut
+    at the edge with a mark. None: wrapped, as usual."""
     tools: list[str] | None = None
     """The tools this conversation lets the model call: built-in names, `NAME.tool` for one
     tool of MCP server NAME, `NAME.*` for all of its tools. Sent as schemas, not as names."""

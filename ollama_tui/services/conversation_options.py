@@ -51,6 +51,10 @@ NUMBER_OPTIONS = (
 
 THINK_CHOICES = ("default", "off", "on", "low", "medium", "high")
 FORMAT_CHOICES = ("text", "json", "schema")
+HISTORY_CHOICES = ("whole conversation", "last prompt only")
+STATS_CHOICES = ("short", "verbose", "quiet")
+"""The line under replies: model, tokens and speed; with the server's timings; without counts."""
+WRAP_CHOICES = ("wrap", "no wrap")
 
 
 def think_choices(version: ServerVersion | None) -> tuple[str, ...]:
@@ -108,6 +112,9 @@ class SettingsForm:
     """Completions only: a template to use instead of the model's."""
     tools: list[str] = field(default_factory=list)
     """The tools the model may call (names as in `ConversationSettings.tools`)."""
+    history: str = HISTORY_CHOICES[0]
+    stats: str = STATS_CHOICES[0]
+    wordwrap: str = WRAP_CHOICES[0]
     as_default: bool = False
     """Also start new conversations with these settings."""
 
@@ -140,6 +147,9 @@ class SettingsForm:
             suffix=settings.suffix or "",
             template=settings.template or "",
             tools=list(settings.tools or []),
+            history=HISTORY_CHOICES[settings.history is False],
+            stats={None: "short", True: "verbose", False: "quiet"}[settings.verbose],
+            wordwrap=WRAP_CHOICES[settings.wordwrap is False],
         )
 
     def problems(self) -> dict[str, str]:
@@ -163,6 +173,13 @@ class SettingsForm:
                 found["schema"] = str(error)
         elif self.format not in FORMAT_CHOICES:
             found["format"] = f"format is one of {', '.join(FORMAT_CHOICES)}."
+        for name, value, choices in (
+            ("history", self.history, HISTORY_CHOICES),
+            ("stats", self.stats, STATS_CHOICES),
+            ("wordwrap", self.wordwrap, WRAP_CHOICES),
+        ):
+            if value not in choices:
+                found[name] = f"{name} is one of {', '.join(choices)}."
         if self.raw and self.template.strip():
             found["template"] = "Ollama refuses a template in raw mode: raw sends no template."
         if self.raw and self.system.strip():
@@ -194,3 +211,6 @@ class SettingsForm:
         settings.suffix = self.suffix or None
         settings.template = self.template.strip() or None
         settings.tools = list(self.tools) or None
+        settings.history = None if self.history == HISTORY_CHOICES[0] else False
+        settings.verbose = {"short": None, "verbose": True, "quiet": False}[self.stats]
+        settings.wordwrap = None if self.wordwrap == WRAP_CHOICES[0] else False

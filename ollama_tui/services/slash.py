@@ -9,7 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..domain.conversation import Conversation, ConversationSettings, Role
-from .conversation_options import NUMBER_OPTIONS, THINK_CHOICES, SettingsForm
+from .conversation_options import (
+    HISTORY_CHOICES,
+    NUMBER_OPTIONS,
+    THINK_CHOICES,
+    WRAP_CHOICES,
+    SettingsForm,
+)
 from .model_admin import CreateSpec, model_name_problem
 
 BLOCK = '"""'
@@ -25,6 +31,10 @@ SET_WORDS = (
     "nothink",
     "history",
     "nohistory",
+    "verbose",
+    "quiet",
+    "wordwrap",
+    "nowordwrap",
 )
 PARAMETERS = (*(option.name for option in NUMBER_OPTIONS), "stop")
 
@@ -44,6 +54,8 @@ USAGE: tuple[tuple[str, str], ...] = (
     ("/set format json", "Replies in JSON (/set noformat: free text)"),
     ("/set think [LEVEL]", "Thinking on, or low/medium/high (/set nothink: off)"),
     ("/set history", "Send the whole conversation (/set nohistory: the last prompt only)"),
+    ("/set verbose", "The server's timings under replies (/set quiet: no counts)"),
+    ("/set wordwrap", "Wrap replies at the width (/set nowordwrap: cut long lines)"),
     ("/show info|license|modelfile|parameters|system|template", "The model, as inspected"),
     ("/load MODEL", "Use MODEL from the next reply"),
     ("/save MODEL", "Create MODEL: this model, system prompt, parameters and messages"),
@@ -53,6 +65,20 @@ USAGE: tuple[tuple[str, str], ...] = (
     ('"""', 'Begins a prompt of several lines; a line ending in """ sends it'),
     ("//TEXT", "Sends /TEXT as a prompt"),
 )
+
+SWITCHES = {
+    "history": ("history", HISTORY_CHOICES[0], "The whole conversation is sent with each prompt."),
+    "nohistory": (
+        "history",
+        HISTORY_CHOICES[1],
+        "Only the last prompt is sent, without the turns before it.",
+    ),
+    "verbose": ("stats", "verbose", "Replies show the server's timings."),
+    "quiet": ("stats", "quiet", "Replies show no counts."),
+    "wordwrap": ("wordwrap", WRAP_CHOICES[0], "Replies wrap at the width."),
+    "nowordwrap": ("wordwrap", WRAP_CHOICES[1], "Long lines of replies are cut at the edge."),
+}
+"""`/set WORD` for the settings that are on or off: the form's field, its value, what is said."""
 
 
 @dataclass(frozen=True)
@@ -159,13 +185,9 @@ def apply_set(
     elif word == "nothink":
         form.think = "off"
         said = "Thinking off."
-    elif word in ("history", "nohistory"):
-        settings.history = None if word == "history" else False
-        return (
-            "The whole conversation is sent with each prompt."
-            if word == "history"
-            else "Only the last prompt is sent, without the turns before it."
-        )
+    elif word in SWITCHES:
+        field, value, said = SWITCHES[word]
+        setattr(form, field, value)
     else:
         raise ValueError(f"Usage: /set {'|'.join(SET_WORDS)} …")
     form.apply_to(settings)

@@ -181,7 +181,7 @@ class ChatView(Vertical):
         if self._initial_draft and not self.composer.disabled:
             self.composer.load_text(self._initial_draft)
             self.composer.move_cursor(self.composer.document.end)
-        self.refresh_model_label()
+        self.settings_changed()
         if self.welcome is not None and self.backend.library.listed:
             # A tab opened later: show the listing there is, then look for newer ones.
             self.show_recent()
@@ -202,6 +202,12 @@ class ChatView(Vertical):
     def ask_quit(self) -> None:
         """`/bye`: the app quits as its quit key does."""
         self.post_message(self.QuitAsked())
+
+    def settings_changed(self) -> None:
+        """The conversation's settings changed (F4, `/set`): show what they show."""
+        settings = self.conversation.settings
+        self.transcript.show_settings(settings.verbose, settings.wordwrap is not False)
+        self.refresh_model_label()
 
     def refresh_model_label(self) -> None:
         model = self.conversation.settings.model
@@ -564,7 +570,7 @@ class ChatView(Vertical):
         """The settings dialog's form, into the conversation (from its next reply), saved."""
         form.apply_to(self.conversation.settings)
         self.conversation.touch()
-        self.refresh_model_label()
+        self.settings_changed()
         await self.save()
 
     @background("Saving the conversation as a model", group="save-model")

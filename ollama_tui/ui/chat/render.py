@@ -22,7 +22,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
-from ...domain.conversation import Message, MessageStatus, Role
+from ...domain.conversation import Message, MessageStatus, Role, Stats
 from ...domain.quantities import count_of
 from ...domain.text import code_blocks, sanitize_for_terminal
 from ...services.structured import StructuredCheck, check_structured_reply
@@ -110,11 +110,33 @@ def _attachments_part(message: Message, frame: Frame, palette: RenderPalette) ->
     return text_lines(Text(f"Attached: {names}", palette.muted), frame, palette)
 
 
-def describe_reply(message: Message, palette: RenderPalette) -> Text:
-    """The line under a reply: its model, its speed, and how it ended (and its error)."""
+def _seconds(nanoseconds: int) -> str:
+    return f"{nanoseconds / 1e9:.2f} s"
+
+
+def _timings(stats: Stats) -> Text:
+    """`ollama run --verbose`'s figures on one line: where the time of a reply went."""
+
+    def rate(count: int, duration: int) -> str:
+        return f" ({count / duration * 1e9:.1f} tok/s)" if count and duration > 0 else ""
+
+    return Text(
+        f"total {_seconds(stats.total_duration)} · load {_seconds(stats.load_duration)}"
+        f" · prompt {count_of(stats.prompt_eval_count, 'token')} in "
+        f"{_seconds(stats.prompt_eval_duration)}"
+        f"{rate(stats.prompt_eval_count, stats.prompt_eval_duration)}"
+        f" · reply {count_of(stats.eval_count, 'token')} in {_seconds(stats.eval_duration)}"
+        f"{rate(stats.eval_count, stats.eval_duration)}"
+    )
+
+
+def describe_reply(message: Message, palette: RenderPalette, verbose: bool | None = None) -> Text:
+    """The line under a reply: its model, its speed, and how it ended (and its error).
+    `verbose` (the conversation's setting): True adds the server's timings on a line of
+    their own, False leaves out the counts."""
     parts: list[Text] = [Text(sanitize_for_terminal(message.model or "unknown model"))]
     stats = message.stats
-    if stats is not None and stats.eval_count:
+    if stats is not None and stats.eval_count and verbose is not False:
         parts.append(Text(count_of(stats.eval_count, "token")))
         speed = stats.tokens_per_second
         if speed is not None:
@@ -135,14 +157,19 @@ def describe_reply(message: Message, palette: RenderPalette) -> Text:
         parts.append(versions)
     # Muted under all of it: the coloured parts keep their colour over it.
     line = Text(" · ", palette.muted).join(parts)
+    if verbose and stats is not None and message.status is not MessageStatus.STREAMING:
+        line.append("\n")
+        line.append_text(_timings(stats))
     if message.error:
         line.append("\n")
         line.append(sanitize_for_terminal(message.error), palette.error)
     return line
 
 
-def _stats_part(message: Message, frame: Frame, palette: RenderPalette) -> list[Strip]:
-    return text_lines(describe_reply(message, palette), frame, palette)
+def _stats_part(
+    message: Message, frame: Frame, palette: RenderPalette, verbose: bool | None
+) -> list[Strip]:
+    return text_lines(describe_reply(message, palette, verbose), frame, palette)
 
 
 def _thinking_header(thinking: str, is_open: bool, palette: RenderPalette) -> Text:
@@ -211,6 +238,7 @@ def render_message(
     user_label: str = "You",
     tool_results: Sequence[Message] = (),
     tools_open: bool = False,
+    verbose: bool | None = None,
 ) -> MessageLines:
     """`message` as lines `width` cells wide, ending with the blank line before the next
     turn. `selected` draws it as the turn the conversation's keys act on; `tool_results`
@@ -218,6 +246,7 @@ def render_message(
     if message.role is Role.ASSISTANT:
         reply = ReplyLines(message, width, palette, thinking_open=thinking_open)
         reply.tool_results, reply.tools_open = tool_results, tools_open
+        reply.verbose = verbose
         lines = reply.finish()
     else:
         frame = _frame(message.role, width, palette)
@@ -316,6 +345,8 @@ class ReplyLines:
         """The `tool` messages answering the reply's calls (set them, then `update`)."""
         self.tools_open = False
         """Whether the calls are shown in full (arguments and results)."""
+        self.verbose: bool | None = None
+        """The conversation's `verbose` setting: what the line under the reply shows."""
 
     @property
     def strips(self) -> list[Strip]:
@@ -373,7 +404,7 @@ class ReplyLines:
             self._body_part(),
             self._tools_part(),
             _check_part(self._check, self._frame, self.palette),
-            _stats_part(self.message, self._frame, self.palette),
+            _stats_part(self.message, self._frame, self.palette, self.verbose),
             [_gap(self.width, self.palette)],
         ]
 

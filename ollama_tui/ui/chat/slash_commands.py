@@ -28,7 +28,7 @@ class SlashHost(Protocol):
     @property
     def app(self) -> App[object]: ...
 
-    def refresh_model_label(self) -> None: ...
+    def settings_changed(self) -> None: ...
 
     async def save(self) -> None: ...
 
@@ -88,7 +88,7 @@ async def run_command(view: SlashHost, command: Run) -> None:
             notify_plain(app, str(error), severity="error")
             return
         view.conversation.touch()
-        view.refresh_model_label()
+        view.settings_changed()
         await view.save()
         notify_plain(app, said)
     elif command.name == "show":

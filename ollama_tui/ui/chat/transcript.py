@@ -38,6 +38,12 @@ from .render import MessageLines, RenderPalette, ReplyLines, mark_selected, rend
 NOT_TURNS = (Role.SYSTEM, Role.TOOL)
 """Not drawn as turns: the system prompt is in F4, a tool's answer in its reply's block."""
 
+UNWRAPPED_WIDTH = 400
+"""With word wrap off, turns are drawn this wide and cut at the view's edge (a longer line
+still wraps here: a line drawn endlessly wide would cost its cells on every draw)."""
+CUT_MARK = "→"
+"""Drawn in the last cell of a line cut at the edge (word wrap off)."""
+
 LIVE_WINDOW = 20
 """Turns laid out when a conversation opens; Ctrl+Up (or moving the selection above the
 first) lays out as many more. Laying out renders every turn once for the width."""
@@ -142,6 +148,10 @@ class Transcript(ScrollView, can_focus=True):
         """Whether the reply's lines are drawn with the selected look."""
         self._sync: Callable[[], None] = _noop
         self._timer: Timer | None = None
+        self.verbose: bool | None = None
+        """The conversation's `verbose` setting: what the line under a reply shows."""
+        self.wordwrap = True
+        """False: lines are cut at the edge with a mark instead of wrapped."""
 
     # -- what tests and the conversation read -------------------------------------------
 
@@ -206,6 +216,20 @@ class Transcript(ScrollView, can_focus=True):
         else:
             self._update_virtual_size()
 
+    def show_settings(self, verbose: bool | None, wordwrap: bool) -> None:
+        """The conversation's display settings changed (`/set verbose`, F4): draw again."""
+        if (verbose, wordwrap) == (self.verbose, self.wordwrap):
+            return
+        self.verbose, self.wordwrap = verbose, wordwrap
+        self._reply = None
+        self._layout()
+        self.refresh()
+
+    @property
+    def _drawn_width(self) -> int:
+        """The width turns are drawn at: the view's, or wider when lines are cut instead."""
+        return self._width if self.wordwrap else max(self._width, UNWRAPPED_WIDTH)
+
     def messages_changed(self) -> None:
         """The list of messages changed (a turn added, removed or swapped for a version):
         lay the turns out again; turns drawn before keep their lines."""
@@ -240,7 +264,8 @@ class Transcript(ScrollView, can_focus=True):
     def _key(self, message: Message) -> tuple[Any, ...]:
         """What a turn's lines depend on: when any of it changes, the turn is drawn again."""
         return (
-            self._width,
+            self._drawn_width,
+            self.verbose,
             self._palette,
             self.user_label,
             message.content,
@@ -265,12 +290,13 @@ class Transcript(ScrollView, can_focus=True):
                 self._reply_selected = self._is_selected(message)
                 self._reply = ReplyLines(
                     message,
-                    self._width,
+                    self._drawn_width,
                     self._palette,
                     selected=self._reply_selected,
                     thinking_open=self._thinking_open.get(id(message)),
                 )
                 self._reply.tools_open = id(message) in self._tools_open
+                self._reply.verbose = self.verbose
                 self._reply.tool_results = self._results_of(message)
                 self._reply.update()
             return self._reply.strips
@@ -289,12 +315,13 @@ class Transcript(ScrollView, can_focus=True):
         assert self._palette is not None
         lines = render_message(
             message,
-            self._width,
+            self._drawn_width,
             self._palette,
             thinking_open=self._is_thinking_open(message),
             user_label=self.user_label,
             tool_results=self._results_of(message),
             tools_open=id(message) in self._tools_open,
+            verbose=self.verbose,
         )
         self._cache[id(message)] = (message, key, lines)
         return lines
@@ -419,13 +446,22 @@ class Transcript(ScrollView, can_focus=True):
         width = self._width or self.scrollable_content_region.width
         if row >= self._height:
             return Strip.blank(width, self.rich_style)
-        strip = self._row(row).crop_extend(0, width, self.rich_style)
+        strip = self._cut(self._row(row), width)
         selection = self.text_selection
         if selection is not None:
             span = selection.get_span(row)
             if span is not None:
                 strip = self._highlighted(strip, *span)
         return strip.apply_offsets(0, row)
+
+    def _cut(self, strip: Strip, width: int) -> Strip:
+        """`strip` fitted to the view; a line drawn wider (word wrap off) whose text goes on
+        past the edge ends in a mark, so a cut is never mistaken for the end of a line."""
+        fitted = strip.crop_extend(0, width, self.rich_style)
+        if width < 2 or strip.cell_length <= width or not strip.crop(width).text.strip():
+            return fitted
+        style = self.rich_style + self.get_component_rich_style("transcript--earlier")
+        return Strip.join([fitted.crop(0, width - 1), Strip([Segment(CUT_MARK, style)], 1)])
 
     def _highlighted(self, strip: Strip, start: int, end: int) -> Strip:
         end = strip.cell_length if end == -1 else min(end, strip.cell_length)

@@ -15,7 +15,10 @@ from textual.widgets.selection_list import Selection
 from ...domain.tool_calls import BUILT_IN_TOOLS
 from ...services.conversation_options import (
     FORMAT_CHOICES,
+    HISTORY_CHOICES,
     NUMBER_OPTIONS,
+    STATS_CHOICES,
+    WRAP_CHOICES,
     SettingsForm,
     think_choices,
 )
@@ -112,10 +115,28 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
                 SafeTextArea(form.schema, id="schema", language="json", compact=True),
                 id="schema-field",
             )
+            if not self.completion:
+                # A completion sends each prompt alone: it has no history to leave out.
+                yield self._choice("History sent", "history", HISTORY_CHOICES, form.history)
+            yield self._choice("Under replies", "stats", STATS_CHOICES, form.stats)
+            yield self._choice("Long lines", "wordwrap", WRAP_CHOICES, form.wordwrap)
             if self.completion:
                 yield from self._completion_fields()
             else:
                 yield FormField("Tools", self._tool_list())
+
+    @staticmethod
+    def _choice(label: str, id: str, choices: tuple[str, ...], value: str) -> FormField:
+        return FormField(
+            label,
+            Select(
+                [(choice, choice) for choice in choices],
+                value=value,
+                allow_blank=False,
+                id=id,
+                compact=True,
+            ),
+        )
 
     def _tool_list(self) -> SelectionList[str]:
         """Each tool the model may be offered, ticked when this conversation enables it;
@@ -214,6 +235,11 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
             tools=list(self.form.tools)
             if self.completion
             else list(self.query_one("#tools", SelectionList).selected),
+            history=self.form.history
+            if self.completion
+            else str(self.query_one("#history", Select).value),
+            stats=str(self.query_one("#stats", Select).value),
+            wordwrap=str(self.query_one("#wordwrap", Select).value),
             **self._read_completion_fields(),
         )
 
