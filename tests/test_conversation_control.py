@@ -19,7 +19,14 @@ from ollama_tui.domain.conversation import (
     Stats,
 )
 from ollama_tui.domain.text import code_blocks
-from ollama_tui.domain.versions import set_aside, start_version, switch_version
+from ollama_tui.domain.versions import (
+    bring_into_view,
+    every_message,
+    set_aside,
+    start_version,
+    switch_version,
+    version_map,
+)
 from ollama_tui.services.chat_turn import (
     build_chat_request,
     build_generate_request,
@@ -87,6 +94,62 @@ def test_an_edit_sets_aside_the_later_turns_and_survives_a_round_trip_through_js
     switch_version(again.messages, 0, 0)
     assert contents(again.messages) == ["a", "ra", "b", "rb2"]
     assert contents((again.messages[0].alternatives or [])[0]) == ["a2"]
+
+
+def _branched() -> list[Message]:
+    """q1/A1/q2/A2, A1 written again (B1) with q3/A3 after it, then q3 edited (q3b/A3b)."""
+    messages = [Message.user("q1"), reply("A1"), Message.user("q2"), reply("A2")]
+    regenerate(messages, 1, "B1")
+    messages += [Message.user("q3"), reply("A3")]
+    versions = set_aside(messages, 2)
+    edited = Message.user("q3b")
+    start_version(edited, versions)
+    messages += [edited, reply("A3b")]
+    return messages
+
+
+def test_the_map_lists_every_version_as_a_tree_with_the_path_shown_marked() -> None:
+    rows = version_map(_branched())
+    drawn = [(row.guides, row.shown, row.place, row.message.content) for row in rows]
+    assert drawn == [
+        ("", True, None, "q1"),
+        ("├─", False, (1, 2), "A1"),
+        ("│ ", False, None, "q2"),
+        ("│ ", False, None, "A2"),
+        ("└─", True, (2, 2), "B1"),
+        ("  ├─", False, (1, 2), "q3"),
+        ("  │ ", False, None, "A3"),
+        ("  └─", True, (2, 2), "q3b"),
+        ("    ", True, None, "A3b"),
+    ]
+    # Each turn knows the innermost branch point it is under; none before the first.
+    assert [row.branch for row in rows] == [None, 0, 0, 0, 0, 1, 1, 1, 1]
+
+
+def test_bringing_a_turn_into_view_flips_every_branch_on_its_way() -> None:
+    messages = _branched()
+    every = {m.content: m for m in every_message(messages)}
+    assert bring_into_view(messages, every["A2"].id) is every["A2"]
+    assert contents(messages) == ["q1", "A1", "q2", "A2"]
+    # The versions left behind keep theirs: back to the edited one, deeper in the other.
+    assert bring_into_view(messages, every["A3"].id) is every["A3"]
+    assert contents(messages) == ["q1", "B1", "q3", "A3"]
+    assert bring_into_view(messages, "no such id") is None
+    assert contents(messages) == ["q1", "B1", "q3", "A3"]
+    # Nothing was lost on the way.
+    assert sorted(m.content for m in every_message(messages)) == sorted(every)
+
+
+def test_a_version_number_out_of_range_in_a_file_is_drawn_and_flipped_safely() -> None:
+    messages = [Message.user("q"), reply("one", alternatives=[[reply("two")]], version=-7)]
+    rows = version_map(messages)
+    assert [(row.shown, row.message.content) for row in rows] == [
+        (True, "q"),
+        (True, "one"),
+        (False, "two"),
+    ]
+    assert bring_into_view(messages, rows[2].message.id) is rows[2].message
+    assert contents(messages) == ["q", "two"]
 
 
 def test_unused_new_fields_are_left_out_of_the_file() -> None:

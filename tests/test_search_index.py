@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ollama_tui.domain.conversation import Conversation, Message
+from ollama_tui.domain.conversation import Conversation, Message, Role
 from ollama_tui.domain.folding import fold, word_spans
 from ollama_tui.services.library import ConversationLibrary, cut_snippet
 from ollama_tui.store import SearchIndex, SessionStore
@@ -167,3 +167,24 @@ def test_snippets_are_found_as_the_index_finds_them() -> None:
     assert snippet is not None and "東京" in snippet
     # Thirty columns each side: fifteen wide characters.
     assert snippet == "…" + "字" * 15 + "東京" + "字" * 15 + "…"
+
+
+def test_a_word_from_a_version_set_aside_finds_its_conversation(
+    tmp_path: Path, index: SearchIndex
+) -> None:
+    """Every version is indexed, not only the one shown, at each depth of branching."""
+    conversation = Conversation(title="branched")
+    prompt = Message.user("kept visible")
+    reply = Message(role=Role.ASSISTANT, content="shown answer")
+    set_aside_reply = Message(role=Role.ASSISTANT, content="zebra answer")
+    deeper = Message.user("yak question")
+    later = Message(role=Role.USER, content="follow-up", alternatives=[[deeper]], version=1)
+    reply.alternatives, reply.version = [[set_aside_reply, later]], 1
+    conversation.messages += [prompt, reply]
+    store = SessionStore(tmp_path)
+    store.save(conversation)
+    store.close()
+    _sync(index)
+    assert index.matching(["zebra"]) == {conversation.id}
+    assert index.matching(["yak"]) == {conversation.id}
+    assert index.matching(["shown"]) == {conversation.id}

@@ -19,6 +19,7 @@ import sqlite3
 import threading
 import time
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,9 @@ from ..domain.text import CJK_CHARACTER
 from .disk_json import DiskJsonError, read_json
 from .summary_index import FileStamp
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: every version of a conversation is indexed, not only the one shown (an index of 1 is
+built again)."""
 BATCH_SECONDS = 0.5
 """A sync commits at least this often, so searches see its progress and no lock is held long."""
 BUSY_TIMEOUT_SECONDS = 10.0
@@ -67,9 +70,20 @@ def searchable_text(raw: bytes) -> str | None:
     if not isinstance(data, dict):
         return None
     parts = [data.get("title")]
-    messages = data.get("messages")
-    if isinstance(messages, list):
-        parts += [m.get("content") for m in messages if isinstance(m, dict)]
+    # Every version is searched, not only the one shown: a word from a version set aside
+    # still finds its conversation (the map of versions then jumps to it). The versions
+    # shown come first, so a snippet quotes them when they hold the word.
+    pending: deque[object] = deque([data.get("messages")])
+    while pending:
+        messages = pending.popleft()
+        if not isinstance(messages, list):
+            continue
+        for message in messages:
+            if isinstance(message, dict):
+                parts.append(message.get("content"))
+                alternatives = message.get("alternatives")
+                if isinstance(alternatives, list):
+                    pending.extend(alternatives)
     return "\n".join(part for part in parts if isinstance(part, str))
 
 
