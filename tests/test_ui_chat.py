@@ -273,10 +273,10 @@ async def test_thinking_is_shown_apart_from_the_answer_in_both_server_generation
         assert "<think>" not in drawn(view, second) and "Thinking" in drawn(view, second)
         assert "<3 is not a tag" in drawn(view, third) and "Thinking" not in drawn(view, third)
         # Opened from the keyboard on a selected reply, the thinking is shown apart.
-        await pilot.press("shift+tab", "up", "up", "up", "up", "t")
+        await pilot.press("shift+tab", "up", "up", "up", "up", "h")
         await wait_until(lambda: "weighing options" in drawn(view, first))
         assert "weighing options" not in drawn(view, second)
-        await pilot.press("down", "down", "t")
+        await pilot.press("down", "down", "h")
         await wait_until(lambda: "pondering deeply" in drawn(view, second))
         assert "The answer" in drawn(view, first) and "Inline answer" in drawn(view, second)
     saved = json.loads(session_file(data_dir, view.conversation.id).read_text())

@@ -10,7 +10,7 @@ from tests.fake_ollama.script import tool_call
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import wait_until
 
-from .steps import LOOKS, Look, Shoot, palette, shows
+from .steps import LOOKS, Look, Shoot, open_saved, palette, settled_chat, shows
 
 
 async def _picker(pilot: Pilot[None]) -> None:
@@ -130,3 +130,23 @@ async def _compare_picker(pilot: Pilot[None]) -> None:
 def test_compare_picker(shoot: Shoot, look: Look) -> None:
     """F5: the picker marking models to compare, numbered in the order marked."""
     assert shoot(look, _compare_picker)
+
+
+async def _version_map(pilot: Pilot[None]) -> None:
+    """The saved Rust conversation (a reply written twice), a second question, then the
+    first reply written a third time: a branch whose second version has turns after it."""
+    await open_saved(pilot, "ownership", "chapter 4")
+    await pilot.press(*"And borrowing?", "enter")
+    await shows(pilot, "Echo: And borrowing?")
+    await settled_chat(pilot)
+    await pilot.press("shift+tab", "up", "up", "r")
+    await shows(pilot, "version 3 of 3")
+    await settled_chat(pilot)
+    await pilot.press("shift+tab", "t")
+    await shows(pilot, "Map of versions")
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_version_map(shoot: Shoot, look: Look) -> None:
+    """`t` on a selected message: every version as a tree, the one shown marked."""
+    assert shoot(look, _version_map)

@@ -27,7 +27,13 @@ from ...domain.conversation import (
 from ...domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta, ToolCallsArrived
 from ...domain.quantities import count_of, format_size
 from ...domain.text import code_blocks
-from ...domain.versions import set_aside, start_version, switch_version
+from ...domain.versions import (
+    bring_into_view,
+    set_aside,
+    start_version,
+    switch_version,
+    version_map,
+)
 from ...services.backend import Backend
 from ...services.chat_turn import TurnOutcome, add_user_message, can_continue, last_reply
 from ...services.conversation_options import SettingsForm
@@ -620,7 +626,9 @@ class ChatView(Vertical):
         if action in ("select_messages", "attach_image"):
             return not self.transcript.has_focus
         if action == "regenerate":
-            return last_reply(self.conversation) is not None and not self.is_streaming
+            return self._reply_to_regenerate() is not None and not self.is_streaming
+        if action == "open_version_map":
+            return self.has_messages and not self.is_streaming and self.compare_view is None
         message = self._selected_message() if self.transcript.has_focus else None
         if action in ("copy_message", "copy_code"):
             return message is not None
@@ -636,6 +644,8 @@ class ChatView(Vertical):
             return message is not None and bool(message.thinking)
         if action == "switch_version":
             return message is not None and message.version_count > 1 and not self.is_streaming
+        if action == "version_map":
+            return message is not None and not self.is_streaming
         return True
 
     def action_stop_reply(self) -> None:
@@ -662,10 +672,22 @@ class ChatView(Vertical):
             return f"Choose a model first with {self._key('app.pick_model')}."
         return None
 
+    def _reply_to_regenerate(self) -> Message | None:
+        """The reply selected in the transcript, else the last reply."""
+        selected = self._selected_message() if self.transcript.has_focus else None
+        if (
+            selected is not None
+            and selected.role is Role.ASSISTANT
+            and any(m is selected for m in self.conversation.messages)
+        ):
+            return selected
+        return last_reply(self.conversation)
+
     async def action_regenerate(self) -> None:
-        """Write the last reply again. A reply that failed before any text is simply asked
-        for again; any other is kept as a version the user can flip back to."""
-        reply = last_reply(self.conversation)
+        """Write the selected reply (else the last) again. A last reply that failed before
+        any text is simply asked for again; any other is kept as a version the user can flip
+        back to, with the turns that followed it."""
+        reply = self._reply_to_regenerate()
         refusal = self._refusal_to_reply()
         if reply is None or refusal:
             if refusal:
@@ -674,7 +696,8 @@ class ChatView(Vertical):
         messages = self.conversation.messages
         # The reply goes with the results of its tool calls, if any, after it.
         start = messages.index(reply)
-        if reply.status in (MessageStatus.ERROR, MessageStatus.INCOMPLETE) and not reply.content:
+        failed = reply.status in (MessageStatus.ERROR, MessageStatus.INCOMPLETE)
+        if failed and not reply.content and reply is last_reply(self.conversation):
             del messages[start:]
             self.transcript.messages_changed()
             self.start_reply()
@@ -785,6 +808,54 @@ class ChatView(Vertical):
             self.transcript.select(turns[0])
         self.conversation.touch()
         await self.save()
+
+    def action_version_map(self) -> None:
+        """The map of versions, its cursor on the selected turn."""
+        message = self._selected_message()
+        self._open_version_map(message.id if message is not None else None)
+
+    def action_open_version_map(self) -> None:
+        """The map of versions from the palette: its cursor on the selected turn, if any,
+        else on the last turn shown."""
+        self.action_version_map()
+
+    def _open_version_map(self, at: str | None) -> None:
+        from ..dialogs.version_map import VersionMapScreen
+
+        async def chosen(message_id: str | None) -> None:
+            if message_id is not None:
+                await self.show_version_of(message_id)
+
+        rows = version_map(self.conversation.messages)
+        self.app.push_screen(VersionMapScreen(rows, at), chosen)
+
+    async def show_version_of(self, message_id: str) -> None:
+        """Show the version that holds the turn `message_id`, that turn selected; the file
+        is written only when another version comes into view."""
+        if self.is_streaming:
+            return
+        messages = self.conversation.messages
+        before = list(messages)  # held, so that the ids compared stay theirs
+        target = bring_into_view(messages, message_id)
+        if target is None:
+            return
+        changed = [id(m) for m in messages] != [id(m) for m in before]
+        if changed:
+            self.transcript.messages_changed()
+        turn = target
+        if turn.role in (Role.TOOL, Role.SYSTEM):  # drawn with the reply before it
+            index = messages.index(turn)
+            turn = next((m for m in reversed(messages[:index]) if m.role is Role.ASSISTANT), target)
+        # A turn among the earlier ones the transcript keeps folded is laid out too.
+        while not any(m is turn for m in self.transcript.shown):
+            if not self.transcript.show_earlier():
+                break
+        self.transcript.focus()
+        self.transcript.select(turn)
+        if changed:
+            self.refresh_model_label()
+            self.conversation.touch()
+            await self.save()
 
     # -- images ---------------------------------------------------------------------------
 

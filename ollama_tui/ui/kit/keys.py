@@ -38,6 +38,7 @@ Place = Literal[
     "measurement",
     "commands",
     "compare",
+    "version_map",
 ]
 """Where a key works: the app everywhere, the conversation and its parts, a screen, a dialog."""
 
@@ -54,6 +55,12 @@ class Command:
     """The id of the key pressed first, for an action reached in two presses."""
     when_allowed: bool = False
     """Listed only while the action can run (stopping a reply: only while one is written)."""
+    action: str = ""
+    """What the palette runs, when not the key's action (a key on a selected message that
+    the palette offers with no message selected)."""
+
+    def action_of(self, key: Key) -> str:
+        return self.action or key.action
 
 
 @dataclass(frozen=True)
@@ -268,7 +275,7 @@ KEYS: tuple[Key, ...] = (
         "regenerate",
         "Regenerate",
         "chat",
-        help="Write the last reply again",
+        help="Write this reply again (it stays as a version, with the turns after it)",
     ),
     Key(
         "chat.message.continue",
@@ -300,8 +307,22 @@ KEYS: tuple[Key, ...] = (
         display="→",
     ),
     Key(
-        "chat.message.thinking",
+        "chat.message.version_map",
         "t",
+        "version_map",
+        "Map",
+        "chat",
+        help="The map of versions: every branch of this conversation as a tree",
+        command=Command(
+            "Map of versions",
+            "Every version of this conversation as a tree; Enter jumps to one",
+            when_allowed=True,
+            action="open_version_map",
+        ),
+    ),
+    Key(
+        "chat.message.thinking",
+        "h",
         "toggle_thinking",
         "Thinking",
         "chat",
@@ -678,6 +699,31 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("approval.deny", "n,escape", "answer('denied')", "Deny", "approval"),
     Key("approval.reason", "r", "reason", "Deny with a reason", "approval"),
+    # -- the map of versions: its list keeps the focus, so its keys are priority.
+    Key("version_map.jump", "enter", "jump", "Jump", "version_map", priority=True),
+    Key("version_map.close", "escape", "close", "Close", "version_map", priority=True),
+    Key("version_map.up", "up,k", "move(-1)", "Previous", "version_map", show=False, priority=True),
+    Key("version_map.down", "down,j", "move(1)", "Next", "version_map", show=False, priority=True),
+    Key(
+        "version_map.previous_version",
+        "left",
+        "other_version(-1)",
+        "Version",
+        "version_map",
+        help="The previous version at the branch the cursor is in",
+        display="←",
+        priority=True,
+    ),
+    Key(
+        "version_map.next_version",
+        "right",
+        "other_version(1)",
+        "Version",
+        "version_map",
+        help="The next version at the branch the cursor is in",
+        display="→",
+        priority=True,
+    ),
 )
 
 REGISTRY: dict[str, Key] = {key.id: key for key in KEYS}

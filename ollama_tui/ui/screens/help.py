@@ -93,7 +93,10 @@ def key_commands(
     `node`, each naming the key bound now."""
     for key in keys_in(place):
         command = key.command
-        if command is None or (command.when_allowed and not node.check_action(key.action, ())):
+        if command is None:
+            continue
+        action = command.action_of(key)
+        if command.when_allowed and not node.check_action(action, ()):
             continue
         names = " or ".join(bound_keys(key.id, keymap))
         if command.after:
@@ -101,7 +104,7 @@ def key_commands(
         yield SystemCommand(
             command.title,
             f"{command.text} ({names})" if command.text else names,
-            partial(node.run_action, key.action),
+            partial(node.run_action, action),
         )
 
 
