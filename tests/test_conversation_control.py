@@ -152,6 +152,19 @@ def test_a_version_number_out_of_range_in_a_file_is_drawn_and_flipped_safely() -
     assert contents(messages) == ["q", "two"]
 
 
+def test_a_version_without_turns_in_a_file_is_left_out_and_flipping_still_works() -> None:
+    data = {"role": "assistant", "content": "one", "alternatives": [[], [{"role": "assistant"}]]}
+    head = Message.model_validate(data)
+    assert [len(tail) for tail in head.alternatives or []] == [1]
+    messages = [Message.user("q"), head]
+    switch_version(messages, 1, 1)
+    assert contents(messages) == ["q", ""]
+    switch_version(messages, 1, 0)
+    assert contents(messages) == ["q", "one"]
+    only_empty = Message.model_validate({**data, "alternatives": [[]], "version": 1})
+    assert only_empty.alternatives is None and only_empty.version_count == 1
+
+
 def test_unused_new_fields_are_left_out_of_the_file() -> None:
     data = Conversation(messages=[Message.user("x"), reply("y")]).to_json_dict()
     for message in data["messages"]:

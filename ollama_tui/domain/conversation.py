@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
+    field_validator,
     model_serializer,
 )
 
@@ -153,6 +154,14 @@ class Message(_Tolerant):
     """On a `tool` message: an `Approval` value (kept as text: a newer value must load)."""
     duration_ms: int | None = None
     """On a `tool` message of a call that ran: how long it took."""
+
+    @field_validator("alternatives")
+    @classmethod
+    def _versions_with_turns(cls, value: list[list[Message]] | None) -> list[list[Message]] | None:
+        """A version without a single turn (a file edited by hand) has nothing to show and
+        nothing to flip to: it is left out."""
+        kept = [tail for tail in value or () if tail]
+        return kept or None
 
     @model_serializer(mode="wrap")
     def _drop_unused_fields(self, handler: SerializerFunctionWrapHandler) -> Any:

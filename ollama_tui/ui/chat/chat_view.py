@@ -852,7 +852,7 @@ class ChatView(Vertical):
                 break
         self.transcript.focus()
         self.transcript.select(turn)
-        if changed:
+        if changed and not self.read_only_reason:  # a read-only file is only looked at
             self.refresh_model_label()
             self.conversation.touch()
             await self.save()
