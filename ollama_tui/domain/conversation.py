@@ -22,6 +22,9 @@ from .ids import new_id
 
 SESSION_SCHEMA = "ollama-tui/session"
 SESSION_VERSION = 1
+AUTO_HOST = "auto"
+"""The host a conversation names to have each request go to the configured host best placed
+to answer it (see `services/routing.py`); no configured host may take the name."""
 
 
 def utc_now() -> datetime:
@@ -107,6 +110,8 @@ _OPTIONAL_FIELDS = (
     "tool_call_id",
     "approval",
     "duration_ms",
+    "host_name",
+    "host",
 )
 
 
@@ -154,6 +159,11 @@ class Message(_Tolerant):
     """On a `tool` message: an `Approval` value (kept as text: a newer value must load)."""
     duration_ms: int | None = None
     """On a `tool` message of a call that ran: how long it took."""
+    host_name: str | None = None
+    """On a reply, when several hosts are configured: the name of the host that wrote it (a
+    conversation on `auto` records its choice, each reply the host that answered)."""
+    host: str | None = None
+    """That host's URL, never with credentials."""
 
     @field_validator("alternatives")
     @classmethod
@@ -266,7 +276,8 @@ class Conversation(_Tolerant):
     host: str | None = None
     """The URL of the server it chats with, never with credentials."""
     host_name: str | None = None
-    """That server's name in the config (`default` for `--host`/`OLLAMA_HOST`)."""
+    """That server's name in the config (`default` for `--host`/`OLLAMA_HOST`), or `auto`
+    (then `host` is None: each reply records the host that wrote it)."""
     kind: ConversationKind = ConversationKind.CHAT
     settings: ConversationSettings = Field(default_factory=ConversationSettings)
     messages: list[Message] = Field(default_factory=list)

@@ -38,4 +38,15 @@ class ToolCallsArrived:
     calls: tuple[ToolCall, ...]
 
 
-StreamEvent = TextDelta | ThinkingDelta | ToolCallsArrived | StreamDone
+@dataclass(frozen=True, slots=True)
+class ReplyHost:
+    """Which host writes the reply, once the stream is open (a conversation on `auto` learns
+    it only then); `notes`: what the choice left out and why (a host that failed, or one
+    that answers again), to be told to the user once."""
+
+    name: str
+    url: str
+    notes: tuple[str, ...] = ()
+
+
+StreamEvent = TextDelta | ThinkingDelta | ToolCallsArrived | StreamDone | ReplyHost

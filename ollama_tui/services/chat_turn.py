@@ -7,7 +7,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..api.errors import OllamaError, StreamIncomplete
 from ..api.wire import ChatRequest, GenerateRequest
@@ -19,17 +19,22 @@ from ..domain.conversation import (
     MessageStatus,
     Role,
 )
-from ..domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta, ToolCallsArrived
+from ..domain.events import (
+    ReplyHost,
+    StreamDone,
+    StreamEvent,
+    TextDelta,
+    ThinkingDelta,
+    ToolCallsArrived,
+)
 from ..domain.quantities import format_size
 from ..domain.text import InlineThinkSplitter, derive_title, sanitize_for_terminal
 from ..domain.tool_calls import ToolCall, history_call
 from ..domain.versions import start_version
+from .routing import ReplyClient
 from .saver import ConversationSaver, SaveProblem
 from .tools.base import ToolSpec
 from .tools.limits import OUTPUT_CAP, cap
-
-if TYPE_CHECKING:
-    from ..api.client import OllamaClient
 
 CHECKPOINT_INTERVAL = 2.0
 """Seconds between saves of a reply being streamed: a kill loses at most this much."""
@@ -216,7 +221,7 @@ class ChatTurn:
 
     def __init__(
         self,
-        client: OllamaClient,
+        client: ReplyClient,
         saver: ConversationSaver,
         conversation: Conversation,
         *,
@@ -230,6 +235,7 @@ class ChatTurn:
         tools: Sequence[ToolSpec] = (),
         model: str | None = None,
         held: bool = False,
+        host: ReplyHost | None = None,
     ) -> None:
         """`model`: another model than the conversation's (a compared reply). `held`: the
         message is not appended to the conversation, which holds it elsewhere (among the
@@ -238,7 +244,8 @@ class ChatTurn:
         last reply, to be carried on.
         `max_reply_bytes`: the reply's text and thinking (UTF-8) are cut off there.
         `tools`: those the model may call (a chat only); the calls it asks for are collected
-        in `calls` and on the message, for the tool loop to run."""
+        in `calls` and on the message, for the tool loop to run. `host`: the host the reply
+        is written by, recorded on it (with several hosts); on `auto` the stream names it."""
         self.client = client
         self.saver = saver
         self.conversation = conversation
@@ -268,6 +275,8 @@ class ChatTurn:
             self.message = Message.assistant(self.request.model)
             self.message.format = self.request.format
             start_version(self.message, versions or [])
+        if host is not None:
+            self._record_host(host)
         # Text arrives in thousands of fragments: join on checkpoints, not per fragment.
         self._content: list[str] = [self.message.content]
         self._thinking: list[str] = [self.message.thinking or ""]
@@ -286,6 +295,10 @@ class ChatTurn:
         if answer:
             self._content.append(answer)
             self.on_event(TextDelta(answer))
+
+    def _record_host(self, host: ReplyHost) -> None:
+        self.message.host_name = host.name
+        self.message.host = host.url
 
     def _within_cap(self, text: str) -> str:
         """The part of `text` that still fits in the reply's cap; at the cap the turn is
@@ -346,6 +359,9 @@ class ChatTurn:
                     elif isinstance(event, ToolCallsArrived):
                         self.calls += event.calls
                         self.message.tool_calls = [call.to_wire() for call in self.calls]
+                        self.on_event(event)
+                    elif isinstance(event, ReplyHost):
+                        self._record_host(event)
                         self.on_event(event)
                     elif isinstance(event, StreamDone):
                         self.message.done_reason = event.done_reason

@@ -13,17 +13,14 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
 
 from ..config import DEFAULT_MAX_REPLY_BYTES
 from ..domain.conversation import Conversation, Message
-from ..domain.events import StreamEvent
+from ..domain.events import ReplyHost, StreamEvent
 from ..domain.versions import switch_version
 from .chat_turn import ChatTurn, TurnOutcome
+from .routing import ReplyClient
 from .saver import ConversationSaver, SaveProblem
-
-if TYPE_CHECKING:
-    from ..api.client import OllamaClient
 
 MIN_COLUMNS = 2
 MAX_COLUMNS = 4
@@ -35,9 +32,12 @@ class CompareTarget:
 
     model: str
     host: str
-    client: OllamaClient
+    """Its configured name, or `auto`: each column's request goes where it is best served."""
+    client: ReplyClient
     label: str = ""
     """The host's address, without credentials, for the column's heading."""
+    recorded: ReplyHost | None = None
+    """The host the reply records from the start (several hosts configured, not `auto`)."""
 
 
 class Comparison:
@@ -69,6 +69,7 @@ class Comparison:
                 model=target.model,
                 held=column > 0,
                 max_reply_bytes=max_reply_bytes,
+                host=target.recorded,
             )
             for column, target in enumerate(self.targets)
         ]

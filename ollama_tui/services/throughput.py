@@ -18,16 +18,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ..api.wire import ChatRequest
-from ..domain.events import StreamDone, TextDelta, ThinkingDelta
+from ..domain.events import ReplyHost, StreamDone, TextDelta, ThinkingDelta
 from ..domain.text import sanitize_for_terminal
 from ..store import atomic_write_bytes, ensure_private_dir
 from .errors import OllamaError
-
-if TYPE_CHECKING:
-    from ..api.client import OllamaClient
+from .routing import ReplyClient
 
 DEFAULT_PROMPT = "Why is the sky blue?"
 DEFAULT_REQUESTS = 10
@@ -78,6 +76,8 @@ class Timing:
     error: str = ""
     started: float = 0.0
     """Seconds from the start of its mode to sending it."""
+    host: str = ""
+    """The host that answered it, when the test ran on `auto`."""
 
     def generating(self) -> tuple[float, float] | None:
         """When its tokens were arriving, in seconds from the start of its mode."""
@@ -145,6 +145,14 @@ class ModeResult:
         total = sum(end - start for start, end in spans)
         return total / covered if covered > 0 else None
 
+    def by_host(self) -> dict[str, int]:
+        """How many requests each host answered (on `auto`), in the order first seen."""
+        counts: dict[str, int] = {}
+        for timing in self.timings:
+            if timing.host:
+                counts[timing.host] = counts.get(timing.host, 0) + 1
+        return counts
+
     def tokens_in_all(self) -> float | None:
         """Tokens of every request over the wall time: what the server delivered in all."""
         tokens = sum(timing.eval_count for timing in self.ended)
@@ -180,15 +188,18 @@ class ThroughputResult:
         # Whether replies were generated side by side is read from when their tokens came
         # (`at_once`), not from the wall times alone: those also gain from overlapping each
         # request's own overhead when the server queues.
+        # On `auto` the requests spread over the hosts: what is measured is all of them.
+        several = len(self.together.by_host()) > 1
+        server, handles = ("the hosts", "handle") if several else ("the server", "handles")
         if at_once < 1.5:
             return (
-                f"requests queued: the server handles one at a time; see OLLAMA_NUM_PARALLEL{note}"
+                f"requests queued: {server} {handles} one at a time; see OLLAMA_NUM_PARALLEL{note}"
             )
         together = min(self.plan.requests, round(at_once))
         faster = f"requests ran {speed_up:.1f}x faster together"
         if together >= self.plan.requests:
-            return f"{faster}: the server handled all {self.plan.requests} at once{note}"
-        return f"{faster}: the server handles about {together} at once{note}"
+            return f"{faster}: {server} handled all {self.plan.requests} at once{note}"
+        return f"{faster}: {server} {handles} about {together} at once{note}"
 
     def modes(self) -> tuple[ModeResult, ModeResult]:
         return self.sequential, self.together
@@ -205,6 +216,7 @@ class ThroughputResult:
                 "tokens_per_second_per_request": result.tokens_per_request(),
                 "tokens_per_second_in_all": result.tokens_in_all(),
                 "generating_at_once": result.at_once(),
+                "requests_by_host": result.by_host(),
                 "failures": result.failures,
                 "requests": [asdict(timing) for timing in result.timings],
             }
@@ -232,6 +244,9 @@ class ThroughputResult:
         def speed(value: float | None) -> str:
             return "-" if value is None else f"{value:.1f} tok/s"
 
+        def hosts(counts: dict[str, int]) -> str:
+            return ", ".join(f"{host} {count}" for host, count in counts.items()) or "-"
+
         first, second = self.modes()
 
         def row(label: str, cell: Callable[[ModeResult], str]) -> tuple[str, str, str]:
@@ -250,6 +265,11 @@ class ThroughputResult:
             row("tokens/s in all", lambda mode: speed(mode.tokens_in_all())),
             row("generating at once", lambda mode: times(mode.at_once())),
             row("failed", lambda mode: str(mode.failures)),
+            *(
+                [row("answered by", lambda mode: hosts(mode.by_host()))]
+                if first.by_host() or second.by_host()
+                else []
+            ),
         ]
 
     def to_markdown(self) -> str:
@@ -270,7 +290,7 @@ class ThroughputResult:
         return "\n".join(lines) + "\n"
 
 
-async def _one(client: OllamaClient, plan: ThroughputPlan, mode_start: float) -> Timing:
+async def _one(client: ReplyClient, plan: ThroughputPlan, mode_start: float) -> Timing:
     request = ChatRequest(
         model=plan.model,
         messages=[{"role": "user", "content": plan.prompt}],
@@ -279,36 +299,49 @@ async def _one(client: OllamaClient, plan: ThroughputPlan, mode_start: float) ->
     start = time.monotonic()
     started = start - mode_start
     first: float | None = None
+    host = ""
     try:
         async with client.chat_stream(request) as events:
             async for event in events:
+                if isinstance(event, ReplyHost):
+                    host = event.name
                 if first is None and isinstance(event, TextDelta | ThinkingDelta):
                     first = time.monotonic() - start
                 if isinstance(event, StreamDone):
                     stats = event.stats
                     took = time.monotonic() - start
                     return Timing(
-                        took, first, stats.eval_count, stats.eval_duration, started=started
+                        took,
+                        first,
+                        stats.eval_count,
+                        stats.eval_duration,
+                        started=started,
+                        host=host,
                     )
     except OllamaError as error:
-        return Timing(time.monotonic() - start, first, error=error.message, started=started)
+        took = time.monotonic() - start
+        return Timing(took, first, error=error.message, started=started, host=host)
     ended = "the reply ended without its last line"
-    return Timing(time.monotonic() - start, first, error=ended, started=started)
+    return Timing(time.monotonic() - start, first, error=ended, started=started, host=host)
 
 
 async def measure(
-    client: OllamaClient,
+    client: ReplyClient,
     plan: ThroughputPlan,
     *,
     host: str,
     progress: Callable[[Progress], None] = lambda _: None,
+    warm_up: Sequence[ReplyClient] = (),
 ) -> ThroughputResult:
-    """Run the test; a warm-up that fails raises, since nothing after it could be measured."""
-    progress(Progress("warm-up", 0, 1))
-    warm = await _one(client, plan, time.monotonic())
-    if warm.error:
-        raise OllamaError(warm.error)
-    progress(Progress("warm-up", 1, 1))
+    """Run the test; a warm-up that fails raises, since nothing after it could be measured.
+    `warm_up`: the clients to load the model on first (on `auto`, every host that has it,
+    so that the requests spread over all of them); none: `client`."""
+    warming = list(warm_up) or [client]
+    progress(Progress("warm-up", 0, len(warming)))
+    warmed = await asyncio.gather(*(_one(each, plan, time.monotonic()) for each in warming))
+    if all(warm.error for warm in warmed):  # on `auto`, one host loaded is enough to go on
+        raise OllamaError(warmed[0].error)
+    progress(Progress("warm-up", len(warming), len(warming)))
 
     started = datetime.now(timezone.utc)
     sequential: list[Timing] = []
