@@ -181,6 +181,9 @@ def settings_from_args(
         verify_tls=default.verify_tls,
         use_proxy=default.use_proxy,
         other_hosts=tuple(host for host in config.hosts if host.name != default.name),
+        # --host and OLLAMA_HOST name one host, and win over the config's `auto` as over
+        # any default_host.
+        auto_host=config.auto_host and not (args.host or environ.get(HOST_ENV)),
         flush_hz=config.flush_hz or DEFAULT_FLUSH_HZ,
         follow_step=follow_step(config.follow_step, remote),
         theme=config.theme,

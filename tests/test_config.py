@@ -274,3 +274,46 @@ def test_follow_step_is_rows_or_half_and_half_by_default_over_ssh(tmp_path: Path
         f'{bad}, line 1: follow_step: must be a number of rows or "half"; ignored'
     ]
     assert read_config(write(tmp_path, "follow_step = 0\n")).follow_step is None
+
+
+AUTO_CONFIG = """\
+default_host = "auto"
+
+[hosts.laptop]
+url = "127.0.0.1:11434"
+
+[hosts.gpu]
+url = "gpu-box"
+"""
+
+
+def test_default_host_auto_spreads_new_conversations_over_the_hosts(tmp_path: Path) -> None:
+    path = str(write(tmp_path, AUTO_CONFIG))
+    settings = settings_for(["--config", path])
+    assert settings.problems == ()
+    assert settings.auto_host
+    # The first host is the default one: the models screen and pulls work on it.
+    assert settings.host_name == "laptop" and [h.name for h in settings.other_hosts] == ["gpu"]
+    # --host (and OLLAMA_HOST) name one host, and win over `auto` as over any default_host.
+    assert not settings_for(["--config", path, "--host", "gpu-box"]).auto_host
+    assert not settings_for(["--config", path], {"OLLAMA_HOST": "gpu-box"}).auto_host
+
+
+def test_default_host_auto_with_one_host_is_refused_and_that_host_is_used(tmp_path: Path) -> None:
+    one = AUTO_CONFIG.split("[hosts.gpu]")[0]
+    settings = settings_for(["--config", str(write(tmp_path, one))])
+    assert not settings.auto_host and settings.host_name == "laptop"
+    (problem,) = settings.problems
+    assert "line 1: default_host:" in problem
+    assert '"auto" spreads requests over two [hosts.NAME] tables or more' in problem
+    assert "there is one; [hosts.laptop] is used" in problem
+    none = settings_for(["--config", str(write(tmp_path, 'default_host = "auto"\n'))])
+    assert not none.auto_host and none.host is None
+    assert "there are none; 127.0.0.1:11434 is used" in none.problems[0]
+
+
+def test_no_host_may_be_called_auto(tmp_path: Path) -> None:
+    config = read_config(write(tmp_path, '[hosts.auto]\nurl = "gpu-box"\n'))
+    assert config.hosts == []
+    (problem,) = config.problems
+    assert problem.endswith('hosts.auto: "auto" chooses among the hosts, it cannot be one; ignored')

@@ -64,6 +64,7 @@ _messages = st.lists(
             "thinking": _any_text,
             "status": st.sampled_from(["complete", "streaming", "error", "odd"]),
             "model": _mostly(_any_text, _any_json),
+            "host_name": _mostly(_any_text, _any_json),
             "error": _any_text,
             "created_at": _dates,
             "attachments": _mostly(st.lists(_any_text, max_size=2), _any_json),

@@ -169,7 +169,7 @@ async def test_models_on_two_hosts_are_compared_each_on_its_own(
             await pilot.press("space")  # the conversation's model, on the default host
             await pilot.press(*"big")
             await wait_until(lambda: any(c is not None and c.host == "gpu" for c in picker.shown))
-            await pilot.press("space", "enter")
+            await pilot.press("down", "space", "enter")  # `auto` is listed first: then gpu
             await wait_until(lambda: not isinstance(app.screen, ModelPickerScreen))
             await pilot.press(*"hi", "enter")
             view = current_view(app)

@@ -50,7 +50,11 @@ async def test_two_hosts_in_one_picker_and_a_conversation_moves_between_them(
             assert "pa55word" not in text and "alice" not in text and "tok-3f9a1c" not in text
             await pilot.press(*"big-gpu")
             await wait_until(lambda: any(c is not None and c.host == "gpu" for c in picker.shown))
-            await pilot.press("enter")
+            # `auto` is listed first among the hosts, with every model any host has: the gpu
+            # host's row is the next one.
+            hosts = [c.host for c in picker.shown if c is not None]
+            assert hosts == ["auto", "gpu"]
+            await pilot.press("down", "enter")
             await wait_until(lambda: view.conversation.host_name == "gpu")
             await pilot.pause()
             assert "big-gpu-model:70b @ gpu" in screen_text(app)
@@ -63,8 +67,12 @@ async def test_two_hosts_in_one_picker_and_a_conversation_moves_between_them(
             local = fake_ollama.requests_to("/api/chat")
             assert not any(TOKEN in h for r in local for h in r.headers.values())
             # And back: the next reply comes from the default host again.
-            await press_for(pilot, "ctrl+l", ModelPickerScreen)
-            await pilot.press(*"llama3.2", "enter")
+            picker = await press_for(pilot, "ctrl+l", ModelPickerScreen)
+            await pilot.press(*"llama3.2")
+            await wait_until(
+                lambda: [c.host for c in picker.shown if c is not None] == ["auto", ""]
+            )
+            await pilot.press("down", "enter")
             await wait_until(lambda: view.conversation.host_name == "default")
             await ask(pilot, view, "back home")
             assert fake_ollama.requests_to("/api/chat")[-1].body["messages"][-1]["content"] == (

@@ -73,6 +73,7 @@ async def test_hostile_text_in_a_session_file_is_sanitised_on_load(
     data = json.loads(path.read_text())
     data["title"] = "t\x1b]0;x\x07[/]"
     data["messages"][1]["content"] = "ok \x1b[2J done"
+    data["messages"][1]["host_name"] = "gpu\x1b]0;x\x07[/]"  # the host that wrote the reply
     path.write_text(json.dumps(data))
     app = make_app()
     async with app.run_test(size=(100, 24)) as pilot:
@@ -83,3 +84,4 @@ async def test_hostile_text_in_a_session_file_is_sanitised_on_load(
         text = screen_text(app)
         assert _no_escape_bytes(text)
         assert "ok ␛[2J done" in text
+        assert "@ gpu␛]0;x␇[/]" in text

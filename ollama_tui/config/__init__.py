@@ -128,6 +128,9 @@ class Settings:
     use_proxy: bool = False
     other_hosts: tuple[HostConfig, ...] = ()
     """Hosts from the config besides the default, listed in the model picker too."""
+    auto_host: bool = False
+    """New conversations chat with `auto` (config `default_host = "auto"`): each request
+    goes to the host best placed to answer it."""
     theme: str | None = None
     sixteen_colours: bool = False
     """The terminal shows 16 colours: the theme made of them is the default."""

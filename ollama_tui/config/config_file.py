@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..domain.conversation import AUTO_HOST
 from ..domain.headers import clean_header_value, header_problem
 from ..domain.tool_calls import BUILT_IN_TOOLS, READ_ONLY_TOOLS
 from .mcp_servers import McpServerConfig, read_mcp_servers
@@ -44,6 +45,9 @@ class ConfigFile:
 
     path: Path | None = None
     default_host: str | None = None
+    auto_host: bool = False
+    """`default_host = "auto"` with two hosts or more: new conversations spread over them
+    (`default_host` is then the first, whose models the models screen shows)."""
     hosts: list[HostConfig] = field(default_factory=list)
     connection: dict[str, Any] = field(default_factory=dict)
     """Top-level headers, timeouts, verify_tls and use_proxy: every host's defaults."""
@@ -129,6 +133,11 @@ def _read_hosts(reader: TableReader, data: dict[str, Any], config: ConfigFile) -
         if not HOST_NAME.match(name):
             reader.problem("hosts", name, "a host name is letters, digits, . _ -; ignored")
             continue
+        if name == AUTO_HOST:
+            reader.problem(
+                "hosts", name, f'"{AUTO_HOST}" chooses among the hosts, it cannot be one; ignored'
+            )
+            continue
         table = dict(table)
         url = reader.take(table, where, "url", (str,), "a URL like http://gpu-box:11434")
         connection = _read_connection(reader, table, where)
@@ -138,6 +147,25 @@ def _read_hosts(reader: TableReader, data: dict[str, Any], config: ConfigFile) -
             continue
         settings = {**config.connection, **connection}
         config.hosts.append(HostConfig(name=name, url=url, **settings))
+
+
+def _check_auto_host(reader: TableReader, config: ConfigFile) -> None:
+    """`default_host = "auto"` needs hosts to choose from: two [hosts.NAME] tables or more.
+    With fewer it is refused, said, and the one host (or the default address) is used."""
+    if config.default_host != AUTO_HOST:
+        return
+    if len(config.hosts) >= 2:
+        config.auto_host = True
+        config.default_host = config.hosts[0].name
+        return
+    config.default_host = config.hosts[0].name if config.hosts else None
+    instead = f"[hosts.{config.default_host}]" if config.default_host else "127.0.0.1:11434"
+    reader.problem(
+        "",
+        "default_host",
+        f'"{AUTO_HOST}" spreads requests over two [hosts.NAME] tables or more, and there '
+        f"{'is one' if config.hosts else 'are none'}; {instead} is used",
+    )
 
 
 def _read_defaults(reader: TableReader, data: dict[str, Any], config: ConfigFile) -> None:
@@ -293,6 +321,7 @@ def read_config(path: Path) -> ConfigFile:
         else:
             reader.problem("keys", binding_id, 'expected keys like "f3" or "ctrl+k,f3"; ignored')
     _read_hosts(reader, data, config)
+    _check_auto_host(reader, config)
     _read_defaults(reader, data, config)
     config.mcp_servers = read_mcp_servers(reader, data)
     _read_tools(reader, data, config)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from ..api.host import display_host, public_url
 from ..api.mcp_client import CLOSE_TIMEOUT as MCP_CLOSE_TIMEOUT
 from ..domain.conversation import Conversation, ConversationKind, Message
-from ..domain.events import StreamEvent
+from ..domain.events import ReplyHost, StreamEvent
 from .catalogue import ModelCatalogue, ModelChoice, load_catalogue
 from .chat_turn import ChatTurn
 from .compare import CompareTarget, Comparison
@@ -31,6 +31,7 @@ from .errors import OllamaError
 from .jobs import ModelJob, ModelJobs
 from .library import ConversationLibrary
 from .model_admin import CreateSpec, EmbeddingReport, embed_texts, unload_model
+from .routing import AUTO, HostRouter, ReplyClient, RoutedClient
 from .saver import ConversationSaver, SaveProblem
 from .throughput import Progress, SaveFormat, ThroughputPlan, ThroughputResult, save_result
 from .throughput import measure as measure_throughput
@@ -93,6 +94,8 @@ class Backend:
         """Of the last successful probe: which request forms the server takes."""
         self._shown: dict[tuple[str, str], ShowResponse] = {}
         """`/api/show` per host and model, for the context meter."""
+        self.router = HostRouter(hosts.clients)
+        """Where each request of a conversation on `auto` goes; counts what is in flight."""
         self.builtin_tools = BuiltinTools(settings.tool_roots)
         self.tools = ToolRegistry([self.builtin_tools, *mcp_sources(settings.mcp_servers)])
         """Every source of tools: the built-in ones, and each MCP server added to it."""
@@ -105,18 +108,51 @@ class Backend:
     def has_several_hosts(self) -> bool:
         return len(self.hosts.clients) > 1
 
+    @property
+    def new_conversation_host(self) -> str:
+        """The host a new conversation chats with: `auto` when the config says so."""
+        if self.settings.auto_host and self.has_several_hosts:
+            return AUTO
+        return self.hosts.default
+
     def host_of(self, conversation: Conversation) -> str:
-        """The host a conversation chats with: the one it records, if it is still configured."""
+        """The host a conversation chats with: the one it records, if it is still configured
+        (`auto` while several are)."""
         name = conversation.host_name
+        if name == AUTO and self.has_several_hosts:
+            return AUTO
         return name if name in self.hosts.clients else self.hosts.default
 
-    def client_for(self, conversation: Conversation) -> OllamaClient:
-        return self.hosts.clients[self.host_of(conversation)]
+    def _client_named(self, name: str) -> ReplyClient:
+        return RoutedClient(self.router) if name == AUTO else self.hosts.clients[name]
+
+    def client_for(self, conversation: Conversation) -> ReplyClient:
+        """The client its replies go through: a host's, or `auto`'s."""
+        return self._client_named(self.host_of(conversation))
+
+    def _answering_host(self, conversation: Conversation) -> str:
+        """The host that answers questions about the conversation's model (its context
+        size): its own, or on `auto` the one that wrote the last reply."""
+        host = self.host_of(conversation)
+        if host != AUTO:
+            return host
+        for message in reversed(conversation.messages):
+            if message.host_name in self.hosts.clients:
+                return message.host_name
+        return self.hosts.default
+
+    def _recorded(self, name: str) -> ReplyHost | None:
+        """The host a reply records from the start: with several hosts, not on `auto`
+        (whose stream names the host that answers)."""
+        if name == AUTO or not self.has_several_hosts:
+            return None
+        return ReplyHost(name, public_url(self.hosts.clients[name].base_url))
 
     def move_to_host(self, conversation: Conversation, name: str) -> None:
-        """Record that the conversation now chats with host `name` (URL without credentials)."""
+        """Record that the conversation now chats with host `name` (URL without credentials),
+        or with `auto` (no one URL)."""
         conversation.host_name = name
-        conversation.host = public_url(self.hosts.clients[name].base_url)
+        conversation.host = None if name == AUTO else public_url(self.hosts.clients[name].base_url)
 
     async def other_catalogues(self) -> list[HostCatalogue]:
         """The models of every host but the default, asked at once; a host that does not
@@ -146,8 +182,17 @@ class Backend:
         targets = []
         for model, host in models:
             name = host if host in self.hosts.clients else self.host_of(conversation)
-            client = self.hosts.clients[name]
-            targets.append(CompareTarget(model, name, client, display_host(client.base_url)))
+            if host == AUTO and self.has_several_hosts:
+                name = AUTO
+            targets.append(
+                CompareTarget(
+                    model,
+                    name,
+                    self._client_named(name),
+                    AUTO if name == AUTO else self._label(name),
+                    self._recorded(name),
+                )
+            )
         return Comparison(
             targets,
             self.saver,
@@ -160,14 +205,32 @@ class Backend:
     async def measure(
         self, conversation: Conversation, plan: ThroughputPlan, progress: Callable[[Progress], None]
     ) -> ThroughputResult:
-        """The throughput test against the conversation's host."""
-        host = self.host_label_of(conversation)
-        client = self.client_for(conversation)
-        return await measure_throughput(client, plan, host=host, progress=progress)
+        """The throughput test against the conversation's host; on `auto`, against every
+        host that has the model (each loads it first), the requests spread as any are."""
+        name = self.host_of(conversation)
+        warm_up: list[ReplyClient] = []
+        if name == AUTO:
+            holders = await self.router.hosts_with(plan.model)
+            warm_up = [self.hosts.clients[host] for host in holders]
+        return await measure_throughput(
+            self._client_named(name),
+            plan,
+            host=self._label(name),
+            progress=progress,
+            warm_up=warm_up,
+        )
 
-    def host_label_of(self, conversation: Conversation) -> str:
-        """`host:port` of the conversation's host, without credentials."""
-        return display_host(self.client_for(conversation).base_url)
+    def _label(self, name: str) -> str:
+        if name == AUTO:
+            return f"{AUTO} ({', '.join(self.hosts.clients)})"
+        return display_host(self.hosts.clients[name].base_url)
+
+    def measurement_subject(self, conversation: Conversation) -> str:
+        """What the throughput test measures for this conversation, said for its title."""
+        name = self.host_of(conversation)
+        if name == AUTO:
+            return f"{AUTO}: the hosts {', '.join(self.hosts.clients)} together"
+        return f"the server {self._label(name)}"
 
     def save_measurement(self, result: ThroughputResult, kind: SaveFormat) -> Path:
         """Beside the conversations, where the saved conversations list finds it."""
@@ -223,6 +286,7 @@ class Backend:
                 continuing=continuing if first else None,
                 max_reply_bytes=self.settings.max_reply_bytes,
                 tools=tools,
+                host=self._recorded(self.host_of(conversation)),
             )
 
         async def save() -> None:
@@ -259,13 +323,14 @@ class Backend:
         model = conversation.settings.model
         if used is None or not model:
             return None
-        client = self.client_for(conversation)
+        host = self._answering_host(conversation)
+        client = self.hosts.clients[host]
         running: list[RunningModel]
         try:
             running = await client.ps()
         except OllamaError:
             running = []
-        key = (self.host_of(conversation), model)
+        key = (host, model)
         show = self._shown.get(key)
         if show is None:
             with contextlib.suppress(OllamaError):

@@ -128,6 +128,8 @@ def export_markdown(conversation: Conversation) -> str:
             heading = "You"
         elif message.role is Role.ASSISTANT:
             heading = message.model or "assistant"
+            if message.host_name:
+                heading += f" @ {message.host_name}"
         elif message.role is Role.TOOL:
             heading = _tool_heading(message)
         else:

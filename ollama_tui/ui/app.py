@@ -535,6 +535,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             host=self.backend.host_of(view.conversation),
             default_host=self.backend.default_host,
             default_label=self.backend.host_label,
+            auto=self.backend.has_several_hosts,
         )
         self._picker = picker
         self.push_screen(picker, chosen)
@@ -574,6 +575,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
             default_host=self.backend.default_host,
             default_label=self.backend.host_label,
             on_marked=marked,
+            auto=self.backend.has_several_hosts,
         )
         self._picker = picker
         self.push_screen(picker, closed)
@@ -593,7 +595,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self.push_screen(
             ThroughputDialog(
                 conversation.settings.model or "",
-                self.backend.host_label_of(conversation),
+                self.backend.measurement_subject(conversation),
                 partial(self.backend.measure, conversation),
                 self.backend.save_measurement,
             )

@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from ollama_tui.cli import build_app
-from ollama_tui.config import Settings
+from ollama_tui.config import HostConfig, Settings
 from ollama_tui.domain import clock
 from ollama_tui.ui import app as app_module
 from tests.fake_ollama.server import FakeOllama
@@ -67,10 +67,17 @@ def _cursor_stays(self: Input | TextArea) -> None:
 
 @pytest.fixture
 def shoot(snap_compare: Callable[..., bool], fixed_world: Path, fake_server: FakeOllama) -> Shoot:
-    """`shoot(look, steps, offline=False)`: start the app in the fixed world at the look's
-    size and theme, wait for the server's models, run `steps` (the user's keys), compare."""
+    """`shoot(look, steps, offline=False, other_hosts=())`: start the app in the fixed world
+    at the look's size and theme, wait for the server's models, run `steps` (the user's
+    keys), compare. `other_hosts`: more hosts, each reached through the fake as its proxy."""
 
-    def take(look: Look, steps: Steps | None = None, *, offline: bool = False) -> bool:
+    def take(
+        look: Look,
+        steps: Steps | None = None,
+        *,
+        offline: bool = False,
+        other_hosts: tuple[HostConfig, ...] = (),
+    ) -> bool:
         settings = Settings(
             host=world.OFFLINE_HOST if offline else world.HOST,
             data_dir=fixed_world,
@@ -79,6 +86,7 @@ def shoot(snap_compare: Callable[..., bool], fixed_world: Path, fake_server: Fak
             animations=False,
             cursor_blink=False,
             reconnect_interval=60.0,
+            other_hosts=other_hosts,
         )
         app = build_app(settings)
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 
+from ollama_tui.config import HostConfig
 from ollama_tui.ui.dialogs.settings import SettingsDialog
 from tests.fake_ollama.script import tool_call
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import wait_until
 
+from . import world
 from .steps import LOOKS, Look, Shoot, open_saved, palette, settled_chat, shows
 
 
@@ -22,6 +24,18 @@ async def _picker(pilot: Pilot[None]) -> None:
 def test_model_picker(shoot: Shoot, look: Look) -> None:
     """Ctrl+L: the installed models, the loaded one marked."""
     assert shoot(look, _picker)
+
+
+async def _picker_with_hosts(pilot: Pilot[None]) -> None:
+    await pilot.press("ctrl+l")
+    await shows(pilot, "── gpu")
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_model_picker_with_auto(shoot: Shoot, look: Look) -> None:
+    """Ctrl+L with two hosts: `auto` first, every model any host has, then each host's."""
+    gpu = HostConfig("gpu", world.GPU_HOST, use_proxy=True)
+    assert shoot(look, _picker_with_hosts, other_hosts=(gpu,))
 
 
 async def _help(pilot: Pilot[None]) -> None:

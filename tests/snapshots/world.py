@@ -16,6 +16,8 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 HOST = "http://ollama.test:11434"
 """The host the app is told to use; the fake server answers for it as an HTTP proxy, so the
 screen shows this fixed name instead of the fake's random port."""
+GPU_HOST = "http://gpu.test:11434"
+"""A second host, answered by the same fake server as its proxy: the same models."""
 OFFLINE_HOST = "http://127.0.0.1:9"
 """A host where nothing listens (the discard port): the offline state."""
 

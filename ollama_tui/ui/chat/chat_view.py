@@ -24,7 +24,14 @@ from ...domain.conversation import (
     MessageStatus,
     Role,
 )
-from ...domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta, ToolCallsArrived
+from ...domain.events import (
+    ReplyHost,
+    StreamDone,
+    StreamEvent,
+    TextDelta,
+    ThinkingDelta,
+    ToolCallsArrived,
+)
 from ...domain.quantities import count_of, format_size
 from ...domain.text import code_blocks
 from ...domain.versions import (
@@ -446,6 +453,9 @@ class ChatView(Vertical):
         def on_event(event: StreamEvent) -> None:
             if isinstance(event, (TextDelta, ThinkingDelta, ToolCallsArrived)):
                 transcript.reply_changed()
+            elif isinstance(event, ReplyHost):
+                self.tell_host_notes(event)
+                transcript.reply_changed()  # the reply's line names the host answering
             elif isinstance(event, StreamDone):
                 # The last words and the stats are drawn now, not after the save that
                 # follows (its fsyncs) nor at the next tick of the flushes.
@@ -478,13 +488,20 @@ class ChatView(Vertical):
         self._report_rounds(rounds.report)
         error = outcome.error if outcome is not None else None
         if isinstance(error, ModelNotFound):
-            if self.backend.host_of(self.conversation) == self.backend.default_host:
+            # On `auto`, no host had the model and the first listed (the default) said so.
+            answered = outcome.message.host_name if outcome is not None else None
+            if (answered or self.backend.host_of(self.conversation)) == self.backend.default_host:
                 self._offer_pull(error.model)
             # On another host the reply says so; pulls run on the default host only.
         elif isinstance(error, ToolsNotSupported):
             self._offer_tools_off(error.model)
         elif isinstance(error, (ServerUnavailable, ConnectionLost)):
             self.post_message(self.ServerUnreachable())
+
+    def tell_host_notes(self, event: ReplyHost) -> None:
+        """On `auto`: a host left out (it failed) or back, said once."""
+        for note in event.notes:
+            notify_plain(self.app, note, severity="warning", timeout=10)
 
     def _report_rounds(self, report: RoundsReport) -> None:
         for failure in report.failures:

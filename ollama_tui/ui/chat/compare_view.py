@@ -14,10 +14,17 @@ from textual.message import Message as TextualMessage
 from textual.widgets import Static
 
 from ...domain.conversation import Message
-from ...domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta, ToolCallsArrived
+from ...domain.events import (
+    ReplyHost,
+    StreamDone,
+    StreamEvent,
+    TextDelta,
+    ThinkingDelta,
+    ToolCallsArrived,
+)
 from ...services.compare import CompareTarget, Comparison
 from ..kit.keys import bindings, key_on
-from ..kit.safe_text import plain
+from ..kit.safe_text import notify_plain, plain
 from ..kit.workers import background
 from .transcript import Transcript
 
@@ -59,12 +66,23 @@ class CompareColumn(Vertical):
         self.first_token: float | None = None
 
     def compose(self) -> ComposeResult:
-        heading = f"{self.number}  {self.target.model} · {self.target.label or self.target.host}"
-        yield Static(plain(heading), classes="compare-heading")
+        yield Static(plain(self._heading()), classes="compare-heading")
         yield self.transcript
         yield Static("", classes="compare-figures", markup=False)
 
+    def _heading(self, answering: str = "") -> str:
+        """Its number, model and host; on `auto`, the host answering once it is known."""
+        where = self.target.label or self.target.host
+        if answering:
+            where += f" → {answering}"
+        return f"{self.number}  {self.target.model} · {where}"
+
     def take(self, event: StreamEvent) -> None:
+        if isinstance(event, ReplyHost):
+            # On `auto`: the host is chosen as the request leaves.
+            self.query_one(".compare-heading", Static).update(plain(self._heading(event.name)))
+            for note in event.notes:
+                notify_plain(self.app, note, severity="warning", timeout=10)
         if isinstance(event, (TextDelta, ThinkingDelta)) and self.first_token is None:
             self.first_token = time.monotonic() - self.started
         if isinstance(event, (TextDelta, ThinkingDelta, ToolCallsArrived)):

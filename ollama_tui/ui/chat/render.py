@@ -134,7 +134,10 @@ def describe_reply(message: Message, palette: RenderPalette, verbose: bool | Non
     """The line under a reply: its model, its speed, and how it ended (and its error).
     `verbose` (the conversation's setting): True adds the server's timings on a line of
     their own, False leaves out the counts."""
-    parts: list[Text] = [Text(sanitize_for_terminal(message.model or "unknown model"))]
+    writer = message.model or "unknown model"
+    if message.host_name:  # with several hosts (on `auto`, the one that answered)
+        writer += f" @ {message.host_name}"
+    parts: list[Text] = [Text(sanitize_for_terminal(writer))]
     stats = message.stats
     if stats is not None and stats.eval_count and verbose is not False:
         parts.append(Text(count_of(stats.eval_count, "token")))

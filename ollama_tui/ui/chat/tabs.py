@@ -142,7 +142,7 @@ class ChatTabs(ConversationTabs):
         if kind is ConversationKind.COMPLETION and settings.raw is None:
             settings.raw = True  # completions are mostly for base models, which want raw text
         conversation = Conversation(kind=kind, settings=settings)
-        backend.move_to_host(conversation, backend.default_host)
+        backend.move_to_host(conversation, backend.new_conversation_host)
         return conversation
 
     async def _add_tab(self, item: OpenConversation, *, activate: bool = True) -> ChatView:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from textual import on
 from textual.actions import SkipAction
@@ -15,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...domain.conversation import AUTO_HOST
 from ...domain.quantities import count_of, format_size
 from ...services.backend import HostCatalogue
 from ...services.catalogue import ModelCatalogue, ModelChoice
@@ -100,6 +102,22 @@ class ModelList(OptionList):
         self.post_message(self.Resized())
 
 
+AUTO_LABEL = "loaded first, then least busy"
+"""What `auto` does, beside its name."""
+
+
+def _auto_choices(listed: list[list[ModelChoice]]) -> list[ModelChoice]:
+    """Every model some host has, once, as `auto` offers it: loaded where any host has it
+    loaded (the facts shown are that host's)."""
+    merged: dict[str, ModelChoice] = {}
+    for models in listed:
+        for choice in models:
+            seen = merged.get(choice.name)
+            if seen is None or (choice.loaded and not seen.loaded):
+                merged[choice.name] = replace(choice, host=AUTO_HOST)
+    return sorted(merged.values(), key=lambda choice: choice.name.casefold())
+
+
 def _host_heading(catalogue: HostCatalogue, count: int) -> Option:
     text = Content.styled(f"── {catalogue.host} ", "bold") + plain(f"({catalogue.label})")
     if catalogue.problem:
@@ -132,12 +150,15 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         default_host: str = "",
         default_label: str = "",
         on_marked: Callable[[list[ModelChoice]], None] | None = None,
+        auto: bool = False,
     ) -> None:
         """`catalogue`: the default host's models (followed while the picker is open, none
         while loading); `problem`: why they cannot be listed, if known; `host`: the current
         conversation's host; `default_host` and `default_label`: the name and address the
         default host's models go under. `on_marked`: several models are picked (Space
-        marks, Enter confirms 2-4, in the order marked), and given to it."""
+        marks, Enter confirms 2-4, in the order marked), and given to it. `auto`: several
+        hosts are configured, so `auto` is listed first among them, with every model any
+        host has."""
         super().__init__(classes="dialog-screen")
         self._catalogue = catalogue
         self._choices: list[ModelChoice] = catalogue.models or []
@@ -148,6 +169,7 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         self._default_label = default_label
         self._problem = problem
         self._others: list[HostCatalogue] = []
+        self._auto = auto
         self._shown: list[ModelChoice | None] = []
         """The model of each option; None for a host's heading."""
         self._laid_out_for = 0
@@ -201,13 +223,25 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         self._others = catalogues
         self._refill(self.query_one("#filter", SafeInput).value)
 
+    @property
+    def _several(self) -> bool:
+        """Whether the models are listed under their hosts' headings."""
+        return bool(self._others) or self._auto
+
     def _groups(self) -> list[tuple[HostCatalogue | None, list[ModelChoice]]]:
-        if not self._others:
+        if not self._several:
             return [(None, self._choices)]
         default = HostCatalogue(
             self._default_host, self._default_label, self._choices, self._problem or None
         )
-        return [(default, self._choices), *((c, c.models) for c in self._others)]
+        hosts: list[tuple[HostCatalogue | None, list[ModelChoice]]] = [
+            (default, self._choices),
+            *((c, c.models) for c in self._others),
+        ]
+        if not self._auto:
+            return hosts
+        auto = HostCatalogue(AUTO_HOST, AUTO_LABEL, _auto_choices([m for _, m in hosts]))
+        return [(auto, auto.models), *hosts]
 
     def _refill(self, query: str, *, keep_highlight: bool = False) -> None:
         options = self.query_one("#models", ModelList)
@@ -246,16 +280,16 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
 
     def _describe(self, query: str, shown: int) -> None:
         note = self.query_one("#picker-note", Static)
-        if self._problem and not self._others:  # with several hosts: under its heading
+        if self._problem and not self._several:  # with several hosts: under its heading
             note.update(plain(self._problem))
         elif self._loading:
             note.update(plain(f"Asking {self._default_label} for its models…"))
-        elif not self._choices and not self._others:
+        elif not self._choices and not self._several:
             note.update(Content("No models installed on this server. Pull one with `ollama pull`."))
         elif not shown:
             note.update(plain(f"No model matches '{query}'."))
         else:
-            total = len(self._choices) + sum(len(c.models) for c in self._others)
+            total = sum(len(models) for _, models in self._groups())
             note.update(Content(f"{shown} of {count_of(total, 'model')} · ● loaded"))
 
     @on(ModelList.Resized)

@@ -46,14 +46,16 @@ def result_text(result: ThroughputResult) -> str:
 
 
 class ThroughputDialog(ModalScreen[None]):
-    """Measure the conversation's host: Enter starts, Escape stops the run or closes."""
+    """Measure the conversation's host (on `auto`, its hosts together): Enter starts,
+    Escape stops the run or closes."""
 
     BINDINGS = bindings("throughput")
 
-    def __init__(self, model: str, host: str, measure: Measure, save: Save) -> None:
+    def __init__(self, model: str, subject: str, measure: Measure, save: Save) -> None:
+        """`subject`: what is measured ("the server HOST:PORT"), for the title."""
         super().__init__(classes="dialog-screen")
         self.model = model
-        self.host = host
+        self.subject = subject
         self._measure = measure
         self._save = save
         self._run: Worker[None] | None = None
@@ -63,7 +65,7 @@ class ThroughputDialog(ModalScreen[None]):
         start, close = key_on(self, "throughput.start"), key_on(self, "throughput.close")
         save = key_on(self, "throughput.save")
         with Form(
-            plain(f"Measure the server {self.host}"),
+            plain(f"Measure {self.subject}"),
             plain(f"Tab: next field · {start}: start · {close}: stop or close · {save}: save"),
         ):
             yield FormField("Model", SafeInput(self.model, id="model", compact=True))

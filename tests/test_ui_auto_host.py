@@ -1,0 +1,183 @@
+"""`auto` as a user meets it, across two fake servers: listed first among the hosts (only when
+there are several), chosen with the keys, the default of new conversations with
+`default_host = "auto"`; each reply shows and records the host that wrote it, a host that
+fails is skipped with a note while the reply is still written, two replies asked together go
+to the two hosts, and the throughput test measures both hosts together."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from ollama_tui.cli import build_app, build_parser, settings_from_args
+from ollama_tui.config import HostConfig
+from ollama_tui.ui.app import OllamaTuiApp
+from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
+from ollama_tui.ui.dialogs.throughput import ThroughputDialog
+from tests.fake_ollama.server import FakeOllama
+from tests.pilot import (
+    MakeApp,
+    ask,
+    current_view,
+    notified,
+    press_for,
+    ready,
+    screen_text,
+    session_file,
+    wait_until,
+)
+
+LLAMA, QWEN = "llama3.2:latest", "qwen2.5:0.5b"
+
+
+@pytest.fixture
+def gpu() -> Iterator[FakeOllama]:
+    with FakeOllama() as server:
+        yield server
+
+
+def _from_config(
+    tmp_path: Path, data_dir: Path, first: FakeOllama, second: FakeOllama
+) -> OllamaTuiApp:
+    """The app as the command line builds it from a config with `default_host = "auto"`."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'default_host = "auto"\n\n[hosts.home]\nurl = "{first.url}"\n\n'
+        f'[hosts.gpu]\nurl = "{second.url}"\n'
+    )
+    argv = ["--config", str(config), "--data-dir", str(data_dir)]
+    return build_app(settings_from_args(build_parser().parse_args(argv), {}))
+
+
+def _hosts_listed(picker: ModelPickerScreen) -> list[str]:
+    return [choice.host for choice in picker.shown if choice is not None]
+
+
+async def test_auto_is_listed_only_when_there_are_several_hosts(
+    make_app: MakeApp, fake_ollama: FakeOllama
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        picker = await press_for(pilot, "ctrl+l", ModelPickerScreen)
+        await wait_until(lambda: LLAMA in screen_text(app))
+        text = screen_text(app)
+        assert "── auto" not in text and "least busy" not in text
+        assert _hosts_listed(picker) == ["", ""]
+
+
+async def test_a_conversation_on_auto_is_answered_by_the_host_with_the_model_loaded(
+    make_app: MakeApp, fake_ollama: FakeOllama, gpu: FakeOllama, data_dir: Path
+) -> None:
+    gpu.set_running(LLAMA, loaded=True)
+    app = make_app(other_hosts=(HostConfig("gpu", gpu.url),))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        view = current_view(app)
+        picker = await press_for(pilot, "ctrl+l", ModelPickerScreen)
+        await wait_until(lambda: "── gpu" in screen_text(app))
+        text = screen_text(app)
+        # `auto` first among the hosts, with what it does, then each host.
+        assert "── auto (loaded first, then least busy)" in text
+        assert text.index("── auto") < text.index("── default") < text.index("── gpu")
+        await pilot.press(*"llama3.2")
+        await wait_until(lambda: _hosts_listed(picker) == ["auto", "", "gpu"])
+        await pilot.press("enter")  # the best match: `auto`'s, listed first
+        await wait_until(lambda: view.conversation.host_name == "auto")
+        await wait_until(lambda: f"{LLAMA} @ auto" in screen_text(app))
+        reply = await ask(pilot, view, "hello")
+        assert (reply.host_name, reply.content) == ("gpu", "Echo: hello")
+        # The reply's line says which host wrote it.
+        await wait_until(lambda: f"{LLAMA} @ gpu" in screen_text(app))
+        assert len(gpu.requests_to("/api/chat")) == 1
+        assert not fake_ollama.requests_to("/api/chat")
+    saved = json.loads(session_file(data_dir, view.conversation.id).read_text())
+    # The conversation keeps its choice; the reply records the host that wrote it.
+    assert (saved["host_name"], saved["host"]) == ("auto", None)
+    assert saved["messages"][-1]["host_name"] == "gpu"
+    assert saved["messages"][-1]["host"] == gpu.url.rstrip("/")
+
+
+async def test_a_failing_host_is_skipped_with_a_note_and_the_reply_still_written(
+    fake_ollama: FakeOllama, gpu: FakeOllama, tmp_path: Path, data_dir: Path
+) -> None:
+    """`default_host = "auto"` in the config: the first tab is on `auto`. Nothing loaded:
+    the first host listed is asked, fails, and the other one writes the reply."""
+    app = _from_config(tmp_path, data_dir, fake_ollama, gpu)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        view = current_view(app)
+        await wait_until(lambda: f"{LLAMA} @ auto" in screen_text(app))
+        fake_ollama.fail_next("/api/chat", 503, {"error": "the runner stopped"})
+        reply = await ask(pilot, view, "hello")
+        assert (reply.host_name, reply.content) == ("gpu", "Echo: hello")
+        await wait_until(
+            lambda: notified(app, "home is left out of auto for 30 s: the runner stopped"),
+            message="the note on the host left out",
+        )
+        await wait_until(lambda: f"{LLAMA} @ gpu" in screen_text(app))
+        # Left out: the next prompt goes straight to the other host.
+        await ask(pilot, view, "again")
+        assert len(fake_ollama.requests_to("/api/chat")) == 1
+        assert len(gpu.requests_to("/api/chat")) == 2
+
+
+async def test_two_replies_compared_on_auto_go_to_the_two_hosts(
+    fake_ollama: FakeOllama, gpu: FakeOllama, tmp_path: Path, data_dir: Path
+) -> None:
+    app = _from_config(tmp_path, data_dir, fake_ollama, gpu)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        view = current_view(app)
+        picker = await press_for(pilot, "f5", ModelPickerScreen)
+        await wait_until(lambda: "── gpu" in screen_text(app))
+        # It opens on the conversation's model on `auto`; the next row is qwen on `auto`.
+        await pilot.press("space", "down", "space", "enter")
+        await wait_until(lambda: not isinstance(app.screen, ModelPickerScreen))
+        assert picker.shown[1] is not None and picker.shown[1].host == "auto"
+        await pilot.press(*"hi", "enter")
+        await wait_until(lambda: view.compare_view is not None)
+        compare = view.compare_view
+        assert compare is not None
+        await wait_until(lambda: not compare.running, timeout=10)
+        # Neither host had a model loaded: the second request went to the host not busy.
+        text = screen_text(app)
+        assert f"1  {LLAMA} · auto → home" in text and f"2  {QWEN} · auto → gpu" in text
+        assert [r.body["model"] for r in fake_ollama.requests_to("/api/chat")] == [LLAMA]
+        assert [r.body["model"] for r in gpu.requests_to("/api/chat")] == [QWEN]
+        await pilot.press("2")
+        await wait_until(lambda: view.compare_view is None)
+        assert view.conversation.host_name == "auto"  # it goes on on `auto`
+        assert view.conversation.messages[-1].host_name == "gpu"
+
+
+async def _start_measuring(pilot: Pilot[None], requests: str) -> None:
+    """From the model field (focused on opening): the number of requests, then Enter."""
+    await pilot.press("tab", "tab", "backspace", "backspace", *requests, "enter")
+
+
+async def test_the_throughput_test_on_auto_measures_the_hosts_together(
+    fake_ollama: FakeOllama, gpu: FakeOllama, tmp_path: Path, data_dir: Path
+) -> None:
+    for server in (fake_ollama, gpu):
+        server.parallel = 1  # each queues: together they answer two at once
+        server.model_speeds[LLAMA] = 60.0
+    app = _from_config(tmp_path, data_dir, fake_ollama, gpu)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(app)
+        await press_for(pilot, "f8", ThroughputDialog)
+        assert "Measure auto: the hosts home, gpu together" in screen_text(app)
+        await _start_measuring(pilot, "4")
+        await wait_until(
+            lambda: "at once" in screen_text(app) and "answered by" in screen_text(app), timeout=15
+        )
+        text = screen_text(app)
+        assert "the hosts handle about 2 at once" in text
+        assert "home 2, gpu 2" in text
+        # Each host loaded the model first, then 4 one after another and 4 at once.
+        total = len(fake_ollama.requests_to("/api/chat")) + len(gpu.requests_to("/api/chat"))
+        assert total == 2 + 4 + 4
