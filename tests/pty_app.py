@@ -36,7 +36,10 @@ class PtyApp:
         self.program = program or [sys.executable, "-m", "ollama_tui"]
         """What runs before `args`: the app of this checkout unless told otherwise."""
         self.cwd = cwd
-        self.env = {**os.environ, "TERM": "xterm-256color", **(env or {})}
+        # COLUMNS and LINES would override the pty's size (Textual reads them), and a test
+        # process may hold stale ones: something in a pytest worker set 80x24.
+        inherited = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+        self.env = {**inherited, "TERM": "xterm-256color", **(env or {})}
         self.cols = cols
         self.rows = rows
         self.output = bytearray()
@@ -52,13 +55,16 @@ class PtyApp:
         pid, fd = pty.fork()
         if pid == 0:  # the child: become the app
             try:
+                # The size is set here, before exec: set from the parent it raced the app,
+                # which on a busy machine read the pty's default 80x24 first.
+                size = struct.pack("HHHH", self.rows, self.cols, 0, 0)
+                fcntl.ioctl(pty.STDIN_FILENO, termios.TIOCSWINSZ, size)
                 if self.cwd is not None:
                     os.chdir(self.cwd)
                 os.execvpe(self.program[0], [*self.program, *self.args], self.env)
             finally:
                 os._exit(127)
         self.pid, self.fd = pid, fd
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", self.rows, self.cols, 0, 0))
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         return self
