@@ -362,6 +362,7 @@ class Backend:
         """Release the conversations, then close the connections; a server that does not
         let go within `timeout` seconds must not keep the app from quitting."""
         self.workspace.close_all()
+        self.router.close()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self.jobs.aclose(), timeout)
         with contextlib.suppress(asyncio.TimeoutError):

@@ -248,6 +248,11 @@ class HostRouter:
         """A reply from `host` ended well: whatever it failed before is over."""
         self._failures.pop(host, None)
 
+    def close(self) -> None:
+        """Stop a look still under way (the app is quitting: its clients are closing)."""
+        if self._look is not None:
+            self._look.cancel()
+
     async def hosts_with(self, model: str) -> list[str]:
         """The hosts that have `model` and are not left out, in the order listed."""
         look = await self._current_look()
