@@ -119,17 +119,69 @@ def keys_run(client: Client, server: FakeOllama, size: Size, *, tabs: int = 3) -
                 _send_prompt(app, server)
             if tabs:
                 app.wait_for(b"worker", start=len(app.output))  # all are streaming
-            latencies = []
-            for index in range(24):
-                key = TYPED[index % len(TYPED) : index % len(TYPED) + 1]
-                start = len(app.output)
-                sent = time.monotonic()
-                app.send(key)
-                latencies.append(app.wait_for(key, start=start) - sent)
-                time.sleep(0.08)  # a fast typist's pace
+            return _type_and_time(app)
         finally:
             app.stop()
+
+
+def _type_and_time(app: PtyApp, count: int = 24) -> list[float]:
+    """Seconds from each of `count` keystrokes to its echo, at a fast typist's pace."""
+    latencies = []
+    for index in range(count):
+        key = TYPED[index % len(TYPED) : index % len(TYPED) + 1]
+        start = len(app.output)
+        sent = time.monotonic()
+        app.send(key)
+        latencies.append(app.wait_for(key, start=start) - sent)
+        time.sleep(0.08)
     return latencies
+
+
+COMPARED = ("llama3.2:latest", "phi3:mini", "qwen2.5:0.5b")
+"""The models compared: the picker lists them in this order and opens on the first."""
+
+
+def compare_keys_run(client: Client, server: FakeOllama, size: Size) -> list[float]:
+    """Seconds from each of 24 keystrokes typed into the composer to its echo, while three
+    compare columns (F5, three models marked) stream at 400 tokens/s each, all on screen."""
+    added = [name for name in COMPARED if server.find(name) is None]
+    for name in added:
+        server.add_model(name)
+    for _column in COMPARED:
+        server.script_reply(markdown_tokens(6000), tokens_per_second=400)
+    rows = size[1]
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            app = client.start(server, Path(folder), size)
+            try:
+                _settle(app, client)
+                start = len(app.output)
+                app.send(b"\x1b[15~")  # F5: the picker, marking models to compare
+                app.wait_for(b"Space marks", start=start)
+                for step in (b" ", b"\x1b[B", b" ", b"\x1b[B", b" "):  # Space, Down, ...
+                    app.send(step)
+                    time.sleep(0.1)
+                start = len(app.output)
+                app.send(b"\r")
+                app.wait_for(b"side by side", start=start)  # the picker closed, said so
+                before = len(server.requests_to("/api/chat"))
+                app.type_text(PROMPT)
+                app.send(b"\r")
+                server.wait_for(
+                    lambda: len(server.requests_to("/api/chat")) >= before + len(COMPARED),
+                    timeout=60,
+                )
+                app.wait_for(b"worker", start=len(app.output))  # the columns are streaming
+                # The first column has focus (its keys stop and keep replies): a click on
+                # the composer's line, as a user types there meanwhile.
+                x, y = 10, rows - 2
+                app.send(f"\x1b[<0;{x};{y}M\x1b[<0;{x};{y}m".encode())
+                time.sleep(0.3)
+                return _type_and_time(app)
+            finally:
+                app.stop()
+    finally:
+        server.models = [m for m in server.models if m.get("name") not in added]
 
 
 def _saved_conversations(data_dir: Path, count: int, turns: int) -> list[str]:

@@ -36,6 +36,9 @@ MEASURES = (
     Measure("memory", "peak memory (2,000 unthrottled)", "MB", 1, 120, "305 MB (oterm)"),
     Measure("keys.median", "keystroke, 3 tabs at 400/s: median", "ms", 1000, None),
     Measure("keys.worst", "keystroke, 3 tabs at 400/s: worst", "ms", 1000, 33),
+    # Issue 17: the transcript's keystroke budget with three compare columns drawing at once.
+    Measure("compare.median", "keystroke, 3 compare columns at 400/s: median", "ms", 1000, None),
+    Measure("compare.worst", "keystroke, 3 compare columns at 400/s: worst", "ms", 1000, 33),
     # Not in the issue's table: the rest of each stream, and DESIGN.md section 7.
     Measure("400.repaint", "2,000 at 400/s: repaint after the end", "ms", 1000, None),
     Measure("max.repaint", "2,000 unthrottled: repaint after the end", "ms", 1000, None),

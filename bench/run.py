@@ -8,9 +8,10 @@ writes bench/results/latest.json. Run with `make bench` (BENCH_ARGS="--compare m
                         [--compare REV] [--no-bare] [--ssh] [--quiet SECONDS]
 
 Steps: stream-50 (300 tokens at 50/s), stream-400 (2,000 at 400/s), stream-max (2,000 as
-fast as the socket takes them), keys (keystrokes while 3 tabs stream at 400/s), memory
-(10 tabs open), cli (--version and --help). Start to ready and Enter to the request come from
-every stream run.
+fast as the socket takes them), keys (keystrokes while 3 tabs stream at 400/s),
+compare-keys (keystrokes in the composer while 3 compare columns stream at 400/s each, all
+on screen), memory (10 tabs open), cli (--version and --help). Start to ready and Enter to
+the request come from every stream run.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ STREAMS: dict[str, tuple[str, int, float | None]] = {
     "stream-400": ("400", 2000, 400),
     "stream-max": ("max", 2000, None),
 }
-STEPS = (*STREAMS, "keys", "memory", "cli")
+STEPS = (*STREAMS, "keys", "compare-keys", "memory", "cli")
 
 Samples = dict[tuple[str, str, str], list[float]]
 """(size, client label, measure key) -> one value per run."""
@@ -87,11 +88,13 @@ def _run_step(
         return _stream_step(step, client, server, size, quiet, samples)
     if client.checkout is None:  # the bare loop has no tabs and no command line
         return None
-    if step == "keys":
-        latencies = measure.keys_run(client, server, size)
+    if step in ("keys", "compare-keys"):
+        run = measure.keys_run if step == "keys" else measure.compare_keys_run
+        latencies = run(client, server, size)
         median, worst = sorted(latencies)[len(latencies) // 2], max(latencies)
-        samples[(name, client.label, "keys.median")].append(median)
-        samples[(name, client.label, "keys.worst")].append(worst)
+        prefix = "keys" if step == "keys" else "compare"
+        samples[(name, client.label, f"{prefix}.median")].append(median)
+        samples[(name, client.label, f"{prefix}.worst")].append(worst)
         return f"median {median * 1000:.0f} ms, worst {worst * 1000:.0f} ms"
     if step == "memory":
         resident = measure.memory_10_tabs_run(client, server, size)
