@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -166,3 +167,49 @@ def test_a_hostile_session_file_is_drawn_inert(fake_ollama: FakeOllama, tmp_path
         assert sequence not in output, sequence
     assert "\u202e".encode() not in output
     assert "␛]0;pwned".encode() in output  # shown as text
+
+
+SCROLL_REGION = re.compile(rb"\x1b\[\d+;\d+r")
+"""DECSTBM: the app moves the rows the terminal shows instead of drawing them again."""
+
+
+def test_following_a_reply_moves_the_rows_unless_something_covers_them(
+    fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    # The view follows by scrolling the terminal's own rows (a scroll region) and draws only
+    # the rows that come in; while a notification covers part of the view the rows under it
+    # would move too, so the view is drawn as before, and after it the rows move again.
+    config = tmp_path / "config.toml"
+    config.write_text("follow_step = 1\n")
+    tokens = [piece for index in range(400) for piece in (f"P{index:04d} ", "words\n\n")]
+    fake_ollama.script_reply(tokens, tokens_per_second=100)
+    app = PtyApp(
+        ["--host", fake_ollama.url, "--data-dir", str(tmp_path / "data")],
+        env={"OLLAMA_TUI_CONFIG": str(config), "SSH_CONNECTION": "", "SSH_TTY": ""},
+        cols=100,
+        rows=30,
+    )
+    app.start()
+    try:
+        app.wait_for(b"llama3.2:latest")
+        app.type_text("go")
+        start = len(app.output)
+        app.send(b"\r")
+        app.wait_for(b"P0060", start=start)
+        before = bytes(app.output[start:])
+        app.type_text("/show nothing")
+        mark = len(app.output)
+        app.send(b"\r")
+        shown = app.wait_for(b"Usage: /show", start=mark)
+        toast_at = app.output.find(b"Usage: /show", mark)
+        # The notification stays 5 s or more: the first second of it, the reply streaming on.
+        while time.monotonic() < shown + 1.0:
+            time.sleep(0.05)
+        covered = bytes(app.output[toast_at : len(app.output)])
+        app.wait_for(b"P0399", start=mark, timeout=60)
+        after = bytes(app.output[len(before) + start + len(covered) :])
+    finally:
+        app.stop()
+    assert len(SCROLL_REGION.findall(before)) > 10
+    assert re.search(rb"P0\d\d\d", covered) and not SCROLL_REGION.search(covered)
+    assert len(SCROLL_REGION.findall(after)) > 10

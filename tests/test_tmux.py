@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -38,8 +39,9 @@ class Tmux:
             check=check,
         )
 
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", "app", check=False).stdout
+    def screen(self, *, colours: bool = False) -> str:
+        flags = ["-e"] if colours else []
+        return self.run("capture-pane", "-p", *flags, "-t", "app", check=False).stdout
 
     def keys(self, *keys: str) -> None:
         self.run("send-keys", "-t", "app", *keys)
@@ -146,3 +148,120 @@ def test_typing_sending_stopping_and_quitting_in_a_real_terminal(
         raise AssertionError(f"the app did not quit; its screen:\n{tmux.screen()}") from None
     status = tmux.run("display-message", "-p", "-t", "app", "#{pane_dead_status}", check=False)
     assert status.stdout.strip() in ("0", "")
+
+
+def _settled(tmux: Tmux) -> str:
+    """The screen, colours included, once it has stopped changing."""
+    before = tmux.screen(colours=True)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        time.sleep(0.3)  # the app's frames come at least every 1/60 s while it draws
+        now = tmux.screen(colours=True)
+        if now == before:
+            return now
+        before = now
+    raise AssertionError(f"the screen keeps changing:\n{before}")
+
+
+def _paragraph_rows(screen: str, width: int) -> list[str]:
+    """The transcript's rows between its first and last numbered paragraph: their left
+    half, where the paragraphs are (a notification covers the right half)."""
+    rows = [line[: width // 2].strip() for line in screen.splitlines()]
+    numbered = [index for index, row in enumerate(rows) if row.startswith("P0")]
+    return rows[numbered[0] : numbered[-1] + 1] if numbered else []
+
+
+def _check_in_order(rows: list[str], paragraphs: list[str]) -> None:
+    """Numbered paragraphs one after another, each followed by one blank row: a row the
+    terminal scrolled wrongly shows up as a gap, a repeat or a doubled blank."""
+    assert rows[0] in paragraphs, rows
+    first = paragraphs.index(rows[0])
+    expected = [row for paragraph in paragraphs[first:] for row in (paragraph, "")]
+    assert rows == expected[: len(rows)], "\n".join(rows)
+
+
+def _same_as_a_full_repaint(tmux: Tmux, cols: int) -> None:
+    """Every cell, colours and scrollbar included, is what a full repaint draws: a resize
+    and back makes the app draw the whole screen again."""
+    drawn = _settled(tmux)
+    tmux.run("set-option", "-t", "app", "window-size", "manual")
+    tmux.run("resize-window", "-t", "app", "-x", str(cols + 1))
+    wait_for(lambda: tmux.screen(colours=True) != drawn, "the repaint at the new size")
+    tmux.run("resize-window", "-t", "app", "-x", str(cols))
+    assert _settled(tmux) == drawn
+
+
+@pytest.mark.parametrize(("cols", "lines"), [(100, 30), (70, 20)])
+def test_a_followed_reply_scrolls_with_every_row_right(
+    tmux: Tmux, fake_ollama: FakeOllama, tmp_path: Path, cols: int, lines: int
+) -> None:
+    """The view follows a long reply by moving the terminal's rows (a scroll region) and
+    drawing only the new ones: every capture while it streams shows the paragraphs in order
+    (a notification over the view included), halfway through and at the end the screen is
+    what a full repaint draws."""
+    config = tmp_path / "config.toml"
+    config.write_text("follow_step = 1\n")
+    repo = Path(__file__).resolve().parents[1]
+    env = {
+        "TERM": "xterm-256color",
+        "COLORTERM": "truecolor",
+        "OLLAMA_TUI_CONFIG": str(config),
+        "PYTHONPATH": str(repo),
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+    }
+    command = " ".join(
+        [
+            "env",
+            # The test process may carry a size (COLUMNS, LINES) the app would take over the pane's.
+            "-u COLUMNS -u LINES",
+            *(f"{key}={value}" for key, value in env.items()),
+            sys.executable,
+            "-m",
+            "ollama_tui",
+            "--host",
+            fake_ollama.url,
+            "--data-dir",
+            str(tmp_path / "data"),
+        ]
+    )
+    # Long enough for the notification to come and go while the reply streams.
+    paragraphs = [f"P{index:04d} alpha beta gamma" for index in range(360)]
+    tokens = [piece for paragraph in paragraphs for piece in (paragraph[:6], paragraph[6:], "\n\n")]
+    halfway = threading.Event()
+    fake_ollama.script_reply(tokens, tokens_per_second=150, hold=halfway, hold_after=180)
+    tmux.run("new-session", "-d", "-s", "app", "-x", str(cols), "-y", str(lines), command)
+    wait_for(lambda: "connected" in tmux.screen(), "the app to connect")
+    tmux.type("go")
+    tmux.keys("Enter")
+    captures = 0
+
+    def check_while(done: Callable[[], bool]) -> None:
+        nonlocal captures
+        deadline = time.monotonic() + 60
+        while not done() and time.monotonic() < deadline:
+            screen = tmux.screen()
+            if tmux.screen() != screen:
+                continue  # caught in the middle of a frame tmux is still reading
+            rows = _paragraph_rows(screen, cols)
+            if len(rows) > 4:
+                # The last two rows may be a paragraph being drawn.
+                _check_in_order(rows[:-2], paragraphs)
+                captures += 1
+
+    check_while(lambda: paragraphs[59] in tmux.screen())
+    _same_as_a_full_repaint(tmux, cols)
+    halfway.set()
+    # A notification over the view: the rows under it must not move with the view's.
+    tmux.type("/show nothing")
+    tmux.keys("Enter")
+    check_while(lambda: "Usage: /show" in tmux.screen())
+    check_while(lambda: "Usage: /show" not in tmux.screen())
+    assert paragraphs[-1] not in tmux.screen()  # it went while the reply streamed
+    check_while(lambda: paragraphs[-1] in tmux.screen())
+    assert captures > 10
+    wait_for(lambda: "tok/s" in tmux.screen(), "the reply's end")
+    rows = _paragraph_rows(tmux.screen(), cols)
+    _check_in_order(rows, paragraphs)
+    assert rows[-1] == paragraphs[-1] and len(rows) > lines // 3
+    _same_as_a_full_repaint(tmux, cols)

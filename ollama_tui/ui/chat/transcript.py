@@ -9,8 +9,10 @@ Following the bottom: while the user is at the end, new text keeps the end in vi
 up lets go, and scrolling back to the end (or Ctrl+End, or End on a selected turn) follows
 again. While following, the virtual height grows in steps of `follow_step` rows, so text
 appended inside a step changes no geometry and redraws only its own rows; when the text
-reaches the bottom the view moves a whole step at once (a move repaints the whole view, and
-over a slow link one move per half screen costs far less than one per line).
+reaches the bottom the view moves a whole step at once. A move is made by the terminal
+itself when it can be (`kit.terminal_scroll`: a scroll region over the view's rows), and
+only the rows that came in are drawn; otherwise (something drawn over the view, a view
+narrower than the terminal) the move repaints the whole view.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from textual import events
 from textual.geometry import Region, Size
 from textual.message import Message as TextualMessage
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.timer import Timer
@@ -32,6 +35,7 @@ from textual.timer import Timer
 from ...domain.conversation import Message, Role
 from ...domain.quantities import count_of
 from ...domain.tool_calls import results_for
+from ..kit import terminal_scroll
 from ..kit.keys import bindings
 from .render import MessageLines, RenderPalette, ReplyLines, mark_selected, render_message
 
@@ -136,6 +140,8 @@ class Transcript(ScrollView, can_focus=True):
         self._following = True
         self._moving = False
         """Set while the view scrolls itself, so that only the user's scrolling lets go."""
+        self._terminal_moves = False
+        """Set while the view follows by a move the terminal makes itself (a scroll region)."""
         self._selected: Message | None = None
         self._thinking_open: dict[int, bool] = {}
         """Thinking sections the user opened or closed, by message identity."""
@@ -385,11 +391,53 @@ class Transcript(ScrollView, can_focus=True):
         height = self._height
         if self._following:
             height = rounded_up(height, self._step)
-        size = Size(self._width, height)
-        if size != self.virtual_size:
-            self.virtual_size = size
+        self._set_virtual_height(height)
         if self._following:
-            self._scroll_to_row(self.max_scroll_y)
+            self._follow_to(self.max_scroll_y)
+
+    def _set_virtual_height(self, height: int) -> None:
+        size = Size(self._width, height)
+        old = self.virtual_size
+        if size == old:
+            return
+        shown = height > self.scrollable_content_region.height
+        if size.width != old.width or height < old.height or shown != self.show_vertical_scrollbar:
+            # The scrollbar comes or goes, or the text shrank: Textual lays the view out
+            # again and repaints it.
+            self.virtual_size = size
+            return
+        # Growing text changes nothing on screen but the scrollbar's thumb: setting the
+        # size quietly spares the repaint of the whole view that Textual does for any change.
+        bar = self.vertical_scrollbar if shown else None
+        before = terminal_scroll.bar_state(bar) if bar is not None else None
+        self.set_reactive(ScrollView.virtual_size, size)
+        if bar is not None and before is not None:
+            bar.set_reactive(ScrollBar.window_virtual_size, height)
+            terminal_scroll.refresh_bar(bar, before, 0)
+
+    def _follow_to(self, row: int) -> None:
+        """Scroll to `row` following the text: down by a few rows, the terminal moves the
+        rows it already shows and only the new ones are drawn."""
+        rows = row - round(self.scroll_y)
+        if rows <= 0 or not self.show_vertical_scrollbar:
+            self._scroll_to_row(row)
+            return
+        bar = self.vertical_scrollbar
+        if not terminal_scroll.scroll_up(self, rows):
+            self._scroll_to_row(row)
+            return
+        before = terminal_scroll.bar_state(bar)
+        self._terminal_moves = True
+        try:
+            self._scroll_to_row(row)
+        finally:
+            self._terminal_moves = False
+        terminal_scroll.shift_pending(self, rows)
+        terminal_scroll.shift_pending(bar, rows)
+        outer = self.outer_size
+        came_in = Region(0, outer.height - rows, outer.width, rows)
+        self.refresh(came_in.translate(-self.content_offset))
+        terminal_scroll.refresh_bar(bar, before, rows)
 
     def _scroll_to_row(self, row: int) -> None:
         if round(self.scroll_y) == row:
@@ -401,7 +449,11 @@ class Transcript(ScrollView, can_focus=True):
             self._moving = False
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
+        if self._terminal_moves:
+            # The terminal moves the rows (see `_follow_to`): no repaint of the view.
+            self.vertical_scrollbar.set_reactive(ScrollBar.position, new_value)
+        else:
+            super().watch_scroll_y(old_value, new_value)
         if not self._moving:
             # Scrolled by the user: up lets go of the end, back down to it follows again.
             following = round(new_value) >= self.max_scroll_y
