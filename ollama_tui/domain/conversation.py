@@ -54,6 +54,17 @@ Switch = Annotated[bool | None, BeforeValidator(_switch)]
 """An on/off setting added after the format's first release; None is the usual behaviour."""
 
 
+def _ids(value: object) -> list[str] | None:
+    """A list of message ids as written; anything else (a hostile or broken file) reads as
+    none, so the conversation still opens and nothing is folded."""
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    return None
+
+
+Ids = Annotated[list[str] | None, BeforeValidator(_ids)]
+
+
 class _Tolerant(BaseModel):
     """Keeps fields it does not know, so a rewrite never loses what a newer version added."""
 
@@ -112,6 +123,8 @@ _OPTIONAL_FIELDS = (
     "duration_ms",
     "host_name",
     "host",
+    "summary_of",
+    "restored",
 )
 
 
@@ -172,6 +185,14 @@ class Message(_Tolerant):
         nothing to flip to: it is left out."""
         kept = [tail for tail in value or () if tail]
         return kept or None
+
+    summary_of: Ids = None
+    """On a `system` message the app wrote when compacting: the ids of the messages before it
+    that it summarises. They stay in the file, and the summary is sent in their place (see
+    `domain.compaction`)."""
+    restored: Switch = None
+    """On a summary: True once the user restored the turns it stands for, which are then sent
+    again (and the summary is not)."""
 
     @model_serializer(mode="wrap")
     def _drop_unused_fields(self, handler: SerializerFunctionWrapHandler) -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 from ..api.errors import OllamaError, StreamIncomplete
 from ..api.wire import ChatRequest, GenerateRequest
 from ..config import DEFAULT_MAX_REPLY_BYTES
+from ..domain.compaction import folded_ids, is_summary
 from ..domain.conversation import (
     Conversation,
     ConversationKind,
@@ -35,6 +36,8 @@ from .routing import ReplyClient
 from .saver import ConversationSaver, SaveProblem
 from .tools.base import ToolSpec
 from .tools.limits import OUTPUT_CAP, cap
+
+SUMMARY_HEADING = "Summary of the conversation so far (it replaces the earlier turns):"
 
 CHECKPOINT_INTERVAL = 2.0
 """Seconds between saves of a reply being streamed: a kill loses at most this much."""
@@ -75,6 +78,37 @@ def _history_entry(message: Message) -> dict[str, Any]:
     return entry
 
 
+def sent_history(
+    conversation: Conversation, history: Sequence[Message], *, leave_out: Message | None = None
+) -> list[dict[str, Any]]:
+    """The system prompt and `history` (some of the conversation's messages) as a request
+    sends them: the turns a summary stands for are left out and the summary goes in their
+    place; so are replies that failed before any text or call, and the one being written."""
+    messages: list[dict[str, Any]] = []
+    if conversation.settings.system:
+        messages.append({"role": Role.SYSTEM.value, "content": conversation.settings.system})
+    folded = folded_ids(conversation.messages)
+    for message in history:
+        if message is leave_out or message.id in folded:
+            continue
+        if is_summary(message):
+            if not message.restored:
+                messages.append({"role": Role.SYSTEM.value, "content": summary_text(message)})
+            continue
+        if message.role is Role.ASSISTANT and (
+            (not message.content and not message.tool_calls)
+            or message.status is MessageStatus.STREAMING
+        ):
+            continue
+        messages.append(_history_entry(message))
+    return messages
+
+
+def summary_text(summary: Message) -> str:
+    """A summary as the model reads it in place of the turns it stands for."""
+    return f"{SUMMARY_HEADING}\n\n{summary.content}"
+
+
 def tool_schema(tool: ToolSpec) -> dict[str, Any]:
     """A tool as the request's `tools` lists it, under the name the model uses."""
     return {
@@ -103,24 +137,12 @@ def build_chat_request(
     settings = conversation.settings
     if not settings.model:
         raise ValueError("the conversation has no model")
-    messages: list[dict[str, Any]] = []
-    if settings.system:
-        messages.append({"role": Role.SYSTEM.value, "content": settings.system})
     history = conversation.messages
     if settings.history is False:
         # From the last prompt on: its reply's tool rounds still go with it.
         prompts = [i for i, m in enumerate(history) if m.role is Role.USER]
         history = history[prompts[-1] :] if prompts else history
-    for message in history:
-        if message is continuing or (
-            message.role is Role.ASSISTANT
-            and (
-                (not message.content and not message.tool_calls)
-                or message.status is MessageStatus.STREAMING
-            )
-        ):
-            continue
-        messages.append(_history_entry(message))
+    messages = sent_history(conversation, history, leave_out=continuing)
     if continuing is not None:
         messages.append(_history_entry(continuing))
     return ChatRequest(

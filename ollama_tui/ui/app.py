@@ -333,6 +333,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         use = await self.backend.context_use(view.conversation) if view is not None else None
         if view is self.current_view:
             self.status_line.show_context(use)
+            if view is not None and use is not None and use.level != "ok":
+                view.offer_compaction()
 
     def _job_changed(self, job: ModelJob) -> None:
         """Every pull, push and create, wherever it was started from, ends here."""
@@ -633,6 +635,11 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         if view is not None:
             yield from key_commands(view, "chat", keymap)
             yield from key_commands(view.composer, "composer", keymap)
+            yield SystemCommand(
+                "Compact the conversation",
+                "Summarise the turns before the last prompt into one, sent in their place",
+                view.compact_conversation,
+            )
             if view.attachments:
                 yield SystemCommand(
                     "Remove attached images",

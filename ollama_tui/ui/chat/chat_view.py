@@ -43,6 +43,14 @@ from ...domain.versions import (
 )
 from ...services.backend import Backend
 from ...services.chat_turn import TurnOutcome, add_user_message, can_continue, last_reply
+from ...services.compaction import (
+    CompactionError,
+    CompactionPlan,
+    apply_summary,
+    plan_compaction,
+    set_restored,
+    summarise,
+)
 from ...services.conversation_options import SettingsForm
 from ...services.errors import (
     ConnectionLost,
@@ -77,6 +85,8 @@ SAVE_RETRY_INTERVAL = 5.0
 """Seconds between attempts to save a conversation whose last save failed."""
 DRAFT_SAVE_DELAY = 1.0
 """Seconds after the last key before an unsent prompt is saved (a kill loses no more)."""
+SUMMARY_SHOWN = 600
+"""Characters of a summary its dialog shows."""
 DRAFT_SAVE_MAX_WAIT = 5.0
 """While typing goes on without a pause, the unsent prompt is saved at least this often."""
 
@@ -175,6 +185,10 @@ class ChatView(Vertical):
         self._draft_timer: Timer | None = None
         self._draft_dirty_since: float | None = None
         """When the unsent prompt changed first since it was last saved."""
+        self.compacting = False
+        """The older turns are being summarised (the stream worker writes the summary)."""
+        self._compaction_offered = False
+        """Compacting was offered once the context neared its limit (once per opening)."""
 
     # -- building -----------------------------------------------------------------------
 
@@ -683,6 +697,8 @@ class ChatView(Vertical):
     def _refusal_to_reply(self) -> str | None:
         if self.read_only_reason:
             return f"This conversation is read-only: {self.read_only_reason}"
+        if self.compacting:
+            return f"The older turns are being summarised. {self._key('chat.stop')} stops it."
         if self.is_streaming:
             return f"A reply is still being written. {self._key('chat.stop')} stops it."
         if not self.conversation.settings.model:
@@ -873,6 +889,126 @@ class ChatView(Vertical):
             self.refresh_model_label()
             self.conversation.touch()
             await self.save()
+
+    # -- compacting -------------------------------------------------------------------------
+
+    def compact_conversation(self) -> None:
+        """`/compact`, the palette: the model summarises the turns before the last prompt
+        into one summary, sent in their place from then on."""
+        refusal = self._refusal_to_reply() or (
+            "A completion sends each prompt alone: there is no history to compact."
+            if self.is_completion
+            else None
+        )
+        if refusal:
+            notify_plain(self.app, refusal, severity="warning")
+            return
+        try:
+            plan = plan_compaction(self.conversation)
+        except CompactionError as error:
+            notify_plain(self.app, str(error), severity="warning")
+            return
+        self.compacting = True
+        self._show_compacting(0)
+        self._stream_worker = self._compact(plan)
+        self.post_message(self.StreamingChanged(self))
+
+    def _show_compacting(self, characters: int) -> None:
+        self.composer.border_subtitle = Content(
+            f"Summarising the earlier turns… {count_of(characters, 'character')}"
+            f" · {self._key('chat.stop')} stops"
+        )
+
+    @background("Compacting the conversation", group="stream", exclusive=True)
+    async def _compact(self, plan: CompactionPlan) -> None:
+        try:
+            await self._summarise(plan)
+        finally:
+            # Last, with nothing awaited after it: the tab's label reads the worker ended.
+            self.compacting = False
+            self.refresh_model_label()
+            self.post_message(self.StreamingChanged(self))
+
+    async def _summarise(self, plan: CompactionPlan) -> None:
+        try:
+            summary = await summarise(
+                self.backend.client_for(self.conversation), plan, self._show_compacting
+            )
+            won = apply_summary(self.conversation, plan, summary)
+        except CompactionError as error:
+            notify_plain(self.app, str(error), severity="error", timeout=10)
+            return
+        except asyncio.CancelledError:
+            notify_plain(self.app, "Compacting stopped; nothing changed.", severity="warning")
+            raise
+        self.transcript.messages_changed()
+        self.transcript.follow()
+        await self.save()
+        turns = count_of(len([m for m in plan.summarised if m.role is Role.USER]), "prompt")
+        notify_plain(
+            self.app,
+            f"Compacted: {turns} and their replies are summarised, and the summary is sent in "
+            f"their place. Context {won.describe()}.",
+            timeout=10,
+        )
+
+    def offer_compaction(self) -> None:
+        """The context meter warns: say once how to win space."""
+        if self._compaction_offered or self.is_completion or self.read_only_reason:
+            return
+        try:
+            plan_compaction(self.conversation)
+        except CompactionError:
+            return
+        self._compaction_offered = True
+        notify_plain(
+            self.app,
+            "The context is nearly full. /compact (or “Compact the conversation” in the "
+            "palette) summarises the earlier turns into one, sent in their place.",
+            severity="warning",
+            timeout=15,
+        )
+
+    @on(Transcript.SummaryOpened)
+    def _summary_opened(self, event: Transcript.SummaryOpened) -> None:
+        from ..dialogs.basic import ChoiceDialog  # the first frame needs no dialog
+
+        event.stop()
+        summary = event.summary
+        restored = bool(summary.restored)
+        # The dialog must fit 80x24 with its choice: a long summary shows its start.
+        text = summary.content
+        if len(text) > SUMMARY_SHOWN:
+            text = text[:SUMMARY_SHOWN] + "… (the whole summary is in the conversation's file)"
+        question = (
+            plain(f"Summary by {summary.model or 'the model'}")
+            + Content(" (not sent: the turns are)" if restored else " (sent instead of the turns)")
+            + plain(f"\n\n{text}")
+        )
+        choice = (
+            ("s", "Send the summary again, not the turns")
+            if restored
+            else ("r", "Restore the turns: send them again, not the summary")
+        )
+
+        async def answered(letter: str | None) -> None:
+            if letter is None or summary not in self.conversation.messages:
+                return
+            refusal = self._refusal_to_reply()
+            if refusal:
+                notify_plain(self.app, refusal, severity="warning")
+                return
+            set_restored(self.conversation, summary, not restored)
+            self.transcript.messages_changed()
+            await self.save()
+            notify_plain(
+                self.app,
+                "The turns are sent again; the summary is kept, not sent."
+                if not restored
+                else "The summary is sent again in place of the turns.",
+            )
+
+        self.app.push_screen(ChoiceDialog(question, [choice]), answered)
 
     # -- images ---------------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ __all__ = [
     "describe_reply",
     "mark_selected",
     "prepare",
+    "render_fold",
     "render_message",
 ]
 
@@ -259,6 +260,14 @@ def render_message(
             [code for _, code in code_blocks(message.content)],
         )
     return mark_selected(lines, message.role, palette) if selected else lines
+
+
+def render_fold(note: str, width: int, palette: RenderPalette) -> MessageLines:
+    """A line standing for turns that are folded (summarised): `note`, muted, as a turn."""
+    frame = _frame(Role.SYSTEM, width, palette)
+    return MessageLines(
+        [*text_lines(Text(note, palette.muted), frame, palette), _gap(width, palette)], []
+    )
 
 
 class _Selection:

@@ -42,6 +42,8 @@ class SlashHost(Protocol):
 
     def ask_quit(self) -> None: ...
 
+    def compact_conversation(self) -> None: ...
+
 
 SECTION_HEADINGS = {
     "info": "Facts",
@@ -121,6 +123,9 @@ async def run_command(view: SlashHost, command: Run) -> None:
             notify_plain(app, "Usage: /attach PATH (a file, a glob or a folder).", severity="error")
         elif view.read_only_reason is None:
             await view.attach(command.argument)
+    elif command.name == "compact":
+        if view.read_only_reason is None:
+            view.compact_conversation()
     elif command.name == "clear":
         view.ask_new_conversation()
     elif command.name == "bye":

@@ -32,12 +32,20 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.timer import Timer
 
+from ...domain.compaction import folded_ids, is_summary, turns_summarised
 from ...domain.conversation import Message, Role
 from ...domain.quantities import count_of
 from ...domain.tool_calls import results_for
 from ..kit import terminal_scroll
 from ..kit.keys import bindings
-from .render import MessageLines, RenderPalette, ReplyLines, mark_selected, render_message
+from .render import (
+    MessageLines,
+    RenderPalette,
+    ReplyLines,
+    mark_selected,
+    render_fold,
+    render_message,
+)
 
 NOT_TURNS = (Role.SYSTEM, Role.TOOL)
 """Not drawn as turns: the system prompt is in F4, a tool's answer in its reply's block."""
@@ -55,6 +63,23 @@ first) lays out as many more. Laying out renders every turn once for the width."
 
 def _noop() -> None:
     pass
+
+
+def drawn_turns(messages: list[Message]) -> list[Message]:
+    """The messages drawn as turns: prompts and replies, and a summary's one line in place
+    of the turns it folds."""
+    folded = folded_ids(messages)
+    return [
+        m for m in messages if m.id not in folded and (m.role not in NOT_TURNS or is_summary(m))
+    ]
+
+
+def fold_note(messages: list[Message], summary: Message) -> str:
+    """The line a summary is drawn as."""
+    count = count_of(turns_summarised(messages, summary), "earlier turn")
+    if summary.restored:
+        return f"{count} restored (their summary is not sent) — Enter to use the summary again"
+    return f"{count} summarised — Enter to show/restore"
 
 
 def rounded_up(rows: int, step: int) -> int:
@@ -110,6 +135,12 @@ class Transcript(ScrollView, can_focus=True):
 
         href: str
 
+    @dataclass
+    class SummaryOpened(TextualMessage):
+        """Enter on the line of summarised turns: show the summary, restore the turns."""
+
+        summary: Message
+
     def __init__(
         self,
         messages: list[Message],
@@ -127,7 +158,7 @@ class Transcript(ScrollView, can_focus=True):
         self.user_label = user_label
         self.follow_step = follow_step
         self._flush_interval = 1.0 / flush_hz
-        turns = sum(1 for m in messages if m.role not in NOT_TURNS)
+        turns = len(drawn_turns(messages))
         self._hidden = max(0, turns - LIVE_WINDOW)
         # The layout: the turns shown, where each starts, and the lines each is drawn with.
         self._turns: list[Message] = []
@@ -243,7 +274,7 @@ class Transcript(ScrollView, can_focus=True):
         self.refresh()
 
     def _layout(self) -> None:
-        turns = [m for m in self.messages if m.role not in NOT_TURNS]
+        turns = drawn_turns(self.messages)
         reply = self._reply_message
         if reply is not None and (not turns or turns[-1] is not reply):
             turns.append(reply)  # announced before the turn adds it to the conversation
@@ -284,6 +315,7 @@ class Transcript(ScrollView, can_focus=True):
             message.version_count,
             message.format,
             message.attachments,
+            message.restored,
             self._is_thinking_open(message),
             id(message) in self._tools_open,
         )
@@ -319,6 +351,10 @@ class Transcript(ScrollView, can_focus=True):
     def _render_turn(self, message: Message, key: tuple[Any, ...]) -> MessageLines:
         """Draw `message` whole (unselected: the selected look is laid over its lines)."""
         assert self._palette is not None
+        if is_summary(message):
+            lines = render_fold(fold_note(self.messages, message), self._width, self._palette)
+            self._cache[id(message)] = (message, key, lines)
+            return lines
         lines = render_message(
             message,
             self._drawn_width,
@@ -469,6 +505,8 @@ class Transcript(ScrollView, can_focus=True):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_tools":
             return self._selected is not None and bool(self._selected.tool_calls)
+        if action == "open_summary":
+            return self._selected is not None and is_summary(self._selected)
         # Nothing scrolls sideways here: Left and Right belong to the conversation (versions).
         return action not in ("scroll_left", "scroll_right")
 
@@ -669,6 +707,10 @@ class Transcript(ScrollView, can_focus=True):
             return
         self._tools_open ^= {id(message)}
         self._redraw(message)
+
+    def action_open_summary(self) -> None:
+        if self._selected is not None and is_summary(self._selected):
+            self.post_message(self.SummaryOpened(self._selected))
 
     def watch_has_focus(self, has_focus: bool) -> None:
         # The selected turn looks selected only while the keys act on it (focused); the

@@ -484,6 +484,14 @@ KEYS: tuple[Key, ...] = (
         "transcript",
         help="Open or close the tool calls of the selected reply (arguments and results)",
     ),
+    Key(
+        "transcript.summary",
+        "enter",
+        "open_summary",
+        "Summary",
+        "transcript",
+        help="On the line of summarised turns: read the summary, restore the turns",
+    ),
     # -- the saved conversations. Typing goes to the filter, so the list's keys are priority.
     Key("browser.close", "escape", "close", "Close", "browser"),
     Key("browser.open", "enter", "open", "Open", "browser", priority=True),
