@@ -21,6 +21,7 @@ from tests.pilot import (
     MakeApp,
     ask,
     current_view,
+    notifications,
     press_for,
     ready,
     screen_text,
@@ -50,11 +51,12 @@ def sent(fake_ollama: FakeOllama) -> list[str]:
 
 
 async def select(pilot: Pilot[None], view: ChatView, content: str) -> None:
-    """Shift+Tab, then Up until the turn that says `content` is selected."""
-    if not view.transcript.has_focus:
+    """Shift+Tab (unless the transcript has focus), then Up until the turn that says
+    `content` is selected."""
+    if not view.transcript.has_focus:  # a read-only conversation starts there
         await pilot.press("shift+tab")
-        await wait_until(lambda: view.transcript.selected is not None)
-    for _ in range(len(view.transcript.shown)):
+    await wait_until(lambda: view.transcript.has_focus)
+    for _ in range(len(view.transcript.shown) + 1):
         if getattr(view.transcript.selected, "content", None) == content:
             return
         await pilot.press("up")
@@ -320,3 +322,32 @@ async def test_an_old_file_opens_its_map_unchanged_and_hostile_turns_are_drawn_i
             "New question",
             "New answer",
         ]
+
+
+async def test_a_read_only_conversation_shows_another_version_and_is_never_written(
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    conversation_id = "01NEWERFILE000000000000000"
+    sessions = data_dir / "sessions"
+    sessions.mkdir(parents=True, mode=0o700)
+    path = sessions / f"{conversation_id}.json"
+    newer = json.loads(_old_file(conversation_id))
+    newer["version"] = 2  # written by a newer release: opened read-only
+    path.write_text(json.dumps(newer))
+    path.chmod(0o600)
+    (data_dir / "workspace.json").write_text(json.dumps({"open_tabs": [conversation_id]}))
+    before = (path.read_bytes(), os.stat(path).st_mtime_ns)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app)
+        await wait_until(lambda: current_view(app).conversation.id == conversation_id)
+        view = current_view(app)
+        assert view.read_only_reason
+        await select(pilot, view, "New question")
+        await press_for(pilot, "t", VersionMapScreen)
+        await pilot.press("up", "enter")
+        await wait_until(lambda: contents(view.conversation.messages)[0] == "Old question")
+        await pilot.pause()
+        assert "Old question" in screen_text(app)
+        assert not notifications(app)  # no failed save to report
+    assert (path.read_bytes(), os.stat(path).st_mtime_ns) == before
