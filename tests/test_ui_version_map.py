@@ -13,7 +13,8 @@ from typing import Any
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 
-from ollama_tui.domain.conversation import Message, Role
+from ollama_tui.domain.conversation import Conversation, Message, Role
+from ollama_tui.store import SessionStore
 from ollama_tui.ui.chat.chat_view import ChatView
 from ollama_tui.ui.dialogs.version_map import MapList, VersionMapScreen
 from tests.fake_ollama.server import FakeOllama
@@ -351,3 +352,42 @@ async def test_a_read_only_conversation_shows_another_version_and_is_never_writt
         assert "Old question" in screen_text(app)
         assert not notifications(app)  # no failed save to report
     assert (path.read_bytes(), os.stat(path).st_mtime_ns) == before
+
+
+async def test_jumping_to_a_summarised_turn_selects_the_line_of_its_summary(
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    """A compacted conversation: the turns a summary stands for are drawn as its one line,
+    so the map's jump to one of them selects that line; its own version is still reached."""
+    conversation = Conversation(title="compacted and branched")
+    conversation.settings.model = "llama3.2:latest"
+    first = Message.user("first")
+    old_reply = Message(role=Role.ASSISTANT, content="A1", model="llama3.2:latest")
+    reply = Message(role=Role.ASSISTANT, content="B1", model="llama3.2:latest")
+    reply.alternatives, reply.version = [[old_reply]], 1
+    summary = Message(role=Role.SYSTEM, content="Notes so far.", summary_of=[first.id, reply.id])
+    later = [Message.user("third"), Message(role=Role.ASSISTANT, content="A3")]
+    conversation.messages += [first, reply, summary, *later]
+    store = SessionStore(data_dir)
+    store.save(conversation)
+    store.close()
+    (data_dir / "workspace.json").write_text(json.dumps({"open_tabs": [conversation.id]}))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app)
+        await wait_until(lambda: current_view(app).conversation.id == conversation.id)
+        view = current_view(app)
+        await select(pilot, view, "third")
+        dialog = await press_for(pilot, "t", VersionMapScreen)
+        await pilot.press("up", "up", "up")  # past both versions of its reply
+        assert cursor_on(dialog) == "first"
+        await pilot.press("enter")
+        await wait_until(lambda: getattr(view.transcript.selected, "id", None) == summary.id)
+        assert contents(view.conversation.messages)[1] == "B1"
+        # The version set aside before the summary is shown whole, nothing folded.
+        dialog = await press_for(pilot, "t", VersionMapScreen)
+        await pilot.press("k", "k", "k")  # from the last turn shown
+        assert cursor_on(dialog) == "A1"
+        await pilot.press("enter")
+        await wait_until(lambda: contents(view.conversation.messages) == ["first", "A1"])
+        assert getattr(view.transcript.selected, "id", None) == old_reply.id

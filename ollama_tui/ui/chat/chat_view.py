@@ -16,6 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
+from ...domain.compaction import folded_ids, in_use
 from ...domain.conversation import (
     Approval,
     Conversation,
@@ -862,6 +863,22 @@ class ChatView(Vertical):
         rows = version_map(self.conversation.messages)
         self.app.push_screen(VersionMapScreen(rows, at), chosen)
 
+    def _drawn_turn(self, message: Message) -> Message:
+        """The turn the transcript draws `message` in: a tool's result in the reply before
+        it, a summarised turn in its summary's line."""
+        messages = self.conversation.messages
+        turn = message
+        if turn.role in (Role.TOOL, Role.SYSTEM):
+            index = messages.index(turn)
+            turn = next((m for m in reversed(messages[:index]) if m.role is Role.ASSISTANT), turn)
+        folded = folded_ids(messages)
+        if turn.id in folded:
+            summaries = (
+                m for m in messages if in_use(m, folded) and turn.id in (m.summary_of or ())
+            )
+            turn = next(summaries, turn)
+        return turn
+
     async def show_version_of(self, message_id: str) -> None:
         """Show the version that holds the turn `message_id`, that turn selected; the file
         is written only when another version comes into view."""
@@ -875,10 +892,7 @@ class ChatView(Vertical):
         changed = [id(m) for m in messages] != [id(m) for m in before]
         if changed:
             self.transcript.messages_changed()
-        turn = target
-        if turn.role in (Role.TOOL, Role.SYSTEM):  # drawn with the reply before it
-            index = messages.index(turn)
-            turn = next((m for m in reversed(messages[:index]) if m.role is Role.ASSISTANT), target)
+        turn = self._drawn_turn(target)
         # A turn among the earlier ones the transcript keeps folded is laid out too.
         while not any(m is turn for m in self.transcript.shown):
             if not self.transcript.show_earlier():
