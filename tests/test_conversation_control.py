@@ -34,8 +34,8 @@ from ollama_tui.services.chat_turn import (
 )
 from ollama_tui.services.context_meter import ContextUse, context_limit, tokens_used
 from ollama_tui.services.images import ImageProblem, read_image
+from ollama_tui.services.path_completion import path_completions
 from ollama_tui.services.structured import check_structured_reply
-from ollama_tui.ui.dialogs.attach_image import complete_path
 
 SCHEMA = {
     "type": "object",
@@ -271,17 +271,20 @@ def test_images_are_checked_by_their_first_bytes(tmp_path: Path) -> None:
             read_image(str(tmp_path / name))
 
 
-def test_paths_complete_from_the_disk(tmp_path: Path) -> None:
+def test_paths_complete_from_the_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "photos").mkdir()
     (tmp_path / "photo.png").write_bytes(b"")
     (tmp_path / ".hidden.png").write_bytes(b"")
     base = str(tmp_path) + os.sep
-    assert complete_path(base + "photo") == base + "photo.png"
-    assert complete_path(base + "photos") == base + "photos" + os.sep
-    assert complete_path(base + ".h") == base + ".hidden.png"
-    assert complete_path(base) == base + "photo.png"  # hidden files only when asked for
-    assert complete_path(base + "zzz") is None
-    assert complete_path("") is None
+    assert path_completions(base + "photo") == [base + "photo.png", base + "photos" + os.sep]
+    assert path_completions(base + "photos") == [base + "photos" + os.sep]
+    assert path_completions(base + ".h") == [base + ".hidden.png"]
+    # Hidden files only when asked for.
+    assert path_completions(base) == [base + "photo.png", base + "photos" + os.sep]
+    assert path_completions(base + "zzz") == []
+    monkeypatch.chdir(tmp_path)  # relative to the working directory; nothing typed lists it
+    assert path_completions("") == ["photo.png", "photos" + os.sep]
+    assert path_completions("photos") == ["photos" + os.sep]
 
 
 def test_the_context_limit_comes_from_the_most_specific_source() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 
 from ollama_tui.domain.conversation import ConversationSettings, Role
@@ -347,3 +348,63 @@ async def test_save_refuses_a_name_ollama_would_refuse(
         await type_line(pilot, "/save no good!")
         await wait_until(lambda: notified(app, "Usage: /save MODEL. A model name is"))
         assert fake_ollama.requests_to("/api/create") == []
+
+
+async def test_the_popup_arrows_move_the_highlight_escape_closes_it(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        view = current_view(app)
+        await pilot.press("/", "s")
+        await wait_until(lambda: view.slash_popup.display)
+        await pilot.press("down", "tab")  # /set, then /show highlighted
+        assert view.composer.text == "/show "
+        view.composer.clear()
+        await pilot.press("/", "s")
+        await wait_until(lambda: view.slash_popup.display)
+        await pilot.press("up", "tab")  # from the first, up wraps to the last: /save
+        assert view.composer.text == "/save "
+        view.composer.clear()
+        await pilot.press("/", "s")
+        await wait_until(lambda: "/show" in screen_text(app))
+        await pilot.press("escape")
+        await wait_until(lambda: "/show" not in screen_text(app), message="the popup closed")
+        assert view.composer.text == "/s" and view.composer.has_focus
+        # Closed, the keys are the composer's again: Tab moves on, Up moves the cursor.
+        await pilot.press("up")
+        assert view.composer.text == "/s"
+
+
+async def test_attach_completes_paths_from_the_working_directory(
+    make_app: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.py").write_text("print('hi')\n")
+    (tmp_path / "notes.md").write_text("# Notes\n")
+    (tmp_path / "nasty\x1b]52;c;UFdORUQ=\x1b\\.md").write_text("x")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "todo.txt").write_text("milk\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(home))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        view = current_view(app)
+        await pilot.press(*"/attach ")
+        await wait_until(lambda: "/attach src/" in screen_text(app), message="the folder's files")
+        text = screen_text(app)
+        assert "/attach notes.md" in text and "UFdORUQ" in text
+        assert "\x1b" not in text  # the hostile name drawn inert
+        await pilot.press("s", "tab")
+        assert view.composer.text == "/attach src/"  # a folder: no space, a name follows
+        await wait_until(lambda: "/attach src/main.py" in screen_text(app))
+        await pilot.press("tab")
+        assert view.composer.text == "/attach src/main.py "
+        await pilot.press("enter")
+        await wait_until(lambda: notified(app, "Attached"), message="the file attached")
+        assert "main.py" in str(view.composer.border_subtitle)
+        await pilot.press(*"/attach ~/to")
+        await wait_until(lambda: "/attach ~/todo.txt" in screen_text(app), message="~ expanded")
+        await pilot.press("tab")
+        assert view.composer.text == "/attach ~/todo.txt "

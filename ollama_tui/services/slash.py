@@ -196,11 +196,26 @@ def apply_set(
     return said
 
 
-def completions(text: str, models: Sequence[str]) -> list[tuple[str, str]]:
+ATTACH = "/attach "
+
+
+def attach_argument(text: str) -> str | None:
+    """The path typed after `/attach ` (spaces and all), or None for any other line."""
+    if text.startswith(ATTACH) and "\n" not in text:
+        return text[len(ATTACH) :]
+    return None
+
+
+def completions(
+    text: str, models: Sequence[str], paths: Sequence[str] = ()
+) -> list[tuple[str, str]]:
     """Whole lines the text so far may become, each with a short description, for the
-    popup; empty when there is nothing to offer."""
+    popup; empty when there is nothing to offer. `paths`: the completions of the path
+    after `/attach ` (read from the disk by the caller, off the UI thread)."""
     if not text.startswith("/") or text.startswith("//") or "\n" in text:
         return []
+    if attach_argument(text) is not None:
+        return [(ATTACH + path, "folder" if path.endswith("/") else "") for path in paths]
     words = text[1:].split(" ")
     if len(words) == 1:
         return [(command, about) for command, about in COMMANDS if command.startswith(text)]

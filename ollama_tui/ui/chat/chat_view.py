@@ -60,9 +60,10 @@ from ...services.errors import (
     ToolsNotSupported,
 )
 from ...services.images import ImageAttachment
+from ...services.path_completion import path_completions
 from ...services.pull import PullState
 from ...services.saver import SaveProblem
-from ...services.slash import Prompt, Run, read_line, save_spec
+from ...services.slash import Prompt, Run, attach_argument, read_line, save_spec
 from ...services.text_files import (
     MAX_FILE_BYTES,
     MAX_TOTAL_BYTES,
@@ -77,7 +78,7 @@ from ..kit.workers import background
 from ..widgets.pull_panel import PullPanel
 from .compare_view import CompareView
 from .composer import Composer
-from .slash_commands import completion_for, run_command
+from .slash_commands import completion_for, run_command, tab_line
 from .slash_popup import SlashPopup
 from .transcript import Transcript
 from .welcome import RECENT_COUNT, Welcome
@@ -305,11 +306,12 @@ class ChatView(Vertical):
     def _draft_edited(self) -> None:
         """Ask for the draft to be saved once typing pauses, or at least every few seconds
         while it goes on."""
-        offers, self.composer.completion = completion_for(self.composer.text, self)
-        self.slash_popup.offer(offers)
-        if self.welcome is not None:
-            # The welcome takes most of a small terminal: the popup goes in its place.
-            self.welcome.display = not self.slash_popup.display
+        text = self.composer.text
+        typed_path = attach_argument(text)
+        if typed_path is not None:
+            self._complete_path(text, typed_path)  # the disk is read on a thread
+        else:
+            self._offer(*completion_for(text, self))
         now = time.monotonic()
         if self._draft_dirty_since is None:
             self._draft_dirty_since = now
@@ -319,6 +321,37 @@ class ChatView(Vertical):
             self._draft_settled()  # at once when sent or cleared: it must not come back
         else:
             self._draft_timer = self.set_timer(DRAFT_SAVE_DELAY, self._draft_settled)
+
+    def _offer(self, offers: list[tuple[str, str]], completion: str | None) -> None:
+        self.composer.completion = completion
+        self.slash_popup.offer(offers)
+        if self.welcome is not None:
+            # The welcome takes most of a small terminal: the popup goes in its place.
+            self.welcome.display = not self.slash_popup.display
+
+    @background("Completing the path", group="path-completion", exclusive=True, thread=True)
+    def _complete_path(self, text: str, typed_path: str) -> None:
+        paths = path_completions(typed_path)
+
+        def offer() -> None:
+            if self.composer.text == text:  # not typed on meanwhile
+                self._offer(*completion_for(text, self, paths))
+
+        self.app.call_from_thread(offer)
+
+    @on(Composer.PopupMoved)
+    def _popup_moved(self, event: Composer.PopupMoved) -> None:
+        event.stop()
+        popup = self.slash_popup
+        if not popup.lines:
+            return
+        popup.highlighted = ((popup.highlighted or 0) + event.step) % len(popup.lines)
+        self.composer.completion = tab_line(popup.lines[popup.highlighted])
+
+    @on(Composer.PopupClosed)
+    def _popup_closed(self, event: Composer.PopupClosed) -> None:
+        event.stop()
+        self._offer([], None)
 
     def _draft_settled(self) -> None:
         if self._draft_timer is not None:

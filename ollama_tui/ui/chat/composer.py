@@ -30,6 +30,16 @@ class Composer(SafeTextArea):
         composer: Composer
         text: str
 
+    @dataclass
+    class PopupMoved(Message):
+        """Up or Down while the slash popup shows: highlight the entry before or after."""
+
+        step: int
+
+    @dataclass
+    class PopupClosed(Message):
+        """Escape while the slash popup shows: close it (until the next key typed)."""
+
     def __init__(self, *, keymap: Mapping[str, str] | None = None, id: str | None = None) -> None:
         """`keymap`: the config's keys, which the hint names as they are bound."""
         keys = keymap or {}
@@ -64,9 +74,16 @@ class Composer(SafeTextArea):
             self.post_message(self.Submitted(self, self.text))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "complete":
+        if action in ("complete", "popup_move", "close_popup"):
             return self.completion is not None
         return True
+
+    def action_popup_move(self, step: int) -> None:
+        self.post_message(self.PopupMoved(step))
+
+    def action_close_popup(self) -> None:
+        self.completion = None
+        self.post_message(self.PopupClosed())
 
     def action_complete(self) -> None:
         if self.completion is not None:

@@ -3,6 +3,7 @@ dialog makes (the settings dialog, inspect, the model picker, a new tab, quit)."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from ...services.conversation_options import think_choices
@@ -59,10 +60,13 @@ def model_names(view: SlashHost) -> list[str]:
     return [model.name for model in view.backend.catalogue.models or []]
 
 
-def completion_for(text: str, view: SlashHost) -> tuple[list[tuple[str, str]], str | None]:
+def completion_for(
+    text: str, view: SlashHost, paths: Sequence[str] = ()
+) -> tuple[list[tuple[str, str]], str | None]:
     """What the popup offers for the composer's text, and the line Tab makes of it: the
-    part all offers share when it is longer than what is typed, else the first offer."""
-    offers = completions(text, model_names(view))
+    part all offers share when it is longer than what is typed, else the first offer.
+    `paths`: the disk's completions of a path after `/attach `."""
+    offers = completions(text, model_names(view), paths)
     if not offers:
         return [], None
     lines = [line for line, _ in offers]
@@ -72,7 +76,13 @@ def completion_for(text: str, view: SlashHost) -> tuple[list[tuple[str, str]], s
             shared = shared[:-1]
     if len(lines) > 1 and len(shared) > len(text):
         return offers, shared
-    return offers, lines[0] + " "
+    return offers, tab_line(lines[0])
+
+
+def tab_line(line: str) -> str:
+    """The composer's text once Tab takes `line`: a space after it to type what follows,
+    except after a folder, where a name follows."""
+    return line if line.endswith("/") else line + " "
 
 
 async def run_command(view: SlashHost, command: Run) -> None:

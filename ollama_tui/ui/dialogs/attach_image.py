@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from textual.content import Content
 from textual.suggester import Suggester
 
+from ...services.path_completion import path_completions
 from ..kit.keys import bindings
 from ..kit.safe_text import SafeInput
 from .basic import TextDialog
-
-
-def complete_path(text: str) -> str | None:
-    """The first entry of the folder typed so far that extends `text` (folders end in `/`)."""
-    if not text:
-        return None
-    typed = Path(os.path.expanduser(text))
-    folder, stem = (typed, "") if text.endswith(os.sep) else (typed.parent, typed.name)
-    try:
-        names = sorted(
-            entry.name + (os.sep if entry.is_dir() else "")
-            for entry in os.scandir(folder)
-            if entry.name.startswith(stem)
-            and (stem.startswith(".") or not entry.name.startswith("."))
-        )
-    except OSError:
-        return None
-    if not names:
-        return None
-    return text + names[0][len(stem) :]
 
 
 class PathSuggester(Suggester):
@@ -40,7 +18,8 @@ class PathSuggester(Suggester):
         super().__init__(use_cache=False, case_sensitive=True)
 
     async def get_suggestion(self, value: str) -> str | None:
-        return complete_path(value)
+        found = path_completions(value, 1)
+        return found[0] if found else None
 
 
 class AttachImageDialog(TextDialog):

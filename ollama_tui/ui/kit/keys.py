@@ -462,6 +462,38 @@ KEYS: tuple[Key, ...] = (
         show=False,
         priority=True,
     ),
+    # While the popup shows, the arrows move its highlight and Escape closes it; else they
+    # move the cursor (and Escape stops a reply) as before.
+    Key(
+        "composer.popup_previous",
+        "up",
+        "popup_move(-1)",
+        "Previous",
+        "composer",
+        help="In the slash popup: the entry above",
+        show=False,
+        priority=True,
+    ),
+    Key(
+        "composer.popup_next",
+        "down",
+        "popup_move(1)",
+        "Next",
+        "composer",
+        help="In the slash popup: the entry below",
+        show=False,
+        priority=True,
+    ),
+    Key(
+        "composer.popup_close",
+        "escape",
+        "close_popup",
+        "Close",
+        "composer",
+        help="Close the slash popup",
+        show=False,
+        priority=True,
+    ),
     Key(
         "composer.editor",
         "ctrl+g",
