@@ -97,6 +97,7 @@ class _Look:
     """What each host answered: the models it has, those loaded; None: it did not answer."""
 
     at: float
+    """When the hosts were asked."""
     models: dict[str, tuple[set[str], set[str]] | None] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
 
@@ -151,8 +152,9 @@ class HostRouter:
                 return error.message
             return {m.name for m in listed}, {m.name for m in listed if m.loaded}
 
-        answers = await asyncio.gather(*(one(name) for name in names))
+        # Stamped when asked: a failure while it was under way is newer than what it saw.
         look = _Look(self.clock())
+        answers = await asyncio.gather(*(one(name) for name in names))
         for name, answer in zip(names, answers, strict=True):
             if isinstance(answer, str):
                 look.models[name] = None
