@@ -263,7 +263,7 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         options.set_options(rows)
         if kept is not None and kept < len(rows):
             options.highlighted = kept
-            self._describe(query, sum(choice is not None for choice in self._shown))
+            self._describe(query)
             return
         chosen = [
             index
@@ -276,9 +276,11 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         if selectable:
             # Best match first, except that with no filter the current model stays selected.
             options.highlighted = chosen[0] if not query and chosen else selectable[0]
-        self._describe(query, len(selectable))
+        self._describe(query)
 
-    def _describe(self, query: str, shown: int) -> None:
+    def _describe(self, query: str) -> None:
+        # The models of the hosts, counted once: `auto`'s rows are the same models again.
+        shown = sum(c is not None and c.host != AUTO_HOST for c in self._shown)
         note = self.query_one("#picker-note", Static)
         if self._problem and not self._several:  # with several hosts: under its heading
             note.update(plain(self._problem))
@@ -289,7 +291,7 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         elif not shown:
             note.update(plain(f"No model matches '{query}'."))
         else:
-            total = sum(len(models) for _, models in self._groups())
+            total = len(self._choices) + sum(len(c.models) for c in self._others)
             note.update(Content(f"{shown} of {count_of(total, 'model')} · ● loaded"))
 
     @on(ModelList.Resized)
