@@ -280,3 +280,75 @@ def test_old_and_hostile_summary_fields_load() -> None:
     )
     summary = conversation.messages[1]
     assert summary.summary_of is None and summary.restored is None
+
+
+async def test_versions_of_the_last_turn_still_work_after_compacting(
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        view = current_view(app)
+        await three_turns(pilot, view, fake_ollama)
+        await compact(app, pilot, fake_ollama)
+        fake_ollama.script_reply("A3, again")
+        await pilot.press("ctrl+r")
+        await wait_until(lambda: "A3, again" in screen_text(app), message="the new version")
+        await wait_until(lambda: not view.is_streaming)
+        body = fake_ollama.requests_to("/api/chat")[-1].body
+        assert contents(body)[0] == ("system", f"{SUMMARY_HEADING}\n\n{SUMMARY}")
+        assert [c for r, c in contents(body) if r == "user"] == ["three"]
+        assert "4 earlier turns summarised" in screen_text(app)
+        messages = saved(data_dir, view)["messages"]
+        assert messages[4]["summary_of"] and messages[6]["content"] == "A3, again"
+        assert messages[6]["alternatives"][0][0]["content"] == "A3"
+        # Back to the first version of the reply: the summary stays in use.
+        await pilot.press("shift+tab", "left")
+        await wait_until(lambda: "A3, again" not in screen_text(app), message="version 1")
+        assert "4 earlier turns summarised" in screen_text(app)
+        fake_ollama.script_reply("A4")
+        await pilot.press("escape")
+        await ask(pilot, view, "four")
+        body = fake_ollama.requests_to("/api/chat")[-1].body
+        assert contents(body)[0][1].startswith(SUMMARY_HEADING)
+        assert ("assistant", "A3") in contents(body)
+
+
+async def test_a_hostile_summary_is_kept_and_shown_inert(
+    make_app: MakeApp, fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        view = current_view(app)
+        await three_turns(pilot, view, fake_ollama)
+        fake_ollama.script_reply("Notes \x1b[2J\x1b]52;c;UFdORUQ=\x07 end [/]")
+        await type_line(pilot, "/compact")
+        await wait_until(lambda: notified(app, "Compacted:"))
+        summary = saved(data_dir, view)["messages"][4]
+        assert "\x1b" not in summary["content"] and "\x07" not in summary["content"]
+        await pilot.press("shift+tab", "up", "up", "enter")
+        await wait_until(lambda: isinstance(app.screen, ChoiceDialog))
+        text = screen_text(app)
+        assert "Notes" in text and "end [/]" in text and "\x1b" not in text
+
+
+async def test_a_long_summary_is_shown_whole_and_scrolls(
+    make_app: MakeApp, fake_ollama: FakeOllama
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        view = current_view(app)
+        await three_turns(pilot, view, fake_ollama)
+        fake_ollama.script_reply("".join(f"note {n}\n\n" for n in range(1, 61)) + "the last note")
+        await type_line(pilot, "/compact")
+        await wait_until(lambda: notified(app, "Compacted:"))
+        await pilot.press("shift+tab", "up", "up", "enter")
+        await wait_until(lambda: "note 1" in screen_text(app), message="the summary")
+        assert "the last note" not in screen_text(app)
+        assert "r: Restore the turns" in screen_text(app)  # the choice stays in view
+        for _ in range(10):
+            await pilot.press("pagedown")
+        await wait_until(lambda: "the last note" in screen_text(app), message="scrolled")
+        assert "r: Restore the turns" in screen_text(app)

@@ -87,8 +87,6 @@ SAVE_RETRY_INTERVAL = 5.0
 """Seconds between attempts to save a conversation whose last save failed."""
 DRAFT_SAVE_DELAY = 1.0
 """Seconds after the last key before an unsent prompt is saved (a kill loses no more)."""
-SUMMARY_SHOWN = 600
-"""Characters of a summary its dialog shows."""
 DRAFT_SAVE_MAX_WAIT = 5.0
 """While typing goes on without a pause, the unsent prompt is saved at least this often."""
 
@@ -1018,19 +1016,13 @@ class ChatView(Vertical):
 
     @on(Transcript.SummaryOpened)
     def _summary_opened(self, event: Transcript.SummaryOpened) -> None:
-        from ..dialogs.basic import ChoiceDialog  # the first frame needs no dialog
+        from ..dialogs.summary import SummaryDialog  # the first frame needs no dialog
 
         event.stop()
         summary = event.summary
         restored = bool(summary.restored)
-        # The dialog must fit 80x24 with its choice: a long summary shows its start.
-        text = summary.content
-        if len(text) > SUMMARY_SHOWN:
-            text = text[:SUMMARY_SHOWN] + "… (the whole summary is in the conversation's file)"
-        question = (
-            plain(f"Summary by {summary.model or 'the model'}")
-            + Content(" (not sent: the turns are)" if restored else " (sent instead of the turns)")
-            + plain(f"\n\n{text}")
+        title = plain(f"Summary by {summary.model or 'the model'}") + Content(
+            " (not sent: the turns are)" if restored else " (sent instead of the turns)"
         )
         choice = (
             ("s", "Send the summary again, not the turns")
@@ -1055,7 +1047,7 @@ class ChatView(Vertical):
                 else "The summary is sent again in place of the turns.",
             )
 
-        self.app.push_screen(ChoiceDialog(question, [choice]), answered)
+        self.app.push_screen(SummaryDialog(title, summary.content, choice), answered)
 
     # -- images ---------------------------------------------------------------------------
 
