@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.segment import Segment
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.strip import Strip
@@ -16,7 +17,7 @@ from textual.strip import Strip
 from ollama_tui.domain.conversation import Message, MessageStatus
 from ollama_tui.ui.chat import transcript as transcript_module
 from ollama_tui.ui.chat.render import MessageLines, render_message
-from ollama_tui.ui.chat.transcript import Transcript, rounded_up
+from ollama_tui.ui.chat.transcript import Transcript, changed_columns, rounded_up
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
     MakeApp,
@@ -111,8 +112,10 @@ async def _one_flush(count: int, monkeypatch: pytest.MonkeyPatch) -> tuple[int, 
             view.reply_changed()
             await wait_until(lambda: "Second grows" in "\n".join(_lines(view, reply)))
             await pilot.pause()
-        # Only the row of the growing paragraph was asked for, and only it was drawn.
-        assert seen["regions"] == [Region(0, on_screen, view.size.width, 1)]
+        # Only the cells of the growing paragraph's row that changed were asked for (the
+        # word the token added), and only that row was drawn.
+        grown = next(line for line in _lines(view, reply) if "Second grows" in line)
+        assert seen["regions"] == [Region(grown.index("grows"), on_screen, len("grows"), 1)]
         assert set(seen["rows"]) == {on_screen}
         return len(seen["regions"]), len(seen["rows"]), len(seen["rendered"])
 
@@ -302,3 +305,15 @@ async def test_a_width_change_draws_the_turns_again_for_the_new_width() -> None:
         narrow = view.scrollable_content_region.width
         assert {strip.cell_length for m in view.shown for strip in view.lines_of(m)} == {narrow}
         assert view.following and view.scroll_y == view.max_scroll_y
+
+
+def test_a_line_a_token_extends_is_refreshed_from_its_first_changed_cell() -> None:
+    def strip(text: str) -> Strip:
+        return Strip([Segment(text)])
+
+    assert changed_columns(strip("Hello wor   "), strip("Hello world ")) == (9, 11)
+    assert changed_columns(strip("same"), strip("same")) is None
+    # Double-width characters are two cells; a span never starts or ends inside one.
+    assert changed_columns(strip("a漢b "), strip("a漢c ")) == (3, 4)
+    assert changed_columns(strip("a漢 "), strip("a字 ")) == (1, 3)
+    assert changed_columns(strip("ab "), strip("a漢")) == (1, 3)

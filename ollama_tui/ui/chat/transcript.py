@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from textual import events
 from textual.geometry import Region, Size
@@ -93,6 +94,42 @@ def first_difference(old: Sequence[Strip], new: Sequence[Strip]) -> int:
         if before is not after and before != after:
             return index
     return min(len(old), len(new))
+
+
+def _cells(strip: Strip) -> list[tuple[str, object]]:
+    """The strip cell by cell (a double-width character's second cell is empty)."""
+    cells: list[tuple[str, object]] = []
+    for text, style, _control in strip:
+        if len(text) == cell_len(text):
+            cells.extend((character, style) for character in text)
+            continue
+        for character in text:
+            cells.append((character, style))
+            if cell_len(character) == 2:
+                cells.append(("", style))
+    return cells
+
+
+def changed_columns(old: Strip, new: Strip) -> tuple[int, int] | None:
+    """The columns from the first cell that differs to the last one (end excluded), or None
+    when the two show the same; never the middle of a double-width character."""
+    before, after = _cells(old), _cells(new)
+    length = max(len(before), len(after))
+    before += [("", None)] * (length - len(before))
+    after += [("", None)] * (length - len(after))
+    start = 0
+    while start < length and before[start] == after[start]:
+        start += 1
+    if start == length:
+        return None
+    end = length
+    while end > start and before[end - 1] == after[end - 1]:
+        end -= 1
+    while start and (before[start][0] == "" or after[start][0] == ""):
+        start -= 1  # the second half of a wide character: from its first
+    while end < length and (before[end][0] == "" or after[end][0] == ""):
+        end += 1
+    return start, end
 
 
 def last_difference(old: Sequence[Strip], new: Sequence[Strip], first: int) -> int:
@@ -233,6 +270,7 @@ class Transcript(ScrollView, can_focus=True):
     # -- laying out ------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        terminal_scroll.install(self.app)
         self._palette = RenderPalette.from_app(self.app)
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
 
@@ -399,14 +437,33 @@ class Transcript(ScrollView, can_focus=True):
             for later in range(index + 1, len(self._tops)):
                 self._tops[later] += grown
             self._height += grown
-            last_row = self._height + max(0, -grown)  # rows below moved: to the end
-        else:
-            if first == len(lines):
-                return
-            last_row = top + last_difference(old, lines, first) + 1
-        self._refresh_rows(top + first, last_row)
+        if grown < 0 or (grown and index + 1 < len(self._tops)):
+            self._refresh_rows(top + first, self._height + max(0, -grown))  # rows below moved
+        elif grown or first < len(lines):
+            # The rows below show what was drawn there (nothing, past the last turn): only
+            # the cells that differ are sent (the end of a line a token extended).
+            end = len(lines) if grown else last_difference(old, lines, first) + 1
+            for offset in range(first, end):
+                before = old[offset] if offset < len(old) else self._blank()
+                self._refresh_cells(top + offset, before, lines[offset])
         if grown:
             self._update_virtual_size()
+
+    def _refresh_cells(self, row: int, before: Strip, after: Strip) -> None:
+        """Refresh the cells of content row `row` that differ between `before` and `after`
+        (when the row is on screen)."""
+        scroll_y = round(self.scroll_y)
+        if not scroll_y <= row < scroll_y + self.scrollable_content_region.height:
+            return
+        width = self._width
+        columns = changed_columns(
+            before.crop_extend(0, width, self.rich_style),
+            after.crop_extend(0, width, self.rich_style),
+        )
+        if columns is not None:
+            start, end = columns
+            y = row - scroll_y + self.styles.gutter.top
+            self.refresh(Region(start, y, end - start, 1))
 
     def _refresh_rows(self, start: int, end: int) -> None:
         """Refresh the content rows start..end (end excluded) that are on screen."""

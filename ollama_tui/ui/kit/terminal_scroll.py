@@ -27,13 +27,16 @@ from dataclasses import dataclass, field
 from math import ceil
 from typing import cast
 
+from rich.cells import cell_len
 from rich.console import Console, RenderableType
+from rich.control import Control
 from rich.style import NULL_STYLE
-from textual._compositor import CompositorUpdate
+from textual._compositor import ChopsUpdate, CompositorUpdate
 from textual.app import App
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar, ScrollBarRender
+from textual.strip import Strip
 from textual.widget import Widget
 
 Display = Callable[[Screen, "RenderableType | None"], None]
@@ -56,15 +59,65 @@ class _Pending:
 _pending: weakref.WeakKeyDictionary[App[object], _Pending] = weakref.WeakKeyDictionary()
 
 
-class _Scrolled(CompositorUpdate):
-    """A frame that starts with scrolling the terminal's rows."""
+class _Frame(CompositorUpdate):
+    """A frame as Textual would write it, but that may start by scrolling the terminal's
+    rows, and that writes of each line only the columns asked for."""
 
     def __init__(self, scroll: str, update: CompositorUpdate) -> None:
         self.scroll = scroll
         self.update = update
 
     def render_segments(self, console: Console) -> str:
-        return self.scroll + self.update.render_segments(console)
+        update = self.update
+        if isinstance(update, ChopsUpdate):
+            return self.scroll + _cropped(update, console)
+        return self.scroll + update.render_segments(console)
+
+
+def _cell_boundary(strip: Strip, column: int) -> int:
+    """`column`, or the start of the double-width character it falls in the middle of."""
+    position = 0
+    for segment in strip:
+        text = segment.text
+        width = cell_len(text)
+        if position + width > column:
+            if width == len(text):
+                return column  # single-width characters: any column is a boundary
+            for character in text:
+                next_position = position + cell_len(character)
+                if next_position > column:
+                    return position
+                position = next_position
+        position += width
+    return column
+
+
+def _cropped(update: ChopsUpdate, console: Console) -> str:
+    """`ChopsUpdate.render_segments` of Textual 8, with the start of each piece of a line
+    cropped to the columns asked for as well as its end (Textual crops only the end, so a
+    refresh of the last words of a line sent the whole line from its left edge)."""
+    sequences: list[str] = []
+    append = sequences.append
+    move_to = Control.move_to
+    chops = update.chops
+    chop_ends = update.chop_ends
+    last_y = update.spans[-1][0]
+    for y, x1, x2 in update.spans:
+        line = chops[y]
+        ends = chop_ends[y]
+        for end, (x, strip) in zip(ends, line.items(), strict=False):
+            if strip is None or x > x2 or end <= x1:
+                continue
+            if x2 > x >= x1 and end <= x2:
+                append(move_to(x, y).segment.text)
+                append(strip.render(console))
+                continue
+            start = _cell_boundary(strip, x1 - x) if x < x1 else 0
+            append(move_to(x + start, y).segment.text)
+            append(strip.crop(start, min(end, x2) - x).render(console))
+        if y != last_y:
+            append("\n")
+    return "".join(sequences)
 
 
 def _sequence(region: Region, rows: int) -> str:
@@ -121,10 +174,8 @@ def scroll_up(widget: Widget, rows: int) -> bool:
     if region is None:
         return False
     app = widget.app
-    pending = _pending.get(app)
-    if pending is None:
-        pending = _pending[app] = _Pending()
-        _hook(app)
+    install(app)
+    pending = _pending[app]
     move = pending.moves.get(id(widget))
     if move is not None and move.region != region:
         return False  # it moved since: the move asked for is drawn in full (see `_hook`)
@@ -198,31 +249,31 @@ def refresh_bar(bar: ScrollBar, before: BarState, moved: int) -> None:
             start = index + 1
 
 
-def _hook(app: App[object]) -> None:
+def install(app: App[object]) -> None:
+    """Write `app`'s frames through this module (once; a real terminal only)."""
+    if app in _pending or app.is_headless:
+        return
+    _pending[app] = _Pending()
     display: Display = app._display
 
     def _display(screen: Screen, renderable: RenderableType | CompositorUpdate | None) -> None:
-        pending = _pending.get(app)
-        if (
-            pending is not None
-            and pending.moves
-            and isinstance(renderable, CompositorUpdate)
-            and not app._batch_count
-        ):
-            moves = list(pending.moves.values())
-            pending.moves.clear()
-            scroll = ""
-            for move in moves:
-                region = _where(move.widget)
-                if region != move.region or screen is not app.screen:
-                    # Something changed between the request and this frame: draw it whole.
-                    scroll = ""
-                    renderable = screen._compositor.render_full_update()
-                    break
-                scroll += _sequence(region, move.rows)
-            if scroll:
-                renderable = _Scrolled(scroll, renderable)
+        if isinstance(renderable, CompositorUpdate) and not app._batch_count:
+            renderable = _frame(app, screen, renderable)
         display(screen, cast("RenderableType | None", renderable))
 
-    # An instance attribute: this app only, and only once something asked to scroll.
+    # An instance attribute: this app only.
     app._display = _display  # type: ignore[method-assign]
+
+
+def _frame(app: App[object], screen: Screen, update: CompositorUpdate) -> CompositorUpdate:
+    pending = _pending[app]
+    moves = list(pending.moves.values())
+    pending.moves.clear()
+    scroll = ""
+    for move in moves:
+        region = _where(move.widget)
+        if region != move.region or screen is not app.screen:
+            # Something changed between the request and this frame: draw it whole.
+            return screen._compositor.render_full_update()
+        scroll += _sequence(region, move.rows)
+    return _Frame(scroll, update)
