@@ -22,6 +22,8 @@ from ..api.host import display_host, public_url
 from ..api.mcp_client import CLOSE_TIMEOUT as MCP_CLOSE_TIMEOUT
 from ..domain.conversation import Conversation, ConversationKind, Message
 from ..domain.events import ReplyHost, StreamEvent
+from ..store.prompt_files import FOLDER as PROMPTS_FOLDER
+from ..store.prompt_files import PromptFiles
 from .catalogue import ModelCatalogue, ModelChoice, load_catalogue
 from .chat_turn import ChatTurn
 from .compare import CompareTarget, Comparison
@@ -31,6 +33,7 @@ from .errors import OllamaError
 from .jobs import ModelJob, ModelJobs
 from .library import ConversationLibrary
 from .model_admin import CreateSpec, EmbeddingReport, embed_texts, unload_model
+from .prompt_library import PromptLibrary
 from .routing import AUTO, HostRouter, ReplyClient, RoutedClient
 from .saver import ConversationSaver, SaveProblem
 from .throughput import Progress, SaveFormat, ThroughputPlan, ThroughputResult, save_result
@@ -87,6 +90,8 @@ class Backend:
         self.workspace = workspace
         self.saver = saver
         self.library = ConversationLibrary(workspace.store)
+        self.prompts = PromptLibrary(PromptFiles(settings.data_dir / PROMPTS_FOLDER))
+        """The saved prompts and personas."""
         self.jobs = ModelJobs(self.client)
         self.catalogue = ModelCatalogue(self.client)
         """The default host's models, the one list every screen reads."""

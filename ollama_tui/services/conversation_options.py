@@ -4,6 +4,7 @@ server will read it, before anything is sent."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,8 @@ class NumberOption:
         except ValueError:
             noun = "a whole number" if self.kind is int else "a number"
             raise ValueError(f"{self.name} takes {noun}{self.hint}, not {text!r}.") from None
+        if not math.isfinite(value):  # float("nan") passes every comparison below
+            raise ValueError(f"{self.name} takes a finite number{self.hint}, not {text!r}.")
         if (self.low is not None and value < self.low) or (
             self.high is not None and value > self.high
         ):
