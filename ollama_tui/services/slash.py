@@ -45,6 +45,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("/save", "Save this conversation as a new model"),
     ("/attach", "Attach files: text and code in the prompt, images for a vision model"),
     ("/compact", "Summarise the earlier turns into one, sent in their place"),
+    ("/prompt", "Insert a saved prompt (/prompt save NAME saves one; alone: the library)"),
+    ("/persona", "Use a saved persona here (/persona save NAME saves this one's settings)"),
     ("/clear", "Start over in a new conversation (this one stays saved)"),
     ("/bye", "Quit"),
     ("/?", "List the commands"),
@@ -62,6 +64,10 @@ USAGE: tuple[tuple[str, str], ...] = (
     ("/save MODEL", "Create MODEL: this model, system prompt, parameters and messages"),
     ("/attach PATH", "A file, a glob (src/*.py) or a folder's files, with the next prompt"),
     ("/compact", "Summarise the turns before the last prompt; they stay, folded"),
+    ("/prompt NAME", "Insert the saved prompt NAME in the composer (alone: the library)"),
+    ("/prompt save NAME", "Save the lines typed under it, else the last prompt sent"),
+    ("/persona NAME", "Use persona NAME here: its model, system prompt and options"),
+    ("/persona save NAME", "Save this conversation's model, system prompt and options"),
     ("/clear", "A new conversation; this one stays saved"),
     ("/bye", "Quit"),
     ('"""', 'Begins a prompt of several lines; a line ending in """ sends it'),
@@ -106,6 +112,30 @@ class Unknown:
 
 
 Line = Prompt | Run | Unknown
+
+
+@dataclass(frozen=True)
+class LibraryCommand:
+    """`/prompt` or `/persona`, read: `list` (no argument), `use` NAME or `save` NAME, with
+    the lines typed after a `save` line."""
+
+    action: str
+    name: str = ""
+    text: str = ""
+
+
+def read_library_command(argument: str) -> LibraryCommand:
+    """Raises ValueError when `save` has no name."""
+    first, _, rest = argument.partition("\n")
+    first = first.strip()
+    if not first:
+        return LibraryCommand("list")
+    word, _, name = first.partition(" ")
+    if word != "save":
+        return LibraryCommand("use", first)
+    if not name.strip():
+        raise ValueError("Usage: save NAME.")
+    return LibraryCommand("save", name.strip(), rest)
 
 
 def block_is_open(text: str) -> bool:
@@ -207,11 +237,16 @@ def attach_argument(text: str) -> str | None:
 
 
 def completions(
-    text: str, models: Sequence[str], paths: Sequence[str] = ()
+    text: str,
+    models: Sequence[str],
+    paths: Sequence[str] = (),
+    prompts: Sequence[str] = (),
+    personas: Sequence[str] = (),
 ) -> list[tuple[str, str]]:
     """Whole lines the text so far may become, each with a short description, for the
     popup; empty when there is nothing to offer. `paths`: the completions of the path
-    after `/attach ` (read from the disk by the caller, off the UI thread)."""
+    after `/attach ` (read from the disk by the caller, off the UI thread); `prompts` and
+    `personas`: the library's names (which may hold spaces)."""
     if not text.startswith("/") or text.startswith("//") or "\n" in text:
         return []
     if attach_argument(text) is not None:
@@ -219,6 +254,12 @@ def completions(
     words = text[1:].split(" ")
     if len(words) == 1:
         return [(command, about) for command, about in COMMANDS if command.startswith(text)]
+    command, _, typed = text[1:].partition(" ")
+    if command in ("prompt", "persona") and not typed.startswith("save "):
+        names = prompts if command == "prompt" else personas
+        offers = [("save", "")] if "save".startswith(typed) else []
+        offers += [(name, command) for name in names if name.startswith(typed)]
+        return [(f"/{command} {name}", about) for name, about in offers]
     head, last = " ".join(words[:-1]), words[-1]
     choices: Sequence[str] = ()
     if head == "set":

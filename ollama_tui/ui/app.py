@@ -9,6 +9,7 @@ import contextlib
 import gc
 import sys
 from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import events, on
@@ -35,6 +36,7 @@ from .chat.chat_view import ChatView
 from .chat.render_palette import RenderPalette
 from .chat.tabs import ChatTabs, unsaved_question
 from .kit.keys import (
+    actions_taken_over,
     bindings,
     bound_key,
     full_keymap,
@@ -216,6 +218,13 @@ class OllamaTuiApp(KeysInOrderApp[None]):
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # Every field of every screen and dialog, Textual's own palette included.
         follow_cursor_blink(event.widget, self.backend.settings.cursor_blink)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if len(self.screen_stack) > 1:
+            place = place_of(self.screen)
+            if place is not None and action in actions_taken_over(place):
+                return False  # the screen's own key, bound with this one, does it there
+        return True
 
     # -- themes ---------------------------------------------------------------------------
 
@@ -646,6 +655,33 @@ class OllamaTuiApp(KeysInOrderApp[None]):
                     "They will not go with the next prompt",
                     view.remove_attachments,
                 )
+            yield from self._library_commands(view)
+
+    def _library_commands(self, view: ChatView) -> Iterable[SystemCommand]:
+        """The prompt library's entries of the palette (`/prompt`, `/persona`)."""
+        from .chat.library_commands import PERSONA, PROMPT, ask_name_then_save, last_prompt
+        from .chat.library_commands import open_library as library
+
+        yield SystemCommand(
+            "Insert a saved prompt",
+            "From the prompt library (/prompt)",
+            partial(library, view, PROMPT),
+        )
+        yield SystemCommand(
+            "Apply a persona",
+            "Its model, system prompt and options, here (/persona)",
+            partial(library, view, PERSONA),
+        )
+        yield SystemCommand(
+            "Save the prompt…",
+            "What the composer holds (else the last prompt sent), by name (/prompt save)",
+            lambda: ask_name_then_save(view, PROMPT, view.composer.text or last_prompt(view)),
+        )
+        yield SystemCommand(
+            "Save this conversation as a persona…",
+            "Its model, system prompt and options, by name (/persona save)",
+            partial(ask_name_then_save, view, PERSONA),
+        )
 
     async def action_quit(self) -> None:
         """Quit in any state: replies in progress are saved as interrupted first. When a

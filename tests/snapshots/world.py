@@ -276,6 +276,29 @@ def fill_data_dir(data_dir: Path) -> None:
     stamp = (NOW - timedelta(days=3)).timestamp()
     for path in sessions.iterdir():
         os.utime(path, (stamp, stamp))
+    fill_prompt_library(data_dir / "prompts")
+
+
+PROMPT_LIBRARY = {
+    "code review": "Review this diff for bugs, unclear names and missing tests. Be specific.",
+    "explain like I am twelve, with examples from everyday life": "Explain it simply.",
+    "haiku poet": (
+        '+++\nkind = "persona"\nmodel = "qwen2.5:0.5b"\n\n[options]\ntemperature = 0.7\n+++\n'
+        "You answer every question as a haiku: three lines of five, seven and five syllables."
+    ),
+    "terse": '+++\nkind = "persona"\nmodel = "llama3.2:latest"\n+++\nYou are terse.',
+    "translate": "Translate into French, keeping the tone:",
+    "broken": '+++\nkind = "persona"\n[options]\ntop_p = 7\n+++\n',
+}
+
+
+def fill_prompt_library(folder: Path) -> None:
+    """Saved prompts and personas, and one file the library skips."""
+    folder.mkdir(mode=0o700)
+    for name, text in PROMPT_LIBRARY.items():
+        path = folder / f"{name}.md"
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o600)
 
 
 def set_up_server(server: FakeOllama) -> None:

@@ -189,6 +189,8 @@ class ChatView(Vertical):
         """The older turns are being summarised (the stream worker writes the summary)."""
         self._compaction_offered = False
         """Compacting was offered once the context neared its limit (once per opening)."""
+        self._library_listed = False
+        """The library's names were read for the `/prompt` or `/persona` being typed."""
 
     # -- building -----------------------------------------------------------------------
 
@@ -310,6 +312,13 @@ class ChatView(Vertical):
             self._complete_path(text, typed_path)  # the disk is read on a thread
         else:
             self._offer(*completion_for(text, self))
+        if text.startswith(("/pr", "/pe")) and not self._library_listed:
+            # Names of the library for the popup: read again once per command typed (the
+            # folder may have been edited by hand), on a thread.
+            self._library_listed = True
+            self.list_library_names()
+        elif not text.startswith("/p"):
+            self._library_listed = False
         now = time.monotonic()
         if self._draft_dirty_since is None:
             self._draft_dirty_since = now
@@ -350,6 +359,24 @@ class ChatView(Vertical):
     def _popup_closed(self, event: Composer.PopupClosed) -> None:
         event.stop()
         self._offer([], None)
+
+    @background("Listing the prompt library", group="library-names", exclusive=True, thread=True)
+    def list_library_names(self) -> None:
+        with contextlib.suppress(OSError):  # the library's list says so when it is opened
+            self.backend.prompts.listing()
+            self.app.call_from_thread(self._offer_library_names)
+
+    def _offer_library_names(self) -> None:
+        text = self.composer.text
+        if attach_argument(text) is None:
+            self._offer(*completion_for(text, self))
+
+    def insert_in_composer(self, text: str) -> None:
+        """A saved prompt, where the cursor is."""
+        if self.composer.disabled:
+            return
+        self.composer.insert(text)
+        self.composer.focus()
 
     def _draft_settled(self) -> None:
         if self._draft_timer is not None:

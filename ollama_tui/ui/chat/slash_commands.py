@@ -10,9 +10,11 @@ from ...services.conversation_options import think_choices
 from ...services.model_admin import model_name_problem
 from ...services.slash import SHOW_SECTIONS, USAGE, Run, apply_set, completions
 from ..kit.safe_text import notify_plain
+from .library_commands import run_library_command
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.message import Message
 
     from ...domain.conversation import Conversation
     from ...services.backend import Backend
@@ -45,6 +47,10 @@ class SlashHost(Protocol):
 
     def compact_conversation(self) -> None: ...
 
+    def insert_in_composer(self, text: str) -> None: ...
+
+    def post_message(self, message: Message) -> bool: ...
+
 
 SECTION_HEADINGS = {
     "info": "Facts",
@@ -66,7 +72,10 @@ def completion_for(
     """What the popup offers for the composer's text, and the line Tab makes of it: the
     part all offers share when it is longer than what is typed, else the first offer.
     `paths`: the disk's completions of a path after `/attach `."""
-    offers = completions(text, model_names(view), paths)
+    library = view.backend.prompts
+    offers = completions(
+        text, model_names(view), paths, library.prompt_names, library.persona_names
+    )
     if not offers:
         return [], None
     lines = [line for line, _ in offers]
@@ -136,6 +145,8 @@ async def run_command(view: SlashHost, command: Run) -> None:
     elif command.name == "compact":
         if view.read_only_reason is None:
             view.compact_conversation()
+    elif command.name in ("prompt", "persona"):
+        await run_library_command(view, command.name, command.argument)
     elif command.name == "clear":
         view.ask_new_conversation()
     elif command.name == "bye":

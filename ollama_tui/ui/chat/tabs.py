@@ -19,12 +19,14 @@ from ...domain.conversation import Conversation, ConversationKind
 from ...services.backend import Backend
 from ...services.catalogue import ModelChoice, default_model
 from ...services.errors import StoreError
+from ...services.prompt_library import apply_persona
 from ...services.workspace import OpenConversation, RestoredWorkspace
 from ..kit.keys import bound_key
 from ..kit.safe_text import notify_plain, plain
 from ..kit.workers import background
 from ..widgets.tab_bar import ConversationTabs
 from .chat_view import ChatView
+from .library_commands import NewConversationWithPersona
 from .welcome import Welcome
 
 TAB_TITLE_LIMIT = 24
@@ -221,6 +223,18 @@ class ChatTabs(ConversationTabs):
     @on(ChatView.NewConversationAsked)
     async def _start_over(self, event: ChatView.NewConversationAsked) -> None:
         await self.new_tab(event.view.conversation.kind)
+
+    @on(NewConversationWithPersona)
+    async def _new_with_persona(self, event: NewConversationWithPersona) -> None:
+        """The library's new-conversation key on a persona: a new tab with its settings."""
+        conversation = self._new_conversation(ConversationKind.CHAT)
+        try:
+            apply_persona(event.persona, conversation.settings)
+        except ValueError as error:
+            notify_plain(self.app, f"Could not use {event.persona.name}: {error}", severity="error")
+            return
+        await self._add_tab(OpenConversation(conversation))
+        notify_plain(self.app, f"A new conversation with the persona {event.persona.name}.")
 
     @on(ChatView.ModelUsed)
     def _model_used(self, event: ChatView.ModelUsed) -> None:

@@ -6,6 +6,7 @@ config's check are built from it, so each shows the key actually bound."""
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ Place = Literal[
     "commands",
     "compare",
     "version_map",
+    "library",
 ]
 """Where a key works: the app everywhere, the conversation and its parts, a screen, a dialog."""
 
@@ -764,6 +766,30 @@ KEYS: tuple[Key, ...] = (
         display="→",
         priority=True,
     ),
+    # -- the prompt library. Typing goes to the filter, so its keys are priority ones.
+    Key("library.use", "enter", "use", "Use", "library", priority=True),
+    Key(
+        "library.new_conversation",
+        "ctrl+n",
+        "new_conversation",
+        "New conversation",
+        "library",
+        help="A new conversation with the persona",
+        priority=True,
+        follows="app.new_tab",
+    ),
+    Key(
+        "library.delete",
+        "ctrl+d",
+        "delete",
+        "Delete",
+        "library",
+        help="Delete the prompt or persona (asks first)",
+        priority=True,
+    ),
+    Key("library.close", "escape", "close", "Close", "library"),
+    Key("library.down", "down", "move(1)", "Next", "library", show=False, priority=True),
+    Key("library.up", "up", "move(-1)", "Previous", "library", show=False, priority=True),
 )
 
 REGISTRY: dict[str, Key] = {key.id: key for key in KEYS}
@@ -854,6 +880,18 @@ def key_on(screen: Screen[Any], binding_id: str) -> str:
 def describe(key: Key, keymap: Mapping[str, str]) -> str:
     """What `key` does, in full, naming the keys it mentions as they are bound now."""
     return _REFERENCE.sub(lambda ref: bound_key(ref.group(1), keymap), key.help or key.label)
+
+
+@functools.cache
+def actions_taken_over(place: Place) -> frozenset[str]:
+    """The app's actions that a screen of `place` does in its own way, with a key that
+    follows the app's (the library's new conversation on a persona): the app's priority
+    keys are tried before any screen's, so the app must let these pass."""
+    return frozenset(
+        REGISTRY[key.follows].action
+        for key in keys_in(place)
+        if key.follows and not key.action.startswith("app.")
+    )
 
 
 def known_binding_ids() -> set[str]:
