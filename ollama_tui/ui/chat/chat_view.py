@@ -463,7 +463,7 @@ class ChatView(Vertical):
             on_event=on_event,
             on_save_problem=self._report_save_problem,
         )
-        self.compare_view = CompareView(comparison)
+        self.compare_view = CompareView(comparison, flush_hz=self.backend.settings.flush_hz)
         self.transcript.display = False
         await self.mount(self.compare_view, before=self.composer)
         self.post_message(self.StreamingChanged(self))
