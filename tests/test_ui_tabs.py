@@ -15,6 +15,7 @@ from tests.pilot import (
     drawn,
     last_reply,
     notifications,
+    press_for,
     quit_app,
     ready,
     session_file,
@@ -183,3 +184,36 @@ async def test_an_unreadable_tab_is_reported_at_start_and_left_alone(
         assert app.tabs.tab_count == 1 and not current_view(app).conversation.messages
         await quit_app(pilot)
     assert broken.read_bytes() == b"{half a file"
+
+
+async def test_tab_keys_in_a_dialog_or_screen_leave_the_tabs_behind_it_alone(
+    make_app: MakeApp,
+) -> None:
+    """Ctrl+W in the picker's filter deletes a word there; it used to close the tab behind
+    the picker, unseen. The same for Ctrl+N, Alt+2 and F4 on the saved conversations."""
+    from ollama_tui.ui.dialogs.model_picker import FilterInput, ModelPickerScreen
+    from ollama_tui.ui.screens.conversations import ConversationsScreen
+
+    app = make_app()
+    async with app.run_test() as pilot:
+        await ready(app)
+        await pilot.press("ctrl+n")
+        assert app.tabs.tab_count == 2
+        second = current_view(app)
+        picker = await press_for(pilot, "ctrl+l", ModelPickerScreen)
+        await pilot.press(*"llama three")
+        await pilot.press("ctrl+w", "ctrl+n", "alt+1", "f4", "f5")
+        assert app.screen is picker
+        assert picker.query_one(FilterInput).value == "llama "  # Ctrl+W took the word
+        await pilot.press("escape")
+        await wait_until(lambda: not isinstance(app.screen, ModelPickerScreen))
+        assert app.tabs.tab_count == 2 and current_view(app) is second
+
+        browser = await press_for(pilot, "ctrl+o", ConversationsScreen)
+        await pilot.press("ctrl+w", "ctrl+n", "alt+1", "ctrl+pageup")
+        assert app.screen_stack[-1] is browser
+        await pilot.press("escape")
+        await wait_until(lambda: not isinstance(app.screen, ConversationsScreen))
+        assert app.tabs.tab_count == 2 and current_view(app) is second
+        await pilot.press("ctrl+w")  # and on the tabs themselves, it closes one as before
+        await wait_until(lambda: app.tabs.tab_count == 1)

@@ -43,6 +43,7 @@ from .kit.keys import (
     known_binding_ids,
     place_of,
     unknown_binding_ids,
+    workspace_actions,
 )
 from .kit.safe_text import follow_cursor_blink, notify_plain
 from .kit.terminal_input import KeysInOrderApp
@@ -221,6 +222,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if len(self.screen_stack) > 1:
+            if action in workspace_actions():
+                return False  # the key goes to the screen on top, not to the tab behind it
             place = place_of(self.screen)
             if place is not None and action in actions_taken_over(place):
                 return False  # the screen's own key, bound with this one, does it there

@@ -89,6 +89,9 @@ class Key:
     follows: str = ""
     """The id of an app key this one repeats on a modal screen (which hides the app's keys):
     rebinding that one rebinds this one too, unless this one is rebound itself."""
+    workspace: bool = False
+    """Acts on the tab in view: not while a dialog or another screen covers the tabs (Ctrl+W
+    in a dialog would close the tab behind it, unseen; there it is the field's own key)."""
 
     def binding(self) -> Binding:
         return Binding(
@@ -122,6 +125,7 @@ def _tab_keys() -> tuple[Key, ...]:
             "app",
             show=False,
             priority=True,
+            workspace=True,
         )
         for number in range(1, 10)
     )
@@ -140,6 +144,7 @@ KEYS: tuple[Key, ...] = (
         help="New conversation tab",
         priority=True,
         command=Command("New conversation", "Open a new tab"),
+        workspace=True,
     ),
     Key(
         "app.close_tab",
@@ -150,6 +155,7 @@ KEYS: tuple[Key, ...] = (
         help="Close the tab (it stays saved)",
         priority=True,
         command=Command("Close conversation", "Close this tab; it stays saved"),
+        workspace=True,
     ),
     Key(
         "app.pick_model",
@@ -160,6 +166,7 @@ KEYS: tuple[Key, ...] = (
         help="Choose the model for this conversation",
         priority=True,
         command=Command("Choose model", "The model for this conversation"),
+        workspace=True,
     ),
     Key(
         "app.next_tab",
@@ -170,6 +177,7 @@ KEYS: tuple[Key, ...] = (
         show=False,
         priority=True,
         command=Command("Next tab"),
+        workspace=True,
     ),
     Key(
         "app.previous_tab",
@@ -180,6 +188,7 @@ KEYS: tuple[Key, ...] = (
         show=False,
         priority=True,
         command=Command("Previous tab"),
+        workspace=True,
     ),
     *_tab_keys(),
     Key(
@@ -211,6 +220,7 @@ KEYS: tuple[Key, ...] = (
         command=Command(
             "Conversation settings", "System prompt, options, keep-alive, thinking, JSON output"
         ),
+        workspace=True,
     ),
     Key(
         "app.compare",
@@ -221,6 +231,7 @@ KEYS: tuple[Key, ...] = (
         help="Compare models: the next prompt goes to 2-4 models at once",
         show=False,
         command=Command("Compare models", "The next prompt to 2-4 models, side by side"),
+        workspace=True,
     ),
     Key(
         "app.measure",
@@ -233,6 +244,7 @@ KEYS: tuple[Key, ...] = (
         command=Command(
             "Measure the server", "Whether it runs requests together or queues them; tokens/s"
         ),
+        workspace=True,
     ),
     Key(
         "app.help",
@@ -892,6 +904,11 @@ def actions_taken_over(place: Place) -> frozenset[str]:
         for key in keys_in(place)
         if key.follows and not key.action.startswith("app.")
     )
+
+
+def workspace_actions() -> frozenset[str]:
+    """The app's actions on the tab in view, which a covering screen turns off."""
+    return frozenset(key.action.split("(")[0] for key in KEYS if key.workspace)
 
 
 def known_binding_ids() -> set[str]:
