@@ -45,13 +45,16 @@ def _turns(count: int) -> list[Message]:
 class Host(App[None]):
     """The transcript alone, without the app around it (as a column of a comparison)."""
 
-    def __init__(self, messages: list[Message], follow_step: int | None = 1) -> None:
+    def __init__(
+        self, messages: list[Message], follow_step: int | None = 1, flush_hz: float = 15.0
+    ) -> None:
         super().__init__()
         self.messages = messages
         self.follow_step = follow_step
+        self.flush_hz = flush_hz
 
     def compose(self) -> ComposeResult:
-        yield Transcript(self.messages, follow_step=self.follow_step)
+        yield Transcript(self.messages, follow_step=self.follow_step, flush_hz=self.flush_hz)
 
 
 def _lines(view: Transcript, message: Message) -> list[str]:
@@ -317,3 +320,21 @@ def test_a_line_a_token_extends_is_refreshed_from_its_first_changed_cell() -> No
     assert changed_columns(strip("a漢b "), strip("a漢c ")) == (3, 4)
     assert changed_columns(strip("a漢 "), strip("a字 ")) == (1, 3)
     assert changed_columns(strip("ab "), strip("a漢")) == (1, 3)
+
+
+async def test_a_reply_that_pauses_is_drawn_at_once_not_at_the_next_flush() -> None:
+    # The flushes tick every 5 s here: words that arrive and are followed by a pause (the
+    # last ones of a reply, or each one of a slow reply) are drawn without waiting for one.
+    messages = [Message.user("hello")]
+    app = Host(messages, flush_hz=0.2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(Transcript)
+        reply = Message.assistant("llama3.2:latest")
+        reply.status = MessageStatus.STREAMING
+        messages.append(reply)
+        view.start_reply(reply)
+        await pilot.pause()
+        for words in ("The last", " words ZQX"):
+            reply.content += words
+            view.reply_changed()
+            await wait_until(lambda: reply.content in "\n".join(_lines(view, reply)), timeout=1.0)

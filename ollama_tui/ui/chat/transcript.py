@@ -17,13 +17,16 @@ narrower than the terminal) the move repaints the whole view.
 
 from __future__ import annotations
 
+import asyncio
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from time import monotonic
 from typing import Any
 
 from rich.cells import cell_len
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.geometry import Region, Size
 from textual.message import Message as TextualMessage
@@ -56,6 +59,14 @@ UNWRAPPED_WIDTH = 400
 still wraps here: a line drawn endlessly wide would cost its cells on every draw)."""
 CUT_MARK = "→"
 """Drawn in the last cell of a line cut at the edge (word wrap off)."""
+
+QUIET_FLUSH = 0.008
+"""Seconds without new text after which a reply is drawn at once rather than at the next
+tick of the flushes: the last words of a reply show without waiting for its end or for a
+tick, and a slow reply shows each word as it comes (at 50 tokens a second, 20 ms apart)."""
+
+QUIET_FLUSH_GAP = 1 / 60
+"""The least time between two such flushes: no more than the frames the app draws."""
 
 LIVE_WINDOW = 20
 """Turns laid out when a conversation opens; Ctrl+Up (or moving the selection above the
@@ -222,6 +233,11 @@ class Transcript(ScrollView, can_focus=True):
         """Whether the reply's lines are drawn with the selected look."""
         self._sync: Callable[[], None] = _noop
         self._timer: Timer | None = None
+        self._quiet: asyncio.TimerHandle | None = None
+        self._own_style: Style | None = None
+        """A flush waiting for the reply to pause."""
+        self._changed_at = 0.0
+        self._flushed_at = 0.0
         self.verbose: bool | None = None
         """The conversation's `verbose` setting: what the line under a reply shows."""
         self.wordwrap = True
@@ -274,7 +290,19 @@ class Transcript(ScrollView, can_focus=True):
         self._palette = RenderPalette.from_app(self.app)
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
 
+    @property
+    def _style(self) -> Style:
+        """The view's own style (Textual works it out anew after every refresh)."""
+        if self._own_style is None:
+            self._own_style = self.rich_style
+        return self._own_style
+
+    def notify_style_update(self) -> None:
+        self._own_style = None
+        super().notify_style_update()
+
     def _theme_changed(self, _theme: object) -> None:
+        self._own_style = None
         self._palette = RenderPalette.from_app(self.app)
         self._cache.clear()
         self._reply = None  # drawn again in the new colours
@@ -457,8 +485,8 @@ class Transcript(ScrollView, can_focus=True):
             return
         width = self._width
         columns = changed_columns(
-            before.crop_extend(0, width, self.rich_style),
-            after.crop_extend(0, width, self.rich_style),
+            before.crop_extend(0, width, self._style),
+            after.crop_extend(0, width, self._style),
         )
         if columns is not None:
             start, end = columns
@@ -570,13 +598,13 @@ class Transcript(ScrollView, can_focus=True):
     # -- drawing -----------------------------------------------------------------------------
 
     def _blank(self) -> Strip:
-        return Strip.blank(self._width, self.rich_style)
+        return Strip.blank(self._width, self._style)
 
     def _earlier_line(self) -> Strip:
         style = self.get_component_rich_style("transcript--earlier")
         note = f"↑ {count_of(self._hidden, 'earlier message')} · Ctrl+Up shows more"
         pad = max(0, (self._width - len(note)) // 2)
-        return Strip([Segment(" " * pad, self.rich_style), Segment(note, self.rich_style + style)])
+        return Strip([Segment(" " * pad, self._style), Segment(note, self._style + style)])
 
     def _row(self, row: int) -> Strip:
         if self._hidden and row == 0:
@@ -592,7 +620,7 @@ class Transcript(ScrollView, can_focus=True):
         row = round(self.scroll_y) + y
         width = self._width or self.scrollable_content_region.width
         if row >= self._height:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._style)
         strip = self._cut(self._row(row), width)
         selection = self.text_selection
         if selection is not None:
@@ -604,10 +632,10 @@ class Transcript(ScrollView, can_focus=True):
     def _cut(self, strip: Strip, width: int) -> Strip:
         """`strip` fitted to the view; a line drawn wider (word wrap off) whose text goes on
         past the edge ends in a mark, so a cut is never mistaken for the end of a line."""
-        fitted = strip.crop_extend(0, width, self.rich_style)
+        fitted = strip.crop_extend(0, width, self._style)
         if width < 2 or strip.cell_length <= width or not strip.crop(width).text.strip():
             return fitted
-        style = self.rich_style + self.get_component_rich_style("transcript--earlier")
+        style = self._style + self.get_component_rich_style("transcript--earlier")
         return Strip.join([fitted.crop(0, width - 1), Strip([Segment(CUT_MARK, style)], 1)])
 
     def _highlighted(self, strip: Strip, start: int, end: int) -> Strip:
@@ -640,12 +668,28 @@ class Transcript(ScrollView, can_focus=True):
             self._timer = self.set_interval(self._flush_interval, self._flush)
 
     def reply_changed(self) -> None:
-        """More of the reply arrived: it is drawn at the next flush."""
+        """More of the reply arrived: it is drawn at the next flush, or as soon as the
+        reply pauses (see `QUIET_FLUSH`)."""
         self._reply_changed = True
+        self._changed_at = monotonic()
+        if self._quiet is None:
+            self._quiet = asyncio.get_running_loop().call_later(QUIET_FLUSH, self._flush_if_quiet)
+
+    def _flush_if_quiet(self) -> None:
+        self._quiet = None
+        if not self._reply_changed or self._reply_message is None:
+            return
+        now = monotonic()
+        wait = max(self._changed_at + QUIET_FLUSH, self._flushed_at + QUIET_FLUSH_GAP) - now
+        if wait > 0:
+            self._quiet = asyncio.get_running_loop().call_later(wait, self._flush_if_quiet)
+        else:
+            self._flush()
 
     def _flush(self) -> None:
         if not self._reply_changed or self._reply is None:
             return
+        self._flushed_at = monotonic()
         if not self.is_on_screen:
             # In a tab not shown: drawing text nobody sees costs the shown tab its
             # responsiveness. It catches up when it is shown again.
@@ -667,6 +711,9 @@ class Transcript(ScrollView, can_focus=True):
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+        if self._quiet is not None:
+            self._quiet.cancel()
+            self._quiet = None
         self._sync()
         reply, self._reply = self._reply, None
         self._reply_message = None

@@ -187,18 +187,20 @@ def scroll_up(widget: Widget, rows: int) -> bool:
 
 
 def shift_pending(widget: Widget, rows: int) -> None:
-    """Move the refreshes `widget` has asked for since the last frame up by `rows` (the
-    terminal moves what they will draw over), and forget the lines Textual keeps of it (they
-    belong to the rows before the move).
+    """Move what Textual keeps of `widget`'s rows up by `rows`, as the terminal moves them:
+    the refreshes it asked for since the last frame (they will draw over the moved rows) and
+    the lines it drew (a row shows now what the row `rows` below showed).
 
-    Textual caches a widget's drawn lines by row and draws only rows marked dirty; both are
-    private, and both are kept in step here rather than in each widget.
+    Both are private to Textual (the regions to repaint, the cache of drawn lines by row);
+    they are kept in step here rather than in each widget.
     """
     outer = widget.outer_size.region
-    for regions in (widget._repaint_regions, widget._dirty_regions):
-        moved = {region.translate((0, -rows)).intersection(outer) for region in regions}
-        regions.update(region for region in moved if region)
-    widget._styles_cache.clear()
+    regions = widget._repaint_regions
+    moved = {region.translate((0, -rows)).intersection(outer) for region in regions}
+    regions.update(region for region in moved if region)
+    cache = widget._styles_cache
+    cache._cache = {y - rows: line for y, line in cache._cache.items() if y >= rows}
+    cache._dirty_lines.update([y - rows for y in cache._dirty_lines if y >= rows])
 
 
 BarState = tuple[int, int, float]
