@@ -323,10 +323,11 @@ def test_a_line_a_token_extends_is_refreshed_from_its_first_changed_cell() -> No
 
 
 async def test_a_reply_that_pauses_is_drawn_at_once_not_at_the_next_flush() -> None:
-    # The flushes tick every 5 s here: words that arrive and are followed by a pause (the
-    # last ones of a reply, or each one of a slow reply) are drawn without waiting for one.
+    # The flushes tick every 2 s here: words that arrive and are followed by a pause (the
+    # last ones of a reply, or each one of a slow reply) are drawn without waiting for one
+    # (at most four times as often as the flushes).
     messages = [Message.user("hello")]
-    app = Host(messages, flush_hz=0.2)
+    app = Host(messages, flush_hz=0.5)
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.query_one(Transcript)
         reply = Message.assistant("llama3.2:latest")

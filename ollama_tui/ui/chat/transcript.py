@@ -65,8 +65,10 @@ QUIET_FLUSH = 0.008
 tick of the flushes: the last words of a reply show without waiting for its end or for a
 tick, and a slow reply shows each word as it comes (at 50 tokens a second, 20 ms apart)."""
 
-QUIET_FLUSH_GAP = 1 / 60
-"""The least time between two such flushes: no more than the frames the app draws."""
+QUIET_FLUSHES = 4
+"""Such flushes come at most this many times as often as the flushes themselves (60 a
+second at 15 flushes a second, the frames the app draws; views that share the flushes, as
+the columns of a comparison do, share these too)."""
 
 LIVE_WINDOW = 20
 """Turns laid out when a conversation opens; Ctrl+Up (or moving the selection above the
@@ -680,7 +682,8 @@ class Transcript(ScrollView, can_focus=True):
         if not self._reply_changed or self._reply_message is None:
             return
         now = monotonic()
-        wait = max(self._changed_at + QUIET_FLUSH, self._flushed_at + QUIET_FLUSH_GAP) - now
+        gap = self._flush_interval / QUIET_FLUSHES
+        wait = max(self._changed_at + QUIET_FLUSH, self._flushed_at + gap) - now
         if wait > 0:
             self._quiet = asyncio.get_running_loop().call_later(wait, self._flush_if_quiet)
         else:
