@@ -120,6 +120,9 @@ def _chat_fields() -> list[Field]:
         chosen("Thinking", "medium"),
         chosen("Reply format", "schema"),
         typed("JSON Schema", SCHEMA),
+        chosen("History sent", "last prompt only"),
+        chosen("Under replies", "verbose"),
+        chosen("Long lines", "no wrap"),
     ]
 
 
@@ -149,6 +152,8 @@ async def test_every_field_of_the_settings_dialog_is_typed_into_seen_and_sent(
     assert saved["options"] == OPTIONS
     assert saved["keep_alive"] == "10m" and saved["think"] == "medium"
     assert saved["format"] == json.loads(SCHEMA)
+    assert (saved["history"], saved["verbose"], saved["wordwrap"]) == (False, True, False)
+    assert [m["role"] for m in body["messages"]] == ["system", "user"]  # the last prompt only
 
 
 @pytest.mark.parametrize("size", SIZES[:2])
@@ -179,6 +184,8 @@ async def test_every_field_of_a_completions_settings_is_typed_into_seen_and_sent
                 typed("Keep loaded", "1h"),
                 chosen("Thinking", "off"),
                 chosen("Reply format", "json"),
+                chosen("Under replies", "quiet"),
+                chosen("Long lines", "no wrap"),
                 chosen("Raw", "off"),  # new completions start raw, which takes no template
                 typed("Suffix", "# end of file"),
                 typed("Template", "{{ .System }} {{ .Prompt }}", "<fill>"),
@@ -197,6 +204,7 @@ async def test_every_field_of_a_completions_settings_is_typed_into_seen_and_sent
     assert saved["suffix"] == "# end of file"
     assert saved["template"] == "{{ .System }} {{ .Prompt }}\n<fill>"
     assert saved["options"] == OPTIONS
+    assert (saved["verbose"], saved["wordwrap"]) == (False, False)
 
 
 @pytest.mark.parametrize("size", SIZES)
