@@ -115,15 +115,15 @@ class SettingsDialog(ModalScreen[SettingsForm | None]):
                 SafeTextArea(form.schema, id="schema", language="json", compact=True),
                 id="schema-field",
             )
-            if not self.completion:
-                # A completion sends each prompt alone: it has no history to leave out.
-                yield self._choice("History sent", "history", HISTORY_CHOICES, form.history)
-            yield self._choice("Under replies", "stats", STATS_CHOICES, form.stats)
-            yield self._choice("Long lines", "wordwrap", WRAP_CHOICES, form.wordwrap)
             if self.completion:
                 yield from self._completion_fields()
             else:
+                # A completion sends each prompt alone: it has no history to leave out.
+                yield self._choice("History sent", "history", HISTORY_CHOICES, form.history)
                 yield FormField("Tools", self._tool_list())
+            # Last: how replies are drawn here, after everything that goes to the server.
+            yield self._choice("Under replies", "stats", STATS_CHOICES, form.stats)
+            yield self._choice("Long lines", "wordwrap", WRAP_CHOICES, form.wordwrap)
 
     @staticmethod
     def _choice(label: str, id: str, choices: tuple[str, ...], value: str) -> FormField:
