@@ -12,9 +12,11 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from ollama_tui.domain.conversation import Conversation, Role
+from ollama_tui.domain.compaction import folded_ids
+from ollama_tui.domain.conversation import Conversation, Message, Role
 from ollama_tui.services.chat_turn import SUMMARY_HEADING
 from ollama_tui.services.compaction import SUMMARY_PROMPT
+from ollama_tui.services.library import export_markdown
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.chat.chat_view import ChatView
 from ollama_tui.ui.dialogs.basic import ChoiceDialog
@@ -352,3 +354,24 @@ async def test_a_long_summary_is_shown_whole_and_scrolls(
             await pilot.press("pagedown")
         await wait_until(lambda: "the last note" in screen_text(app), message="scrolled")
         assert "r: Restore the turns" in screen_text(app)
+
+
+def test_a_summary_folds_only_messages_before_it() -> None:
+    """A hand-edited summary naming the last prompt (or itself) folds only the turns above."""
+    first, reply = Message.user("one"), Message(role=Role.ASSISTANT, content="A1")
+    last = Message.user("two")
+    summary = Message(role=Role.SYSTEM, content="notes")
+    summary.summary_of = [first.id, reply.id, summary.id, last.id]
+    messages = [first, reply, summary, last]
+    assert folded_ids(messages) == {first.id, reply.id}
+    summary.restored = True
+    assert folded_ids(messages) == set()
+
+
+def test_the_markdown_export_heads_the_summary_as_one() -> None:
+    first = Message.user("one")
+    summary = Message(role=Role.SYSTEM, content="notes", model="m", summary_of=[first.id])
+    conversation = Conversation(messages=[first, summary, Message.user("two")])
+    text = export_markdown(conversation)
+    assert "## Summary of the turns above by m (sent instead of them)" in text
+    assert "notes" in text and "one" in text  # the turns stay in the export too

@@ -24,12 +24,15 @@ def in_use(message: Message, folded: set[str]) -> bool:
 
 
 def folded_ids(messages: Sequence[Message]) -> set[str]:
-    """The ids of the messages that summaries in use stand for."""
+    """The ids of the messages that summaries in use stand for; only messages before a
+    summary are folded by it (a hand-edited file naming a later one folds nothing more)."""
     folded: set[str] = set()
     # The latest summary first: whatever it folds (an earlier summary) folds nothing.
-    for message in reversed(messages):
+    for index in range(len(messages) - 1, -1, -1):
+        message = messages[index]
         if in_use(message, folded):
-            folded.update(message.summary_of or ())
+            earlier = {m.id for m in messages[:index]}
+            folded.update(i for i in message.summary_of or () if i in earlier)
     return folded
 
 

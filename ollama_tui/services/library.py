@@ -11,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..domain.columns import cell_width
+from ..domain.compaction import is_summary
 from ..domain.conversation import (
     SESSION_VERSION,
     Approval,
@@ -132,6 +133,9 @@ def export_markdown(conversation: Conversation) -> str:
                 heading += f" @ {message.host_name}"
         elif message.role is Role.TOOL:
             heading = _tool_heading(message)
+        elif is_summary(message):
+            state = "restored: the turns are sent" if message.restored else "sent instead of them"
+            heading = f"Summary of the turns above by {message.model or 'the model'} ({state})"
         else:
             heading = message.role.value.capitalize()
         lines += [f"## {heading} · {_when(message.created_at)}", ""]
