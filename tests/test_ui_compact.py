@@ -375,3 +375,21 @@ def test_the_markdown_export_heads_the_summary_as_one() -> None:
     text = export_markdown(conversation)
     assert "## Summary of the turns above by m (sent instead of them)" in text
     assert "notes" in text and "one" in text  # the turns stay in the export too
+
+
+async def test_save_after_compacting_saves_the_summary_not_the_turns(
+    make_app: MakeApp, fake_ollama: FakeOllama
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        view = current_view(app)
+        await three_turns(pilot, view, fake_ollama)
+        await compact(app, pilot, fake_ollama)
+        await type_line(pilot, "/save notes-bot")
+        await wait_until(lambda: "notes-bot" in fake_ollama.created, message="the model created")
+    assert fake_ollama.created["notes-bot"]["messages"] == [
+        {"role": "system", "content": f"{SUMMARY_HEADING}\n\n{SUMMARY}"},
+        {"role": "user", "content": "three"},
+        {"role": "assistant", "content": "A3"},
+    ]

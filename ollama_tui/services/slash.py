@@ -8,7 +8,9 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..domain.compaction import folded_ids, is_summary
 from ..domain.conversation import Conversation, ConversationSettings, Role
+from .chat_turn import summary_text
 from .conversation_options import (
     HISTORY_CHOICES,
     NUMBER_OPTIONS,
@@ -279,7 +281,9 @@ def completions(
 
 def save_spec(conversation: Conversation, name: str) -> CreateSpec:
     """`/save NAME`: a model made of this conversation's model, system prompt, parameters and
-    the turns so far (prompts and replies with text), as `ollama run` saves one.
+    the turns so far (prompts and replies with text), as `ollama run` saves one. A compacted
+    conversation saves what it sends: its summary (a `system` message) instead of the turns
+    it stands for.
 
     Raises:
         ValueError: the name is not one Ollama takes, or there is no model to start from.
@@ -289,10 +293,17 @@ def save_spec(conversation: Conversation, name: str) -> CreateSpec:
     settings = conversation.settings
     if not settings.model:
         raise ValueError("This conversation has no model to save from.")
+    folded = folded_ids(conversation.messages)
     messages = [
-        {"role": message.role.value, "content": message.content}
+        {"role": Role.SYSTEM.value, "content": summary_text(message)}
+        if is_summary(message)
+        else {"role": message.role.value, "content": message.content}
         for message in conversation.messages
-        if message.role in (Role.USER, Role.ASSISTANT) and message.content
+        if message.id not in folded
+        and (
+            (message.role in (Role.USER, Role.ASSISTANT) and message.content)
+            or (is_summary(message) and not message.restored)
+        )
     ]
     return CreateSpec(
         name=name,
