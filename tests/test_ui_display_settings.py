@@ -166,3 +166,22 @@ def test_old_and_hostile_files_load_with_the_usual_display() -> None:
     assert hostile.settings.history is None
     message = Message(role=Role.USER, content="x")
     assert "verbose" not in message.model_dump()
+
+
+async def test_a_line_streaming_past_the_edge_gets_its_mark(
+    make_app: MakeApp, fake_ollama: FakeOllama
+) -> None:
+    """With word wrap off, a line that grows past the edge while it streams shows the mark as
+    soon as it does, though the cells before the edge did not change."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        view = current_view(app)
+        await type_line(pilot, "/set nowordwrap")
+        # The reply's margin is 2 cells and the transcript's padding 1 each side: 74 fill it.
+        fake_ollama.script_reply(["x" * 73 + "y", " and more past the edge"], tokens_per_second=4)
+        await pilot.press(*"go", "enter")
+        await wait_until(lambda: "y" in screen_text(app) and "xxxx" in screen_text(app))
+        await wait_until(lambda: not view.is_streaming, timeout=10)
+        row = next(line for line in screen_text(app).splitlines() if "xxxx" in line)
+        assert row.rstrip().endswith(CUT_MARK), row

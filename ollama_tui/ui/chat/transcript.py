@@ -486,10 +486,8 @@ class Transcript(ScrollView, can_focus=True):
         if not scroll_y <= row < scroll_y + self.scrollable_content_region.height:
             return
         width = self._width
-        columns = changed_columns(
-            before.crop_extend(0, width, self._style),
-            after.crop_extend(0, width, self._style),
-        )
+        # As drawn: with word wrap off, text growing past the edge changes only the mark.
+        columns = changed_columns(self._cut(before, width), self._cut(after, width))
         if columns is not None:
             start, end = columns
             y = row - scroll_y + self.styles.gutter.top
