@@ -18,11 +18,13 @@ DATA_DIR_ENV = "OLLAMA_TUI_DATA_DIR"
 HOST_ENV = "OLLAMA_HOST"
 CONFIG_ENV = "OLLAMA_TUI_CONFIG"
 FOLLOW_STEP = 1
-"""Rows the transcript moves at once while following a reply, in a local terminal: a move
-repaints the whole transcript, which costs nothing visible when the terminal is local."""
+"""Rows the transcript moves at once while following a reply, in a local terminal: the
+terminal moves its own rows (a scroll region) and only the new ones are drawn."""
 SSH_FOLLOW_STEP = None
-"""Over SSH: half the transcript's height (None), so a move, which repaints it all, comes
-once per half screen of text rather than once per line."""
+"""Over SSH: half the transcript's height (None). Moves are scroll regions there too; half a
+screen at once still sent about 10% fewer bytes than a row at a time (measured: 300 and 340
+bytes a token at 160x48, 50 tokens a second), and a move that cannot be a scroll region (a
+notification over the transcript) repaints it whole."""
 SSH_FPS = 20
 """Frames per second over SSH unless the config says otherwise: each frame is bytes on the
 wire, and 60 a second is more than a remote terminal shows smoothly."""
