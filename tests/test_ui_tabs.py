@@ -18,6 +18,7 @@ from tests.pilot import (
     press_for,
     quit_app,
     ready,
+    screen_text,
     session_file,
     wait_until,
 )
@@ -208,6 +209,8 @@ async def test_tab_keys_in_a_dialog_or_screen_leave_the_tabs_behind_it_alone(
         await pilot.press("escape")
         await wait_until(lambda: not isinstance(app.screen, ModelPickerScreen))
         assert app.tabs.tab_count == 2 and current_view(app) is second
+        # The footer left the tab keys out while they did nothing; they are back.
+        await wait_until(lambda: " Close " in screen_text(app).splitlines()[-2])
 
         browser = await press_for(pilot, "ctrl+o", ConversationsScreen)
         await pilot.press("ctrl+w", "ctrl+n", "alt+1", "ctrl+pageup")
