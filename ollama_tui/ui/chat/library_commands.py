@@ -29,7 +29,7 @@ from ..kit.safe_text import notify_plain, plain
 
 if TYPE_CHECKING:
     from ..dialogs.prompt_library import LibraryChoice
-    from .slash_commands import SlashHost
+    from .slash_host import SlashHost
 
 PROMPT = "prompt"
 PERSONA = "persona"

@@ -4,53 +4,13 @@ dialog makes (the settings dialog, inspect, the model picker, a new tab, quit)."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
 
 from ...services.conversation_options import think_choices
 from ...services.model_admin import model_name_problem
 from ...services.slash import SHOW_SECTIONS, USAGE, Run, apply_set, completions
 from ..kit.safe_text import notify_plain
 from .library_commands import run_library_command
-
-if TYPE_CHECKING:
-    from textual.app import App
-    from textual.message import Message
-
-    from ...domain.conversation import Conversation
-    from ...services.backend import Backend
-
-
-class SlashHost(Protocol):
-    """What a command works on: the conversation's view (ChatView), as far as commands reach.
-    Named here so this module need not import the view that imports it."""
-
-    backend: Backend
-    conversation: Conversation
-    read_only_reason: str | None
-
-    @property
-    def app(self) -> App[object]: ...
-
-    def settings_changed(self) -> None: ...
-
-    async def save(self) -> None: ...
-
-    def set_model(self, model: str, host: str | None = None, *, chosen: bool = True) -> None: ...
-
-    def save_as_model(self, name: str) -> object: ...
-
-    async def attach(self, typed: str) -> None: ...
-
-    def ask_new_conversation(self) -> None: ...
-
-    def ask_quit(self) -> None: ...
-
-    def compact_conversation(self) -> None: ...
-
-    def insert_in_composer(self, text: str) -> None: ...
-
-    def post_message(self, message: Message) -> bool: ...
-
+from .slash_host import SlashHost
 
 SECTION_HEADINGS = {
     "info": "Facts",
