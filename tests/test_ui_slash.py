@@ -169,6 +169,17 @@ async def test_show_opens_inspect_at_the_section(make_app: MakeApp) -> None:
         await wait_until(lambda: notified(app, "Usage: /show info|license"))
 
 
+async def test_show_parameters_lists_the_conversations_own_first(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        await type_line(pilot, "/set parameter temperature 0")
+        await type_line(pilot, "/show parameters")
+        await wait_until(lambda: isinstance(app.screen, InspectScreen))
+        await wait_until(lambda: "Parameters set in this conversation" in screen_text(app))
+        assert "temperature: 0" in screen_text(app)
+
+
 async def test_load_uses_the_model_from_the_next_reply(
     make_app: MakeApp, fake_ollama: FakeOllama
 ) -> None:

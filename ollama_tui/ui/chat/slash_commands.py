@@ -82,7 +82,8 @@ async def run_command(view: SlashHost, command: Run) -> None:
             notify_plain(app, "This conversation has no model yet.", severity="error")
         else:
             heading = SECTION_HEADINGS[command.argument]
-            app.push_screen(InspectScreen(view.backend, model, section=heading))
+            options = view.conversation.settings.options
+            app.push_screen(InspectScreen(view.backend, model, section=heading, options=options))
     elif command.name == "load":
         problem = model_name_problem(command.argument)
         if problem:

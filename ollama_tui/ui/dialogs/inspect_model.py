@@ -17,6 +17,8 @@ from ..kit.safe_text import notify_plain, plain
 from ..kit.workers import background
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ...services.backend import Backend
 
 
@@ -25,11 +27,21 @@ class InspectScreen(ModalScreen[None]):
 
     BINDINGS = bindings("inspect")
 
-    def __init__(self, backend: Backend, model: str, *, section: str = "") -> None:
-        """`section`: the heading to scroll to first (`/show license`: "License")."""
+    def __init__(
+        self,
+        backend: Backend,
+        model: str,
+        *,
+        section: str = "",
+        options: Mapping[str, object] | None = None,
+    ) -> None:
+        """`section`: the heading to scroll to first (`/show license`: "License").
+        `options`: the parameters a conversation sets over the model's (`/show parameters`
+        lists them first, as `ollama run` does)."""
         super().__init__(classes="dialog-screen")
         self.backend = backend
         self.model = model
+        self.options = dict(options or {})
         self.modelfile = ""
         self.section = section
 
@@ -67,6 +79,10 @@ class InspectScreen(ModalScreen[None]):
                 sections.append(Static(plain(text.rstrip()), markup=False))
 
         section("Facts", "\n".join(f"{label}: {value}" for label, value in model_facts(show)))
+        section(
+            "Parameters set in this conversation",
+            "\n".join(f"{name}: {value}" for name, value in sorted(self.options.items())),
+        )
         parameters = parse_parameters(show.parameters)
         section(
             "Parameters (the Modelfile's defaults)",
