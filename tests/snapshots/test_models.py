@@ -38,6 +38,18 @@ def test_inspect(shoot: Shoot, look: Look) -> None:
     assert shoot(look, _inspect)
 
 
+async def _show_parameters(pilot: Pilot[None]) -> None:
+    await pilot.press(*"/set parameter temperature 0", "enter")
+    await pilot.press(*"/show parameters", "enter")
+    await shows(pilot, "Parameters set in this conversation")
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_show_parameters(shoot: Shoot, look: Look) -> None:
+    """`/show parameters`: inspect at the parameters, the conversation's own first."""
+    assert shoot(look, _show_parameters)
+
+
 async def _create(pilot: Pilot[None]) -> None:
     await _models(pilot)
     await pilot.press("c")
