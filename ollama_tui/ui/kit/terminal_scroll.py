@@ -33,6 +33,7 @@ from rich.control import Control
 from rich.style import NULL_STYLE
 from textual._compositor import ChopsUpdate, CompositorUpdate
 from textual.app import App
+from textual.errors import NoWidget
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar, ScrollBarRender
@@ -151,7 +152,7 @@ def _where(widget: Widget) -> Region | None:
         return None
     try:
         geometry = screen.find_widget(widget)
-    except Exception:  # not laid out (yet): no map entry
+    except NoWidget:  # not laid out (yet)
         return None
     region = geometry.region
     if region.x != 0 or region.width != screen.size.width or region.height < 2:
