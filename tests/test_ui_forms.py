@@ -121,6 +121,7 @@ def _chat_fields() -> list[Field]:
         chosen("Reply format", "schema"),
         typed("JSON Schema", SCHEMA),
         chosen("History sent", "last prompt only"),
+        Field("Tools", (), ("X▌ read_file",)),  # passed over with Tab: none ticked
         chosen("Under replies", "verbose"),
         chosen("Long lines", "no wrap"),
     ]
@@ -184,11 +185,11 @@ async def test_every_field_of_a_completions_settings_is_typed_into_seen_and_sent
                 typed("Keep loaded", "1h"),
                 chosen("Thinking", "off"),
                 chosen("Reply format", "json"),
-                chosen("Under replies", "quiet"),
-                chosen("Long lines", "no wrap"),
                 chosen("Raw", "off"),  # new completions start raw, which takes no template
                 typed("Suffix", "# end of file"),
                 typed("Template", "{{ .System }} {{ .Prompt }}", "<fill>"),
+                chosen("Under replies", "quiet"),
+                chosen("Long lines", "no wrap"),
             ],
         )
         await pilot.press("ctrl+s")
