@@ -85,7 +85,11 @@ def test_the_idle_app_writes_nothing_to_the_terminal(
         app.send(b"\x1bOS")  # F4, as xterm sends it
         app.wait_for(b"System prompt", start=mark)
         in_settings = _written_while_idle(app)
+        mark = len(app.output)
         app.send(b"\x1b")
+        # The tabs are drawn again once the dialog has gone: Ctrl+L sent sooner would reach
+        # the dialog (where tab keys do nothing), or follow Esc in one read as Ctrl+Alt+L.
+        app.wait_for(b"llama3.2:latest", start=mark)
         app.wait_quiet(0.5, timeout=15)
         mark = len(app.output)
         app.send(b"\x0c")  # Ctrl+L: the picker, its filter focused
