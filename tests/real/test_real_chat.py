@@ -98,7 +98,14 @@ async def test_reply_stop_and_model_switch_are_saved(
         view.conversation.settings.options = {"num_predict": 400}
         await _send(pilot, view, "Write a long story about a lighthouse.")
         await wait_until(lambda: len(view.conversation.messages) == 4, timeout=30)
-        await wait_until(lambda: drawn(view, last_reply(view)).strip(), timeout=60)
+        # Text on screen, not only the reply's status line ("generating… (Esc stops)").
+        await wait_until(
+            lambda: any(
+                line.strip() and "generating" not in line
+                for line in drawn(view, last_reply(view)).splitlines()
+            ),
+            timeout=60,
+        )
         await pilot.press("escape")
         await wait_until(lambda: not view.is_streaming, timeout=10)
         assert view.conversation.messages[3].status == "interrupted"
