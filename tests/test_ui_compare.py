@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
 from ollama_tui.config import HostConfig
@@ -153,6 +154,46 @@ async def test_escape_stops_every_reply_and_keeps_what_they_wrote(
         await pilot.press("escape")  # once ended: the first is kept
         view = current_view(app)
         await wait_until(lambda: view.compare_view is None)
+
+
+async def test_replies_growing_past_their_columns_never_lay_the_screen_out_again(
+    make_app: MakeApp, fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A column's scroll bar that came once its reply reached the bottom laid out the whole
+    # screen (three times: the view, its bar, the bar's size); keys typed meanwhile waited
+    # ~100 ms at 160x48. The bar is there from the start, and text growing while it still
+    # fits (a few rows a flush) does not lay anything out either.
+    hold = threading.Event()
+    for _column in range(2):
+        fake_ollama.script_reply(
+            ["line\n\n"] * 60, tokens_per_second=60, end="endless", hold=hold, hold_after=1
+        )
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        compare = await _compare_two(app, pilot, "hi")
+        transcripts = [column.transcript for column in compare.columns]
+        await wait_until(lambda: "line" in screen_text(app), message="the replies begin")
+        await pilot.pause()
+        screen = app.screen
+        layouts: list[bool] = []
+        refresh_layout = screen._refresh_layout
+
+        def counted(*args: Any, **kwargs: Any) -> None:
+            layouts.append(True)
+            refresh_layout(*args, **kwargs)
+
+        monkeypatch.setattr(screen, "_refresh_layout", counted)
+        hold.set()
+        await wait_until(
+            lambda: all(view.scroll_y > 0 for view in transcripts),
+            timeout=10,
+            message="both replies past the bottom of their columns",
+        )
+        await pilot.pause()
+        monkeypatch.undo()
+        assert layouts == []
+        await pilot.press("escape")
+        await wait_until(lambda: not compare.running, timeout=10)
 
 
 async def test_models_on_two_hosts_are_compared_each_on_its_own(

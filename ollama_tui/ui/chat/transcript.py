@@ -521,7 +521,11 @@ class Transcript(ScrollView, can_focus=True):
         old = self.virtual_size
         if size == old:
             return
-        shown = height > self.scrollable_content_region.height
+        # Whether Textual shows the bar at this height (a compare column's is always shown).
+        overflow = self.styles.overflow_y
+        shown = overflow == "scroll" or (
+            overflow == "auto" and height > self.scrollable_content_region.height
+        )
         if size.width != old.width or height < old.height or shown != self.show_vertical_scrollbar:
             # The scrollbar comes or goes, or the text shrank: Textual lays the view out
             # again and repaints it.
