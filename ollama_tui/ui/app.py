@@ -35,6 +35,7 @@ from .chat import render
 from .chat.chat_view import ChatView
 from .chat.render_palette import RenderPalette
 from .chat.tabs import ChatTabs, unsaved_question
+from .kit import frame_timer
 from .kit.keys import (
     actions_taken_over,
     bindings,
@@ -76,6 +77,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
 
     def __init__(self, backend: Backend, *, open_session: str | None = None) -> None:
         super().__init__()
+        frame_timer.install()  # a change is drawn at the next frame, not the one after
         self.backend = backend
         self.open_session = open_session
         """A conversation asked for on the command line, opened (or focused) at start."""
