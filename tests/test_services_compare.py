@@ -87,11 +87,19 @@ async def test_replies_stream_at_once_with_the_same_history_and_settings(
         assert body["messages"][0] == {"role": "system", "content": "Be brief."}
         assert body["options"] == {"temperature": 0.2}
     assert {column for column, event in events if isinstance(event, StreamDone)} == {0, 1}
-    # In the file: the first column is the turn, the other its version, each with its model.
+    # In the file: the first column is the turn, the other its version, each with its model
+    # and what that column streamed (the fake server answers requests in the order they
+    # arrive, so which column got which script is not fixed).
+    streamed = ["", ""]
+    for column, event in events:
+        if isinstance(event, TextDelta):
+            streamed[column] += event.text
+    assert sorted(streamed) == ["Rayleigh scattering.", "Short waves scatter."]
     reply = _saved(store, conversation)["messages"][-1]
     assert reply["model"] == LLAMA and reply["version"] == 0
+    assert reply["content"] == streamed[0]
     (other,) = reply["alternatives"]
-    assert other[0]["model"] == QWEN and other[0]["content"] == "Short waves scatter."
+    assert other[0]["model"] == QWEN and other[0]["content"] == streamed[1]
 
 
 async def test_choosing_a_column_keeps_the_others_as_versions(
