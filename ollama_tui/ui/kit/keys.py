@@ -895,6 +895,7 @@ def describe(key: Key, keymap: Mapping[str, str]) -> str:
 
 
 @functools.cache
+@functools.cache  # the registry is fixed: asked for every binding at each footer refresh
 def actions_taken_over(place: Place) -> frozenset[str]:
     """The app's actions that a screen of `place` does in its own way, with a key that
     follows the app's (the library's new conversation on a persona): the app's priority
@@ -906,6 +907,7 @@ def actions_taken_over(place: Place) -> frozenset[str]:
     )
 
 
+@functools.cache  # the registry is fixed: asked for every binding at each footer refresh
 def workspace_actions() -> frozenset[str]:
     """The app's actions on the tab in view, which a covering screen turns off."""
     return frozenset(key.action.split("(")[0] for key in KEYS if key.workspace)
