@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..domain.conversation import AUTO_HOST
+from ..domain.auto_host import AUTO_HOST
 from ..domain.headers import clean_header_value, header_problem
 from ..domain.tool_calls import BUILT_IN_TOOLS, READ_ONLY_TOOLS
 from .mcp_servers import McpServerConfig, read_mcp_servers

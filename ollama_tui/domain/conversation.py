@@ -22,9 +22,6 @@ from .ids import new_id
 
 SESSION_SCHEMA = "ollama-tui/session"
 SESSION_VERSION = 1
-AUTO_HOST = "auto"
-"""The host a conversation names to have each request go to the configured host best placed
-to answer it (see `services/routing.py`); no configured host may take the name."""
 
 
 def utc_now() -> datetime:

@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .conversation import Message, Role
+if TYPE_CHECKING:
+    # The config checks tool names against the lists below; the conversation model (pydantic)
+    # is loaded only where messages are paired with calls, so `--version` stays without it.
+    from .conversation import Message
 
 BUILT_IN_TOOLS = (
     "read_file",
@@ -102,6 +105,8 @@ def results_for(message: Message, messages: Sequence[Message]) -> list[Message]:
         start = next(i for i, m in enumerate(messages) if m is message) + 1
     except StopIteration:
         return []
+    from .conversation import Role  # loaded by then: `messages` are its Messages
+
     found: list[Message] = []
     for later in messages[start:]:
         if later.role is not Role.TOOL:

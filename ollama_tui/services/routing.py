@@ -37,7 +37,7 @@ from ..api.errors import (
 )
 from ..api.host import public_url
 from ..api.wire import ChatRequest, GenerateRequest
-from ..domain.conversation import AUTO_HOST
+from ..domain.auto_host import AUTO_HOST
 from ..domain.events import ReplyHost, StreamEvent
 from .catalogue import load_catalogue
 

@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...domain.conversation import AUTO_HOST
+from ...domain.auto_host import AUTO_HOST
 from ...domain.quantities import count_of, format_size
 from ...services.backend import HostCatalogue
 from ...services.catalogue import ModelCatalogue, ModelChoice
