@@ -17,6 +17,7 @@ from ollama_tui.domain.conversation import Conversation, Message, Role
 from ollama_tui.store import SessionStore
 from ollama_tui.ui.chat.chat_view import ChatView
 from ollama_tui.ui.dialogs.version_map import MapList, VersionMapScreen
+from ollama_tui.ui.screens.help import HelpScreen
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
     MakeApp,
@@ -391,3 +392,54 @@ async def test_jumping_to_a_summarised_turn_selects_the_line_of_its_summary(
         await pilot.press("enter")
         await wait_until(lambda: contents(view.conversation.messages) == ["first", "A1"])
         assert getattr(view.transcript.selected, "id", None) == old_reply.id
+
+
+def _unwrapped(text: str) -> str:
+    """The screen's words in one line: a sentence wrapped over rows (and borders) reads whole."""
+    return " ".join(text.replace("│", " ").split())
+
+
+async def test_ctrl_r_writes_the_selected_reply_again_as_f1_and_the_palette_say(
+    make_app: MakeApp, fake_ollama: FakeOllama
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(app)
+        view = current_view(app)
+        fake_ollama.script_reply("A1")
+        await ask(pilot, view, "first")
+        fake_ollama.script_reply("A2")
+        await ask(pilot, view, "second")
+        await select(pilot, view, "A1")
+        await press_for(pilot, "f1", HelpScreen)
+        await pilot.pause()
+        text = _unwrapped(screen_text(app))
+        # Ctrl+R, and R on the selected message.
+        assert "Write the selected reply (else the last) again" in text
+        assert "Write the selected reply (a prompt: the last reply) again" in text
+        assert "Carry on the last reply where it was cut off or stopped (never an earlier" in text
+        assert "Write the last reply again" not in text
+        await pilot.press("escape")
+        await wait_until(lambda: view.transcript.has_focus)
+        await press_for(pilot, "ctrl+p", CommandPalette)
+        await pilot.press(*"Regenerate reply")
+        await wait_until(
+            lambda: (
+                "Write the selected reply (else the last) again; the old is kept"
+                in screen_text(app)
+            )
+        )
+        fake_ollama.script_reply("B1")
+        await pilot.press("enter")
+        await settled(view, "B1")
+        # The selected reply was written again, from the history before it.
+        assert sent(fake_ollama) == ["first"]
+        assert contents(view.conversation.messages) == ["first", "B1"]
+        # Ctrl+R with nothing selected: the last reply.
+        await pilot.press("escape")
+        await wait_until(lambda: view.composer.has_focus)
+        fake_ollama.script_reply("C1")
+        await pilot.press("ctrl+r")
+        await settled(view, "C1")
+        assert sent(fake_ollama) == ["first"]
+        assert "version 3 of 3" in screen_text(app)

@@ -289,7 +289,7 @@ KEYS: tuple[Key, ...] = (
         "regenerate",
         "Regenerate",
         "chat",
-        help="Write this reply again (it stays as a version, with the turns after it)",
+        help="Write the selected reply (a prompt: the last reply) again, keeping the old one",
     ),
     Key(
         "chat.message.continue",
@@ -297,9 +297,11 @@ KEYS: tuple[Key, ...] = (
         "continue_reply",
         "Continue",
         "chat",
-        help="Carry on a reply that was cut off",
+        help="Carry on the last reply where it was cut off or stopped (never an earlier one)",
         command=Command(
-            "Continue reply", "Carry on the last reply where it was cut off", after="chat.select"
+            "Continue reply",
+            "Carry on the last reply from where it stopped",
+            after="chat.select",
         ),
     ),
     Key(
@@ -373,9 +375,9 @@ KEYS: tuple[Key, ...] = (
         "regenerate",
         "Regenerate",
         "chat",
-        help="Write the last reply again, keeping the old one (or retry a failed one)",
+        help="Write the selected reply (else the last) again; the old one stays as a version",
         command=Command(
-            "Regenerate reply", "Write the last reply again; the old one stays as a version"
+            "Regenerate reply", "Write the selected reply (else the last) again; the old is kept"
         ),
     ),
     Key(
