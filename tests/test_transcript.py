@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from rich.console import RenderableType
 from rich.segment import Segment
+from textual._compositor import CompositorUpdate
 from textual.app import App, ComposeResult
 from textual.geometry import Region
+from textual.screen import Screen
 from textual.strip import Strip
 
 from ollama_tui.domain.conversation import Message, MessageStatus
@@ -339,3 +342,31 @@ async def test_a_reply_that_pauses_is_drawn_at_once_not_at_the_next_flush() -> N
             reply.content += words
             view.reply_changed()
             await wait_until(lambda: reply.content in "\n".join(_lines(view, reply)), timeout=1.0)
+
+
+async def test_the_end_of_a_reply_is_in_a_frame_drawn_at_once_not_at_the_next_tick(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    messages = [Message.user("hello")]
+    app = Host(messages)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(Transcript)
+        reply = Message.assistant("llama3.2:latest")
+        reply.status = MessageStatus.STREAMING
+        messages.append(reply)
+        view.start_reply(reply)
+        await pilot.pause()
+        frames: list[str] = []
+        display = app._display
+
+        def recorded(screen: Screen[object], update: object) -> None:
+            if isinstance(update, CompositorUpdate):
+                frames.append(update.render_segments(app.console))
+            display(screen, cast("RenderableType | None", update))
+
+        monkeypatch.setattr(app, "_display", recorded)
+        reply.content = "The last words"
+        reply.status = MessageStatus.COMPLETE
+        view.finish_reply()
+        # Written before finish_reply returned: no tick of the screen came in between.
+        assert any("The last words" in frame for frame in frames)

@@ -40,7 +40,7 @@ from ...domain.compaction import folded_ids, is_summary, turns_summarised
 from ...domain.conversation import Message, Role
 from ...domain.quantities import count_of
 from ...domain.tool_calls import results_for
-from ..kit import terminal_scroll
+from ..kit import frame_timer, terminal_scroll
 from ..kit.keys import bindings
 from .render import (
     MessageLines,
@@ -738,6 +738,9 @@ class Transcript(ScrollView, can_focus=True):
         else:
             self._cache[id(message)] = (message, self._key(message), lines)
             self._replace_lines(index, lines.strips)
+        # The last words are what the user waits for: drawn now, not at the next tick.
+        bars = (self.vertical_scrollbar,) if self.show_vertical_scrollbar else ()
+        frame_timer.draw_now(self, *bars)
 
     # -- selecting a turn -------------------------------------------------------------------
 
