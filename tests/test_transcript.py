@@ -13,6 +13,7 @@ from rich.console import RenderableType
 from rich.segment import Segment
 from textual._compositor import CompositorUpdate
 from textual.app import App, ComposeResult
+from textual.containers import Horizontal
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
@@ -20,7 +21,7 @@ from textual.strip import Strip
 from ollama_tui.domain.conversation import Message, MessageStatus
 from ollama_tui.ui.chat import transcript as transcript_module
 from ollama_tui.ui.chat.render import MessageLines, render_message
-from ollama_tui.ui.chat.transcript import Transcript, changed_columns, rounded_up
+from ollama_tui.ui.chat.transcript import Flushes, Transcript, changed_columns, rounded_up
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
     MakeApp,
@@ -370,3 +371,68 @@ async def test_the_end_of_a_reply_is_in_a_frame_drawn_at_once_not_at_the_next_ti
         view.finish_reply()
         # Written before finish_reply returned: no tick of the screen came in between.
         assert any("The last words" in frame for frame in frames)
+
+
+class Columns(App[None]):
+    """Transcripts side by side that share their flushes (as a comparison's columns do)."""
+
+    def __init__(self, replies: list[Message], flushes: Flushes) -> None:
+        super().__init__()
+        self.replies = replies
+        self.flushes = flushes
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            for reply in self.replies:
+                yield Transcript([reply], follow_step=None, flushes=self.flushes)
+
+
+async def test_views_sharing_their_flushes_are_drawn_one_a_tick_and_one_after_a_pause() -> None:
+    # Ticks every 10 s, so only the test ticks them; the pause flushes of all the views
+    # together then come at most 2.5 s apart.
+    flushes = Flushes(0.1)
+    replies = [Message.assistant("llama3.2:latest") for _ in range(3)]
+    app = Columns(replies, flushes)
+    async with app.run_test(size=(120, 24)) as pilot:
+        views = list(app.query(Transcript))
+        for view, reply in zip(views, replies, strict=True):
+            reply.status = MessageStatus.STREAMING
+            view.start_reply(reply)
+        await pilot.pause()
+
+        def drawn() -> int:
+            return sum(
+                f"reply {n}" in "\n".join(_lines(view, reply))
+                for n, (view, reply) in enumerate(zip(views, replies, strict=True))
+            )
+
+        for n, (view, reply) in enumerate(zip(views, replies, strict=True)):
+            reply.content = f"The words of reply {n}"
+            view.reply_changed()
+        # All three paused: one is drawn at once, the others wait (never all in one frame).
+        await wait_until(lambda: drawn() == 1)
+        await pilot.pause()
+        assert drawn() == 1
+        # Each tick draws one more, in turn.
+        flushes.tick()
+        assert drawn() == 2
+        flushes.tick()
+        assert drawn() == 3
+
+        def showing(word: str) -> list[int]:
+            return [
+                n
+                for n, (view, reply) in enumerate(zip(views, replies, strict=True))
+                if word in "\n".join(_lines(view, reply))
+            ]
+
+        # The turn goes round: a view just drawn waits while the others have new words.
+        for view, reply in zip(views, replies, strict=True):
+            reply.content += " again"
+            view.reply_changed()
+        flushes.tick()
+        (first,) = showing("again")
+        replies[first].content += " and more"
+        views[first].reply_changed()
+        flushes.tick()
+        assert len(showing("again")) == 2 and not showing("more")

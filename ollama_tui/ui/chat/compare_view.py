@@ -11,6 +11,7 @@ from textual.containers import Container, Vertical
 from textual.content import Content
 from textual.events import Resize
 from textual.message import Message as TextualMessage
+from textual.timer import Timer
 from textual.widgets import Static
 
 from ...domain.conversation import Message
@@ -26,7 +27,7 @@ from ...services.compare import CompareTarget, Comparison
 from ..kit.keys import bindings, key_on
 from ..kit.safe_text import notify_plain, plain
 from ..kit.workers import background
-from .transcript import Transcript
+from .transcript import Flushes, Transcript
 
 COLUMN_AT_LEAST = 40
 """Columns each reply needs side by side; narrower, they are stacked."""
@@ -57,13 +58,13 @@ class CompareColumn(Vertical):
     """One model's reply: its heading, the reply, its figures once it ended."""
 
     def __init__(
-        self, number: int, target: CompareTarget, message: Message, *, flush_hz: float
+        self, number: int, target: CompareTarget, message: Message, *, flushes: Flushes
     ) -> None:
         super().__init__(classes="compare-column")
         self.number = number
         self.target = target
         self.message = message
-        self.transcript = Transcript([message], follow_step=None, flush_hz=flush_hz)
+        self.transcript = Transcript([message], follow_step=None, flushes=flushes)
         self.started = time.monotonic()
         self.first_token: float | None = None
 
@@ -117,15 +118,16 @@ class CompareView(Container, can_focus=False):
             self.column = column
 
     def __init__(self, comparison: Comparison, *, flush_hz: float) -> None:
-        """`flush_hz`: how often a reply is redrawn as it streams; the columns share it, so
-        that three replies on screen cost the loop what one does (keys typed meanwhile
-        waited behind three columns' redraws: a median of 35 ms against 11 ms shared, 3
-        columns at 400 tokens/s each at 160x48 on a loaded machine)."""
+        """`flush_hz`: how often a reply is redrawn as it streams; the columns share it and
+        take turns, one column a tick, so that three replies on screen cost the loop what
+        one does (keys typed meanwhile waited behind three columns' redraws in one frame:
+        worst 40-60 ms against 10-20 ms, 3 columns at 400 tokens/s each at 160x48)."""
         super().__init__(classes="compare-view")
         self.comparison = comparison
-        count = len(comparison.targets)
+        self._flushes = Flushes(flush_hz)
+        self._ticks: Timer | None = None
         self.columns = [
-            CompareColumn(number, target, message, flush_hz=flush_hz / count)
+            CompareColumn(number, target, message, flushes=self._flushes)
             for number, (target, message) in enumerate(
                 zip(comparison.targets, comparison.messages, strict=True), 1
             )
@@ -153,6 +155,7 @@ class CompareView(Container, can_focus=False):
         self.running = True
         self.query_one(".compare-hint", Static).update(self._hint())
         self.columns[0].transcript.focus()  # the view's keys (stop, keep) work from here
+        self._ticks = self.set_interval(self._flushes.interval, self._flushes.tick)
         self.run_comparison()
 
     def on_resize(self, event: Resize) -> None:
@@ -171,6 +174,8 @@ class CompareView(Container, can_focus=False):
             await self.comparison.run()
         finally:
             self.running = False
+            if self._ticks is not None:
+                self._ticks.stop()
         if self.is_attached:  # not when its tab was closed, which cancelled the run
             for column in self.columns:
                 column.ended()  # a failed or stopped reply ends without its last line

@@ -153,6 +153,33 @@ def last_difference(old: Sequence[Strip], new: Sequence[Strip], first: int) -> i
     return first
 
 
+class Flushes:
+    """When the views drawn together (the columns of a comparison, or one transcript alone)
+    draw what arrived of their replies: at each tick (every `interval` seconds) one view, in
+    turn; after a pause (see `QUIET_FLUSH`) the view that paused, at most `QUIET_FLUSHES`
+    times an interval among them all. Never several views in one frame: three columns of a
+    comparison jumping half a view each in one frame kept a key's echo waiting 40-60 ms, and
+    a frame that long made every column's reply seem to pause, so all three were drawn again
+    in the next one."""
+
+    def __init__(self, hz: float) -> None:
+        self.interval = 1.0 / hz
+        self.flushed_at = 0.0
+        """When a view last drew."""
+        self.views: list[Transcript] = []
+        self._turn = 0
+        """The view whose turn it is at the next tick."""
+
+    def tick(self) -> None:
+        """Draw the next view in turn that has something new."""
+        count = len(self.views)
+        for step in range(count):
+            index = (self._turn + step) % count
+            if self.views[index].flush():
+                self._turn = (index + 1) % count
+                return
+
+
 class Transcript(ScrollView, can_focus=True):
     """The turns of one conversation (its own list of messages, read and never copied).
 
@@ -197,17 +224,21 @@ class Transcript(ScrollView, can_focus=True):
         *,
         user_label: str = "You",
         flush_hz: float = 15.0,
+        flushes: Flushes | None = None,
         follow_step: int | None = 1,
         id: str | None = None,
         classes: str = "",
     ) -> None:
         """`follow_step`: rows the view moves at once while following a reply (None: half
-        the view's height)."""
+        the view's height). `flushes`: shared with the views drawn beside it (whose owner
+        ticks them), else the view's own, `flush_hz` times a second."""
         super().__init__(id=id, classes=classes)
         self.messages = messages
         self.user_label = user_label
         self.follow_step = follow_step
-        self._flush_interval = 1.0 / flush_hz
+        self._own_flushes = flushes is None
+        self._flushes = Flushes(flush_hz) if flushes is None else flushes
+        self._flushes.views.append(self)
         turns = len(drawn_turns(messages))
         self._hidden = max(0, turns - LIVE_WINDOW)
         # The layout: the turns shown, where each starts, and the lines each is drawn with.
@@ -239,7 +270,6 @@ class Transcript(ScrollView, can_focus=True):
         self._own_style: Style | None = None
         """A flush waiting for the reply to pause."""
         self._changed_at = 0.0
-        self._flushed_at = 0.0
         self.verbose: bool | None = None
         """The conversation's `verbose` setting: what the line under a reply shows."""
         self.wordwrap = True
@@ -668,8 +698,8 @@ class Transcript(ScrollView, can_focus=True):
         self._reply_changed = False
         self._layout()
         self.refresh()
-        if self._timer is None:
-            self._timer = self.set_interval(self._flush_interval, self._flush)
+        if self._timer is None and self._own_flushes:
+            self._timer = self.set_interval(self._flushes.interval, self._flushes.tick)
 
     def reply_changed(self) -> None:
         """More of the reply arrived: it is drawn at the next flush, or as soon as the
@@ -684,21 +714,23 @@ class Transcript(ScrollView, can_focus=True):
         if not self._reply_changed or self._reply_message is None:
             return
         now = monotonic()
-        gap = self._flush_interval / QUIET_FLUSHES
-        wait = max(self._changed_at + QUIET_FLUSH, self._flushed_at + gap) - now
+        gap = self._flushes.interval / QUIET_FLUSHES
+        wait = max(self._changed_at + QUIET_FLUSH, self._flushes.flushed_at + gap) - now
         if wait > 0:
             self._quiet = asyncio.get_running_loop().call_later(wait, self._flush_if_quiet)
         else:
-            self._flush()
+            self.flush()
 
-    def _flush(self) -> None:
+    def flush(self) -> bool:
+        """Draw what arrived of the reply since the last flush; False when there was
+        nothing to draw."""
         if not self._reply_changed or self._reply is None:
-            return
-        self._flushed_at = monotonic()
+            return False
+        self._flushes.flushed_at = monotonic()
         if not self.is_on_screen:
             # In a tab not shown: drawing text nobody sees costs the shown tab its
             # responsiveness. It catches up when it is shown again.
-            return
+            return False
         self._reply_changed = False
         self._sync()
         if self._reply_message is not None and self._reply_message.tool_calls:
@@ -707,6 +739,7 @@ class Transcript(ScrollView, can_focus=True):
         index = len(self._turns) - 1
         if index >= 0 and self._turns[index] is self._reply_message:
             self._replace_lines(index, self._reply.strips, first)
+        return True
 
     def finish_reply(self) -> None:
         """Draw the end of the reply now, with its final line; its streamed lines stay."""
