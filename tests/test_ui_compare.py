@@ -12,6 +12,7 @@ import pytest
 from textual.pilot import Pilot
 
 from ollama_tui.config import HostConfig
+from ollama_tui.domain.text import sanitize_for_terminal
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.chat.compare_view import CompareView
 from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
@@ -226,3 +227,52 @@ async def test_models_on_two_hosts_are_compared_each_on_its_own(
             assert view.conversation.host_name == "gpu"  # it goes on where the kept one ran
             saved = _saved(data_dir, app)
             assert saved["messages"][-1]["content"] == "From the GPU."
+
+
+LONG = "hf.co/bartowski/Qwen2.5-Coder-32B-Instruct-GGUF:Q4_K_M-imatrix-long"
+HOSTILE = "evil\x1b]0;pwned\x07\x1b[31m-model:latest"
+
+
+def _picker_row(app: OllamaTuiApp, text: str) -> str:
+    """The picker's row holding `text`, inside its border."""
+    return next(row for row in screen_text(app).splitlines() if text in row and "│" in row)
+
+
+async def test_the_compare_picker_shows_long_names_whole_when_the_terminal_has_room(
+    make_app: MakeApp, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.add_model(LONG, size=19_851_336_256)
+    fake_ollama.add_model(HOSTILE)
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app)
+        await press_for(pilot, "f5", ModelPickerScreen)
+        await wait_until(lambda: "imatrix" in screen_text(app))
+        await pilot.pause()
+        # At 140 columns the dialog grows past its usual 100: the whole name, no ellipsis,
+        # and its facts on its row.
+        row = _picker_row(app, "hf.co/")
+        assert f"{LONG}  " in row and "…" not in row[: row.index("19 GB")], row
+        assert "Q4_K_M" in row, row
+        # A hostile name is shown inert, whole, on one row.
+        assert "\x1b" not in screen_text(app) and "\x07" not in screen_text(app)
+        assert sanitize_for_terminal(HOSTILE) in _picker_row(app, "evil")
+        # At 80 columns the name gives way, with an ellipsis; its facts stay on its row.
+        await pilot.resize_terminal(80, 24)
+        await wait_until(lambda: LONG not in _picker_row(app, "hf.co/"), message="the name cut")
+        row = _picker_row(app, "hf.co/")
+        assert "…" in row[: row.index("19 GB")] and "Q4_K_M" in row, row
+        await pilot.resize_terminal(140, 40)
+        await wait_until(lambda: LONG in _picker_row(app, "hf.co/"), message="the name whole")
+        # Typing finds each by its name; Space marks it.
+        await pilot.press(*"imatrix", "space", *["backspace"] * 7, *"llama3.2", "space")
+        await wait_until(lambda: "[2]" in screen_text(app), message="the second model marked")
+        await pilot.press(*["backspace"] * 8)
+        await wait_until(lambda: "[1]" in _picker_row(app, "hf.co/"))
+        assert "[2]" in _picker_row(app, LLAMA)
+        await pilot.press("enter")
+        await wait_until(lambda: not isinstance(app.screen, ModelPickerScreen))
+        await pilot.press(*"hi", "enter")
+        await wait_until(lambda: len(fake_ollama.requests_to("/api/chat")) == 2, timeout=10)
+        asked = sorted(request.body["model"] for request in fake_ollama.requests_to("/api/chat"))
+        assert asked == sorted([LONG, LLAMA])

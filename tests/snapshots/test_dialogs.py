@@ -146,6 +146,22 @@ def test_compare_picker(shoot: Shoot, look: Look) -> None:
     assert shoot(look, _compare_picker)
 
 
+async def _compare_picker_long_names(pilot: Pilot[None]) -> None:
+    await pilot.press("f5")
+    await shows(pilot, "hf.co/")
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_compare_picker_long_names(shoot: Shoot, look: Look, fake_server: FakeOllama) -> None:
+    """F5 with names of 50 and more characters: the dialog grows as wide as the terminal
+    allows to show them whole; the family column gives way before a name is cut."""
+    fake_server.add_model(
+        "hf.co/bartowski/Qwen2.5-Coder-32B-Instruct-GGUF:Q4_K_M-imatrix", size=19_851_336_256
+    )
+    fake_server.add_model("hf.co/unsloth/DeepSeek-R1-Distill-Llama-8B-GGUF:Q8_0")
+    assert shoot(look, _compare_picker_long_names)
+
+
 async def _version_map(pilot: Pilot[None]) -> None:
     """The saved Rust conversation (a reply written twice), a second question, then the
     first reply written a third time: a branch whose second version has turns after it."""

@@ -10,6 +10,7 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.css.scalar import Scalar
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -24,8 +25,13 @@ from ..kit.keys import bindings
 from ..kit.safe_text import SafeInput, plain
 
 FAMILY_WIDTH = 10
+FAMILY_AT_LEAST = 4
+"""Columns the family keeps, shortened, before it is left out."""
 NAME_AT_LEAST = 20
-"""Columns a long name keeps before what is beside it gives way."""
+"""Columns a long name keeps before the facts beside it give way."""
+PICKER_WIDTH = 100
+"""The picker's usual widest; it grows, as far as the terminal allows, for names longer
+than that leaves room for."""
 
 
 def _facts(choice: ModelChoice) -> Content:
@@ -41,37 +47,61 @@ def _facts(choice: ModelChoice) -> Content:
     return facts + Content("  ") + tools
 
 
+def _name(choice: ModelChoice) -> Content:
+    """The model's name on one line, inert: it comes from the server."""
+    return plain(" ".join(choice.name.splitlines()))
+
+
 def _row(choice: ModelChoice, name_width: int, room: int, mark: Content | None = None) -> Content:
     """One line of at most `room` columns: the name cut to `name_width` (an ellipsis says
     so), its facts, then the family and the memory it takes when loaded where they fit,
-    the memory first (the ● already says it is loaded)."""
+    the memory first (the ● already says it is loaded): the family is shortened, then
+    left out, before anything else gives way."""
     marker = Content.styled("● ", "$success") if choice.loaded else Content("  ")
     if mark is not None:  # comparing: the column it goes to, or a box to mark
         marker = mark + marker
-    name = plain(choice.name).truncate(name_width, ellipsis=True, pad=True)
+    name = _name(choice).truncate(name_width, ellipsis=True, pad=True)
     row = marker + name + Content("  ") + _facts(choice)
-    family = plain(choice.family).truncate(FAMILY_WIDTH, ellipsis=True).stylize("$text-muted")
     memory = Content.styled(_memory(choice), "$success")
-    column = family.pad_right(FAMILY_WIDTH - family.cell_length)  # memory aligned after it
-    tails = [[column, memory], [memory], [family]]
-    for tail in tails:
-        shown = [part for part in tail if part.cell_length]
-        longer = row + Content("").join(Content("  ") + part for part in shown)
-        if room <= 0 or longer.cell_length <= room:
-            return longer
+    # Not laid out yet (no room known): everything, laid out again once it is.
+    free = room - row.cell_length if room > 0 else 2 + FAMILY_WIDTH + 2 + memory.cell_length
+    if 2 + memory.cell_length > free:
+        memory = Content("")
+    after_memory = 2 + memory.cell_length if memory.cell_length else 0
+    # The family's column: its full width where the row has room, else what is left.
+    family_width = min(FAMILY_WIDTH, free - 2 - after_memory)
+    family = plain(choice.family).truncate(max(family_width, 0), ellipsis=True)
+    family = family.stylize("$text-muted")
+    tail: list[Content] = []
+    if family_width >= FAMILY_AT_LEAST:
+        # Padded: the memory of every row starts in the same column.
+        tail.append(family.pad_right(family_width - family.cell_length))
+    if memory.cell_length:
+        tail.append(memory)
+    longer = row + Content("").join(Content("  ") + part for part in tail)
+    if room <= 0 or longer.cell_length <= room:
+        return longer
     return row.truncate(room, ellipsis=True)
 
 
-def _name_width(choices: list[ModelChoice], room: int) -> int:
-    """Columns for the names: the longest name, or what `room` leaves beside the facts
-    and the family, but never under NAME_AT_LEAST for a long name."""
-    longest = max((plain(choice.name).cell_length for choice in choices), default=10)
+def _name_width(choices: list[ModelChoice], room: int, mark: int = 0) -> int:
+    """Columns for the names: the longest name, or what `room` leaves beside the marks and
+    the facts (the family and the memory give way first), but never under NAME_AT_LEAST."""
+    longest = max((_name(choice).cell_length for choice in choices), default=10)
     if room <= 0:  # not laid out yet: the rows are laid out again once it is
         return longest
     facts = max((_facts(choice).cell_length for choice in choices), default=0)
-    memory = max((len(_memory(choice)) for choice in choices), default=0)
-    beside = 2 + 2 + facts + 2 + FAMILY_WIDTH + (2 + memory if memory else 0)
+    beside = 2 + mark + 2 + facts
     return min(longest, max(NAME_AT_LEAST, room - beside))
+
+
+def _full_width(choices: list[ModelChoice], mark: int = 0) -> int:
+    """Columns the widest row takes with nothing cut: every name whole, the family's full
+    column and the memory."""
+    longest = max((_name(choice).cell_length for choice in choices), default=10)
+    facts = max((_facts(choice).cell_length for choice in choices), default=0)
+    memory = max((len(_memory(choice)) for choice in choices), default=0)
+    return 2 + mark + longest + 2 + facts + 2 + FAMILY_WIDTH + (2 + memory if memory else 0)
 
 
 def _memory(choice: ModelChoice) -> str:
@@ -252,7 +282,10 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         padding = options.get_component_styles("option-list--option").padding.width
         room = options.scrollable_content_region.width - padding
         self._laid_out_for = options.scrollable_content_region.width
-        width = _name_width([choice for _, models in groups for choice in models], room)
+        listed = [choice for _, models in groups for choice in models]
+        mark = 4 if self._on_marked is not None else 0  # "[1] " or "[ ] "
+        self._fit_dialog(_full_width(listed, mark) + padding)
+        width = _name_width(listed, room, mark)
         for heading, models in groups:
             matching = [choice for choice in models if choice.matches(query)]
             if heading is not None:
@@ -277,6 +310,16 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
             # Best match first, except that with no filter the current model stays selected.
             options.highlighted = chosen[0] if not query and chosen else selectable[0]
         self._describe(query)
+
+    def _fit_dialog(self, rows: int) -> None:
+        """Let the dialog grow past its usual width (as far as the screen's 90 %) when the
+        rows need `rows` columns: a long name is shown whole rather than cut."""
+        dialog = self.query_one(".picker", Vertical)
+        options = self.query_one("#models", ModelList)
+        beside = dialog.styles.gutter.width + options.styles.scrollbar_size_vertical
+        widest = max(PICKER_WIDTH, rows + beside)
+        if dialog.styles.max_width != Scalar.from_number(widest):
+            dialog.styles.max_width = widest
 
     def _describe(self, query: str) -> None:
         # The models of the hosts, counted once: `auto`'s rows are the same models again.
