@@ -227,3 +227,67 @@ async def test_quitting_while_a_call_waits_for_approval_saves_it_as_not_run(
     assert [m["role"] for m in messages] == ["user", "assistant", "tool"]
     assert messages[2]["content"].startswith("Not run:")
     assert not (root / "q").exists()
+
+
+async def test_a_call_the_app_died_in_reads_as_stopped_when_opened_again(
+    make_app: Any, fake_ollama: FakeOllama, data_dir: Path, root: Path
+) -> None:
+    import json
+
+    from ollama_tui.domain.conversation import Conversation, Message, MessageStatus
+
+    # As a kill leaves it: the call was allowed and saved as started, never as finished (no
+    # duration, no result), in a file written before the app said how such a call reads.
+    crashed = Conversation(title="killed mid-call")
+    crashed.settings.model = "llama3.2:latest"
+    crashed.settings.tools = ["run_command"]
+    crashed.messages.append(Message.user("wait"))
+    reply = Message.assistant("llama3.2:latest")
+    reply.status = MessageStatus.COMPLETE
+    reply.content = "Waiting."
+    reply.tool_calls = [tool_call("run_command", SLEEP, "call_1")]
+    crashed.messages.append(reply)
+    data = crashed.to_json_dict()
+    data["messages"].append(
+        {
+            "role": "tool",
+            "content": "",
+            "tool_name": "run_command",
+            "tool_call_id": "call_1",
+            "approval": "once",
+        }
+    )
+    sessions = data_dir / "sessions"
+    sessions.mkdir(parents=True, mode=0o700, exist_ok=True)
+    (sessions / f"{crashed.id}.json").write_text(json.dumps(data))
+    fake_ollama.script_reply("The app ended; I will not guess what it did.")
+    app = tools_app(make_app, root, ["run_command"])
+    async with app.run_test(size=(100, 32)) as pilot:
+        await ready(app)
+        await wait_until(lambda: "killed mid-call" in screen_text(app), message="the recent")
+        await pilot.press("tab", "enter")
+        await wait_until(lambda: "Waiting." in screen_text(app), message="the conversation")
+        await pilot.pause()
+        text = screen_text(app)
+        assert 'run_command command="sleep 30; touch late" · allowed once · stopped' in text
+        assert "running…" not in text
+        # Opened, the call says what happened; continued, the model reads the same.
+        await pilot.press("shift+tab", "enter")
+        await wait_until(
+            lambda: "the app ended before this call finished" in screen_text(app),
+            message="the call opened",
+        )
+        await pilot.press("escape", "shift+tab", "n")
+        await wait_until(
+            lambda: "I will not guess" in screen_text(app), timeout=10, message="the answer"
+        )
+        view = current_view(app)
+        await settled(view)
+    [sent] = fake_ollama.requests_to("/api/chat")
+    result = sent.body["messages"][2]
+    assert result["role"] == "tool" and result["tool_call_id"] == "call_1"
+    assert result["content"].startswith("Stopped: the app ended before this call finished")
+    messages = saved(data_dir, view)
+    assert messages[2]["content"] == result["content"]
+    assert messages[3]["content"] == "The app ended; I will not guess what it did."
+    assert not (root / "late").exists()

@@ -14,7 +14,6 @@ from ..domain.columns import cell_width
 from ..domain.compaction import is_summary
 from ..domain.conversation import (
     SESSION_VERSION,
-    Approval,
     Conversation,
     Message,
     MessageStatus,
@@ -22,11 +21,11 @@ from ..domain.conversation import (
     utc_now,
 )
 from ..domain.folding import fold, word_spans
+from ..domain.grants import withdraw_grants
 from ..domain.ids import new_id
 from ..domain.quantities import count_of, format_size
 from ..domain.text import sanitize_for_terminal
 from ..domain.tool_calls import calls_of
-from ..domain.versions import every_message
 from ..store import (
     Listing,
     SearchIndex,
@@ -177,19 +176,12 @@ def import_conversation(store: SessionStore, path: Path) -> tuple[Conversation, 
     renamed = store.exists(conversation.id) or conversation.id in store.trashed_ids()
     if renamed:
         conversation.id = new_id()
-    _drop_standing_grants(conversation)
+    # A grant "for the rest of the conversation" in a file from elsewhere was not this
+    # user's answer: nothing runs here without asking first.
+    withdraw_grants(conversation.messages)
     store.save(conversation)
     store.release(conversation.id)
     return conversation, renamed
-
-
-def _drop_standing_grants(conversation: Conversation) -> None:
-    """A tool allowed "for the rest of the conversation" is read back from its calls (see
-    `ToolPermissions.of`); in a file from elsewhere that answer was not this user's, so each
-    such call is kept as allowed once: nothing runs here without asking first."""
-    for message in every_message(conversation.messages):
-        if message.role is Role.TOOL and message.approval == Approval.CONVERSATION.value:
-            message.approval = Approval.ONCE.value
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,10 @@ from ..domain.conversation import (
     SESSION_SCHEMA,
     SESSION_VERSION,
     Conversation,
-    MessageStatus,
     comparable_time,
 )
 from ..domain.ids import is_valid_id
+from ..domain.unfinished import settle_unfinished
 from .atomic import atomic_write_bytes, ensure_private_dir, is_temp_name, sync_folder
 from .disk_json import DiskJsonError, read_json
 from .errors import InvalidSessionId, SessionNotFound, SessionReadOnly, UnreadableSession
@@ -178,7 +178,8 @@ class SessionStore:
         The file's name is the conversation's identity: a copy (`cp B.json Bcopy.json`)
         is the conversation `Bcopy`, whatever `id` it holds inside, so saving it can never
         write to `B.json`. Replies that were `streaming` when the file was written are read
-        back as `interrupted`: whoever wrote them is gone.
+        back as `interrupted`, and calls that were running as stopped: whoever wrote them
+        is gone (see `domain.unfinished`).
 
         Raises:
             InvalidSessionId, SessionNotFound, UnreadableSession.
@@ -195,9 +196,7 @@ class SessionStore:
             raise UnreadableSession(path, error.strerror or str(error)) from None
         conversation, version = parse_session(path, raw)
         conversation.id = session_id
-        for message in conversation.messages:
-            if message.status is MessageStatus.STREAMING:
-                message.status = MessageStatus.INTERRUPTED
+        settle_unfinished(conversation)
         return conversation, version
 
     def load(self, session_id: str) -> LoadedSession:

@@ -13,11 +13,11 @@ import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ...domain.conversation import Approval, Conversation, Message, Role
+from ...domain.conversation import Approval, Conversation, Message
+from ...domain.grants import standing_grants
 from ...domain.quantities import count_of
 from ...domain.text import sanitize_for_terminal
 from ...domain.tool_calls import ToolCall, calls_of, pair_results, results_for
-from ...domain.versions import every_message
 from ..chat_turn import ChatTurn
 from .base import ToolResult, ToolSpec
 from .builtin import CallPreview
@@ -55,23 +55,19 @@ class ToolPermissions:
     the tools the user allowed for the rest of one conversation."""
 
     auto_approve: frozenset[str] = frozenset()
-    allowed: set[str] = field(default_factory=set)
-    """The tools allowed for the conversation, by the name the model calls them."""
+    conversation: Conversation | None = None
+    """Whose grants hold, read from its messages at each call (see `domain.grants`): a grant
+    the user withdraws while a turn runs holds no longer for that turn's next call."""
 
     @classmethod
     def of(cls, conversation: Conversation, auto_approve: frozenset[str]) -> ToolPermissions:
-        """The permissions in force in `conversation`, read from its messages: each call
-        answered "allow for this conversation" is saved with that approval, so the answer
-        holds after a restart as it did before. Every version counts, as it did while the
-        app ran: the answer was given to the conversation, not to one version of a reply."""
-        allowed = {
-            message.tool_name
-            for message in every_message(conversation.messages)
-            if message.role is Role.TOOL
-            and message.approval == Approval.CONVERSATION.value
-            and message.tool_name
-        }
-        return cls(auto_approve, allowed)
+        """The permissions in force in `conversation`."""
+        return cls(auto_approve, conversation)
+
+    @property
+    def allowed(self) -> set[str]:
+        """The tools allowed for the conversation, by the name the model calls them."""
+        return set() if self.conversation is None else standing_grants(self.conversation.messages)
 
     def standing(self, tool: ToolSpec) -> Approval | None:
         if tool.wire_name in self.allowed:
@@ -124,7 +120,8 @@ class ToolRunner:
 
     async def run(self, call: ToolCall, on_started: Callable[[Message], None]) -> Message:
         """The call's `tool` message. `on_started` gets it (empty) once the call is approved
-        and begins, so the screen can say it is running; a cancelled call (Escape) is
+        and begins, so the screen can say it is running (and, in the conversation, it holds
+        an "allow for this conversation" from then on); a cancelled call (Escape) is
         finished as stopped, then the cancellation goes on."""
         tool = self.tools.get(call.name)
         if tool is None:
@@ -145,8 +142,6 @@ class ToolRunner:
             )
             if decision.approval is Approval.DENIED:
                 return self.message_for(call, _denial(decision.reason), approval=Approval.DENIED)
-            if decision.approval is Approval.CONVERSATION:
-                self.permissions.allowed.add(tool.wire_name)
             approval = decision.approval
         message = self.message_for(call, "", approval=approval)
         on_started(message)

@@ -61,8 +61,12 @@ def _state(result: Message | None) -> Content:
     if result.approval == Approval.DENIED.value:
         return Content.styled(decision, "$error")
     parts = [Content(decision)]
-    if result.duration_ms is None:
+    if result.duration_ms is None and not result.content:
         parts.append(Content.styled("running… (Esc stops)", "$warning"))
+    elif result.duration_ms is None:
+        # Read back from a file the app left mid-call (see `domain.unfinished`): said as a
+        # stopped reply is.
+        parts.append(Content.styled("stopped", "$warning"))
     else:
         parts.append(Content(_duration(result.duration_ms)))
         parts.append(Content(format_size(len(result.content.encode()))))
