@@ -19,7 +19,7 @@ from ollama_tui.services.chat_turn import ChatTurn, add_user_message
 from ollama_tui.services.compare import CompareTarget, Comparison
 from ollama_tui.services.routing import HostRouter, RoutedClient
 from ollama_tui.services.saver import ConversationSaver
-from ollama_tui.services.throughput import ThroughputPlan, measure
+from ollama_tui.services.throughput import Progress, ThroughputPlan, measure
 from ollama_tui.store import SessionStore
 from tests.fake_ollama.server import FakeOllama
 
@@ -195,3 +195,35 @@ async def test_a_host_that_is_down_is_left_out_at_once(hosts: Hosts) -> None:
     conversation, notes = await _reply(hosts, "hello")
     assert conversation.messages[-1].host_name == "gpu"
     assert len(notes) == 1 and "Cannot reach Ollama" in notes[0]
+
+
+async def test_the_throughput_test_on_auto_carries_what_was_said_of_the_hosts(
+    hosts: Hosts,
+) -> None:
+    """A host left out before the run is said once, from the start; one back during the run
+    is said when it is, with the progress and in the result."""
+    hosts.router.failed("home", "out of memory")
+    before = hosts.router.left_out_notes()
+    assert before == ("home is left out of auto for another 30 s: out of memory",)
+    seen: list[tuple[str, ...]] = []
+
+    def progress(now: Progress) -> None:
+        seen.append(now.notes)
+        if now.phase == "one after another" and now.done == 1:
+            hosts.clock.now += 31  # home's time out is over
+
+    result = await measure(
+        RoutedClient(hosts.router),
+        ThroughputPlan(LLAMA, requests=2),
+        host="auto (home, gpu)",
+        progress=progress,
+        warm_up=[hosts.router.clients["gpu"]],
+        notes=before,
+    )
+    back = "home answers again: auto uses it again"
+    assert result.notes == (*before, back)
+    assert seen[0] == before and seen[-1] == result.notes
+    assert result.sequential.timings[0].host == "gpu"
+    assert "home" in result.together.by_host()
+    assert result.to_json()["host_notes"] == list(result.notes)
+    assert f"- {back}" in result.to_markdown()

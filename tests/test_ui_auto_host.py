@@ -181,3 +181,44 @@ async def test_the_throughput_test_on_auto_measures_the_hosts_together(
         # Each host loaded the model first, then 4 one after another and 4 at once.
         total = len(fake_ollama.requests_to("/api/chat")) + len(gpu.requests_to("/api/chat"))
         assert total == 2 + 4 + 4
+
+
+TOKEN = "Bearer sekrit-token-123456"
+
+
+async def test_the_throughput_test_on_auto_says_in_its_result_which_host_was_left_out_and_why(
+    make_app: MakeApp, fake_ollama: FakeOllama, gpu: FakeOllama, data_dir: Path
+) -> None:
+    """gpu does not list its models when the test starts: the dialog itself says it was left
+    out and why (inert, without the header value or the URL's password it echoed), the
+    requests all go to the default host, and the saved result says so too."""
+    fake_ollama.model_speeds[LLAMA] = 60.0
+    gpu_host = HostConfig("gpu", gpu.url, headers={"Authorization": TOKEN})
+    app = make_app(other_hosts=(gpu_host,), auto_host=True)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(app)
+        await wait_until(lambda: f"{LLAMA} @ auto" in screen_text(app))
+        await press_for(pilot, "f8", ThroughputDialog)
+        gpu.fail_next(
+            "/api/tags",
+            502,
+            {"error": f"proxy: {TOKEN} refused by http://admin:hunter2x@10.0.0.9 \x1b[2J"},
+        )
+        await _start_measuring(pilot, "2")
+        await wait_until(lambda: "answered by" in screen_text(app), timeout=15)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Hosts on auto:" in text
+        assert "gpu is left out of auto for another 30 s: proxy: *** refused by" in text
+        assert "default 2" in text  # answered by: every request on the default host
+        for secret in ("sekrit", "hunter2x", "\x1b"):
+            assert secret not in text
+        assert not gpu.requests_to("/api/chat")
+        assert len(fake_ollama.requests_to("/api/chat")) == 1 + 2 + 2
+        await pilot.press("ctrl+s")
+        folder = data_dir / "measurements"
+        await wait_until(lambda: folder.is_dir() and any(folder.iterdir()), message="saved")
+    saved = next(folder.iterdir()).read_text()
+    assert "gpu is left out of auto for another 30 s" in saved
+    for secret in ("sekrit", "hunter2x", "\x1b"):
+        assert secret not in saved

@@ -214,15 +214,18 @@ class Backend:
         host that has the model (each loads it first), the requests spread as any are."""
         name = self.host_of(conversation)
         warm_up: list[ReplyClient] = []
+        notes: tuple[str, ...] = ()
         if name == AUTO:
             holders = await self.router.hosts_with(plan.model)
             warm_up = [self.hosts.clients[host] for host in holders]
+            notes = self.router.left_out_notes()  # failed before the run, or in that look
         return await measure_throughput(
             self._client_named(name),
             plan,
             host=self._label(name),
             progress=progress,
             warm_up=warm_up,
+            notes=notes,
         )
 
     def _label(self, name: str) -> str:

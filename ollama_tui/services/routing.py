@@ -10,7 +10,8 @@ breaks off a reply) is left out for `RETRY_AFTER` seconds; after that the next c
 it again, and it is back as soon as it answers. A request whose host fails before the reply
 began is asked of the next host at once; one that fails midway keeps its partial reply, as
 on any host, and the next request goes elsewhere. A host left out, and one back, is said
-once: in the `ReplyHost` event naming the host that the next request goes to.
+once: in the `ReplyHost` event naming the host that the next request goes to, or by
+`left_out_notes` to a caller that asks first (the throughput test, for its result).
 
 One look at the hosts' lists serves the choices of the next `LOOK_FRESH` seconds, so that
 requests sent together are counted against each other rather than each asking every host.
@@ -235,6 +236,20 @@ class HostRouter:
         for name in sorted(self._welcome_back, key=list(self.clients).index):
             notes.append(f"{name} answers again: {AUTO} uses it again")
         self._welcome_back.clear()
+        return tuple(notes)
+
+    def left_out_notes(self) -> tuple[str, ...]:
+        """What to say of each host left out right now, with what is left of its time out;
+        said here, so that the next choice does not say it again."""
+        now = self.clock()
+        notes = []
+        for name in self.clients:
+            failure = self._failures.get(name)
+            if failure is None or now - failure.since >= self.retry_after:
+                continue
+            failure.told = True
+            left = self.retry_after - (now - failure.since)
+            notes.append(f"{name} is left out of {AUTO} for another {left:.0f} s: {failure.reason}")
         return tuple(notes)
 
     def failed(self, host: str, reason: str) -> None:

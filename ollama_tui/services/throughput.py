@@ -25,7 +25,7 @@ from ..domain.events import ReplyHost, StreamDone, TextDelta, ThinkingDelta
 from ..domain.text import sanitize_for_terminal
 from ..store import atomic_write_bytes, ensure_private_dir
 from .errors import OllamaError
-from .routing import ReplyClient
+from .routing import AUTO, ReplyClient
 
 DEFAULT_PROMPT = "Why is the sky blue?"
 DEFAULT_REQUESTS = 10
@@ -62,6 +62,9 @@ class Progress:
     phase: Phase
     done: int
     total: int
+    notes: tuple[str, ...] = ()
+    """On `auto`, what was said of its hosts so far: one left out (it failed, and why),
+    one back. Already made inert and free of secrets (they are error messages)."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,8 @@ class ThroughputResult:
     sequential: ModeResult
     together: ModeResult
     started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    notes: tuple[str, ...] = ()
+    """On `auto`, what was said of its hosts during the run (see `Progress.notes`)."""
 
     @property
     def speed_up(self) -> float | None:
@@ -230,6 +235,7 @@ class ThroughputResult:
             "all_at_once": mode(self.together),
             "speed_up": self.speed_up,
             "verdict": self.verdict(),
+            "host_notes": list(self.notes),
         }
 
     def table(self) -> list[tuple[str, str, str]]:
@@ -287,10 +293,18 @@ class ThroughputResult:
             "| --- | --- | --- |",
         ]
         lines += [f"| {label} | {first} | {second} |" for label, first, second in self.table()]
+        if self.notes:
+            lines += ["", f"Hosts on {AUTO}:", "", *(f"- {note}" for note in self.notes)]
         return "\n".join(lines) + "\n"
 
 
-async def _one(client: ReplyClient, plan: ThroughputPlan, mode_start: float) -> Timing:
+async def _one(
+    client: ReplyClient,
+    plan: ThroughputPlan,
+    mode_start: float,
+    tell: Callable[[str], None] = lambda _: None,
+) -> Timing:
+    """One request; `tell`: each note `auto` gives about its hosts on the way."""
     request = ChatRequest(
         model=plan.model,
         messages=[{"role": "user", "content": plan.prompt}],
@@ -305,6 +319,8 @@ async def _one(client: ReplyClient, plan: ThroughputPlan, mode_start: float) -> 
             async for event in events:
                 if isinstance(event, ReplyHost):
                     host = event.name
+                    for note in event.notes:
+                        tell(note)
                 if first is None and isinstance(event, TextDelta | ThinkingDelta):
                     first = time.monotonic() - start
                 if isinstance(event, StreamDone):
@@ -332,39 +348,54 @@ async def measure(
     host: str,
     progress: Callable[[Progress], None] = lambda _: None,
     warm_up: Sequence[ReplyClient] = (),
+    notes: Sequence[str] = (),
 ) -> ThroughputResult:
     """Run the test; a warm-up that fails raises, since nothing after it could be measured.
     `warm_up`: the clients to load the model on first (on `auto`, every host that has it,
-    so that the requests spread over all of them); none: `client`."""
+    so that the requests spread over all of them); none: `client`. What `auto` says of its
+    hosts meanwhile comes with the progress as it is said, and with the result, after
+    `notes` (what it had to say of them before the run)."""
+    said = list(notes)
+    where = Progress("warm-up", 0, 0)
+
+    def report(phase: Phase, done: int, total: int) -> None:
+        nonlocal where
+        where = Progress(phase, done, total, tuple(said))
+        progress(where)
+
+    def tell(note: str) -> None:
+        said.append(note)
+        report(where.phase, where.done, where.total)
+
     warming = list(warm_up) or [client]
-    progress(Progress("warm-up", 0, len(warming)))
-    warmed = await asyncio.gather(*(_one(each, plan, time.monotonic()) for each in warming))
+    report("warm-up", 0, len(warming))
+    warmed = await asyncio.gather(*(_one(each, plan, time.monotonic(), tell) for each in warming))
     if all(warm.error for warm in warmed):  # on `auto`, one host loaded is enough to go on
         raise OllamaError(warmed[0].error)
-    progress(Progress("warm-up", len(warming), len(warming)))
+    report("warm-up", len(warming), len(warming))
 
     started = datetime.now(timezone.utc)
     sequential: list[Timing] = []
-    progress(Progress("one after another", 0, plan.requests))
+    report("one after another", 0, plan.requests)
     start = time.monotonic()
     for _ in range(plan.requests):
-        sequential.append(await _one(client, plan, start))
-        progress(Progress("one after another", len(sequential), plan.requests))
+        sequential.append(await _one(client, plan, start, tell))
+        report("one after another", len(sequential), plan.requests)
     first_mode = ModeResult("one after another", sequential, time.monotonic() - start)
 
     ended: list[Timing] = []
-    progress(Progress("all at once", 0, plan.requests))
+    report("all at once", 0, plan.requests)
 
     async def counted() -> Timing:
-        timing = await _one(client, plan, start)
+        timing = await _one(client, plan, start, tell)
         ended.append(timing)
-        progress(Progress("all at once", len(ended), plan.requests))
+        report("all at once", len(ended), plan.requests)
         return timing
 
     start = time.monotonic()
     together = await asyncio.gather(*(counted() for _ in range(plan.requests)))
     second_mode = ModeResult("all at once", list(together), time.monotonic() - start)
-    return ThroughputResult(plan, host, first_mode, second_mode, started)
+    return ThroughputResult(plan, host, first_mode, second_mode, started, tuple(said))
 
 
 def save_result(data_dir: Path, result: ThroughputResult, kind: SaveFormat) -> Path:

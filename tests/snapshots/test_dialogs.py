@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from textual.pilot import Pilot
 
@@ -131,6 +133,33 @@ async def _throughput(pilot: Pilot[None]) -> None:
 def test_throughput_dialog(shoot: Shoot, look: Look) -> None:
     """F8: the throughput test's form, filled with the tutorial's defaults."""
     assert shoot(look, _throughput)
+
+
+async def _throughput_on_auto(pilot: Pilot[None]) -> None:
+    """The conversation moved to `auto` (its llama row, listed first), then F8 and Enter:
+    the warm-up waits on the server while the dialog says which host was left out."""
+    await pilot.press("ctrl+l")
+    await shows(pilot, "── gpu")
+    await pilot.press(*"llama3.2", "enter")
+    await shows(pilot, "@ auto")
+    await pilot.press("f8")
+    await shows(pilot, "Why is the sky blue?")
+    await pilot.press("enter")
+    await shows(pilot, "Hosts on auto:")
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_throughput_on_auto_with_a_host_left_out(
+    shoot: Shoot, look: Look, fake_server: FakeOllama
+) -> None:
+    """F8 on `auto` with a host that cannot be reached: the note on it in the result area."""
+    warming = threading.Event()
+    fake_server.script_reply("Rayleigh scattering.", hold=warming)
+    gpu = HostConfig("gpu", world.OFFLINE_HOST)
+    try:
+        assert shoot(look, _throughput_on_auto, other_hosts=(gpu,))
+    finally:
+        warming.set()
 
 
 async def _compare_picker(pilot: Pilot[None]) -> None:

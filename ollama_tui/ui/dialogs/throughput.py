@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 from textual.worker import Worker
 
+from ...domain.auto_host import AUTO_HOST
 from ...services.errors import OllamaError, StoreError
 from ...services.throughput import (
     DEFAULT_NUM_PREDICT,
@@ -31,8 +32,14 @@ Measure = Callable[[ThroughputPlan, Callable[[Progress], None]], Awaitable[Throu
 Save = Callable[[ThroughputResult, SaveFormat], Path]
 
 
+def notes_text(notes: tuple[str, ...]) -> str:
+    """What `auto` said of its hosts (one left out and why, one back), a line each."""
+    return f"Hosts on {AUTO_HOST}:\n" + "\n".join(f"- {note}" for note in notes) if notes else ""
+
+
 def result_text(result: ThroughputResult) -> str:
-    """The figures as an aligned table under the sentence."""
+    """The figures as an aligned table under the sentence, then what `auto` said of its
+    hosts: which were left out, and why."""
     rows = [("mode", "one after another", "all at once"), *result.table()]
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
     lines = [
@@ -42,6 +49,8 @@ def result_text(result: ThroughputResult) -> str:
     failures = [t.error for mode in result.modes() for t in mode.timings if t.error]
     if failures:
         lines.append(f"first failure: {failures[0]}")
+    if result.notes:
+        lines += ["", notes_text(result.notes)]
     return f"{result.verdict()}\n\n" + "\n".join(lines)
 
 
@@ -147,6 +156,8 @@ class ThroughputDialog(ModalScreen[None]):
         else:
             text = f"{progress.phase.capitalize()}: {progress.done} of {progress.total} ended"
         self.query_one("#throughput-progress", Static).update(plain(text))
+        if progress.notes:  # live, where the result will be: which hosts serve, and why not
+            self.query_one("#throughput-result", Static).update(plain(notes_text(progress.notes)))
 
     def action_save(self) -> None:
         if self.result is None:
