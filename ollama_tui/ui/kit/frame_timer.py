@@ -70,8 +70,8 @@ def draw_now(*widgets: Widget) -> None:
     update, the screen's handler marks it dirty, the tick draws the dirty widgets) is done
     here in one step. A widget waiting for a layout is left to the tick, which lays out first.
     """
-    if not widgets:
-        return
+    if not widgets or not widgets[0].is_on_screen:
+        return  # not shown (a tab behind another): nothing to draw now
     screen = widgets[0].screen
     if screen.app._batch_count or not screen.is_current or screen not in screen._compositor:
         return
