@@ -7,6 +7,7 @@ to the two hosts, and the throughput test measures both hosts together."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from ollama_tui.cli import build_app, build_parser, settings_from_args
 from ollama_tui.config import HostConfig
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
+from ollama_tui.ui.dialogs.pull_offer import PullOfferScreen
 from ollama_tui.ui.dialogs.throughput import ThroughputDialog
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
@@ -222,3 +224,92 @@ async def test_the_throughput_test_on_auto_says_in_its_result_which_host_was_lef
     assert "gpu is left out of auto for another 30 s" in saved
     for secret in ("sekrit", "hunter2x", "\x1b"):
         assert secret not in saved
+
+
+MISTRAL = "mistral:7b"
+
+
+async def test_a_model_only_on_a_host_left_out_is_said_so_and_no_pull_is_offered(
+    make_app: MakeApp, fake_ollama: FakeOllama, gpu: FakeOllama
+) -> None:
+    """Only gpu has the model; it fails: the reply says gpu has it and is left out until it
+    answers again, and when it is asked again. No pull is offered, and the host without
+    the model is not asked for it."""
+    gpu.add_model(MISTRAL)
+    app = make_app(other_hosts=(HostConfig("gpu", gpu.url),), auto_host=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        view = current_view(app)
+        await press_for(pilot, "ctrl+l", ModelPickerScreen)
+        await wait_until(lambda: "── gpu" in screen_text(app))
+        await pilot.press(*"mistral", "enter")  # auto's row, listed first
+        await wait_until(lambda: f"{MISTRAL} @ auto" in screen_text(app))
+        reply = await ask(pilot, view, "hello")
+        assert (reply.host_name, reply.content) == ("gpu", "Echo: hello")
+        gpu.fail_next("/api/chat", 503, {"error": "the runner stopped"})
+        reply = await ask(pilot, view, "again")
+        said = (
+            f"{MISTRAL} is only on gpu, left out of auto until it answers again: gpu failed "
+            "(the runner stopped) and is asked again in 30 s."
+        )
+        assert reply.error == said
+        await wait_until(lambda: "is only on gpu, left out of auto" in screen_text(app))
+        assert not isinstance(app.screen, PullOfferScreen)
+        # Asked again at once: still said, with the time left; no host asked at all.
+        reply = await ask(pilot, view, "third")
+        assert reply.error is not None
+        assert re.search(
+            r"gpu failed \(the runner stopped\) and is asked again in \d+ s", reply.error
+        )
+        await pilot.pause()
+        assert not isinstance(app.screen, PullOfferScreen)
+        assert len(gpu.requests_to("/api/chat")) == 2
+        assert not fake_ollama.requests_to("/api/chat") and not fake_ollama.requests_to("/api/pull")
+
+
+async def test_a_model_no_host_has_offers_a_pull_naming_the_host_it_goes_to(
+    make_app: MakeApp, fake_ollama: FakeOllama, gpu: FakeOllama
+) -> None:
+    fake_ollama.script_pull(layers=1, steps=2)
+    app = make_app(other_hosts=(HostConfig("gpu", gpu.url),), auto_host=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        view = current_view(app)
+        await wait_until(lambda: f"{LLAMA} @ auto" in screen_text(app))
+        for server in (fake_ollama, gpu):
+            server.models = [m for m in server.models if m["name"] != LLAMA]
+        await pilot.press(*"hello", "enter")
+        await wait_until(lambda: isinstance(app.screen, PullOfferScreen), message="the offer")
+        await pilot.pause()
+        text = screen_text(app)
+        assert f"Model {LLAMA} is on none of the hosts of auto (default, gpu)." in text
+        assert (
+            f"Pull it onto default ({fake_ollama.url.removeprefix('http://').rstrip('/')})" in text
+        )
+        await pilot.press("enter")
+        await wait_until(lambda: not view.is_streaming and view.conversation.messages[-1].content)
+        assert [r.body["model"] for r in fake_ollama.requests_to("/api/pull")] == [LLAMA]
+        assert not gpu.requests_to("/api/pull")
+        assert view.conversation.messages[-1].content == "Echo: hello"
+
+
+async def test_the_pull_offer_names_a_host_left_out_that_could_not_be_asked(
+    make_app: MakeApp, fake_ollama: FakeOllama, gpu: FakeOllama
+) -> None:
+    """gpu is down since the start: whether it has the model is unknown, and the offer to
+    pull onto the default host says so."""
+    app = make_app(other_hosts=(HostConfig("gpu", gpu.url),), auto_host=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        await wait_until(lambda: f"{LLAMA} @ auto" in screen_text(app))
+        gpu.stop()
+        fake_ollama.models = [m for m in fake_ollama.models if m["name"] != LLAMA]
+        await pilot.press(*"hello", "enter")
+        await wait_until(lambda: isinstance(app.screen, PullOfferScreen), message="the offer")
+        await pilot.pause()
+        text = " ".join(screen_text(app).replace("│", " ").split())  # the title wraps
+        assert f"Model {LLAMA} is on none of the hosts of auto (default)." in text, text
+        assert "Not asked: gpu, left out for now after failing." in text
+        await pilot.press("escape")
+        await wait_until(lambda: not isinstance(app.screen, PullOfferScreen))
+        assert not fake_ollama.requests_to("/api/pull")

@@ -114,6 +114,15 @@ class Backend:
         return len(self.hosts.clients) > 1
 
     @property
+    def host_names(self) -> tuple[str, ...]:
+        """Every configured host, the default first."""
+        return tuple(self.hosts.clients)
+
+    def hosts_not_asked(self) -> list[str]:
+        """On `auto`, the hosts left out whose models are not known yet."""
+        return self.router.not_asked()
+
+    @property
     def new_conversation_host(self) -> str:
         """The host a new conversation chats with: `auto` when the config says so."""
         if self.settings.auto_host and self.has_several_hosts:

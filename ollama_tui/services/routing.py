@@ -4,6 +4,8 @@ goes to the host best placed to answer it, decided here.
 The choice, for a model: the hosts that have it (`/api/tags`), the ones that have it loaded
 (`/api/ps`) first, then the one with the fewest requests in flight from this app, then the
 first listed. No host has it: the first listed (its 404 offers the pull, as for any host).
+Only hosts left out have it (as they last listed their models): `ModelLeftOut` says which,
+why, and when they are asked again, and no host is asked.
 
 A host that fails (it cannot be reached, times out, drops the connection, answers 5xx or
 breaks off a reply) is left out for `RETRY_AFTER` seconds; after that the next choice asks
@@ -81,6 +83,21 @@ def is_host_failure(error: OllamaError) -> bool:
     )
 
 
+class ModelLeftOut(OllamaError):
+    """The model is only on hosts `auto` leaves out for now (they failed a moment ago): no
+    host asked would have it, and pulling it elsewhere is not what the user needs."""
+
+    def __init__(self, message: str, model: str, hosts: Sequence[str]) -> None:
+        super().__init__(message)
+        self.model = model
+        self.hosts = tuple(hosts)
+
+
+def _listing(names: Sequence[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _named(names: set[str], model: str) -> bool:
     """Whether `model` is among `names` as Ollama resolves it (no tag: `:latest`)."""
     return model in names or (":" not in model and f"{model}:latest" in names)
@@ -132,6 +149,8 @@ class HostRouter:
         self._look: asyncio.Task[_Look] | None = None
         self._learned: _Look | None = None
         self._welcome_back: set[str] = set()
+        self._known: dict[str, set[str]] = {}
+        """The models each host listed when it last answered: what a host left out has."""
 
     # -- what hosts answer ------------------------------------------------------------------
 
@@ -196,6 +215,13 @@ class HostRouter:
             return answered is not None and _named(answered[1 if loaded else 0], model)
 
         holders = [name for name in candidates if has(name, False)]
+        away = [
+            name
+            for name in order
+            if name in left_out and _named(self._known.get(name, set()), model)
+        ]
+        if not holders and away:
+            raise self._model_left_out(model, away)
         if holders:
             host = min(
                 holders,
@@ -210,6 +236,24 @@ class HostRouter:
         finally:
             self.in_flight[host] -= 1
 
+    def _model_left_out(self, model: str, hosts: list[str]) -> ModelLeftOut:
+        """`model` is only on `hosts`, all left out: which, why, and when asked again."""
+        now = self.clock()
+        why = []
+        for name in hosts:
+            failure = self._failures.get(name)
+            left = self.retry_after - (now - failure.since) if failure else self.retry_after
+            reason = f" ({failure.reason})" if failure else ""
+            why.append(f"{name} failed{reason} and is asked again in {max(left, 0):.0f} s")
+        they = "it answers" if len(hosts) == 1 else "they answer"
+        return ModelLeftOut(
+            f"{model} is only on {_listing(hosts)}, left out of {AUTO} until {they} again: "
+            + "; ".join(why)
+            + ".",
+            model,
+            hosts,
+        )
+
     def _learn(self, look: _Look) -> None:
         """What a look says about failures, taken in once: a host that did not answer is
         left out; one left out that answers (asked after it failed) is back."""
@@ -219,6 +263,8 @@ class HostRouter:
         for name, problem in look.problems.items():
             self.failed(name, problem)
         for name, answered in look.models.items():
+            if answered is not None:
+                self._known[name] = answered[0]
             failure = self._failures.get(name)
             if answered is not None and failure is not None and failure.since < look.at:
                 del self._failures[name]
@@ -237,6 +283,12 @@ class HostRouter:
             notes.append(f"{name} answers again: {AUTO} uses it again")
         self._welcome_back.clear()
         return tuple(notes)
+
+    def not_asked(self) -> list[str]:
+        """The hosts left out right now whose models are not known (they have not listed
+        them since the app started): whether they have a model cannot be said."""
+        left_out = self._left_out()
+        return [name for name in self.clients if name in left_out and name not in self._known]
 
     def left_out_notes(self) -> tuple[str, ...]:
         """What to say of each host left out right now, with what is left of its time out;

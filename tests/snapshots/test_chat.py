@@ -3,12 +3,15 @@ and states around them."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 
+from ollama_tui.config import HostConfig
 from tests.fake_ollama.server import FakeOllama
 
 from . import world
@@ -69,6 +72,26 @@ async def _pull_offer(pilot: Pilot[None]) -> None:
 def test_pull_offer(shoot: Shoot, look: Look) -> None:
     """The conversation's model is not on the server: the offer to pull it."""
     assert shoot(look, _pull_offer)
+
+
+async def _pull_offer_on_auto(pilot: Pilot[None]) -> None:
+    await open_saved(pilot, "lisbon", "Lisbon")
+    await pilot.press(*"And on the third day?", "enter")
+    await shows(pilot, "Pull it onto default")
+    await settled_chat(pilot)
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_pull_offer_on_auto(shoot: Shoot, look: Look, fixed_world: Path) -> None:
+    """The conversation is on `auto` and none of its hosts has its model: the offer names
+    the hosts asked and the one the pull goes to."""
+    for path in (fixed_world / "sessions").glob("01SNAPCONV*.json"):
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if saved["title"] == "Three days in Lisbon":
+            saved.update(host_name="auto", host=None)
+            path.write_text(json.dumps(saved), encoding="utf-8")
+    gpu = HostConfig("gpu", world.GPU_HOST, use_proxy=True)
+    assert shoot(look, _pull_offer_on_auto, other_hosts=(gpu,))
 
 
 async def _attach(pilot: Pilot[None]) -> None:

@@ -16,6 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
+from ...domain.auto_host import AUTO_HOST
 from ...domain.compaction import folded_ids, in_use
 from ...domain.conversation import (
     Approval,
@@ -1126,7 +1127,16 @@ class ChatView(Vertical):
             if accepted:
                 self.pull_and_retry(model)
 
-        self.app.push_screen(PullOfferScreen(model, self.backend.host_label), answered)
+        backend = self.backend
+        on_auto = backend.host_of(self.conversation) == AUTO_HOST
+        offer = PullOfferScreen(
+            model,
+            backend.host_label,
+            target=backend.default_host,
+            auto_hosts=backend.host_names if on_auto else (),
+            not_asked=backend.hosts_not_asked() if on_auto else (),
+        )
+        self.app.push_screen(offer, answered)
 
     @background("Pulling the model", group="pull", exclusive=True)
     async def pull_and_retry(self, model: str) -> None:
