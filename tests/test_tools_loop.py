@@ -366,3 +366,27 @@ async def test_continuing_a_reply_saved_without_its_results_answers_them_as_not_
     assert [m["role"] for m in messages] == ["user", "assistant", "tool", "assistant"]
     assert messages[1]["content"] == "Looking."  # a new reply answers; this one is kept
     assert messages[3]["content"] == "It did not run; ask again?"
+
+
+def test_a_grant_withdrawn_while_a_turn_runs_holds_no_longer_for_its_next_call() -> None:
+    from ollama_tui.domain.grants import withdraw_grants
+    from ollama_tui.services.tools.base import ToolSpec
+    from ollama_tui.services.tools.loop import ToolPermissions
+
+    found = conversation(["run_command"])
+    command = ToolSpec("run_command", "run_command", "", {}, "built-in", "command")
+    permissions = ToolPermissions.of(found, frozenset())  # as the turn began
+    assert permissions.standing(command) is None
+    found.messages.append(
+        Message.tool(
+            "",
+            tool_name="run_command",
+            tool_call_id=None,
+            approval=Approval.CONVERSATION,
+            duration_ms=None,
+        )
+    )
+    assert permissions.standing(command) is Approval.CONVERSATION
+    assert withdraw_grants(found.messages) == {"run_command"}
+    assert permissions.standing(command) is None
+    assert found.messages[-1].approval == Approval.ONCE.value

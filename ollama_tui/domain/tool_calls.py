@@ -31,6 +31,13 @@ READ_ONLY_TOOLS = ("read_file", "list_directory", "search_files")
 """Built-in tools that change nothing: the only built-in ones `auto_approve` may name."""
 
 
+def shown_name(wire_name: str) -> str:
+    """A tool as the user knows it: an MCP server's `NAME__tool` is `NAME.tool`, as in F4
+    and the approval (the model is given the underscores: a dot breaks some templates)."""
+    server, separator, tool = wire_name.partition("__")
+    return f"{server}.{tool}" if separator and server and tool else wire_name
+
+
 @dataclass(frozen=True)
 class ToolCall:
     """One call the model asked for."""

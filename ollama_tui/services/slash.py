@@ -19,6 +19,7 @@ from .conversation_options import (
     SettingsForm,
 )
 from .model_admin import CreateSpec, model_name_problem
+from .tool_grants import ALL
 
 BLOCK = '"""'
 """Opens and closes a prompt of several lines, as in `ollama run`."""
@@ -47,6 +48,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("/save", "Save this conversation as a new model"),
     ("/attach", "Attach files: text and code in the prompt, images for a vision model"),
     ("/compact", "Summarise the earlier turns into one, sent in their place"),
+    ("/tools", "The tools of this conversation (/tools revoke NAME: ask again before each call)"),
     ("/prompt", "Insert a saved prompt (/prompt save NAME saves one; alone: the library)"),
     ("/persona", "Use a saved persona here (/persona save NAME saves this one's settings)"),
     ("/clear", "Start over in a new conversation (this one stays saved)"),
@@ -66,6 +68,8 @@ USAGE: tuple[tuple[str, str], ...] = (
     ("/save MODEL", "Create MODEL: this model, system prompt, parameters and messages"),
     ("/attach PATH", "A file, a glob (src/*.py) or a folder's files, with the next prompt"),
     ("/compact", "Summarise the turns before the last prompt; they stay, folded"),
+    ("/tools", "The tools offered here, and those that run without asking"),
+    ("/tools revoke NAME|all", "Ask again before each call of NAME (all: of every tool)"),
     ("/prompt NAME", "Insert the saved prompt NAME in the composer (alone: the library)"),
     ("/prompt save NAME", "Save the lines typed under it, else the last prompt sent"),
     ("/persona NAME", "Use persona NAME here: its model, system prompt and options"),
@@ -229,6 +233,8 @@ def apply_set(
 
 
 ATTACH = "/attach "
+REVOKE = "revoke"
+"""`/tools revoke NAME`: withdraw the tool's allowance for the conversation."""
 
 
 def attach_argument(text: str) -> str | None:
@@ -244,11 +250,13 @@ def completions(
     paths: Sequence[str] = (),
     prompts: Sequence[str] = (),
     personas: Sequence[str] = (),
+    granted: Sequence[str] = (),
 ) -> list[tuple[str, str]]:
     """Whole lines the text so far may become, each with a short description, for the
     popup; empty when there is nothing to offer. `paths`: the completions of the path
     after `/attach ` (read from the disk by the caller, off the UI thread); `prompts` and
-    `personas`: the library's names (which may hold spaces)."""
+    `personas`: the library's names (which may hold spaces); `granted`: the tools the
+    conversation allows without asking (`/tools revoke`)."""
     if not text.startswith("/") or text.startswith("//") or "\n" in text:
         return []
     if attach_argument(text) is not None:
@@ -262,6 +270,8 @@ def completions(
         offers = [("save", "")] if "save".startswith(typed) else []
         offers += [(name, command) for name in names if name.startswith(typed)]
         return [(f"/{command} {name}", about) for name, about in offers]
+    if command == "tools":
+        return _tools_completions(typed, granted)
     head, last = " ".join(words[:-1]), words[-1]
     choices: Sequence[str] = ()
     if head == "set":
@@ -277,6 +287,22 @@ def completions(
     elif head in ("load", "save"):
         choices = models
     return [(f"/{head} {choice}", "") for choice in choices if choice.startswith(last)]
+
+
+def _tools_completions(typed: str, granted: Sequence[str]) -> list[tuple[str, str]]:
+    word, space, name = typed.partition(" ")
+    if not space:
+        return [("/tools revoke", "")] if granted and REVOKE.startswith(word) else []
+    if word != REVOKE:
+        return []
+    # A name from a hand-edited file may hold a line break: one line each in the popup.
+    names = [grant for grant in granted if "\n" not in grant]
+    offers = [(grant, "ask again") for grant in names]
+    if len(names) > 1:
+        offers.append((ALL, "every tool"))
+    return [
+        (f"/tools {REVOKE} {grant}", about) for grant, about in offers if grant.startswith(name)
+    ]
 
 
 def save_spec(conversation: Conversation, name: str) -> CreateSpec:

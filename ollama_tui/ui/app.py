@@ -631,6 +631,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self.push_screen(HelpScreen(sections))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        from .chat.tool_permissions import open_tool_permissions
         from .screens.help import key_commands, screen_commands
 
         keymap = self.backend.settings.keymap
@@ -653,6 +654,11 @@ class OllamaTuiApp(KeysInOrderApp[None]):
                 "Compact the conversation",
                 "Summarise the turns before the last prompt into one, sent in their place",
                 view.compact_conversation,
+            )
+            yield SystemCommand(
+                "Tool permissions…",
+                "The tools this conversation runs without asking; withdraw them (/tools)",
+                partial(open_tool_permissions, view),
             )
             if view.attachments:
                 yield SystemCommand(

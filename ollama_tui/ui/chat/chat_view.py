@@ -663,6 +663,14 @@ class ChatView(Vertical):
         else:
             self.composer.focus()
 
+    async def tools_changed(self) -> None:
+        """Tools allowed for the conversation were withdrawn: the calls' blocks say how each
+        was allowed now, and the file keeps it."""
+        for message in self.conversation.messages:
+            if message.tool_calls:
+                self.transcript.refresh_tools(message)
+        await self.save()
+
     async def apply_settings(self, form: SettingsForm) -> None:
         """The settings dialog's form, into the conversation (from its next reply), saved."""
         form.apply_to(self.conversation.settings)

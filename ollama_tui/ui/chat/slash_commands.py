@@ -11,6 +11,7 @@ from ...services.slash import SHOW_SECTIONS, USAGE, Run, apply_set, completions
 from ..kit.safe_text import notify_plain
 from .library_commands import run_library_command
 from .slash_host import SlashHost
+from .tool_permissions import run_tools_command, tool_grants
 
 SECTION_HEADINGS = {
     "info": "Facts",
@@ -33,8 +34,9 @@ def completion_for(
     part all offers share when it is longer than what is typed, else the first offer.
     `paths`: the disk's completions of a path after `/attach `."""
     library = view.backend.prompts
+    granted = tool_grants(view).granted() if text.startswith("/tools ") else []
     offers = completions(
-        text, model_names(view), paths, library.prompt_names, library.persona_names
+        text, model_names(view), paths, library.prompt_names, library.persona_names, granted
     )
     if not offers:
         return [], None
@@ -106,6 +108,8 @@ async def run_command(view: SlashHost, command: Run) -> None:
     elif command.name == "compact":
         if view.read_only_reason is None:
             view.compact_conversation()
+    elif command.name == "tools":
+        await run_tools_command(view, command.argument)
     elif command.name in ("prompt", "persona"):
         await run_library_command(view, command.name, command.argument)
     elif command.name == "clear":

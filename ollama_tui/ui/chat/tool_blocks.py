@@ -16,7 +16,7 @@ from textual.content import Content
 from ...domain.conversation import Approval, Message
 from ...domain.quantities import format_size
 from ...domain.text import sanitize_for_terminal
-from ...domain.tool_calls import ToolCall, calls_of, pair_results
+from ...domain.tool_calls import ToolCall, calls_of, pair_results, shown_name
 from ..kit.safe_text import plain
 
 SHORT_ARGUMENTS = 60
@@ -31,13 +31,6 @@ _DECISIONS = {
     Approval.AUTO.value: "auto-approved",
     Approval.DENIED.value: "denied",
 }
-
-
-def shown_name(wire_name: str) -> str:
-    """A tool as the user knows it: an MCP server's `NAME__tool` is `NAME.tool`, as in F4
-    and the approval (the model is given the underscores: a dot breaks some templates)."""
-    server, separator, tool = wire_name.partition("__")
-    return f"{server}.{tool}" if separator and server and tool else wire_name
 
 
 def short_arguments(call: ToolCall) -> str:

@@ -41,6 +41,7 @@ Place = Literal[
     "compare",
     "version_map",
     "library",
+    "grants",
 ]
 """Where a key works: the app everywhere, the conversation and its parts, a screen, a dialog."""
 
@@ -804,6 +805,26 @@ KEYS: tuple[Key, ...] = (
     Key("library.close", "escape", "close", "Close", "library"),
     Key("library.down", "down", "move(1)", "Next", "library", show=False, priority=True),
     Key("library.up", "up", "move(-1)", "Previous", "library", show=False, priority=True),
+    # -- the tool permissions of a conversation. The list has focus and takes Enter for
+    # itself: the withdrawal's keys are priority ones.
+    Key(
+        "grants.withdraw",
+        "enter,delete",
+        "withdraw",
+        "Withdraw",
+        "grants",
+        help="Ask again before each call of the highlighted tool",
+        priority=True,
+    ),
+    Key(
+        "grants.withdraw_all",
+        "a",
+        "withdraw_all",
+        "Withdraw all",
+        "grants",
+        help="Ask again before each call of every tool",
+    ),
+    Key("grants.close", "escape", "close", "Close", "grants"),
 )
 
 REGISTRY: dict[str, Key] = {key.id: key for key in KEYS}
