@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import textual._wait
 
 from ollama_tui.cli import build_app
 from ollama_tui.config import Settings
@@ -16,6 +17,14 @@ from tests.fake_ollama.server import FakeOllama
 from tests.pilot import MakeApp
 
 pytest_plugins = ["tests.fake_ollama.fixtures"]
+
+# Pilot's `press` and `pause` wait until the process is idle: it sleeps a window and looks
+# at the CPU the process used meanwhile (idle below a twentieth of the window), twice for
+# every key. Textual's windows of 20 ms made each key typed cost 60-90 ms, most of it
+# asleep after the app had long finished, and typing most of a test's time. Windows of 5 ms,
+# with the same share of CPU, still wait out every key's handling and the frame it draws.
+textual._wait.SLEEP_GRANULARITY = 0.005
+textual._wait.SLEEP_IDLE = textual._wait.SLEEP_GRANULARITY / 20
 
 
 @pytest.fixture(autouse=True)
