@@ -25,6 +25,7 @@ class Form(VerticalScroll, can_focus=False):
         super().__init__(classes="dialog form-dialog")
         self._title = title
         self._hint = hint
+        self._problems = ""
 
     def compose(self) -> ComposeResult:
         # Docked: they stay in view while the fields scroll under them.
@@ -52,7 +53,12 @@ class Form(VerticalScroll, can_focus=False):
 
     def show_problems(self, problems: Mapping[str, str]) -> None:
         """What is wrong, under the form, and a tint on each field at fault (by its id)."""
-        self.query_one("#problem", Static).update(plain("\n".join(problems.values())))
+        text = "\n".join(problems.values())
+        if text != self._problems:
+            # Only when it changed: the form is checked at every key, and each update lays
+            # the whole dialog out again (a fifth of a frame per key typed).
+            self._problems = text
+            self.query_one("#problem", Static).update(plain(text))
         for field in self.query(".form-field > Input, .form-field > TextArea"):
             field.set_class(field.id in problems, "-invalid")
 
