@@ -110,6 +110,43 @@ def test_streaming_is_read_back_as_interrupted(tmp_path: Path) -> None:
     assert loaded.messages[1].status is MessageStatus.INTERRUPTED
 
 
+def test_calls_left_unanswered_get_a_result_after_their_reply_in_every_version(
+    tmp_path: Path,
+) -> None:
+    from ollama_tui.domain.conversation import Approval, Role
+    from ollama_tui.domain.unfinished import ENDED_BEFORE_CALL
+    from ollama_tui.domain.versions import set_aside, start_version
+    from tests.fake_ollama.script import tool_call
+
+    store = SessionStore(tmp_path)
+    conversation = _conversation()
+    reply = conversation.messages[1]
+    reply.tool_calls = [
+        tool_call("read_file", {}, "call_a"),
+        tool_call("run_command", {}, "call_b"),
+    ]
+    answered = Message.tool(
+        "ok", tool_name="run_command", tool_call_id="call_b", approval=Approval.ONCE, duration_ms=2
+    )
+    conversation.messages += [answered, Message.user("and then?")]
+    # A version set aside at the reply holds a call without its result too.
+    old = Message.assistant("llama3.1:8b")
+    old.status = MessageStatus.COMPLETE
+    old.tool_calls = [tool_call("list_directory", {})]
+    versions = set_aside(conversation.messages, 1)
+    conversation.messages.append(old)
+    start_version(old, versions)
+    store.save(conversation)
+    store.release(conversation.id)
+    loaded = store.load(conversation.id).conversation
+    path, [earlier] = loaded.messages, loaded.messages[1].alternatives or []
+    assert [m.role for m in path] == [Role.USER, Role.ASSISTANT, Role.TOOL]
+    assert path[2].tool_name == "list_directory" and path[2].content == ENDED_BEFORE_CALL
+    assert [m.role for m in earlier] == [Role.ASSISTANT, Role.TOOL, Role.TOOL, Role.USER]
+    assert [m.tool_call_id for m in earlier[1:3]] == ["call_b", "call_a"]
+    assert earlier[2].content == ENDED_BEFORE_CALL and earlier[2].approval is None
+
+
 def test_a_newer_version_opens_read_only_and_is_never_written(tmp_path: Path) -> None:
     store = SessionStore(tmp_path)
     conversation = _conversation()

@@ -229,7 +229,7 @@ async def test_quitting_while_a_call_waits_for_approval_saves_it_as_not_run(
     assert not (root / "q").exists()
 
 
-async def test_a_call_the_app_died_in_reads_as_stopped_when_opened_again(
+async def test_calls_the_app_died_in_read_as_stopped_and_not_run_when_opened_again(
     make_app: Any, fake_ollama: FakeOllama, data_dir: Path, root: Path
 ) -> None:
     import json
@@ -240,12 +240,16 @@ async def test_a_call_the_app_died_in_reads_as_stopped_when_opened_again(
     # duration, no result), in a file written before the app said how such a call reads.
     crashed = Conversation(title="killed mid-call")
     crashed.settings.model = "llama3.2:latest"
-    crashed.settings.tools = ["run_command"]
+    crashed.settings.tools = ["run_command", "read_file"]
     crashed.messages.append(Message.user("wait"))
     reply = Message.assistant("llama3.2:latest")
     reply.status = MessageStatus.COMPLETE
     reply.content = "Waiting."
-    reply.tool_calls = [tool_call("run_command", SLEEP, "call_1")]
+    # The second call was still waiting for its approval: it has no result at all.
+    reply.tool_calls = [
+        tool_call("run_command", SLEEP, "call_1"),
+        tool_call("read_file", {"path": "notes.txt"}, "call_2"),
+    ]
     crashed.messages.append(reply)
     data = crashed.to_json_dict()
     data["messages"].append(
@@ -261,7 +265,7 @@ async def test_a_call_the_app_died_in_reads_as_stopped_when_opened_again(
     sessions.mkdir(parents=True, mode=0o700, exist_ok=True)
     (sessions / f"{crashed.id}.json").write_text(json.dumps(data))
     fake_ollama.script_reply("The app ended; I will not guess what it did.")
-    app = tools_app(make_app, root, ["run_command"])
+    app = tools_app(make_app, root, ["run_command", "read_file"])
     async with app.run_test(size=(100, 32)) as pilot:
         await ready(app)
         await wait_until(lambda: "killed mid-call" in screen_text(app), message="the recent")
@@ -270,7 +274,8 @@ async def test_a_call_the_app_died_in_reads_as_stopped_when_opened_again(
         await pilot.pause()
         text = screen_text(app)
         assert 'run_command command="sleep 30; touch late" · allowed once · stopped' in text
-        assert "running…" not in text
+        assert 'read_file path="notes.txt" · not run' in text
+        assert "running…" not in text and "waiting for approval" not in text
         # Opened, the call says what happened; continued, the model reads the same.
         await pilot.press("shift+tab", "enter")
         await wait_until(
@@ -283,11 +288,16 @@ async def test_a_call_the_app_died_in_reads_as_stopped_when_opened_again(
         )
         view = current_view(app)
         await settled(view)
+        assert not isinstance(app.screen, ToolApprovalDialog)
     [sent] = fake_ollama.requests_to("/api/chat")
-    result = sent.body["messages"][2]
-    assert result["role"] == "tool" and result["tool_call_id"] == "call_1"
-    assert result["content"].startswith("Stopped: the app ended before this call finished")
+    stopped, never = sent.body["messages"][2:4]
+    assert stopped["role"] == "tool" and stopped["tool_call_id"] == "call_1"
+    assert stopped["content"].startswith("Stopped: the app ended before this call finished")
+    assert never["role"] == "tool" and never["tool_call_id"] == "call_2"
+    assert never["content"] == "Not run: the turn ended before this call was answered."
     messages = saved(data_dir, view)
-    assert messages[2]["content"] == result["content"]
-    assert messages[3]["content"] == "The app ended; I will not guess what it did."
+    assert [m["role"] for m in messages] == ["user", "assistant", "tool", "tool", "assistant"]
+    assert messages[2]["content"] == stopped["content"]
+    assert messages[3]["content"] == never["content"] and "approval" not in messages[3]
+    assert messages[4]["content"] == "The app ended; I will not guess what it did."
     assert not (root / "late").exists()
