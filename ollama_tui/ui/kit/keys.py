@@ -917,7 +917,6 @@ def describe(key: Key, keymap: Mapping[str, str]) -> str:
     return _REFERENCE.sub(lambda ref: bound_key(ref.group(1), keymap), key.help or key.label)
 
 
-@functools.cache
 @functools.cache  # the registry is fixed: asked for every binding at each footer refresh
 def actions_taken_over(place: Place) -> frozenset[str]:
     """The app's actions that a screen of `place` does in its own way, with a key that
