@@ -16,7 +16,16 @@ from ollama_tui.ui.dialogs.inspect_model import InspectScreen
 from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
 from ollama_tui.ui.screens.models import ModelsScreen
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import MakeApp, current_view, notified, press_for, ready, screen_text, wait_until
+from tests.pilot import (
+    MakeApp,
+    current_view,
+    notifications,
+    notified,
+    press_for,
+    ready,
+    screen_text,
+    wait_until,
+)
 
 
 async def _models(app: OllamaTuiApp, pilot: Pilot[None]) -> ModelsScreen:
@@ -307,3 +316,20 @@ async def test_keys_are_handled_while_an_unload_waits_for_the_server(
         answer.set()
         await wait_until(lambda: notified(app, "Unloaded qwen2.5:0.5b"), message="unloaded")
         await wait_until(lambda: not any(m.loaded for m in screen.models), message="listed")
+
+
+async def test_a_pull_that_ends_says_so_once(make_app: MakeApp, fake_ollama: FakeOllama) -> None:
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await _models(app, pilot)
+        await press_for(pilot, "p", TextDialog)
+        await pilot.press(*"tiny:1b")
+        tags_before = len(fake_ollama.requests_to("/api/tags"))
+        await pilot.press("enter")
+        jobs = app.backend.jobs
+        await wait_until(lambda: jobs.jobs and not jobs.jobs[0].running, message="pull ended")
+        await wait_until(lambda: "tiny:1b" in [m.name for m in screen.models], message="listed")
+        await wait_until(lambda: notified(app, "Pull of tiny:1b done."))
+        # Every progress line after the server's "success" used to say it again.
+        assert notifications(app).count("Pull of tiny:1b done.") == 1
+        assert len(fake_ollama.requests_to("/api/tags")) <= tags_before + 1

@@ -354,7 +354,9 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         """Every pull, push and create, wherever it was started from, ends here."""
         if job.ended and job.failure is not None:
             self.post_message(WorkFailed(f"The {job.verb} of {job.model}", job.failure))
-        if job.succeeded:
+        # A job succeeds at the server's "success" line, and reports again up to its end:
+        # said once, when it ended.
+        if job.ended and job.succeeded:
             notify_plain(self, f"{job.verb.capitalize()} of {job.model} done.")
             self.reload_models()
 
