@@ -69,3 +69,14 @@ async def test_at_80_columns_a_long_description_wraps_under_itself(make_app: Mak
         # The rest of the sentence starts under its beginning, not under the keys.
         assert following[:column].strip(" │") == "", following
         assert following[column : column + 1].strip(), following
+
+
+async def test_at_80x24_the_end_of_the_keys_can_be_read(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        await press_for(pilot, "f1", HelpScreen)
+        await pilot.press("end")
+        # The list used to be taller than the dialog by its title: its last lines never
+        # came into view, however far it scrolled.
+        await wait_until(lambda: "while dragging." in screen_text(app), message="the last line")
