@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import struct
 import tracemalloc
+import zlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -115,7 +117,28 @@ async def test_a_header_that_cannot_be_sent_fails_every_request_naming_it(
 
 
 def _gzip_bomb(size: int) -> bytes:
-    return gzip.compress(b"0" * size, compresslevel=9)
+    """`size` zeros (a whole number of MiB) as one valid gzip stream of about size/1000.
+
+    Compressing the zeros themselves took 7 s and a gigabyte of memory for the 1 GB bomb.
+    Here one MiB is deflated alone and its blocks repeated: a full flush ends them on a byte
+    and they refer to nothing before them, so the copies decompress one after another; the
+    trailer holds the CRC and length of the whole, as gzip checks them."""
+    chunk = b"0" * (1 << 20)
+    count, rest = divmod(size, len(chunk))
+    assert not rest, "a whole number of MiB"
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)  # raw deflate, no header
+    blocks = deflate.compress(chunk) + deflate.flush(zlib.Z_FULL_FLUSH)
+    last = deflate.flush()  # the empty final block
+    crc = 0
+    for _ in range(count):
+        crc = zlib.crc32(chunk, crc)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # deflate, no name or time, unix
+    return header + blocks * count + last + struct.pack("<II", crc, size & 0xFFFFFFFF)
+
+
+def test_the_gzip_bomb_is_the_zeros_it_claims() -> None:
+    bomb = _gzip_bomb(8 * 1024 * 1024)
+    assert gzip.decompress(bomb) == b"0" * 8 * 1024 * 1024  # checks the CRC and length too
 
 
 async def test_a_compressed_answer_is_capped_after_decompression_while_reading(
