@@ -333,3 +333,20 @@ async def test_a_pull_that_ends_says_so_once(make_app: MakeApp, fake_ollama: Fak
         # Every progress line after the server's "success" used to say it again.
         assert notifications(app).count("Pull of tiny:1b done.") == 1
         assert len(fake_ollama.requests_to("/api/tags")) <= tags_before + 1
+
+
+async def test_the_pull_dialog_shows_its_field_before_anything_is_typed(
+    make_app: MakeApp,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _models(app, pilot)
+        await press_for(pilot, "p", TextDialog)
+        await pilot.pause()
+        rows = screen_text(app).splitlines()
+        question = next(i for i, row in enumerate(rows) if "Pull which model?" in row)
+        # Empty, a compact field was only its cursor: a bar marks it, as in the forms.
+        field = next(row for row in rows[question + 1 :] if row.strip(" │"))
+        assert "▊" in field, "\n".join(rows)
+        await pilot.press(*"tiny:1b")
+        assert "▊ tiny:1b" in screen_text(app)
