@@ -10,8 +10,9 @@ writes bench/results/latest.json. Run with `make bench` (BENCH_ARGS="--compare m
 Steps: stream-50 (300 tokens at 50/s), stream-400 (2,000 at 400/s), stream-max (2,000 as
 fast as the socket takes them), keys (keystrokes while 3 tabs stream at 400/s),
 compare-keys (keystrokes in the composer while 3 compare columns stream at 400/s each, all
-on screen), memory (10 tabs open), cli (--version and --help). Start to ready and Enter to
-the request come from every stream run.
+on screen), memory (10 tabs open), cli (--version and --help), start (start to ready and
+Enter to the request alone, answered by a few tokens: the quick way to measure start-up).
+Start to ready and Enter to the request come from every stream run too.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ STREAMS: dict[str, tuple[str, int, float | None]] = {
     "stream-400": ("400", 2000, 400),
     "stream-max": ("max", 2000, None),
 }
-STEPS = (*STREAMS, "keys", "compare-keys", "memory", "cli")
+STEPS = (*STREAMS, "keys", "compare-keys", "memory", "cli", "start")
+START_TOKENS = 5
+"""The reply of the start step: enough to see the request answered, too short to cost time."""
 
 Samples = dict[tuple[str, str, str], list[float]]
 """(size, client label, measure key) -> one value per run."""
@@ -86,6 +89,11 @@ def _run_step(
     name = _size_name(size)
     if step in STREAMS:
         return _stream_step(step, client, server, size, quiet, samples)
+    if step == "start":
+        one = measure.stream_run(client, server, size, tokens=START_TOKENS, rate=None, quiet=0.3)
+        samples[(name, client.label, "start")].append(one.start_to_ready)
+        samples[(name, client.label, "enter")].append(one.enter_to_request)
+        return f"ready {one.start_to_ready:.2f} s, Enter {one.enter_to_request * 1000:.0f} ms"
     if client.checkout is None:  # the bare loop has no tabs and no command line
         return None
     if step in ("keys", "compare-keys"):
