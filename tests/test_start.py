@@ -12,10 +12,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.app import App
+from textual.dom import DOMNode
+from textual.screen import Screen
 
 from ollama_tui.ui.app import OllamaTuiApp
-from tests.pilot import MakeApp, ready
+from tests.pilot import MakeApp, ready, wait_until
 
 OPENED_LATER = (
     "ollama_tui.ui.screens.models",
@@ -145,13 +148,41 @@ async def test_the_first_screen_is_styled_once_in_its_theme(
         assert restyled == []
 
 
+async def test_the_first_screen_is_not_styled_again_as_it_first_resumes(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every widget is styled as it mounts; Textual's first resume of the screen styled them
+    # all again for nothing.
+    restyled: list[str] = []
+    update_node_styles = DOMNode.update_node_styles
+
+    def counted(node: DOMNode, animate: bool = True) -> None:
+        if isinstance(node, Screen):
+            restyled.append(type(node).__name__)
+        update_node_styles(node, animate)
+
+    monkeypatch.setattr(DOMNode, "update_node_styles", counted)
+    app: OllamaTuiApp = make_app()
+    async with app.run_test() as pilot:
+        await ready(app)
+        await pilot.pause()
+        assert restyled == []
+        # Only the first resume: later ones (Textual sends them when screens are switched)
+        # restyle as before.
+        app.screen.post_message(events.ScreenResume())
+        await wait_until(lambda: restyled == ["WorkspaceScreen"], message="a later resume")
+
+
 def test_start_up_runs_no_full_collection_and_sets_its_objects_aside(tmp_path: Path) -> None:
     # Start-up makes objects that live as long as the app (modules, classes, the stylesheet,
     # the first screen): a full pass of the collector over them before the first frame is
     # wasted. After it, the collector is on again and passes over none of them.
     script = f"""
 import gc, json, sys
+from textual import events
 from textual.app import App
+from textual.dom import DOMNode
+from textual.screen import Screen
 from ollama_tui import cli
 from ollama_tui.ui.app import OllamaTuiApp
 

@@ -50,6 +50,7 @@ from .kit.safe_text import follow_cursor_blink, notify_plain
 from .kit.terminal_input import KeysInOrderApp
 from .kit.themes import DEFAULT_THEME, SIXTEEN_COLOUR_THEME, load_themes, shipped_theme_dirs
 from .kit.workers import WorkFailed, background
+from .screens.workspace import WorkspaceScreen
 from .widgets.keys_footer import KeysFooter
 from .widgets.status_line import StatusLine
 
@@ -93,6 +94,9 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         """The model picker while it is open (the server's news goes there)."""
 
     # -- layout ---------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[None]:
+        return WorkspaceScreen()
 
     def compose(self) -> ComposeResult:
         yield ChatTabs(self.backend, id="tabs")
