@@ -36,8 +36,6 @@ from .model_admin import CreateSpec, EmbeddingReport, embed_texts, unload_model
 from .prompt_library import PromptLibrary
 from .routing import AUTO, HostRouter, ReplyClient, RoutedClient
 from .saver import ConversationSaver, SaveProblem
-from .throughput import Progress, SaveFormat, ThroughputPlan, ThroughputResult, save_result
-from .throughput import measure as measure_throughput
 from .tools.base import ToolSpec
 from .tools.builtin import BuiltinTools
 from .tools.loop import Approver, ToolPermissions, ToolRounds
@@ -50,6 +48,9 @@ if TYPE_CHECKING:
     from ..api.version import ServerVersion
     from ..api.wire import RunningModel, ShowResponse
     from ..config import Settings
+
+    # The throughput test's module is imported when a test is run or saved.
+    from .throughput import Progress, SaveFormat, ThroughputPlan, ThroughputResult
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,8 @@ class Backend:
     ) -> ThroughputResult:
         """The throughput test against the conversation's host; on `auto`, against every
         host that has the model (each loads it first), the requests spread as any are."""
+        from .throughput import measure as measure_throughput
+
         name = self.host_of(conversation)
         warm_up: list[ReplyClient] = []
         notes: tuple[str, ...] = ()
@@ -251,6 +254,8 @@ class Backend:
 
     def save_measurement(self, result: ThroughputResult, kind: SaveFormat) -> Path:
         """Beside the conversations, where the saved conversations list finds it."""
+        from .throughput import save_result
+
         return save_result(self.settings.data_dir, result, kind)
 
     @property

@@ -35,7 +35,6 @@ from ..store import (
     parse_session,
     write_user_file,
 )
-from .throughput import saved_results
 
 _LONG_AGO = datetime.min.replace(tzinfo=timezone.utc)
 """Sorts unreadable entries last; `datetime.min.astimezone()` fails east of UTC."""
@@ -284,6 +283,8 @@ class ConversationLibrary:
 
     def _measurements(self) -> list[LibraryEntry]:
         """The saved throughput tests, after the conversations."""
+        from .throughput import saved_results  # listed after the first frame, off the loop
+
         return [
             LibraryEntry(
                 f"measurement:{saved.path.name}",

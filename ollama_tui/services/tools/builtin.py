@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import difflib
 import os
 import re
 import signal
@@ -19,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...api.web import FetchFailed, fetch_page
-from ...domain.html_text import html_to_text
 from ...domain.quantities import format_size
 from ...domain.tool_calls import BUILT_IN_TOOLS
 from .base import ToolKind, ToolResult, ToolSpec
@@ -183,6 +181,8 @@ class BuiltinTools:
             return None
         if len(old) > OUTPUT_CAP:
             return f"(replaces {format_size(len(old.encode()))} of text)"
+        import difflib  # when a write is to be approved: start-up needs none
+
         lines = difflib.unified_diff(
             old.splitlines(keepends=True),
             content.splitlines(keepends=True),
@@ -314,6 +314,8 @@ class BuiltinTools:
         if "html" in page.content_type.lower() or text.lstrip()[:15].lower().startswith(
             ("<!doctype", "<html")
         ):
+            from ...domain.html_text import html_to_text  # HTML's parser: when a page comes
+
             text = html_to_text(text)
         note = " (the page was longer; the first part is shown)" if page.truncated else ""
         return ToolResult(

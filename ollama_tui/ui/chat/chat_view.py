@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -62,7 +63,6 @@ from ...services.errors import (
 )
 from ...services.images import ImageAttachment
 from ...services.path_completion import path_completions
-from ...services.pull import PullState
 from ...services.saver import SaveProblem
 from ...services.slash import Prompt, Run, attach_argument, read_line, save_spec
 from ...services.text_files import (
@@ -76,13 +76,17 @@ from ...services.tools.loop import ApprovalRequest, Decision, RoundsReport
 from ..kit.keys import bindings, bound_key
 from ..kit.safe_text import notify_plain, plain
 from ..kit.workers import background
-from ..widgets.pull_panel import PullPanel
-from .compare_view import CompareView
 from .composer import Composer
 from .slash_commands import completion_for, run_command, tab_line
 from .slash_popup import SlashPopup
 from .transcript import Transcript
 from .welcome import RECENT_COUNT, Welcome
+
+if TYPE_CHECKING:
+    # Imported when a comparison or a pull starts: a new conversation's first frame has
+    # neither.
+    from ..widgets.pull_panel import PullPanel
+    from .compare_view import CompareView
 
 SAVE_RETRY_INTERVAL = 5.0
 """Seconds between attempts to save a conversation whose last save failed."""
@@ -464,17 +468,19 @@ class ChatView(Vertical):
             on_event=on_event,
             on_save_problem=self._report_save_problem,
         )
+        from .compare_view import CompareView
+
         self.compare_view = CompareView(comparison, flush_hz=self.backend.settings.flush_hz)
         self.transcript.display = False
         await self.mount(self.compare_view, before=self.composer)
         self.post_message(self.StreamingChanged(self))
 
-    @on(CompareView.Ended)
-    def _comparison_ended(self) -> None:
+    # Named, not decorated with `on`: the compare view's module is imported when a
+    # comparison starts.
+    def on_compare_view_ended(self) -> None:
         self.post_message(self.StreamingChanged(self))
 
-    @on(CompareView.Kept)
-    async def _comparison_kept(self, event: CompareView.Kept) -> None:
+    async def on_compare_view_kept(self, event: CompareView.Kept) -> None:
         event.stop()
         view = event.view
         kept = view.comparison.choose(event.column)
@@ -1148,6 +1154,9 @@ class ChatView(Vertical):
 
     @background("Pulling the model", group="pull", exclusive=True)
     async def pull_and_retry(self, model: str) -> None:
+        from ...services.pull import PullState
+        from ..widgets.pull_panel import PullPanel
+
         if self.pull_panel is None:
             self.pull_panel = PullPanel()
             await self.mount(self.pull_panel, before=self.composer)
