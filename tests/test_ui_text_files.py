@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -96,3 +97,26 @@ async def test_ctrl_t_takes_a_text_file_too(
         sent = fake_ollama.requests_to("/api/chat")[-1].body["messages"][-1]
         assert sent["content"].endswith(f"{folder}/notes.txt:\n```txt\nRemember the milk.\n```")
         assert "images" not in sent
+
+
+async def test_a_mistyped_path_comes_back_to_be_fixed(
+    make_app: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _files(tmp_path / "src")
+    monkeypatch.chdir(tmp_path / "src")  # a short path, typed key by key
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        view = current_view(app)
+        await press_for(pilot, "ctrl+t", AttachImageDialog)
+        await pilot.press(*"note.txt", "enter")
+        await wait_until(lambda: notified(app, "No file note.txt"))
+        # The dialog is back with what was typed, not emptied.
+        await wait_until(lambda: isinstance(app.screen, AttachImageDialog))
+        await wait_until(lambda: "▊ note.txt" in screen_text(app), message="the typed path")
+        # It comes back selected, as every prefilled field: End keeps it and fixes its end.
+        await pilot.press("end", "backspace", "backspace", "backspace", "backspace")
+        await pilot.press(*"s.txt", "enter")
+        await wait_until(lambda: view.attachments, message="notes.txt attached")
+        assert not isinstance(app.screen, AttachImageDialog)
+        assert notified(app, "Attached notes.txt")

@@ -1100,21 +1100,24 @@ class ChatView(Vertical):
             return
 
         async def chosen(path: str | None) -> None:
-            if path:
-                await self.attach(path)
+            # Nothing taken (a typo, a folder of binaries): the path comes back to be fixed,
+            # beside the toast that says why, rather than typed again.
+            if path and not await self.attach(path) and self.is_mounted:
+                self.app.push_screen(AttachImageDialog(path), chosen)
 
         self.app.push_screen(AttachImageDialog(), chosen)
 
-    async def attach(self, typed: str) -> None:
+    async def attach(self, typed: str) -> bool:
         """Attach what `typed` names (a file, a glob, a folder's files): images for a vision
-        model, anything else as text in the prompt; what is refused is said with why."""
+        model, anything else as text in the prompt; what is refused is said with why.
+        Whether anything was attached."""
         used = sum(a.size for a in self.attachments if isinstance(a, TextAttachment))
         attached = await asyncio.to_thread(read_attachments, typed, used)
         for refusal in attached.refused:
             notify_plain(self.app, refusal, severity="error", timeout=10)
         added: list[ImageAttachment | TextAttachment] = [*attached.images, *attached.texts]
         if not added:
-            return
+            return False
         self.attachments.extend(added)
         self.refresh_model_label()
         used += sum(file.size for file in attached.texts)
@@ -1127,6 +1130,7 @@ class ChatView(Vertical):
         )
         names = ", ".join(a.describe() for a in added)
         notify_plain(self.app, f"Attached {names}; it goes with the next prompt.{caps}")
+        return True
 
     def remove_attachments(self) -> None:
         self.attachments = []

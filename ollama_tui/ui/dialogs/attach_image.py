@@ -27,9 +27,10 @@ class AttachImageDialog(TextDialog):
 
     BINDINGS = bindings("attach")
 
-    def __init__(self) -> None:
+    def __init__(self, typed: str = "") -> None:
         super().__init__(
             Content("Attach an image (PNG, JPEG, GIF, WebP, BMP) for a vision model: path"),
+            typed,
             suggester=PathSuggester(),
         )
 
