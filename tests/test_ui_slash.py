@@ -419,3 +419,21 @@ async def test_attach_completes_paths_from_the_working_directory(
         await wait_until(lambda: "/attach ~/todo.txt" in screen_text(app), message="~ expanded")
         await pilot.press("tab")
         assert view.composer.text == "/attach ~/todo.txt "
+
+
+async def test_at_80_columns_a_long_description_in_the_popup_wraps_under_itself(
+    make_app: MakeApp,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        await pilot.press(*"/p")
+        await wait_until(lambda: "/persona" in screen_text(app), message="the popup")
+        rows = screen_text(app).splitlines()
+        first = next(row for row in rows if "/prompt" in row and "Insert a saved" in row)
+        column = first.index("Insert a saved")
+        following = rows[rows.index(first) + 1]
+        # The rest of the sentence starts under its beginning, not under the commands,
+        # where it read as a command of its own.
+        assert following[:column].strip(" │") == "", following
+        assert following[column : column + 1].strip(), following

@@ -5,13 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from textual.content import Content
+from rich.table import Table
+from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ..kit.safe_text import plain
+from ...domain.text import sanitize_for_terminal
 
 POPUP_ROWS = 8
+
+
+def _entry(line: str, about: str, width: int) -> Table:
+    """A command in a column `width` wide and what it does beside it; a description too
+    long for the popup wraps under its own start, never back under the commands (where its
+    end read as a command of its own)."""
+    table = Table.grid(padding=(0, 2, 0, 0))
+    table.add_column(no_wrap=True, min_width=width)
+    table.add_column(ratio=1)
+    table.add_row(Text(sanitize_for_terminal(line)), Text(sanitize_for_terminal(about), "dim"))
+    return table
 
 
 class SlashPopup(OptionList):
@@ -34,10 +46,7 @@ class SlashPopup(OptionList):
         self.lines = lines
         self.clear_options()
         width = max(len(line) for line in lines) if lines else 0
-        self.add_options(
-            Option(plain(line.ljust(width + 2)) + Content.styled(about, "dim"))
-            for line, about in choices[:50]
-        )
+        self.add_options(Option(_entry(line, about, width)) for line, about in choices[:50])
         self.display = bool(choices)
         if choices:
             self.highlighted = 0
