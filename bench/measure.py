@@ -28,6 +28,9 @@ class StreamSample:
 
     start_to_ready: float
     """Seconds from the process starting until its prompt is drawn."""
+    start_cpu: float
+    """CPU seconds (user and system) the client used until its prompt was drawn: what start-up
+    costs, which the load of a shared machine inflates far less than the time it takes."""
     enter_to_request: float
     """Seconds from the Enter byte written to the pty until the server has read the request."""
     tail_lag: float
@@ -75,6 +78,7 @@ def stream_run(
         app = client.start(server, Path(folder), size)
         try:
             ready = app.wait_for(client.ready, timeout=60) - app.started_at
+            start_cpu = app.cpu_seconds()
             _settle(app, client)
             cpu_before = app.cpu_seconds()
             start = len(app.output)
@@ -88,6 +92,7 @@ def stream_run(
             app.stop()
     return StreamSample(
         start_to_ready=ready,
+        start_cpu=start_cpu,
         enter_to_request=request.received_at - sent,
         tail_lag=max(0.0, seen - request.lines_sent_at[-1]),
         repaint_after_end=max(0.0, last_write - seen),

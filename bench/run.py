@@ -66,6 +66,7 @@ def _stream_step(
     name = _size_name(size)
     for key, value in (
         ("start", one.start_to_ready),
+        ("start.cpu", one.start_cpu),
         ("enter", one.enter_to_request),
         (f"{prefix}.tail", one.tail_lag),
         (f"{prefix}.repaint", one.repaint_after_end),
@@ -92,8 +93,12 @@ def _run_step(
     if step == "start":
         one = measure.stream_run(client, server, size, tokens=START_TOKENS, rate=None, quiet=0.3)
         samples[(name, client.label, "start")].append(one.start_to_ready)
+        samples[(name, client.label, "start.cpu")].append(one.start_cpu)
         samples[(name, client.label, "enter")].append(one.enter_to_request)
-        return f"ready {one.start_to_ready:.2f} s, Enter {one.enter_to_request * 1000:.0f} ms"
+        return (
+            f"ready {one.start_to_ready:.2f} s (CPU {one.start_cpu:.2f} s), "
+            f"Enter {one.enter_to_request * 1000:.0f} ms"
+        )
     if client.checkout is None:  # the bare loop has no tabs and no command line
         return None
     if step in ("keys", "compare-keys"):
