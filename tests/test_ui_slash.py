@@ -437,3 +437,21 @@ async def test_at_80_columns_a_long_description_in_the_popup_wraps_under_itself(
         # where it read as a command of its own.
         assert following[:column].strip(" │") == "", following
         assert following[column : column + 1].strip(), following
+
+
+async def test_at_80_columns_a_long_description_in_the_list_wraps_under_itself(
+    make_app: MakeApp,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        await type_line(pilot, "/?")
+        await wait_until(lambda: isinstance(app.screen, CommandsScreen))
+        await wait_until(lambda: "One of temperature" in screen_text(app), message="/set NAME")
+        rows = screen_text(app).splitlines()
+        first = next(row for row in rows if "One of temperature" in row)
+        column = first.index("One of temperature")
+        following = rows[rows.index(first) + 1]
+        # The rest of the list of names stays under its start, not under the commands.
+        assert following[:column].strip(" │") == "", following
+        assert following[column : column + 1].strip(), following

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.console import Group
+from rich.padding import Padding
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ...domain.text import sanitize_for_terminal
 from ..kit.keys import bindings, key_on
 from ..kit.safe_text import plain
 
@@ -24,9 +28,17 @@ class CommandsScreen(ModalScreen[None]):
         self.usage = usage
 
     def compose(self) -> ComposeResult:
-        # Each command over what it does: one column reads at any width.
-        rows = Content("\n").join(
-            Content.styled(line, "bold") + plain(f"\n    {about}") for line, about in self.usage
+        # Each command over what it does: one column reads at any width, and a description
+        # too long for it wraps under its own start, never back under the commands.
+        rows = Group(
+            *(
+                part
+                for line, about in self.usage
+                for part in (
+                    Text(sanitize_for_terminal(line), "bold"),
+                    Padding(Text(sanitize_for_terminal(about)), (0, 0, 0, 4)),
+                )
+            )
         )
         with Vertical(classes="dialog inspector"):
             yield Static(Content("Slash commands"), classes="dialog-title")
