@@ -276,3 +276,26 @@ async def test_the_compare_picker_shows_long_names_whole_when_the_terminal_has_r
         await wait_until(lambda: len(fake_ollama.requests_to("/api/chat")) == 2, timeout=10)
         asked = sorted(request.body["model"] for request in fake_ollama.requests_to("/api/chat"))
         assert asked == sorted([LONG, LLAMA])
+
+
+async def test_while_replies_wait_to_be_kept_the_prompt_says_so(
+    make_app: MakeApp, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.script_reply(FIRST)
+    fake_ollama.script_reply(SECOND)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        compare = await _compare_two(app, pilot, "Why is the sky blue?")
+        await wait_until(lambda: not compare.running, timeout=10, message="both replies")
+        # The prompt invited typing ("Ask anything") while the keys went to the replies:
+        # what was typed went nowhere. It says what comes first, and takes nothing.
+        await wait_until(lambda: "Keep a reply first (1/2)" in screen_text(app))
+        assert "Ask anything" not in screen_text(app)
+        await pilot.press(*"abc")
+        assert current_view(app).draft == ""
+        await pilot.press("2")
+        view = current_view(app)
+        await wait_until(lambda: view.compare_view is None, message="the reply kept")
+        await wait_until(lambda: "Ask anything" in screen_text(app))
+        await pilot.press(*"And at sunset?")
+        await wait_until(lambda: "And at sunset?" in screen_text(app), message="typed text")

@@ -186,6 +186,8 @@ class ChatView(Vertical):
         self.compare_next: list[tuple[str, str]] | None = None
         """Models (name, host name) the next prompt goes to at once, when comparing."""
         self.compare_view: CompareView | None = None
+        self._prompt_placeholder: str | Content = ""
+        """The composer's own placeholder, while a comparison's stands in its place."""
         """The replies being compared, shown in place of the transcript until one is kept."""
         self._draft_timer: Timer | None = None
         self._draft_dirty_since: float | None = None
@@ -473,6 +475,13 @@ class ChatView(Vertical):
         self.compare_view = CompareView(comparison, flush_hz=self.backend.settings.flush_hz)
         self.transcript.display = False
         await self.mount(self.compare_view, before=self.composer)
+        # The keys go to the replies until one is kept: the prompt takes nothing meanwhile,
+        # and says so rather than inviting typing that would go nowhere.
+        self._prompt_placeholder = self.composer.placeholder
+        self.composer.placeholder = (
+            f"Keep a reply first ({self.compare_view.keep_keys()}), then type the next prompt."
+        )
+        self.composer.disabled = True
         self.post_message(self.StreamingChanged(self))
 
     # Named, not decorated with `on`: the compare view's module is imported when a
@@ -487,6 +496,8 @@ class ChatView(Vertical):
         target = view.comparison.targets[event.column]
         self.compare_view = None
         await view.remove()
+        self.composer.placeholder = self._prompt_placeholder
+        self.composer.disabled = self.read_only_reason is not None
         self.transcript.display = True
         self.transcript.messages_changed()
         self.transcript.follow()
@@ -663,8 +674,11 @@ class ChatView(Vertical):
             notify_plain(self.app, f"'{self.conversation.title}' is saved again.")
 
     def focus_input(self) -> None:
-        """Focus the composer, or the transcript when the conversation is read-only."""
-        if self.composer.disabled:
+        """Focus the composer, or the replies of a comparison waiting to be kept, or the
+        transcript when the conversation is read-only."""
+        if self.compare_view is not None:
+            self.compare_view.focus_replies()
+        elif self.composer.disabled:
             self.transcript.focus()
         else:
             self.composer.focus()

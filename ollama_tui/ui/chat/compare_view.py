@@ -143,10 +143,15 @@ class CompareView(Container, can_focus=False):
         tab = key_on(self.screen, "compare.next")
         if self.running:
             return plain(f"{stop}: stop all · {one}: stop the reply with focus · {tab}: next")
-        keys = "/".join(
+        return plain(
+            f"{self.keep_keys()}: keep that reply (the others stay as its versions) · {tab}: next"
+        )
+
+    def keep_keys(self) -> str:
+        """The keys that keep a reply, as bound ("1/2")."""
+        return "/".join(
             key_on(self.screen, f"compare.keep_{n}") for n in range(1, len(self.columns) + 1)
         )
-        return plain(f"{keys}: keep that reply (the others stay as its versions) · {tab}: next")
 
     def on_mount(self) -> None:
         self._lay_out(self.size.width)
@@ -154,7 +159,7 @@ class CompareView(Container, can_focus=False):
             column.transcript.start_reply(column.message, sync=turn.sync_text)
         self.running = True
         self.query_one(".compare-hint", Static).update(self._hint())
-        self.columns[0].transcript.focus()  # the view's keys (stop, keep) work from here
+        self.focus_replies()  # the view's keys (stop, keep) work from here
         self._ticks = self.set_interval(self._flushes.interval, self._flushes.tick)
         self.run_comparison()
 
@@ -180,8 +185,12 @@ class CompareView(Container, can_focus=False):
             for column in self.columns:
                 column.ended()  # a failed or stopped reply ends without its last line
             self.query_one(".compare-hint", Static).update(self._hint())
-            self.columns[0].transcript.focus()
+            self.focus_replies()
             self.post_message(self.Ended())
+
+    def focus_replies(self) -> None:
+        """Focus the first reply, where the view's keys (stop, keep, next) work."""
+        self.columns[0].transcript.focus()
 
     def _focused_column(self) -> int | None:
         focused = self.screen.focused
