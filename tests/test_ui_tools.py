@@ -116,6 +116,29 @@ async def test_r_denies_with_a_reason_and_the_command_never_runs(
     assert sent["role"] == "tool" and "not on my disk" in sent["content"]
 
 
+async def test_the_reason_field_shows_where_it_is_and_which_keys_work_now(
+    make_app: Any, fake_ollama: FakeOllama, root: Path
+) -> None:
+    fake_ollama.script_reply("", tool_calls=[tool_call("run_command", {"command": "touch ran"})])
+    fake_ollama.script_reply("Understood, I will not.")
+    app = tools_app(make_app, root, ["run_command"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        await send(pilot, "make a file")
+        await approval(app)
+        assert "y: allow once" in screen_text(app)
+        await pilot.press("r", *"not now")
+        text = screen_text(app)
+        # Typed, the reason was bare text under the details, and the hint still offered
+        # y, a and n, which are letters of the reason now.
+        assert "▊ not now" in text, text
+        assert "y: allow once" not in text, text
+        assert "Enter: deny with this reason · Esc: deny without one" in text, text
+        await pilot.press("enter")
+        await wait_until(lambda: not isinstance(app.screen, ToolApprovalDialog))
+    assert not (root / "ran").exists()
+
+
 async def test_escape_in_the_dialog_denies_and_the_turn_goes_on(
     make_app: Any, fake_ollama: FakeOllama, data_dir: Path, root: Path
 ) -> None:

@@ -108,6 +108,7 @@ class ToolApprovalDialog(ModalScreen[Decision]):
                     f" · {deny}: deny · {key_on(self, 'approval.reason')}: deny with a reason"
                 ),
                 classes="dialog-hint",
+                id="approval-keys",
             )
 
     def on_mount(self) -> None:
@@ -125,6 +126,12 @@ class ToolApprovalDialog(ModalScreen[Decision]):
         field = self.query_one("#approval-reason", SafeInput)
         field.display = True
         field.focus()
+        # Letters are the reason's now: the hint names only the keys that still answer (a
+        # key that types a character goes into the field).
+        deny = "/".join(key for key in keys_on(self, "approval.deny") if len(key) > 1)
+        self.query_one("#approval-keys", Static).update(
+            plain(f"Enter: deny with this reason · {deny}: deny without one")
+        )
         self.refresh_bindings()
 
     @on(SafeInput.Submitted, "#approval-reason")
