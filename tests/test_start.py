@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.app import App
+from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
 from textual.screen import Screen
 
@@ -184,6 +185,35 @@ async def test_the_first_screen_is_not_styled_again_as_it_first_resumes(
         await wait_until(lambda: restyled == ["WorkspaceScreen"], message="a later resume")
 
 
+async def test_the_stylesheet_is_parsed_once_before_the_first_frame(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Textual parses the stylesheet again each time a widget of a new type mounts; the
+    # default CSS of every type on the first screen is added before anything is styled.
+    # (A new widget type on the first screen belongs in `FIRST_SCREEN_TYPES`.)
+    parses: list[int] = []
+    parse = Stylesheet.parse
+
+    def counted(stylesheet: Stylesheet) -> None:
+        parses.append(len(stylesheet.source))
+        parse(stylesheet)
+
+    monkeypatch.setattr(Stylesheet, "parse", counted)
+    at_first_frame: list[int] = []
+    on_ready = OllamaTuiApp.on_ready
+
+    def ready_seen(app: OllamaTuiApp) -> None:
+        at_first_frame.append(len(parses))
+        on_ready(app)
+
+    monkeypatch.setattr(OllamaTuiApp, "on_ready", ready_seen)
+    app: OllamaTuiApp = make_app()
+    async with app.run_test() as pilot:
+        await wait_until(lambda: bool(at_first_frame), message="the first frame")
+        await pilot.pause()
+        assert at_first_frame == [1]
+
+
 def test_start_up_runs_no_full_collection_and_sets_its_objects_aside(tmp_path: Path) -> None:
     # Start-up makes objects that live as long as the app (modules, classes, the stylesheet,
     # the first screen): a full pass of the collector over them before the first frame is
@@ -192,6 +222,7 @@ def test_start_up_runs_no_full_collection_and_sets_its_objects_aside(tmp_path: P
 import gc, json, sys
 from textual import events
 from textual.app import App
+from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
 from textual.screen import Screen
 from ollama_tui import cli

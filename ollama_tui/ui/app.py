@@ -15,11 +15,14 @@ from typing import TYPE_CHECKING
 from textual import events, on
 from textual.app import ComposeResult, SystemCommand
 from textual.command import CommandPalette
-from textual.containers import Vertical
+from textual.containers import Container, Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import TabbedContent
+from textual.widgets import ContentSwitcher, TabbedContent, TabPane, Tabs, Tooltip
+from textual.widgets._footer import FooterKey
+from textual.widgets._tabs import Tab, Underline
+from textual.widgets._toast import ToastRack
 from textual.worker import get_current_worker
 
 from ..domain.conversation import ConversationKind
@@ -33,9 +36,13 @@ from ..services.failure_log import report_failure
 from ..services.jobs import ModelJob
 from .chat import render
 from .chat.chat_view import ChatView
+from .chat.composer import Composer
 from .chat.render_palette import RenderPalette
+from .chat.slash_popup import SlashPopup
 from .chat.tabs import ChatTabs, unsaved_question
+from .chat.transcript import Transcript
 from .kit import frame_timer
+from .kit.default_css import add_default_css
 from .kit.keys import (
     actions_taken_over,
     bindings,
@@ -67,6 +74,28 @@ ONLINE_PROBE_INTERVAL = 30.0
 CONVERSATIONS_SCREEN = "conversations"
 INDEX_DELAY = 1.0
 """Seconds after start before the search index is brought up to date: start-up comes first."""
+FIRST_SCREEN_TYPES = (
+    WorkspaceScreen,
+    ToastRack,
+    Tooltip,
+    TabbedContent,
+    Tabs,
+    Container,
+    Vertical,
+    Horizontal,
+    Tab,
+    Underline,
+    ContentSwitcher,
+    TabPane,
+    Transcript,
+    SlashPopup,
+    Composer,
+    KeysFooter,
+    FooterKey,
+)
+"""The widget types of a new conversation's first frame whose CSS (or a base's) is their
+own, in the order they first mount: their default CSS is parsed once, before the first frame
+(`kit/default_css.py`)."""
 
 
 class OllamaTuiApp(KeysInOrderApp[None]):
@@ -186,6 +215,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         self.set_keymap(full_keymap({key: keys for key, keys in keymap.items() if key in known}))
 
     def on_load(self) -> None:
+        add_default_css(self, FIRST_SCREEN_TYPES)
         # The theme is set before anything is styled: set once the first screen was up, it
         # had every widget there styled again (the whole stylesheet parsed anew and applied
         # to each node), a fifth of the CPU of start-up.
