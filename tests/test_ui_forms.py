@@ -267,3 +267,18 @@ async def test_a_wrong_value_is_named_on_screen_while_the_field_is_in_view(
         assert "temperature takes a number" in screen_text(app)
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, SettingsDialog)  # refused while wrong
+
+
+async def test_at_80x24_what_each_built_in_tool_does_is_read_whole(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        await press_for(pilot, "f4", SettingsDialog)
+        for _ in range(20):  # Tab down to the tools, as a user does
+            if "fetch_url" in screen_text(app):
+                break
+            await pilot.press("tab")
+        rows = [row for row in _rows(app) if "▐X▌" in row]
+        assert len(rows) == 6, "\n".join(_rows(app))
+        # "(shows the change fir…": what the app does before a tool runs was cut off.
+        assert not [row for row in rows if "…" in row], "\n".join(rows)

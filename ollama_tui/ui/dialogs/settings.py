@@ -29,12 +29,14 @@ from ..kit.safe_text import SafeInput, SafeTextArea, plain
 from ..kit.workers import background
 from ..widgets.form import Form, FormField, option_fields
 
+# Short enough for a row of the dialog at 80 columns: a list's rows do not wrap, and the end
+# (what is shown before it runs) is what matters.
 TOOL_DESCRIPTIONS = {
-    "read_file": "read a file (inside the allowed folders)",
+    "read_file": "read a file in the allowed folders",
     "list_directory": "list a folder",
     "search_files": "search files for a pattern",
-    "write_file": "write a file (shows the change first)",
-    "run_command": "run a shell command (shows the command line first)",
+    "write_file": "show the change, then write a file",
+    "run_command": "show a shell command, then run it",
     "fetch_url": "fetch a web page",
 }
 
