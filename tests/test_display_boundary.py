@@ -128,7 +128,7 @@ async def test_path_completion_draws_a_hostile_file_name_inert(
     async with app.run_test(size=(160, 30)) as pilot:
         await ready(app)
         await pilot.press("ctrl+t")
-        await wait_until(lambda: "Attach an image" in screen_text(app), message="the dialog")
+        await wait_until(lambda: "Attach a file" in screen_text(app), message="the dialog")
         await pilot.press(*"files/a")
         await wait_until(lambda: "UFdORUQ" in screen_text(app), message="the completion")
         assert not UNSAFE.search(_line_with(app, "UFdORUQ"))

@@ -197,7 +197,7 @@ def test_no_string_from_outside_reaches_the_terminal_raw_on_any_screen(
         step(CTRL["e"], "Export to")
         step(ESCAPE, "to search")
         step(ESCAPE)
-        step(CTRL["t"], "Attach an image")
+        step(CTRL["t"], "Attach a file")
         # The completion, from the disk. The cursor stands on its first character, drawn in
         # a style of its own, so the tag is looked for after that character.
         step(f"{files}{os.sep}a", f"{TAG_PREFIX[1:]}file")

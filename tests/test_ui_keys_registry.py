@@ -108,8 +108,8 @@ async def test_a_remapped_key_is_the_key_shown_in_f1_the_footer_and_the_palette(
         await pilot.pause()
         text = screen_text(app)
         assert re.search(r"F9 +New conversation tab", _row(text, "New conversation tab"))
-        assert "F8" in _row(text, "Attach an image file")
-        assert "Ctrl+N" not in text and "Ctrl+T" not in _row(text, "Attach an image file")
+        assert "F8" in _row(text, "Attach files")
+        assert "Ctrl+N" not in text and "Ctrl+T" not in _row(text, "Attach files")
         assert "Models (F10)" in text and "Models (F3)" not in text
         await pilot.press("escape")
         await wait_until(lambda: not isinstance(app.screen, HelpScreen))
@@ -120,7 +120,7 @@ async def test_a_remapped_key_is_the_key_shown_in_f1_the_footer_and_the_palette(
         await pilot.press("escape")
         await wait_until(lambda: not isinstance(app.screen, CommandPalette))
         await palette(pilot, "attach")
-        assert "An image file for a vision model (F8)" in screen_text(app)
+        assert "images for a vision model (F8)" in screen_text(app)
         await pilot.press("escape")
         await wait_until(lambda: not isinstance(app.screen, CommandPalette))
 

@@ -1,4 +1,4 @@
-"""Provides the dialog that asks for an image file's path, completing it as it is typed."""
+"""Provides the dialog that asks for the path of files to attach, completing it as it is typed."""
 
 from __future__ import annotations
 
@@ -29,7 +29,12 @@ class AttachImageDialog(TextDialog):
 
     def __init__(self, typed: str = "") -> None:
         super().__init__(
-            Content("Attach an image (PNG, JPEG, GIF, WebP, BMP) for a vision model: path"),
+            # Any file is taken (text in the prompt), not only images: say so, or a user with
+            # code to attach would not think of this key.
+            Content(
+                "Attach a file, a glob or a folder (text and code go in the prompt; images, "
+                "PNG, JPEG, GIF, WebP or BMP, to a vision model): path"
+            ),
             typed,
             suggester=PathSuggester(),
         )

@@ -405,8 +405,8 @@ KEYS: tuple[Key, ...] = (
         "attach_image",
         "Image",
         "chat",
-        help="Attach an image file for a vision model",
-        command=Command("Attach image", "An image file for a vision model"),
+        help="Attach files: text and code in the prompt, images for a vision model",
+        command=Command("Attach files", "Text and code in the prompt, images for a vision model"),
     ),
     # The composer keeps focus, so the transcript's scroll keys are claimed here.
     Key(
