@@ -46,6 +46,15 @@ def _turns(count: int) -> list[Message]:
     return messages
 
 
+def _start_reply(view: Transcript, messages: list[Message]) -> Message:
+    """A reply added to `messages` and streamed into `view` (empty so far)."""
+    reply = Message.assistant("llama3.2:latest")
+    reply.status = MessageStatus.STREAMING
+    messages.append(reply)
+    view.start_reply(reply)
+    return reply
+
+
 class Host(App[None]):
     """The transcript alone, without the app around it (as a column of a comparison)."""
 
@@ -102,10 +111,7 @@ async def _one_flush(count: int, monkeypatch: pytest.MonkeyPatch) -> tuple[int, 
         view = app.query_one(Transcript)
         view.show_earlier(count)
         assert len(view.shown) == count
-        reply = Message.assistant("llama3.2:latest")
-        reply.status = MessageStatus.STREAMING
-        messages.append(reply)
-        view.start_reply(reply)
+        reply = _start_reply(view, messages)
         reply.content = "First paragraph.\n\nSecond"
         view.reply_changed()
         await wait_until(lambda: "Second" in "\n".join(_lines(view, reply)))
@@ -143,10 +149,7 @@ async def test_following_lets_go_when_scrolled_up_and_end_follows_again() -> Non
         view = app.query_one(Transcript)
         await pilot.pause()
         assert view.following and view.scroll_y == view.max_scroll_y > 0
-        reply = Message.assistant("llama3.2:latest")
-        reply.status = MessageStatus.STREAMING
-        messages.append(reply)
-        view.start_reply(reply)
+        reply = _start_reply(view, messages)
         view.focus()
         await pilot.press("pageup")
         await wait_until(lambda: not view.following)
@@ -180,10 +183,7 @@ async def test_following_in_steps_moves_a_step_at_a_time_and_redraws_only_new_li
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.query_one(Transcript)
         await pilot.pause()
-        reply = Message.assistant("llama3.2:latest")
-        reply.status = MessageStatus.STREAMING
-        messages.append(reply)
-        view.start_reply(reply)
+        reply = _start_reply(view, messages)
         await pilot.pause()
         height = view.scrollable_content_region.height
         moves: list[float] = []
@@ -334,10 +334,7 @@ async def test_a_reply_that_pauses_is_drawn_at_once_not_at_the_next_flush() -> N
     app = Host(messages, flush_hz=0.5)
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.query_one(Transcript)
-        reply = Message.assistant("llama3.2:latest")
-        reply.status = MessageStatus.STREAMING
-        messages.append(reply)
-        view.start_reply(reply)
+        reply = _start_reply(view, messages)
         await pilot.pause()
         for words in ("The last", " words ZQX"):
             reply.content += words
@@ -352,10 +349,7 @@ async def test_the_end_of_a_reply_is_in_a_frame_drawn_at_once_not_at_the_next_ti
     app = Host(messages)
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.query_one(Transcript)
-        reply = Message.assistant("llama3.2:latest")
-        reply.status = MessageStatus.STREAMING
-        messages.append(reply)
-        view.start_reply(reply)
+        reply = _start_reply(view, messages)
         await pilot.pause()
         frames: list[str] = []
         display = app._display
