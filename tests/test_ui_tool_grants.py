@@ -9,8 +9,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from textual.pilot import Pilot
+
 from ollama_tui.domain.conversation import Conversation, Message, MessageStatus
 from ollama_tui.ui.app import OllamaTuiApp
+from ollama_tui.ui.chat.chat_view import ChatView
 from ollama_tui.ui.dialogs.tool_approval import ToolApprovalDialog
 from ollama_tui.ui.dialogs.tool_grants import ToolGrantsDialog
 from tests.fake_ollama.script import tool_call
@@ -127,6 +130,15 @@ def _conversation_with_grants(data_dir: Path) -> Conversation:
     return found
 
 
+async def _open_recent(pilot: Pilot[None], app: OllamaTuiApp) -> ChatView:
+    """Open the saved conversation with grants from the recent list (Tab, Enter): its view."""
+    await ready(app)
+    await wait_until(lambda: "granted twice" in screen_text(app), message="the recent")
+    await pilot.press("tab", "enter")
+    await wait_until(lambda: "Done." in screen_text(app), message="the conversation")
+    return current_view(app)
+
+
 async def test_the_palette_dialog_withdraws_one_then_all_and_the_next_call_asks(
     make_app: Any, fake_ollama: FakeOllama, data_dir: Path, root: Path
 ) -> None:
@@ -135,11 +147,7 @@ async def test_the_palette_dialog_withdraws_one_then_all_and_the_next_call_asks(
     fake_ollama.script_reply("Read once more.")
     app = tools_app(make_app, root, ["read_file"])
     async with app.run_test(size=(100, 32)) as pilot:
-        await ready(app)
-        await wait_until(lambda: "granted twice" in screen_text(app), message="the recent")
-        await pilot.press("tab", "enter")
-        await wait_until(lambda: "Done." in screen_text(app), message="the conversation")
-        view = current_view(app)
+        view = await _open_recent(pilot, app)
         assert view.conversation.id == found.id
         await palette(pilot, "Tool permissions")
         await pilot.press("enter")
@@ -183,11 +191,7 @@ async def test_the_dialog_s_keys_are_the_keys_bound(
     _conversation_with_grants(data_dir)
     app = tools_app(make_app, root, ["read_file"], keymap={"grants.withdraw_all": "x"})
     async with app.run_test(size=(100, 32)) as pilot:
-        await ready(app)
-        await wait_until(lambda: "granted twice" in screen_text(app), message="the recent")
-        await pilot.press("tab", "enter")
-        await wait_until(lambda: "Done." in screen_text(app), message="the conversation")
-        view = current_view(app)
+        view = await _open_recent(pilot, app)
         await palette(pilot, "Tool permissions")
         await pilot.press("enter")
         await wait_until(lambda: "x: withdraw all" in screen_text(app), message="the hint")
