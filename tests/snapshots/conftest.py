@@ -95,6 +95,13 @@ def shoot(snap_compare: Callable[..., bool], fixed_world: Path, fake_server: Fak
                 await wait_until(lambda: "cannot be reached" in screen_text(app), timeout=10)
             else:
                 await ready(app, timeout=10)
+                # The list comes first, what each model can do (`/api/show`) just after: a
+                # picker opened between the two would be shot with or without its marks.
+                await wait_until(
+                    lambda: all(model.capabilities for model in app.models or ()),
+                    timeout=10,
+                    message="the models' capabilities",
+                )
             await listed(app)
             if steps is not None:
                 await steps(pilot)
