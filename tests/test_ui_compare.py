@@ -299,3 +299,30 @@ async def test_while_replies_wait_to_be_kept_the_prompt_says_so(
         await wait_until(lambda: "Ask anything" in screen_text(app))
         await pilot.press(*"And at sunset?")
         await wait_until(lambda: "And at sunset?" in screen_text(app), message="typed text")
+
+
+def _footer(app: OllamaTuiApp) -> str:
+    """The footer's row: the last but one of the screen (the status line is the last)."""
+    return screen_text(app).splitlines()[-2]
+
+
+async def test_the_footer_says_what_escape_does_while_replies_run_and_once_they_ended(
+    make_app: MakeApp, fake_ollama: FakeOllama
+) -> None:
+    hold = threading.Event()
+    fake_ollama.script_reply(["one ", "two"], hold=hold, hold_after=1)
+    fake_ollama.script_reply(["three ", "four"], hold=hold, hold_after=1)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        compare = await _compare_two(app, pilot, "hi")
+        await wait_until(lambda: "one" in screen_text(app) and "three" in screen_text(app))
+        await wait_until(lambda: "esc Stop all" in _footer(app), message="Esc stops while running")
+        assert "Keep 1" not in _footer(app)
+        hold.set()
+        await wait_until(lambda: not compare.running, timeout=10, message="both replies")
+        # Esc keeps the first reply now: the footer says so, and no longer offers to stop.
+        await wait_until(lambda: "esc Keep 1" in _footer(app), message="Esc keeps once ended")
+        assert "Stop all" not in _footer(app) and "Stop this" not in _footer(app)
+        await pilot.press("escape")
+        view = current_view(app)
+        await wait_until(lambda: view.compare_view is None, message="the first reply kept")

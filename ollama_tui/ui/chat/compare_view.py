@@ -159,6 +159,7 @@ class CompareView(Container, can_focus=False):
             column.transcript.start_reply(column.message, sync=turn.sync_text)
         self.running = True
         self.query_one(".compare-hint", Static).update(self._hint())
+        self.refresh_bindings()  # the footer: stop keys now, keep keys once all ended
         self.focus_replies()  # the view's keys (stop, keep) work from here
         self._ticks = self.set_interval(self._flushes.interval, self._flushes.tick)
         self.run_comparison()
@@ -185,6 +186,7 @@ class CompareView(Container, can_focus=False):
             for column in self.columns:
                 column.ended()  # a failed or stopped reply ends without its last line
             self.query_one(".compare-hint", Static).update(self._hint())
+            self.refresh_bindings()
             self.focus_replies()
             self.post_message(self.Ended())
 
@@ -204,7 +206,9 @@ class CompareView(Container, can_focus=False):
             number = parameters[0] if parameters else 0
             return not self.running and isinstance(number, int) and number <= len(self.columns)
         if action in ("stop_one", "stop_all"):
-            return self.running or action == "stop_all"
+            return self.running
+        if action == "keep_first":  # Escape, once there is nothing left to stop
+            return not self.running
         return True
 
     def action_keep(self, number: int) -> None:
@@ -222,7 +226,7 @@ class CompareView(Container, can_focus=False):
             self.comparison.stop(column)
 
     def action_stop_all(self) -> None:
-        if self.running:
-            self.comparison.stop_all()
-        else:
-            self.post_message(self.Kept(self, 0))
+        self.comparison.stop_all()
+
+    def action_keep_first(self) -> None:
+        self.action_keep(1)

@@ -744,7 +744,16 @@ KEYS: tuple[Key, ...] = (
         "stop_all",
         "Stop all",
         "compare",
-        help="Stop every reply; once they ended, keep the first",
+        help="Stop every reply",
+    ),
+    # The same key once every reply has ended: the footer names what it does then.
+    Key(
+        "compare.keep_first",
+        "escape",
+        "keep_first",
+        "Keep 1",
+        "compare",
+        help="Once every reply has ended: keep the first",
     ),
     Key("approval.once", "y", "answer('once')", "Allow once", "approval"),
     Key(
