@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ollama_tui.api.client import OllamaClient
@@ -52,6 +54,21 @@ def test_default_model_prefers_last_used_then_loaded_then_first() -> None:
     assert default_model(choices, None) == "b"
     assert default_model([_choice("a"), _choice("c")], None) == "a"
     assert default_model([], None) is None
+
+
+def test_an_embedding_model_is_known_by_its_capabilities_else_its_family() -> None:
+    embed = ModelChoice("nomic-embed-text", 1, "137M", "F16", "nomic-bert")
+    assert embed.embeds_only  # capabilities not known yet: the family says
+    assert replace(embed, capabilities=("embedding",)).embeds_only
+    # A model the server says completes is not one, whatever its family.
+    assert not replace(embed, capabilities=("completion", "embedding")).embeds_only
+    assert not ModelChoice("llama3.2", 1, "3B", "Q4_K_M", "llama").embeds_only
+
+
+def test_a_conversation_starts_on_a_model_that_chats() -> None:
+    embed = replace(_choice("all-minilm", loaded=True), capabilities=("embedding",))
+    assert default_model([embed, _choice("b")], None) == "b"
+    assert default_model([embed], None) == "all-minilm"  # nothing else installed
 
 
 def test_filter_matches_every_word() -> None:

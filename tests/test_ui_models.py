@@ -175,3 +175,56 @@ async def test_at_80_columns_each_model_is_one_row_its_long_name_cut(
         # Typing still finds it by its whole name.
         await pilot.press(*"imatrix-long", "enter")
         await wait_until(lambda: current_view(app).conversation.settings.model == long_name)
+
+
+def _add_embedding_model(fake_ollama: FakeOllama) -> None:
+    """An embedding model, listed first by name; only /api/show says what it can do."""
+    fake_ollama.add_model(
+        "all-minilm:latest",
+        details={"family": "bert", "parameter_size": "23M", "quantization_level": "F16"},
+        _show_capabilities=["embedding"],
+    )
+
+
+async def test_an_embedding_model_is_marked_listed_last_and_not_taken_for_chat(
+    make_app: MakeApp, fake_ollama: FakeOllama
+) -> None:
+    _add_embedding_model(fake_ollama)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app)
+        # A new conversation never starts on it, though its name comes first.
+        assert current_view(app).conversation.settings.model == "llama3.2:latest"
+        picker = await press_for(pilot, "ctrl+l", ModelPickerScreen)
+        await wait_until(lambda: len(picker.shown) == 3)
+        rows = [line for line in screen_text(app).splitlines() if "F16" in line or "Q4" in line]
+        assert ["all-minilm" in row for row in rows] == [False, False, True]
+        assert "embed" in rows[-1] and "tools" not in rows[-1]
+        await pilot.press(*"minilm", "enter")
+        await wait_until(
+            lambda: "all-minilm:latest only makes embeddings: it cannot chat" in screen_text(app),
+            message="the refusal",
+        )
+        assert "Models (F3), then e," in screen_text(app)
+        assert isinstance(app.screen, ModelPickerScreen)  # still open: choose another
+        await pilot.press("escape")
+        await wait_until(lambda: not isinstance(app.screen, ModelPickerScreen))
+        assert current_view(app).conversation.settings.model == "llama3.2:latest"
+    assert fake_ollama.requests_to("/api/chat") == []
+
+
+async def test_an_embedding_model_cannot_be_marked_for_comparing(
+    make_app: MakeApp, fake_ollama: FakeOllama
+) -> None:
+    _add_embedding_model(fake_ollama)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app)
+        picker = await press_for(pilot, "f5", ModelPickerScreen)
+        await wait_until(lambda: len(picker.shown) == 3 and "embed" in screen_text(app))
+        await pilot.press("down", "down", "space")  # the last row: the embedding model
+        await wait_until(
+            lambda: "all-minilm:latest only makes embeddings" in screen_text(app),
+            message="the refusal",
+        )
+        assert "[1]" not in screen_text(app)

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
     from ..api.client import OllamaClient
 
 
+EMBEDDING_FAMILIES = frozenset(
+    {"bert", "nomic-bert", "nomic-bert-moe", "xlm-roberta", "jina-bert-v2"}
+)
+"""Architectures that only make embeddings (nomic-embed-text, mxbai-embed-large, bge-m3…),
+for servers that do not say what a model can do."""
+
+
 @dataclass(frozen=True)
 class ModelChoice:
     """One installed model as the picker shows it."""
@@ -42,6 +49,15 @@ class ModelChoice:
     @property
     def calls_tools(self) -> bool:
         return "tools" in self.capabilities
+
+    @property
+    def embeds_only(self) -> bool:
+        """The model makes embeddings and cannot chat: its capabilities say so (`embedding`
+        without `completion`); until they are known (or where the server does not list
+        them), its family does."""
+        if self.capabilities:
+            return "completion" not in self.capabilities and "embedding" in self.capabilities
+        return self.family.casefold() in EMBEDDING_FAMILIES
 
     def matches(self, query: str) -> bool:
         """Every word of the query occurs in the name, family, size or host, case-insensitively."""
@@ -196,7 +212,10 @@ def default_model(choices: list[ModelChoice], last_used: str | None) -> str | No
     names = {choice.name for choice in choices}
     if last_used and (last_used in names or not choices):
         return last_used
-    for choice in choices:
+    # An embedding model cannot chat: a conversation starts on one only if nothing else is
+    # installed (and then says why when it is asked).
+    chatting = [choice for choice in choices if not choice.embeds_only] or choices
+    for choice in chatting:
         if choice.loaded:
             return choice.name
-    return choices[0].name if choices else None
+    return chatting[0].name if chatting else None

@@ -19,7 +19,7 @@ SECOND = "Blue light has a shorter wavelength, so molecules in the air scatter i
 async def _comparing(pilot: Pilot[None]) -> None:
     await pilot.press("f5")
     await shows(pilot, "qwen2.5:0.5b")
-    await pilot.press("space", "down", "down", "space")  # llama3.2 and qwen2.5
+    await pilot.press("space", "down", "space")  # llama3.2 and qwen2.5
     await shows(pilot, "[2]")
     await pilot.press("enter", *"Why is the sky blue?", "enter")
     await shows(pilot, "Rayleigh scattering")

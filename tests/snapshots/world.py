@@ -313,6 +313,7 @@ def set_up_server(server: FakeOllama) -> None:
             "parameter_size": "137M",
             "quantization_level": "F16",
         },
+        _show_capabilities=["embedding"],  # what /api/show says of an embedding model
     )
     loaded = dict(server.models[0])
     loaded.update(

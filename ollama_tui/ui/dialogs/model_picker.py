@@ -21,7 +21,7 @@ from ...domain.auto_host import AUTO_HOST
 from ...domain.quantities import count_of, format_size
 from ...services.backend import HostCatalogue
 from ...services.catalogue import ModelCatalogue, ModelChoice
-from ..kit.keys import bindings
+from ..kit.keys import bindings, key_on
 from ..kit.safe_text import SafeInput, plain
 
 FAMILY_WIDTH = 10
@@ -42,9 +42,15 @@ def _facts(choice: ModelChoice) -> Content:
         plain(choice.quantization.ljust(7)),
     )
     facts = Content("  ").join(columns).stylize("$text-muted")
-    # Marked when `/api/show` lists the capability: the model can be offered tools.
-    tools = Content.styled("tools", "$accent") if choice.calls_tools else Content("     ")
-    return facts + Content("  ") + tools
+    # Marked when `/api/show` lists the capability: the model can be offered tools. A
+    # model that only makes embeddings is marked in the same column: it cannot chat.
+    if choice.embeds_only:
+        ability = Content.styled("embed", "$warning")
+    elif choice.calls_tools:
+        ability = Content.styled("tools", "$accent")
+    else:
+        ability = Content("     ")
+    return facts + Content("  ") + ability
 
 
 def _name(choice: ModelChoice) -> Content:
@@ -287,7 +293,11 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         self._fit_dialog(_full_width(listed, mark) + padding)
         width = _name_width(listed, room, mark)
         for heading, models in groups:
-            matching = [choice for choice in models if choice.matches(query)]
+            # Models that only make embeddings last: they are listed, but not for chatting.
+            matching = sorted(
+                (choice for choice in models if choice.matches(query)),
+                key=lambda choice: choice.embeds_only,
+            )
             if heading is not None:
                 rows.append(_host_heading(heading, len(matching)))
                 self._shown.append(None)
@@ -376,6 +386,9 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         choice = self._shown[index] if index is not None and index < len(self._shown) else None
         if choice is None:
             return
+        if choice.embeds_only and choice not in self._marked:
+            self._refuse(choice)
+            return
         if choice in self._marked:
             self._marked.remove(choice)
         elif len(self._marked) < 4:
@@ -403,8 +416,21 @@ class ModelPickerScreen(ModalScreen[ModelChoice | None]):
         choice = self._shown[index]
         if self._on_marked is not None:
             self._confirm_marked()
+        elif choice is not None and choice.embeds_only:
+            self._refuse(choice)
         elif choice is not None:
             self.dismiss(choice)
+
+    def _refuse(self, choice: ModelChoice) -> None:
+        """Say, before any request fails, that the model cannot write a reply."""
+        models, embed = key_on(self, "app.models"), key_on(self, "models.embed")
+        self.query_one("#picker-note", Static).update(
+            _name(choice)
+            + Content(
+                f" only makes embeddings: it cannot chat. Models ({models}), then {embed},"
+                " compares texts' embeddings with it."
+            )
+        )
 
     @on(OptionList.OptionSelected)
     def _clicked(self, event: OptionList.OptionSelected) -> None:
