@@ -114,8 +114,9 @@ async def test_a_mistyped_path_comes_back_to_be_fixed(
         # The dialog is back with what was typed, not emptied.
         await wait_until(lambda: isinstance(app.screen, AttachImageDialog))
         await wait_until(lambda: "▊ note.txt" in screen_text(app), message="the typed path")
-        # It comes back selected, as every prefilled field: End keeps it and fixes its end.
-        await pilot.press("end", "backspace", "backspace", "backspace", "backspace")
+        # The cursor waits at its end, nothing selected: Backspace fixes the typo.
+        await pilot.press("backspace", "backspace", "backspace", "backspace")
+        await wait_until(lambda: "▊ note" in screen_text(app), message="the typo erased")
         await pilot.press(*"s.txt", "enter")
         await wait_until(lambda: view.attachments, message="notes.txt attached")
         assert not isinstance(app.screen, AttachImageDialog)

@@ -37,6 +37,9 @@ class AttachImageDialog(TextDialog):
             ),
             typed,
             suggester=PathSuggester(),
+            # Back after a path that attached nothing: the typo is fixed, not the path
+            # retyped, so the first Backspace must not clear it all.
+            replace=False,
         )
 
     def action_complete(self) -> None:

@@ -80,17 +80,27 @@ class TextDialog(ModalScreen[str | None]):
         *,
         problem: Callable[[str], str | None] | None = None,
         suggester: Suggester | None = None,
+        replace: bool = True,
     ) -> None:
+        """`replace`: the value comes selected, so that typing replaces it (a new name for
+        an old one); else the cursor waits at its end, for the value to be fixed."""
         super().__init__(classes="dialog-screen")
         self.question = question
         self.value = value
         self.problem = problem
         self.suggester = suggester
+        self.replace = replace
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(self.question, classes="dialog-title")
-            yield SafeInput(self.value, compact=True, id="answer", suggester=self.suggester)
+            yield SafeInput(
+                self.value,
+                compact=True,
+                id="answer",
+                suggester=self.suggester,
+                select_on_focus=self.replace,
+            )
             yield Static("", id="problem", classes="dialog-problem", markup=False)
             yield Static(
                 plain(f"Enter: accept · {key_on(self, 'text_dialog.cancel')}: cancel"),
