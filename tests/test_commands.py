@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ollama_tui.domain.conversation import Conversation, Message, MessageStatus, Stats
-from ollama_tui.services.library import export_markdown
+from ollama_tui.services.library import export_file_name, export_markdown
 from ollama_tui.store import SessionNotFound, SessionReadOnly, SessionStore
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import current_view, quit_app, ready, wait_until
@@ -62,6 +62,16 @@ def test_markdown_export_reads_well(tmp_path: Path) -> None:
     assert "```sql\nSELECT *\nFROM a\nJOIN b ON a.id = b.a_id;\n```" in text
     assert "*40 tokens · 40.0 tok/s*" in text
     assert text == export_markdown(conversation)
+
+
+def test_the_offered_export_name_joins_the_title_words_with_single_dashes() -> None:
+    assert export_file_name("Hello there, show me code", "abc123456789") == (
+        "hello-there-show-me-code-456789.md"
+    )
+    assert export_file_name("  --Café: au lait?! ", "x" * 12) == "café-au-lait-xxxxxx.md"
+    # Cut at 40 characters: never a dash before the id's, doubled.
+    assert export_file_name("a" * 39 + " b", "123456") == "a" * 39 + "-123456.md"
+    assert export_file_name("?!", "123456") == "conversation-123456.md"
 
 
 def test_json_export_then_import_never_overwrites(tmp_path: Path) -> None:

@@ -104,6 +104,15 @@ def _tool_heading(message: Message) -> str:
     return " · ".join(parts)
 
 
+def export_file_name(title: str, conversation_id: str) -> str:
+    """The file name an export is offered under: the title's words joined by single dashes
+    ("Hello there, show me code" gives `hello-there-show-me-code`), its first 40 characters,
+    then the end of the id, which tells apart conversations of the same title."""
+    spaced = "".join(ch if ch.isalnum() else " " for ch in title.lower())
+    slug = "-".join(spaced.split())[:40].rstrip("-")
+    return f"{slug or 'conversation'}-{conversation_id[-6:]}.md"
+
+
 def export_markdown(conversation: Conversation) -> str:
     """A readable Markdown file: front matter, then each turn headed with who wrote it and when.
 

@@ -25,6 +25,7 @@ from ...services.library import (
     ExportTargetExists,
     LibraryEntry,
     LibraryMatch,
+    export_file_name,
 )
 from ...services.throughput import read_saved
 from ..dialogs.basic import ConfirmDialog, TextDialog
@@ -493,8 +494,7 @@ class ConversationsScreen(ModalScreen[str | None]):
         entry = self._current()
         if entry is None or entry.unreadable_reason:
             return
-        slug = "".join(ch if ch.isalnum() else "-" for ch in entry.title.lower()).strip("-")
-        default = str(Path.cwd() / f"{slug[:40] or 'conversation'}-{entry.id[-6:]}.md")
+        default = str(Path.cwd() / export_file_name(entry.title, entry.id))
 
         def chosen(target: str | None) -> None:
             if target:
