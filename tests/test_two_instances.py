@@ -42,6 +42,14 @@ def test_two_instances_keep_their_writes_and_share_read_only(
             app.type_text(prompt)
             app.send(b"\r")
             app.wait_for(b"tok/s", start=start)
+
+        def both_replies_saved() -> bool:
+            # The reply is on screen before its save is on disk.
+            found = _conversations(tmp_path)
+            asked = ("alpha question", "beta question")
+            return all(len(found.get(one, {}).get("messages", ())) == 2 for one in asked)
+
+        fake_ollama.wait_for(both_replies_saved, timeout=10)
         saved = _conversations(tmp_path)
         assert saved["alpha question"]["messages"][1]["content"] == "Echo: alpha question"
         assert saved["beta question"]["messages"][1]["content"] == "Echo: beta question"
