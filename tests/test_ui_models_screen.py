@@ -350,3 +350,24 @@ async def test_the_pull_dialog_shows_its_field_before_anything_is_typed(
         assert "▊" in field, "\n".join(rows)
         await pilot.press(*"tiny:1b")
         assert "▊ tiny:1b" in screen_text(app)
+
+
+async def test_an_embedding_model_is_not_taken_for_a_chat(
+    make_app: MakeApp, fake_ollama: FakeOllama
+) -> None:
+    fake_ollama.add_model(
+        "all-minilm:latest", details={"family": "bert"}, _show_capabilities=["embedding"]
+    )
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await _models(app, pilot)
+        tabs_before = len(app.chat_views())
+        _row_of(screen, "all-minilm:latest")
+        for key in ("enter", "u"):  # a new chat with it, or this one
+            await pilot.press(key)
+            await wait_until(lambda: notified(app, "all-minilm:latest only makes embeddings"))
+            assert "e compares texts' embeddings with it" in notifications(app)[-1]
+            app.clear_notifications()
+        assert isinstance(app.screen, ModelsScreen)
+        assert len(app.chat_views()) == tabs_before
+        assert current_view(app).conversation.settings.model == "llama3.2:latest"

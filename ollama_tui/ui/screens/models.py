@@ -30,7 +30,7 @@ from ..dialogs.basic import ConfirmDialog, TextDialog
 from ..dialogs.create_model import CreateDialog
 from ..dialogs.embeddings import EmbedDialog
 from ..dialogs.inspect_model import InspectScreen
-from ..kit.keys import bindings
+from ..kit.keys import bindings, key_on
 from ..kit.safe_text import notify_plain, plain
 from ..kit.workers import background
 from ..widgets.keys_footer import KeysFooter
@@ -311,13 +311,24 @@ class ModelsScreen(Screen[UseModel | None]):
 
     def action_use(self) -> None:
         model = self.current_model
-        if model is not None:
+        if model is not None and self._chats(model):
             self.dismiss(UseModel(model.name))
 
     def action_use_here(self) -> None:
         model = self.current_model
-        if model is not None:
+        if model is not None and self._chats(model):
             self.dismiss(UseModel(model.name, here=True))
+
+    def _chats(self, model: ModelChoice) -> bool:
+        """Whether `model` can write replies; if not, says so before a request fails."""
+        if model.embeds_only:
+            notify_plain(
+                self.app,
+                f"{model.name} only makes embeddings: it cannot chat. "
+                f"{key_on(self, 'models.embed')} compares texts' embeddings with it.",
+                severity="warning",
+            )
+        return not model.embeds_only
 
     def action_inspect(self) -> None:
         model = self.current_model
