@@ -20,6 +20,7 @@ from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
     MakeApp,
     current_view,
+    notified,
     press_for,
     ready,
     screen_text,
@@ -288,17 +289,26 @@ async def test_while_replies_wait_to_be_kept_the_prompt_says_so(
         compare = await _compare_two(app, pilot, "Why is the sky blue?")
         await wait_until(lambda: not compare.running, timeout=10, message="both replies")
         # The prompt invited typing ("Ask anything") while the keys went to the replies:
-        # what was typed went nowhere. It says what comes first, and takes nothing.
+        # what was typed went nowhere. It says what comes first.
         await wait_until(lambda: "Keep a reply first (1/2)" in screen_text(app))
         assert "Ask anything" not in screen_text(app)
         await pilot.press(*"abc")
-        assert current_view(app).draft == ""
-        await pilot.press("2")
         view = current_view(app)
+        assert view.draft == ""
+        # Clicked, it takes the next prompt; Enter says what comes first and keeps it.
+        region = view.composer.region
+        await pilot.click(offset=(region.x + 2, region.y))
+        await pilot.press(*"And at sunset?", "enter")
+        await wait_until(
+            lambda: notified(app, "Keep one of the compared replies first: 1/2"),
+            message="the refusal",
+        )
+        assert view.draft == "And at sunset?"
+        assert len(fake_ollama.requests_to("/api/chat")) == 2
+        # Shift+Tab goes back to the replies, where 2 keeps the second.
+        await pilot.press("shift+tab", "2")
         await wait_until(lambda: view.compare_view is None, message="the reply kept")
-        await wait_until(lambda: "Ask anything" in screen_text(app))
-        await pilot.press(*"And at sunset?")
-        await wait_until(lambda: "And at sunset?" in screen_text(app), message="typed text")
+        await wait_until(lambda: "And at sunset?" in screen_text(app), message="the draft kept")
 
 
 def _footer(app: OllamaTuiApp) -> str:

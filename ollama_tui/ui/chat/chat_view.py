@@ -475,13 +475,13 @@ class ChatView(Vertical):
         self.compare_view = CompareView(comparison, flush_hz=self.backend.settings.flush_hz)
         self.transcript.display = False
         await self.mount(self.compare_view, before=self.composer)
-        # The keys go to the replies until one is kept: the prompt takes nothing meanwhile,
-        # and says so rather than inviting typing that would go nowhere.
+        # The keys go to the replies until one is kept; the prompt says so. It still takes
+        # text (the next prompt can be written while the replies are read); Enter says what
+        # comes first and keeps it.
         self._prompt_placeholder = self.composer.placeholder
         self.composer.placeholder = (
-            f"Keep a reply first ({self.compare_view.keep_keys()}), then type the next prompt."
+            f"Keep a reply first ({self.compare_view.keep_keys()}), then send the next prompt."
         )
-        self.composer.disabled = True
         self.post_message(self.StreamingChanged(self))
 
     # Named, not decorated with `on`: the compare view's module is imported when a
@@ -497,7 +497,6 @@ class ChatView(Vertical):
         self.compare_view = None
         await view.remove()
         self.composer.placeholder = self._prompt_placeholder
-        self.composer.disabled = self.read_only_reason is not None
         self.transcript.display = True
         self.transcript.messages_changed()
         self.transcript.follow()
@@ -785,6 +784,11 @@ class ChatView(Vertical):
     def _refusal_to_reply(self) -> str | None:
         if self.read_only_reason:
             return f"This conversation is read-only: {self.read_only_reason}"
+        if self.compare_view is not None:
+            return (
+                f"Keep one of the compared replies first: {self.compare_view.keep_keys()} on "
+                f"the replies ({self._key('chat.select')} goes to them)."
+            )
         if self.compacting:
             return f"The older turns are being summarised. {self._key('chat.stop')} stops it."
         if self.is_streaming:
@@ -846,7 +850,10 @@ class ChatView(Vertical):
     # -- acting on a selected message -----------------------------------------------------
 
     def action_select_messages(self) -> None:
-        self.transcript.focus()
+        if self.compare_view is not None:
+            self.compare_view.focus_replies()  # the transcript is hidden behind them
+        else:
+            self.transcript.focus()
 
     def action_toggle_thinking(self) -> None:
         self.transcript.toggle_thinking()
