@@ -41,7 +41,7 @@ from .chat.render_palette import RenderPalette
 from .chat.slash_popup import SlashPopup
 from .chat.tabs import ChatTabs, unsaved_question
 from .chat.transcript import Transcript
-from .kit import frame_timer
+from .kit import collector, frame_timer
 from .kit.default_css import add_default_css
 from .kit.keys import (
     actions_taken_over,
@@ -251,6 +251,12 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         if not gc.isenabled():
             gc.freeze()
             gc.enable()
+        collector.defer_full_passes()  # at quiet moments, not while replies stream
+        self.set_interval(collector.CHECK_EVERY, self._collect_if_due)
+
+    def _collect_if_due(self) -> None:
+        streaming = any(view.is_streaming for view in self.tabs.chat_views())
+        collector.collect_if_due(streaming=streaming)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # Every field of every screen and dialog, Textual's own palette included.
