@@ -4,6 +4,8 @@ The helpers that drive the app and read its screen are in `tests/pilot.py`."""
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,16 @@ def no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OLLAMA_TUI_CONFIG", str(tmp_path / "no-config.toml"))
     for name in ("SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY", "OLLAMA_HOST"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def collector_as_python_sets_it() -> Iterator[None]:
+    """An app leaves the collector's full passes to its own quiet moments, for the whole
+    process (`ui/kit/collector.py`): each test ends with Python's thresholds again, so that
+    the apps of the tests before are freed as usual."""
+    thresholds = gc.get_threshold()
+    yield
+    gc.set_threshold(*thresholds)
 
 
 @pytest.fixture
