@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import gc
 import os
 import platform
 import sys
@@ -123,6 +124,21 @@ def _run_step(
 
 
 @contextlib.contextmanager
+def _measured(
+    step: str, client: Client, server: FakeOllama, size: Size, quiet: float, samples: Samples
+) -> str | None:
+    """`_run_step`, with the instrument quiet: the fake server and the pty reader live in this
+    process, and a pass of its collector mid-run (over the requests of the runs before, each
+    with thousands of stamps) held back tokens and reads by 20-40 ms, the bare loop's too."""
+    server.requests.clear()
+    gc.collect()
+    gc.disable()
+    try:
+        return _run_step(step, client, server, size, quiet, samples)
+    finally:
+        gc.enable()
+
+
 def _clients(compare: str | None, bare: bool, ssh: bool) -> Iterator[list[Client]]:
     """The bare loop, the revision compared against, and this checkout, in that order."""
     now = app_client(f"now ({describe_checkout(ROOT)})", ROOT, ssh=ssh)
@@ -184,7 +200,7 @@ def main() -> None:
                     # Clients take turns run by run, so a change in the machine's load
                     # weighs on all of them alike.
                     for client in clients:
-                        line = _run_step(step, client, server, size, arguments.quiet, samples)
+                        line = _measured(step, client, server, size, arguments.quiet, samples)
                         if line is not None:
                             print(
                                 f"{_size_name(size)} {step} {client.label} "
