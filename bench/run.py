@@ -123,7 +123,6 @@ def _run_step(
     raise ValueError(step)
 
 
-@contextlib.contextmanager
 def _measured(
     step: str, client: Client, server: FakeOllama, size: Size, quiet: float, samples: Samples
 ) -> str | None:
@@ -139,6 +138,7 @@ def _measured(
         gc.enable()
 
 
+@contextlib.contextmanager
 def _clients(compare: str | None, bare: bool, ssh: bool) -> Iterator[list[Client]]:
     """The bare loop, the revision compared against, and this checkout, in that order."""
     now = app_client(f"now ({describe_checkout(ROOT)})", ROOT, ssh=ssh)
