@@ -1,15 +1,24 @@
 """Timers resumed late tick at their next step, not the one after: a screen's change is drawn
-at most one frame later (Textual 8.2.8 waited up to two)."""
+at most one frame later (Textual 8.2.8 waited up to two); what a user waits on is drawn at
+once."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from typing import cast
 
+import pytest
+from rich.console import RenderableType
+from textual import events
+from textual._compositor import CompositorUpdate
 from textual.app import App
+from textual.screen import Screen
 
+from ollama_tui.ui.chat.composer import Composer
 from ollama_tui.ui.kit import frame_timer
-from tests.pilot import wait_until
+from tests.fake_ollama.server import FakeOllama
+from tests.pilot import MakeApp, ready, wait_until
 
 INTERVAL = 0.2
 
@@ -34,3 +43,28 @@ async def test_a_timer_resumed_late_ticks_next_at_its_next_step() -> None:
         await wait_until(lambda: len(ticks) == 3, timeout=5)
         timer.stop()
     assert ticks[2] - ticks[1] < 1.4 * INTERVAL
+
+
+async def test_a_character_typed_in_the_prompt_is_drawn_before_the_key_is_done(
+    make_app: MakeApp, fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        composer = app.query_one(Composer)
+        composer.focus()
+        await pilot.pause()
+        frames: list[str] = []
+        display = app._display
+
+        def recorded(screen: Screen[object], update: object) -> None:
+            if isinstance(update, CompositorUpdate):
+                frames.append(update.render_segments(app.console))
+            display(screen, cast("RenderableType | None", update))
+
+        monkeypatch.setattr(app, "_display", recorded)
+        # The key as the app hands it to the focused prompt; no tick of the screen comes in
+        # between, so only a frame drawn at once can hold the character.
+        await composer._on_key(events.Key("Ж", "Ж"))
+        assert composer.text == "Ж"
+        assert any("Ж" in frame for frame in frames)

@@ -11,9 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from textual import events
 from textual.message import Message
 
 from ...services.slash import block_is_open
+from ..kit import frame_timer
 from ..kit.keys import bindings, bound_key
 from ..kit.safe_text import SafeTextArea, notify_plain
 
@@ -39,6 +41,13 @@ class Composer(SafeTextArea):
     @dataclass
     class PopupClosed(Message):
         """Escape while the slash popup shows: close it (until the next key typed)."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        await super()._on_key(event)
+        if event.is_printable and not self.read_only:
+            # A typed character is drawn now, not at the screen's next tick: while replies
+            # stream, that tick often comes after a frame of theirs (up to 17 ms later).
+            frame_timer.draw_now(self)
 
     def __init__(self, *, keymap: Mapping[str, str] | None = None, id: str | None = None) -> None:
         """`keymap`: the config's keys, which the hint names as they are bound."""
