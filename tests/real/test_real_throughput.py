@@ -39,7 +39,8 @@ async def test_the_dialog_says_what_the_server_does(
         assert real_model in screen_text(app)  # the conversation's model, the only one there
         await pilot.press("tab", "tab", "backspace", "backspace", "3")
         await pilot.press("tab", "backspace", "backspace", "8", "enter")
+        # The sentence comes first and the figures under it, brought into view once drawn.
         await wait_until(
             lambda: any(sentence in screen_text(app) for sentence in SENTENCES), timeout=90
         )
-        assert "tokens/s in all" in screen_text(app)
+        await wait_until(lambda: "tokens/s in all" in screen_text(app), message="the figures")
