@@ -8,8 +8,11 @@ import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
+import pytest
+from rich.console import RenderableType
+from textual._compositor import CompositorUpdate
 from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -154,3 +157,18 @@ def notified(app: App[Any], text: str) -> bool:
 
 def session_file(data_dir: Path, conversation_id: str) -> Path:
     return data_dir / "sessions" / f"{conversation_id}.json"
+
+
+def frames_written(app: App[Any], monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The frames `app` writes from now on, each as the text sent to the terminal (filled in
+    as they are written: a frame drawn at once is there when the call that drew it returns)."""
+    frames: list[str] = []
+    display = app._display
+
+    def recorded(screen: Screen[object], update: object) -> None:
+        if isinstance(update, CompositorUpdate):
+            frames.append(update.render_segments(app.console))
+        display(screen, cast("RenderableType | None", update))
+
+    monkeypatch.setattr(app, "_display", recorded)
+    return frames

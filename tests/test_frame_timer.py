@@ -6,19 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import cast
 
 import pytest
-from rich.console import RenderableType
 from textual import events
-from textual._compositor import CompositorUpdate
 from textual.app import App
-from textual.screen import Screen
 
 from ollama_tui.ui.chat.composer import Composer
 from ollama_tui.ui.kit import frame_timer
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import MakeApp, ready, wait_until
+from tests.pilot import MakeApp, frames_written, ready, wait_until
 
 INTERVAL = 0.2
 
@@ -54,15 +50,7 @@ async def test_a_character_typed_in_the_prompt_is_drawn_before_the_key_is_done(
         composer = app.query_one(Composer)
         composer.focus()
         await pilot.pause()
-        frames: list[str] = []
-        display = app._display
-
-        def recorded(screen: Screen[object], update: object) -> None:
-            if isinstance(update, CompositorUpdate):
-                frames.append(update.render_segments(app.console))
-            display(screen, cast("RenderableType | None", update))
-
-        monkeypatch.setattr(app, "_display", recorded)
+        frames = frames_written(app, monkeypatch)
         # The key as the app hands it to the focused prompt; no tick of the screen comes in
         # between, so only a frame drawn at once can hold the character.
         await composer._on_key(events.Key("Ж", "Ж"))

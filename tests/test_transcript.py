@@ -6,16 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
-from rich.console import RenderableType
 from rich.segment import Segment
-from textual._compositor import CompositorUpdate
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.geometry import Region
-from textual.screen import Screen
 from textual.strip import Strip
 
 from ollama_tui.domain.conversation import Message, MessageStatus
@@ -28,6 +25,7 @@ from tests.pilot import (
     ask,
     current_view,
     drawn,
+    frames_written,
     last_reply,
     ready,
     screen_text,
@@ -351,15 +349,7 @@ async def test_the_end_of_a_reply_is_in_a_frame_drawn_at_once_not_at_the_next_ti
         view = app.query_one(Transcript)
         reply = _start_reply(view, messages)
         await pilot.pause()
-        frames: list[str] = []
-        display = app._display
-
-        def recorded(screen: Screen[object], update: object) -> None:
-            if isinstance(update, CompositorUpdate):
-                frames.append(update.render_segments(app.console))
-            display(screen, cast("RenderableType | None", update))
-
-        monkeypatch.setattr(app, "_display", recorded)
+        frames = frames_written(app, monkeypatch)
         reply.content = "The last words"
         reply.status = MessageStatus.COMPLETE
         view.finish_reply()
