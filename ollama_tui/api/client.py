@@ -167,6 +167,9 @@ class OllamaClient:
     def _built(self) -> httpx.AsyncClient:
         import httpx
 
+        from . import chunked
+
+        chunked.install()
         timeouts = self._timeouts
         return httpx.AsyncClient(
             base_url=self._base_url,
