@@ -19,6 +19,7 @@ from asyncio import Event
 from typing import cast
 
 from textual import _time
+from textual.screen import Screen
 from textual.timer import EventTargetGone, Timer
 from textual.widget import Widget
 
@@ -67,16 +68,17 @@ def draw_now(*widgets: Widget) -> None:
     at the screen's next tick: up to a frame (17 ms at 60 a second) sooner.
 
     What Textual does on its way from `refresh` to the tick (the widget's idle check posts an
-    update, the screen's handler marks it dirty, the tick draws the dirty widgets) is done
-    here in one step. A widget waiting for a layout is left to the tick, which lays out first.
+    update or a layout, the screen's handlers mark it dirty or due for a layout, the tick lays
+    out and draws) is done here in one step.
     """
     if not widgets or not widgets[0].is_on_screen:
         return  # not shown (a tab behind another): nothing to draw now
     screen = widgets[0].screen
     if screen.app._batch_count or not screen.is_current or screen not in screen._compositor:
         return
-    if any(widget._layout_required for widget in widgets):
-        return
+    for widget in widgets:
+        if widget._layout_required:
+            _due_for_layout(widget, screen)
     for widget in widgets:
         if widget._scroll_required:
             widget._scroll_required = False
@@ -86,3 +88,20 @@ def draw_now(*widgets: Widget) -> None:
             if widget.display:
                 screen._dirty_widgets.add(widget)
     screen._on_timer_update()
+
+
+def _due_for_layout(widget: Widget, screen: Screen[object]) -> None:
+    """Mark the screen due for a layout of `widget`, as its idle check and the screen's
+    `Layout` handler would have (the ancestors whose size follows it are laid out too)."""
+    widget._layout_required = False
+    child: Widget = widget
+    for ancestor in widget.ancestors:
+        if not isinstance(ancestor, Widget):
+            break
+        ancestor._clear_arrangement_cache()
+        ancestor._layout_updates += 1
+        screen._layout_widgets.setdefault(ancestor, set()).add(child)
+        if not ancestor.styles.auto_dimensions:
+            break
+        child = ancestor
+    screen._layout_required = True
