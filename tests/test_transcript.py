@@ -420,3 +420,74 @@ async def test_views_sharing_their_flushes_are_drawn_one_a_tick_and_one_after_a_
         views[first].reply_changed()
         flushes.tick()
         assert len(showing("again")) == 2 and not showing("more")
+
+
+async def test_a_reply_arriving_in_a_burst_is_read_through_and_drawn_at_its_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A reply the server had ready comes faster than anyone reads it and than the app draws
+    # it: the ticks and the pauses (the app's own frames) leave it undrawn for up to
+    # BURST_FLUSH, so that its end is drawn sooner. The clock is the test's.
+    clock = [100.0]
+    monkeypatch.setattr(transcript_module, "monotonic", lambda: clock[0])
+    flushes = Flushes(0.1)  # ticks every 10 s: only the test ticks them
+    reply = Message.assistant("llama3.2:latest")
+    app = Columns([reply], flushes)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(Transcript)
+        reply.status = MessageStatus.STREAMING
+        view.start_reply(reply)
+        await pilot.pause()
+
+        def shown() -> str:
+            return "\n".join(_lines(view, reply))
+
+        def arrive(count: int, seconds: float) -> None:
+            for n in range(count):
+                reply.content += f"w{n} "
+                view.reply_changed()
+            clock[0] += seconds
+
+        arrive(600, 0.06)  # 10,000 a second
+        # The pause after it (the app's own frame) draws nothing, nor does a tick.
+        await wait_until(lambda: view._quiet is None)
+        flushes.tick()
+        assert "w599" not in shown()
+        # A burst that lasts is drawn every BURST_FLUSH.
+        arrive(600, transcript_module.BURST_FLUSH)
+        flushes.tick()
+        assert "w599" in shown()
+        # The same words at a rate anyone follows (400 a second) are drawn at each tick.
+        reply.content = ""
+        arrive(40, 0.1)
+        flushes.tick()
+        assert "w39" in shown()
+        # So are a few words that come together (one network read).
+        arrive(30, 0.001)
+        flushes.tick()
+        assert shown().count("w29") == 2
+        # The end of a burst is drawn when the reply ends.
+        arrive(600, 0.01)
+        reply.status = MessageStatus.COMPLETE
+        view.finish_reply()
+        assert shown().count("w599") == 1 and "w599 " in reply.content
+
+
+async def test_the_end_of_a_reply_that_brings_the_scrollbar_is_drawn_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A reply longer than the view needs a layout (the scrollbar comes): the frame drawn at
+    # once lays out first rather than leaving the end to the next tick.
+    messages = [Message.user("hello")]
+    app = Host(messages)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(Transcript)
+        reply = _start_reply(view, messages)
+        await pilot.pause()
+        assert not view.show_vertical_scrollbar
+        frames = frames_written(app, monkeypatch)
+        reply.content = "\n\n".join(f"Paragraph {n}." for n in range(40)) + "\n\nEND-ZQX"
+        reply.status = MessageStatus.COMPLETE
+        view.finish_reply()
+        assert any("END-ZQX" in frame for frame in frames)
+        assert view.show_vertical_scrollbar

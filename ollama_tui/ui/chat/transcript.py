@@ -70,6 +70,20 @@ QUIET_FLUSHES = 4
 second at 15 flushes a second, the frames the app draws; views that share the flushes, as
 the columns of a comparison do, share these too)."""
 
+BURST_RATE = 1500.0
+"""Pieces of a reply a second above which it arrives in a burst (the server had it ready,
+or the network held it back): faster than anyone reads, and faster than the app can draw
+it (a flush and its frame cost 20-40 ms at 160x48 when a burst has moved the whole view).
+The ticks of the flushes then leave the reply to be read through, so that its end is drawn
+sooner; a burst that lasts is still drawn every `BURST_FLUSH` seconds."""
+
+BURST_FLUSH = 0.25
+"""Seconds a reply arriving in a burst goes undrawn at most."""
+
+BURST_PIECES = 100
+"""Fewer pieces than this are no burst, however close together (the words of one network
+read, the first words of a reply)."""
+
 LIVE_WINDOW = 20
 """Turns laid out when a conversation opens; Ctrl+Up (or moving the selection above the
 first) lays out as many more. Laying out renders every turn once for the width."""
@@ -171,11 +185,13 @@ class Flushes:
         """The view whose turn it is at the next tick."""
 
     def tick(self) -> None:
-        """Draw the next view in turn that has something new."""
+        """Draw the next view in turn that has something new and is not in a burst."""
         count = len(self.views)
+        now = monotonic()
         for step in range(count):
             index = (self._turn + step) % count
-            if self.views[index].flush():
+            view = self.views[index]
+            if not view.in_burst(now) and view.flush():
                 self._turn = (index + 1) % count
                 return
 
@@ -267,9 +283,13 @@ class Transcript(ScrollView, can_focus=True):
         self._sync: Callable[[], None] = _noop
         self._timer: Timer | None = None
         self._quiet: asyncio.TimerHandle | None = None
-        self._own_style: Style | None = None
         """A flush waiting for the reply to pause."""
+        self._own_style: Style | None = None
         self._changed_at = 0.0
+        self._drawn_at = 0.0
+        """When the reply was last drawn (or began)."""
+        self._pieces = 0
+        """Pieces of the reply that arrived since then."""
         self.verbose: bool | None = None
         """The conversation's `verbose` setting: what the line under a reply shows."""
         self.wordwrap = True
@@ -503,34 +523,39 @@ class Transcript(ScrollView, can_focus=True):
             # The rows below show what was drawn there (nothing, past the last turn): only
             # the cells that differ are sent (the end of a line a token extended).
             end = len(lines) if grown else last_difference(old, lines, first) + 1
-            for offset in range(first, end):
-                before = old[offset] if offset < len(old) else self._blank()
-                self._refresh_cells(top + offset, before, lines[offset])
+            self._refresh_cells(top, first, end, old, lines)
         if grown:
             self._update_virtual_size()
 
-    def _refresh_cells(self, row: int, before: Strip, after: Strip) -> None:
-        """Refresh the cells of content row `row` that differ between `before` and `after`
-        (when the row is on screen)."""
+    def _shown_rows(self, start: int, end: int) -> range:
+        """The content rows start..end (end excluded) that are on screen."""
         scroll_y = round(self.scroll_y)
-        if not scroll_y <= row < scroll_y + self.scrollable_content_region.height:
-            return
+        height = self.scrollable_content_region.height
+        return range(max(start, scroll_y), min(end, scroll_y + height))
+
+    def _refresh_cells(
+        self, top: int, first: int, end: int, old: Sequence[Strip], new: Sequence[Strip]
+    ) -> None:
+        """Refresh the cells that differ between a turn's `old` and `new` lines first..end
+        (end excluded), the turn starting at content row `top`, where they are on screen
+        (a burst of text is hundreds of lines, of which a screenful is shown)."""
         width = self._width
-        # As drawn: with word wrap off, text growing past the edge changes only the mark.
-        columns = changed_columns(self._cut(before, width), self._cut(after, width))
-        if columns is not None:
-            start, end = columns
-            y = row - scroll_y + self.styles.gutter.top
-            self.refresh(Region(start, y, end - start, 1))
+        shift = self.styles.gutter.top - round(self.scroll_y)
+        for row in self._shown_rows(top + first, top + end):
+            offset = row - top
+            before = old[offset] if offset < len(old) else self._blank()
+            # As drawn: with word wrap off, text growing past the edge changes only the mark.
+            columns = changed_columns(self._cut(before, width), self._cut(new[offset], width))
+            if columns is not None:
+                start, stop = columns
+                self.refresh(Region(start, row + shift, stop - start, 1))
 
     def _refresh_rows(self, start: int, end: int) -> None:
         """Refresh the content rows start..end (end excluded) that are on screen."""
-        scroll_y = round(self.scroll_y)
-        height = self.scrollable_content_region.height
-        start, end = max(start, scroll_y), min(end, scroll_y + height)
-        if start < end:
-            gutter = self.styles.gutter
-            self.refresh(Region(0, start - scroll_y + gutter.top, self.size.width, end - start))
+        shown = self._shown_rows(start, end)
+        if shown:
+            y = shown.start - round(self.scroll_y) + self.styles.gutter.top
+            self.refresh(Region(0, y, self.size.width, len(shown)))
 
     @property
     def _step(self) -> int:
@@ -696,6 +721,8 @@ class Transcript(ScrollView, can_focus=True):
         self._reply = None
         self._sync = sync
         self._reply_changed = False
+        self._drawn_at = monotonic()
+        self._pieces = 0
         self._layout()
         self.refresh()
         if self._timer is None and self._own_flushes:
@@ -706,6 +733,7 @@ class Transcript(ScrollView, can_focus=True):
         reply pauses (see `QUIET_FLUSH`)."""
         self._reply_changed = True
         self._changed_at = monotonic()
+        self._pieces += 1
         if self._quiet is None:
             self._quiet = asyncio.get_running_loop().call_later(QUIET_FLUSH, self._flush_if_quiet)
 
@@ -714,6 +742,10 @@ class Transcript(ScrollView, can_focus=True):
         if not self._reply_changed or self._reply_message is None:
             return
         now = monotonic()
+        if self.in_burst(now):
+            # The pause is the app's own (a frame drawn mid-burst), or the burst's end,
+            # which `finish_reply` draws; a burst that pauses is drawn by the ticks.
+            return
         gap = self._flushes.interval / QUIET_FLUSHES
         wait = max(self._changed_at + QUIET_FLUSH, self._flushes.flushed_at + gap) - now
         if wait > 0:
@@ -721,12 +753,19 @@ class Transcript(ScrollView, can_focus=True):
         else:
             self.flush()
 
+    def in_burst(self, now: float) -> bool:
+        """Whether the reply arrives faster than `BURST_RATE` (at least `BURST_PIECES` of
+        it), and was drawn less than `BURST_FLUSH` seconds ago."""
+        since = now - self._drawn_at
+        return since < BURST_FLUSH and self._pieces > max(BURST_PIECES, BURST_RATE * since)
+
     def flush(self) -> bool:
         """Draw what arrived of the reply since the last flush; False when there was
         nothing to draw."""
         if not self._reply_changed or self._reply is None:
             return False
-        self._flushes.flushed_at = monotonic()
+        self._flushes.flushed_at = self._drawn_at = monotonic()
+        self._pieces = 0
         if not self.is_on_screen:
             # In a tab not shown: drawing text nobody sees costs the shown tab its
             # responsiveness. It catches up when it is shown again.
