@@ -181,6 +181,25 @@ def _steps(only: str) -> list[str]:
     return [step for step in STEPS if any(word in step for word in words)]
 
 
+def reference_seconds() -> float:
+    """The machine's speed: seconds for a fixed piece of pure-Python work (parsing and
+    formatting, as the app does), the median of five. The same machine runs 1.5 times
+    slower in some hours than in others; every figure of a run scales with this one, so
+    runs of different hours compare by it."""
+    import json
+    import time
+
+    line = json.dumps({"model": "m", "message": {"role": "assistant", "content": "word "}})
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        for index in range(20_000):
+            data = json.loads(line)
+            f"{index:>6} {data['message']['content']!r}".split()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[2]
+
+
 def main() -> None:
     arguments = _arguments()
     steps = _steps(arguments.only)
@@ -190,6 +209,7 @@ def main() -> None:
     ]
     samples: Samples = defaultdict(list)
     load_before = os.getloadavg()
+    reference_before = reference_seconds()
     clients_in = _clients(arguments.compare, not arguments.no_bare, arguments.ssh)
     with clients_in as clients, FakeOllama() as server:
         for size in sizes:
@@ -213,7 +233,9 @@ def main() -> None:
         for (size, client, key), values in samples.items()
         if values
     ]
+    reference = (reference_before + reference_seconds()) / 2
     meta: dict[str, object] = {
+        "reference_seconds": reference,
         "measured_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "runs": arguments.runs,
         "ssh": arguments.ssh,
@@ -227,7 +249,8 @@ def main() -> None:
     report.save(ROOT / "bench" / "results" / "latest.json", meta, rows)
     print(
         f"\nload average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after, "
-        f"{os.cpu_count()} cores; {arguments.runs} runs per row"
+        f"{os.cpu_count()} cores; {arguments.runs} runs per row; "
+        f"reference work {reference * 1000:.0f} ms (the machine's speed: figures scale with it)"
         + ("; the app told it runs over SSH" if arguments.ssh else "")
     )
     for size in sizes:
