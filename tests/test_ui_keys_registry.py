@@ -97,7 +97,7 @@ async def test_a_remapped_key_is_the_key_shown_in_f1_the_footer_and_the_palette(
         await ready(app)
         footer = screen_text(app)
         assert "f9 New" in footer and "^n" not in footer, footer
-        assert "f8 Image" in footer and "^t" not in footer, footer
+        assert "f8 Files" in footer and "^t" not in footer, footer
         await pilot.press("f9")  # the key that works
         await wait_until(lambda: app.tabs.tab_count == 2, message="a tab from F9")
         await pilot.press("ctrl+n")

@@ -403,7 +403,7 @@ KEYS: tuple[Key, ...] = (
         "chat.attach",
         "ctrl+t",
         "attach_image",
-        "Image",
+        "Files",
         "chat",
         help="Attach files: text and code in the prompt, images for a vision model",
         command=Command("Attach files", "Text and code in the prompt, images for a vision model"),
