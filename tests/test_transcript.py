@@ -340,21 +340,29 @@ async def test_a_reply_that_pauses_is_drawn_at_once_not_at_the_next_flush() -> N
             await wait_until(lambda: reply.content in "\n".join(_lines(view, reply)), timeout=1.5)
 
 
+LONG_REPLY = "\n\n".join(f"Paragraph {n}." for n in range(40)) + "\n\nThe last words"
+
+
+@pytest.mark.parametrize("text", ["The last words", LONG_REPLY], ids=["short", "long"])
 async def test_the_end_of_a_reply_is_in_a_frame_drawn_at_once_not_at_the_next_tick(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
+    # A reply longer than the view needs a layout (the scrollbar comes): the frame drawn at
+    # once lays out first rather than leaving the end to the next tick.
     messages = [Message.user("hello")]
     app = Host(messages)
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.query_one(Transcript)
         reply = _start_reply(view, messages)
         await pilot.pause()
+        assert not view.show_vertical_scrollbar
         frames = frames_written(app, monkeypatch)
-        reply.content = "The last words"
+        reply.content = text
         reply.status = MessageStatus.COMPLETE
         view.finish_reply()
         # Written before finish_reply returned: no tick of the screen came in between.
         assert any("The last words" in frame for frame in frames)
+        assert view.show_vertical_scrollbar == (text == LONG_REPLY)
 
 
 class Columns(App[None]):
@@ -471,23 +479,3 @@ async def test_a_reply_arriving_in_a_burst_is_read_through_and_drawn_at_its_end(
         reply.status = MessageStatus.COMPLETE
         view.finish_reply()
         assert shown().count("w599") == 1 and "w599 " in reply.content
-
-
-async def test_the_end_of_a_reply_that_brings_the_scrollbar_is_drawn_at_once(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # A reply longer than the view needs a layout (the scrollbar comes): the frame drawn at
-    # once lays out first rather than leaving the end to the next tick.
-    messages = [Message.user("hello")]
-    app = Host(messages)
-    async with app.run_test(size=(80, 24)) as pilot:
-        view = app.query_one(Transcript)
-        reply = _start_reply(view, messages)
-        await pilot.pause()
-        assert not view.show_vertical_scrollbar
-        frames = frames_written(app, monkeypatch)
-        reply.content = "\n\n".join(f"Paragraph {n}." for n in range(40)) + "\n\nEND-ZQX"
-        reply.status = MessageStatus.COMPLETE
-        view.finish_reply()
-        assert any("END-ZQX" in frame for frame in frames)
-        assert view.show_vertical_scrollbar
