@@ -70,3 +70,37 @@ async def test_a_finished_reply_keeps_its_streamed_body_and_the_tab_its_width(
             assert (underline.highlight_start, underline.highlight_end) == underlined
     finally:
         hold.set()
+
+
+async def test_the_tab_underline_moves_under_a_new_title_at_once_not_sliding(
+    make_app: MakeApp, fake_ollama: FakeOllama, monkeypatch: Any
+) -> None:
+    # The first prompt sets the title, and the streaming marker comes and goes: each
+    # relabel slid the underline over 18 frames, in the middle of the reply.
+    fake_ollama.script_reply(["alpha ", "beta ", "ZQXEND"])
+    app = make_app()
+    async with app.run_test() as pilot:
+        await ready(app)
+        view = current_view(app)
+        underline = app.query_one(Underline)
+        slides: list[str] = []
+        animate = underline.animate
+
+        def recorded(attribute: str, *args: Any, **kwargs: Any) -> Any:
+            slides.append(attribute)
+            return animate(attribute, *args, **kwargs)
+
+        monkeypatch.setattr(underline, "animate", recorded)
+        tab = app.tabs.get_tab(app.tabs.active)
+        before = tab.label.plain
+        await pilot.press(*"a question of some length", "enter")
+        await wait_until(lambda: not view.is_streaming and "●" not in str(tab.label))
+        assert tab.label.plain != before  # the title changed, twice the marker
+
+        def under_the_tab() -> bool:
+            span = tab.virtual_region.shrink(tab.styles.gutter).column_span
+            return (underline.highlight_start, underline.highlight_end) == span
+
+        await wait_until(under_the_tab)
+        await pilot.pause()
+        assert slides == []
