@@ -327,7 +327,7 @@ def test_a_line_a_token_extends_is_refreshed_from_its_first_changed_cell() -> No
 async def test_a_reply_that_pauses_is_drawn_at_once_not_at_the_next_flush() -> None:
     # The flushes tick every 2 s here: words that arrive and are followed by a pause (the
     # last ones of a reply, or each one of a slow reply) are drawn without waiting for one
-    # (at most twice as often as the flushes: the second 1 s after the first, before a tick).
+    # (at most four times as often as the flushes: the second 0.5 s after the first).
     messages = [Message.user("hello")]
     app = Host(messages, flush_hz=0.5)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -381,7 +381,7 @@ class Columns(App[None]):
 
 async def test_views_sharing_their_flushes_are_drawn_one_a_tick_and_one_after_a_pause() -> None:
     # Ticks every 10 s, so only the test ticks them; the pause flushes of all the views
-    # together then come at most 5 s apart.
+    # together then come at most 2.5 s apart.
     flushes = Flushes(0.1)
     replies = [Message.assistant("llama3.2:latest") for _ in range(3)]
     app = Columns(replies, flushes)
