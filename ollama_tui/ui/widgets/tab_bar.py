@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static, TabbedContent, TabPane
 from textual.widgets._tabbed_content import ContentTab, ContentTabs
-from textual.widgets._tabs import Underline
+from textual.widgets._tabs import Tab, Underline
 
 _UNDERLINE_ENDS = ("highlight_start", "highlight_end")
 
@@ -25,6 +25,9 @@ class ConversationTabs(TabbedContent):
 
     _underline_due = False
     """A label changed: the underline is checked against the tab after the next layouts."""
+
+    _relabelled: tuple[Tab, ...] = ()
+    """The tabs whose labels changed since the underline was last placed."""
 
     def on_mount(self) -> None:
         self.query_one(ContentTabs).mount(Static(Content(""), id="hidden-tabs"))
@@ -96,15 +99,21 @@ class ConversationTabs(TabbedContent):
             tab._label = label
             Static.update(tab, label)
             self._underline_due = True
+            self._relabelled += (tab,)
             self._schedule_reveal()
 
     def _laid_out(self, screen: Screen[object]) -> None:
-        """Textual moves the underline when a label changes, but may measure the tab before
-        it is laid out again: after the first prompt's title the underline stayed under the
-        old, longer title for the whole reply, then slid across in 18 frames at its end.
-        After a layout the tab's place is known; the underline is put there at once."""
+        """Put the underline under the active tab once every relabelled tab is laid out with
+        its new width (a layout may come before the tab's own; measured then, the underline
+        stayed under the old, longer title of the first prompt's tab). Left to Textual while
+        it moves the underline itself (a tab switched to)."""
         if not self._underline_due:
             return
+        for tab in self._relabelled:
+            if tab.parent is not None and (
+                tab.virtual_region.shrink(tab.styles.gutter).width != tab.label.cell_length
+            ):
+                return  # a layout before the tab's own: checked again after the next one
         bar = self.query_one(ContentTabs)
         underline = bar.query_one(Underline)
         animator = self.app.animator
@@ -116,6 +125,7 @@ class ConversationTabs(TabbedContent):
             if (underline.highlight_start, underline.highlight_end) != (start, end):
                 underline.highlight_start, underline.highlight_end = start, end
         self._underline_due = False
+        self._relabelled = ()
 
     def _count_hidden(self) -> None:
         bar = self.query_one(ContentTabs)
