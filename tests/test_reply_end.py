@@ -5,11 +5,18 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
 from textual.geometry import Region
-from textual.widgets._tabs import Underline
+from textual.widgets._tabs import Tab, Underline
 
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import MakeApp, current_view, drawn, last_reply, ready, wait_until
+
+
+def _under(tab: Tab, underline: Underline) -> bool:
+    """Whether the tab underline spans the tab's label."""
+    span = tab.virtual_region.shrink(tab.styles.gutter).column_span
+    return (underline.highlight_start, underline.highlight_end) == span
 
 
 async def test_a_finished_reply_keeps_its_streamed_body_and_the_tab_its_width(
@@ -34,13 +41,8 @@ async def test_a_finished_reply_keeps_its_streamed_body_and_the_tab_its_width(
             streaming_width = tab.label.cell_length
             assert "●" in str(tab.label)
             underline = app.query_one(Underline)
-
-            def under_the_tab() -> bool:
-                span = tab.virtual_region.shrink(tab.styles.gutter).column_span
-                return (underline.highlight_start, underline.highlight_end) == span
-
             # Under the tab while the reply streams (it stayed under the old, longer title).
-            await wait_until(under_the_tab)
+            await wait_until(lambda: _under(tab, underline))
             underlined = (underline.highlight_start, underline.highlight_end)
             refreshed: list[Region] = []
             refresh = transcript.refresh
@@ -73,7 +75,7 @@ async def test_a_finished_reply_keeps_its_streamed_body_and_the_tab_its_width(
 
 
 async def test_the_tab_underline_moves_under_a_new_title_at_once_not_sliding(
-    make_app: MakeApp, fake_ollama: FakeOllama, monkeypatch: Any
+    make_app: MakeApp, fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The first prompt sets the title, and the streaming marker comes and goes: each
     # relabel slid the underline over 18 frames, in the middle of the reply.
@@ -96,11 +98,6 @@ async def test_the_tab_underline_moves_under_a_new_title_at_once_not_sliding(
         await pilot.press(*"a question of some length", "enter")
         await wait_until(lambda: not view.is_streaming and "●" not in str(tab.label))
         assert tab.label.plain != before  # the title changed, twice the marker
-
-        def under_the_tab() -> bool:
-            span = tab.virtual_region.shrink(tab.styles.gutter).column_span
-            return (underline.highlight_start, underline.highlight_end) == span
-
-        await wait_until(under_the_tab)
+        await wait_until(lambda: _under(tab, underline))
         await pilot.pause()
         assert slides == []

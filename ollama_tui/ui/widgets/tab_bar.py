@@ -23,11 +23,9 @@ class ConversationTabs(TabbedContent):
     next refresh, whenever the tabs, their labels or the size change, and counts what it
     leaves out (`◂3` on the left, `2▸` on the right)."""
 
-    _underline_due = False
-    """A label changed: the underline is checked against the tab after the next layouts."""
-
     _relabelled: tuple[Tab, ...] = ()
-    """The tabs whose labels changed since the underline was last placed."""
+    """The tabs whose labels changed since the underline was last placed: while there are
+    any, the underline is checked against the active tab after each layout."""
 
     def on_mount(self) -> None:
         self.query_one(ContentTabs).mount(Static(Content(""), id="hidden-tabs"))
@@ -98,7 +96,6 @@ class ConversationTabs(TabbedContent):
         if tab.label != label:
             tab._label = label
             Static.update(tab, label)
-            self._underline_due = True
             self._relabelled += (tab,)
             self._schedule_reveal()
 
@@ -107,7 +104,7 @@ class ConversationTabs(TabbedContent):
         its new width (a layout may come before the tab's own; measured then, the underline
         stayed under the old, longer title of the first prompt's tab). Left to Textual while
         it moves the underline itself (a tab switched to)."""
-        if not self._underline_due:
+        if not self._relabelled:
             return
         for tab in self._relabelled:
             if tab.parent is not None and (
@@ -124,7 +121,6 @@ class ConversationTabs(TabbedContent):
             start, end = active.virtual_region.shrink(active.styles.gutter).column_span
             if (underline.highlight_start, underline.highlight_end) != (start, end):
                 underline.highlight_start, underline.highlight_end = start, end
-        self._underline_due = False
         self._relabelled = ()
 
     def _count_hidden(self) -> None:
