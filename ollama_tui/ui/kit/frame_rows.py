@@ -17,6 +17,7 @@ whole screen, renders every row as before.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 
 from textual._compositor import Compositor
 from textual.geometry import Region
@@ -26,23 +27,36 @@ from textual.strip import Strip
 def _render_chops(
     self: Compositor, crop: Region, is_rendered_line: Callable[[int], bool]
 ) -> list[dict[int, Strip | None]]:
-    """Textual's `Compositor._render_chops`, rendering only the rows in `crop` that are drawn."""
+    """Textual's `Compositor._render_chops`, rendering only the rows in `crop` that are drawn
+    and, of each widget, only those where it is not hidden by the widgets in front of it."""
     cuts = self.cuts
     chops: list[dict[int, Strip | None]] = [dict.fromkeys(line_cuts[:-1]) for line_cuts in cuts]
     crop_top, crop_end = crop.y, crop.bottom
+    crop_left, crop_right = crop.x, crop.right
+
+    def unfilled(y: int, left: int, right: int) -> bool:
+        """Whether a chop of row `y` between `left` and `right` that is in `crop` (only those
+        are written) is still to be filled: a widget behind others there renders nothing."""
+        line, line_cuts = chops[y], cuts[y]
+        return any(
+            line[cut] is None
+            for cut, next_cut in pairwise(line_cuts)
+            if left <= cut < right and cut < crop_right and next_cut > crop_left
+        )
+
     # Front to back: the first widget to fill a chop is the one on top there.
     for widget, (region, clip) in self.visible_widgets.items():
         shown = region.intersection(clip)
         if not shown.overlaps(crop):
             continue
         left, top, width, height = shown
+        right = left + width
         covered = range(max(top, crop_top), min(top + height, crop_end))
-        rows = [y for y in covered if is_rendered_line(y)]
+        rows = [y for y in covered if is_rendered_line(y) and unfilled(y, left, right)]
         if not rows:
             continue
         first, end = rows[0], rows[-1] + 1
         strips = widget.render_lines(Region(left - region.x, first - region.y, width, end - first))
-        right = left + width
         for y, strip in zip(range(first, end), strips, strict=True):
             if not is_rendered_line(y):
                 continue
