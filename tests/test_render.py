@@ -390,6 +390,22 @@ def test_an_update_renders_only_the_open_last_block() -> None:
     assert reply.block_renders == renders + 1, "an unchanged open block is not rendered again"
 
 
+def test_the_line_under_a_streaming_reply_is_rendered_when_it_changes_only() -> None:
+    message = Message.assistant("m")
+    message.status = MessageStatus.STREAMING
+    reply = ReplyLines(message, 80, PALETTE)
+    message.content = "Some words"
+    reply.update()
+    stats = next(strip for strip in reply.strips if "generating" in strip.text)
+    message.content += " and more"
+    reply.update()
+    # The very same line, not rendered again (it was at every flush: a seventh of its time).
+    assert any(strip is stats for strip in reply.strips)
+    message.status = MessageStatus.COMPLETE
+    reply.finish()
+    assert not any("generating" in strip.text for strip in reply.strips)
+
+
 def test_the_flush_cost_does_not_grow_with_the_reply() -> None:
     tokens = markdown_tokens(2000)
     message, reply, _ = _stream(["".join(tokens[:1990]), *tokens[1990:]], 160)

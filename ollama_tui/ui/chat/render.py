@@ -170,12 +170,6 @@ def describe_reply(message: Message, palette: RenderPalette, verbose: bool | Non
     return line
 
 
-def _stats_part(
-    message: Message, frame: Frame, palette: RenderPalette, verbose: bool | None
-) -> list[Strip]:
-    return text_lines(describe_reply(message, palette, verbose), frame, palette)
-
-
 def _thinking_header(thinking: str, is_open: bool, palette: RenderPalette) -> Text:
     if is_open:
         return Text("▼ Thinking", palette.muted)
@@ -352,6 +346,8 @@ class ReplyLines:
         self._strips: list[Strip] = []
         self._thinking_line: int | None = None
         self._check: StructuredCheck | None = None
+        self._stats_line: Text | None = None
+        self._stats: list[Strip] = []
         self._finished = False
         self.tool_results: Sequence[Message] = ()
         """The `tool` messages answering the reply's calls (set them, then `update`)."""
@@ -410,13 +406,21 @@ class ReplyLines:
         gap = [self._frame.blank()] if self.message.content else []
         return gap + content_lines(block, self._frame, self.palette)
 
+    def _stats_part(self) -> list[Strip]:
+        # The same line at every flush while the reply streams: rendered when it changes.
+        line = describe_reply(self.message, self.palette, self.verbose)
+        if line != self._stats_line:
+            self._stats_line = line
+            self._stats = text_lines(line, self._frame, self.palette)
+        return self._stats
+
     def _assistant_parts(self) -> list[list[Strip]]:
         return [
             self._thinking_part(),
             self._body_part(),
             self._tools_part(),
             _check_part(self._check, self._frame, self.palette),
-            _stats_part(self.message, self._frame, self.palette, self.verbose),
+            self._stats_part(),
             [_gap(self.width, self.palette)],
         ]
 
