@@ -1,5 +1,5 @@
-"""The programs a benchmark runs in a pseudo-terminal: ollama-tui from a checkout, and the
-bare loop that is the floor of the instrument."""
+"""The programs a benchmark runs in a pseudo-terminal: ollama-tui from a checkout, the bare
+loop that is the floor of the instrument, and the floors of start-up."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class Client:
     label: str
     """The column title in the tables: 'bare loop', 'now (abc1234)', 'before (main~3)'."""
     checkout: Path | None
-    """The tree whose ollama_tui runs; None for the bare loop."""
+    """The tree whose ollama_tui runs; None for a program of bench/ (`script`)."""
     ready: bytes
     """Bytes that first appear when the prompt can be typed into."""
     connected: bytes
@@ -34,6 +34,10 @@ class Client:
     ssh: bool = False
     """Whether the client is told it runs in an SSH session (the app then lowers its frame
     rate and stops animating); otherwise it is told it does not, whatever this shell is."""
+    script: tuple[str, ...] = ("bare_loop.py",)
+    """Without a checkout: the program in bench/ and its arguments (the server's URL follows)."""
+    start_only: bool = False
+    """A floor of start-up: it draws a first screen and chats with no one."""
 
     @property
     def is_app(self) -> bool:
@@ -49,12 +53,13 @@ class Client:
         }
         cols, rows = size
         if self.checkout is None:
+            program, *arguments = self.script
             return PtyApp(
-                [server.url],
+                [*arguments, server.url],
                 env=env,
                 cols=cols,
                 rows=rows,
-                program=[sys.executable, str(ROOT / "bench" / "bare_loop.py")],
+                program=[sys.executable, str(ROOT / "bench" / program)],
             ).start()
         # The checkout comes first on the path (it is the working directory of `-m`), ahead of
         # the editable install of this one; its config directory is empty.
@@ -69,6 +74,19 @@ class Client:
 
 
 BARE_LOOP = Client("bare loop", None, b"Ask anything", b"Ask anything")
+TEXTUAL_FLOOR = Client(
+    "Textual floor", None, b"Ask anything", b"", script=("start_floor.py",), start_only=True
+)
+"""The app's first screen drawn by Textual alone."""
+MODELS_FLOOR = Client(
+    "floor + models",
+    None,
+    b"Ask anything",
+    b"",
+    script=("start_floor.py", "--models"),
+    start_only=True,
+)
+"""The same, after building the conversation models (pydantic) as the app must first."""
 
 
 def app_client(label: str, checkout: Path, *, ssh: bool = False) -> Client:

@@ -102,6 +102,18 @@ def stream_run(
     )
 
 
+def ready_run(client: Client, server: FakeOllama, size: Size) -> tuple[float, float]:
+    """Seconds from the process starting until its prompt is drawn, and the CPU seconds that
+    took: for the floors of start-up, which chat with no one."""
+    with tempfile.TemporaryDirectory() as folder:
+        app = client.start(server, Path(folder), size)
+        try:
+            ready = app.wait_for(client.ready, timeout=60) - app.started_at
+            return ready, app.cpu_seconds()
+        finally:
+            app.stop()
+
+
 TYPED = b"QZXK"
 """Keys typed while replies stream: letters the streamed words, the footer and the status
 line never hold, so their first appearance in the output is the echo."""

@@ -12,7 +12,9 @@ fast as the socket takes them), keys (keystrokes while 3 tabs stream at 400/s),
 compare-keys (keystrokes in the composer while 3 compare columns stream at 400/s each, all
 on screen), memory (10 tabs open), cli (--version and --help), start (start to ready and
 Enter to the request alone, answered by a few tokens: the quick way to measure start-up).
-Start to ready and Enter to the request come from every stream run too.
+Start to ready and Enter to the request come from every stream run too. The start step also
+runs two floors of start-up (bench/start_floor.py): the app's first screen drawn by Textual
+alone, and the same after building the conversation models, pydantic's share.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ sys.path.insert(0, str(ROOT))
 from bench import measure, report  # noqa: E402
 from bench.clients import (  # noqa: E402
     BARE_LOOP,
+    MODELS_FLOOR,
+    TEXTUAL_FLOOR,
     Client,
     Size,
     app_client,
@@ -89,6 +93,13 @@ def _run_step(
 ) -> str | None:
     """One run of `step` for `client`; a line for the log, or None when it does not apply."""
     name = _size_name(size)
+    if client.start_only:
+        if step != "start":
+            return None
+        ready, cpu = measure.ready_run(client, server, size)
+        samples[(name, client.label, "start")].append(ready)
+        samples[(name, client.label, "start.cpu")].append(cpu)
+        return f"ready {ready:.2f} s (CPU {cpu:.2f} s)"
     if step in STREAMS:
         return _stream_step(step, client, server, size, quiet, samples)
     if step == "start":
@@ -140,9 +151,10 @@ def _measured(
 
 @contextlib.contextmanager
 def _clients(compare: str | None, bare: bool, ssh: bool) -> Iterator[list[Client]]:
-    """The bare loop, the revision compared against, and this checkout, in that order."""
+    """The floors (the bare loop, and Textual's and pydantic's shares of start-up), the
+    revision compared against, and this checkout, in that order."""
     now = app_client(f"now ({describe_checkout(ROOT)})", ROOT, ssh=ssh)
-    floor = [BARE_LOOP] if bare else []
+    floor = [BARE_LOOP, TEXTUAL_FLOOR, MODELS_FLOOR] if bare else []
     if compare is None:
         yield [*floor, now]
         return
@@ -162,7 +174,9 @@ def _arguments() -> argparse.Namespace:
         + ", ".join(STEPS),
     )
     parser.add_argument("--compare", metavar="REV", help="also measure this git revision")
-    parser.add_argument("--no-bare", action="store_true", help="leave out the bare loop")
+    parser.add_argument(
+        "--no-bare", action="store_true", help="leave out the bare loop and the start floors"
+    )
     parser.add_argument(
         "--ssh", action="store_true", help="tell the app it runs over SSH (its SSH defaults)"
     )
