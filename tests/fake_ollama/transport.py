@@ -210,6 +210,13 @@ class HttpServer:
             self.url = f"http://127.0.0.1:{port}"
             ready.set()
             loop.run_forever()
+            # A connection accepted while stopping has a task that never ran (it is not among
+            # `_connections` yet): cancelled here, it ends rather than being dropped unawaited.
+            leftover = asyncio.all_tasks(loop)
+            for task in leftover:
+                task.cancel()
+            if leftover:
+                loop.run_until_complete(asyncio.wait(leftover))
             loop.close()
 
         self._thread = threading.Thread(target=run, name="fake-ollama", daemon=True)
