@@ -73,15 +73,20 @@ class Client:
         ).start()
 
 
-BARE_LOOP = Client("bare loop", None, b"Ask anything", b"Ask anything")
+PROMPT_SHOWN = b"sk anything"
+"""The placeholder of a prompt that can be typed into, as it reaches the terminal: without its
+first letter, which a focused prompt draws in the colours of its cursor (the bytes of a style
+change come between it and the rest)."""
+
+BARE_LOOP = Client("bare loop", None, PROMPT_SHOWN, b"Ask anything")
 TEXTUAL_FLOOR = Client(
-    "Textual floor", None, b"Ask anything", b"", script=("start_floor.py",), start_only=True
+    "Textual floor", None, PROMPT_SHOWN, b"", script=("start_floor.py",), start_only=True
 )
 """The app's first screen drawn by Textual alone."""
 MODELS_FLOOR = Client(
     "floor + models",
     None,
-    b"Ask anything",
+    PROMPT_SHOWN,
     b"",
     script=("start_floor.py", "--models"),
     start_only=True,
@@ -94,7 +99,7 @@ def app_client(label: str, checkout: Path, *, ssh: bool = False) -> Client:
     # PYTHONDONTWRITEBYTECODE is set would compile every module at every start instead,
     # ~90 ms of CPU of start-up (a quarter of the imports) that no user pays.
     compileall.compile_dir(checkout / "ollama_tui", quiet=1)
-    return Client(label, checkout, b"Ask anything", b"connected", ssh)
+    return Client(label, checkout, PROMPT_SHOWN, b"connected", ssh)
 
 
 def git(*args: str, cwd: Path = ROOT) -> str:
