@@ -12,13 +12,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from rich.console import RenderableType
 from textual import events
 from textual.app import App
 from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
+from textual.geometry import Size
 from textual.screen import Screen
 
 from ollama_tui.ui.app import OllamaTuiApp
+from ollama_tui.ui.chat.chat_view import ChatView
+from ollama_tui.ui.screens.workspace import WorkspaceScreen
 from tests.pilot import MakeApp, ready, wait_until
 
 OPENED_LATER = (
@@ -183,6 +187,40 @@ async def test_the_first_screen_is_not_styled_again_as_it_first_resumes(
         # restyle as before.
         app.screen.post_message(events.ScreenResume())
         await wait_until(lambda: restyled == ["WorkspaceScreen"], message="a later resume")
+
+
+async def test_the_first_frame_is_drawn_by_the_first_layout_with_the_first_tab_in_it(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first tab was added once the screen was up: the screen was laid out three times as
+    # the tab's widgets mounted, and drawn only then. It is composed with the screen now,
+    # which is mounted, styled and laid out in one pass, its prompt focused in that frame.
+    layouts: list[int] = []
+    """The conversations on the first screen at each of its layouts."""
+    refresh_layout = Screen._refresh_layout
+
+    def counted(screen: Screen[object], size: Size | None = None, scroll: bool = False) -> None:
+        if isinstance(screen, WorkspaceScreen):
+            layouts.append(len(screen.query(ChatView)))
+        refresh_layout(screen, size, scroll)
+
+    at_first_frame: list[list[int]] = []
+    display = App._display
+
+    def drawn(app: App[object], screen: Screen[object], renderable: RenderableType | None) -> None:
+        if not at_first_frame and isinstance(screen, WorkspaceScreen):
+            at_first_frame.append(list(layouts))
+        display(app, screen, renderable)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    monkeypatch.setattr(App, "_display", drawn)
+    app: OllamaTuiApp = make_app()
+    async with app.run_test() as pilot:
+        await ready(app)
+        await pilot.pause()
+        assert at_first_frame == [[1]]
+        view = app.tabs.current_view
+        assert view is not None and app.focused is view.composer
 
 
 async def test_the_stylesheet_is_parsed_once_before_the_first_frame(

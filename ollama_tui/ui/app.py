@@ -129,7 +129,8 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         return WorkspaceScreen()
 
     def compose(self) -> ComposeResult:
-        yield ChatTabs(self.backend, id="tabs")
+        with ChatTabs(self.backend, id="tabs") as tabs:
+            yield from tabs.first_tabs(self._restored, opening=self.open_session is not None)
         with Vertical(id="bottom-bar"):
             yield KeysFooter(first=FOOTER_FIRST)
             yield StatusLine(id="status")
@@ -234,7 +235,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         restored = self._restored
         for problem in settings.problems:
             notify_plain(self, problem, severity="warning", timeout=15)
-        await self.tabs.restore(restored, self.open_session)
+        await self.tabs.finish_opening(restored.active_id, self.open_session)
         for problem in restored.problems:
             notify_plain(self, problem, severity="warning", timeout=10)
         # After the first frame: the HTTP client is built on a thread, then the server is

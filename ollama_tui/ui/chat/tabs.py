@@ -117,8 +117,11 @@ class ChatTabs(ConversationTabs):
 
     # -- opening --------------------------------------------------------------------------
 
-    async def restore(self, restored: RestoredWorkspace, open_session: str | None) -> None:
-        """The tabs open at the last quit, then the one asked for on the command line."""
+    def first_tabs(self, restored: RestoredWorkspace, *, opening: bool) -> list[TabPane]:
+        """The panes of the app's first screen, composed with it: the tabs open at the last
+        quit, or a new conversation when there were none and none is asked for on the command
+        line (`opening`). Composed rather than added once the screen is up, the whole first
+        screen is mounted, styled and laid out in one pass."""
         self.last_model = restored.last_model
         reopened: list[OpenConversation] = []
         for item in restored.conversations:
@@ -128,13 +131,16 @@ class ChatTabs(ConversationTabs):
                 conversation.id = item.conversation.id
                 item = OpenConversation(conversation, draft=item.draft)
             reopened.append(item)
-        # Mounted together: awaited one by one, each tab waited for the one before it to be
-        # mounted and laid out (10 tabs of 40 messages at 160x48: ready 680 -> 662 ms).
-        adding = [self.add_pane(self._tab_for(item)[0]) for item in reopened]
-        for added in adding:
-            await added
-        if restored.active_id:
-            self.active = pane_id(restored.active_id)
+        if not reopened and not opening:
+            reopened.append(OpenConversation(self._new_conversation(ConversationKind.CHAT)))
+        return [self._tab_for(item)[0] for item in reopened]
+
+    async def finish_opening(self, active_id: str | None, open_session: str | None) -> None:
+        """Once the first screen is up: the tab that was active at the last quit, then the
+        conversation asked for on the command line (a new one if that cannot be opened and
+        no tab is open)."""
+        if active_id:
+            self.active = pane_id(active_id)
         if open_session:
             await self.open_conversation(open_session)
         if not self.tab_count:
