@@ -1,7 +1,8 @@
 """Start-up pays only for what the first frame draws: the screens and dialogs behind a key
 (models, saved conversations, help, settings, the model picker...) are imported when that
-key is first pressed, not when the app is imported or started; and the first screen is
-styled once, in its theme, not styled and then styled again when the theme is set."""
+key is first pressed, not when the app is imported or started; the first screen is styled
+once, in its theme, not styled and then styled again when the theme is set; and it is drawn
+by its first layout, with its tabs in it and the one active at the last quit shown."""
 
 from __future__ import annotations
 
@@ -20,10 +21,11 @@ from textual.dom import DOMNode
 from textual.geometry import Size
 from textual.screen import Screen
 
+from ollama_tui.domain.conversation import Conversation, Message
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.chat.chat_view import ChatView
 from ollama_tui.ui.screens.workspace import WorkspaceScreen
-from tests.pilot import MakeApp, ready, wait_until
+from tests.pilot import MakeApp, ready, screen_text, wait_until
 
 OPENED_LATER = (
     "ollama_tui.ui.screens.models",
@@ -221,6 +223,43 @@ async def test_the_first_frame_is_drawn_by_the_first_layout_with_the_first_tab_i
         assert at_first_frame == [[1]]
         view = app.tabs.current_view
         assert view is not None and app.focused is view.composer
+
+
+async def test_the_first_frame_shows_the_tab_that_was_active_at_the_last_quit(
+    make_app: MakeApp, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The reopened tabs are composed with the first screen, which would show the first of
+    # them: the one that was active is chosen before that screen is drawn, not a frame on.
+    sessions = data_dir / "sessions"
+    sessions.mkdir(parents=True, mode=0o700)
+    opened = []
+    for name in ("first", "second", "third"):
+        conversation = Conversation(title=f"the {name} one")
+        conversation.messages.append(Message.user(f"question of the {name} tab"))
+        (sessions / f"{conversation.id}.json").write_text(json.dumps(conversation.to_json_dict()))
+        opened.append(conversation.id)
+    (data_dir / "workspace.json").write_text(
+        json.dumps({"open_tabs": opened, "active_tab": opened[1]})
+    )
+    shown: list[str] = []
+    """The conversation of the tab shown in each frame of the first screen."""
+    display = App._display
+
+    def drawn(app: App[object], screen: Screen[object], renderable: RenderableType | None) -> None:
+        if isinstance(app, OllamaTuiApp) and isinstance(screen, WorkspaceScreen):
+            view = app.tabs.current_view
+            shown.append(view.conversation.id if view is not None else "")
+        display(app, screen, renderable)
+
+    monkeypatch.setattr(App, "_display", drawn)
+    app: OllamaTuiApp = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(app)
+        await wait_until(
+            lambda: "question of the second tab" in screen_text(app), message="its question"
+        )
+        await pilot.pause()
+        assert shown and set(shown) == {opened[1]}
 
 
 async def test_the_stylesheet_is_parsed_once_before_the_first_frame(
