@@ -21,11 +21,14 @@ from textual.dom import DOMNode
 from textual.geometry import Size
 from textual.screen import Screen
 
+from ollama_tui.cli import build_app
+from ollama_tui.config import Settings
 from ollama_tui.domain.conversation import Conversation, Message
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.chat.chat_view import ChatView
 from ollama_tui.ui.screens.workspace import WorkspaceScreen
-from tests.pilot import MakeApp, ready, screen_text, wait_until
+from tests.fake_ollama.server import FakeOllama
+from tests.pilot import MakeApp, notified, ready, screen_text, wait_until
 
 OPENED_LATER = (
     "ollama_tui.ui.screens.models",
@@ -225,24 +228,23 @@ async def test_the_first_frame_is_drawn_by_the_first_layout_with_the_first_tab_i
         assert view is not None and app.focused is view.composer
 
 
-async def test_the_first_frame_shows_the_tab_that_was_active_at_the_last_quit(
-    make_app: MakeApp, data_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The reopened tabs are composed with the first screen, which would show the first of
-    # them: the one that was active is chosen before that screen is drawn, not a frame on.
+def _saved(data_dir: Path, *names: str) -> list[str]:
+    """Conversations saved with one question each ("question of the NAME tab"); their ids."""
     sessions = data_dir / "sessions"
-    sessions.mkdir(parents=True, mode=0o700)
-    opened = []
-    for name in ("first", "second", "third"):
+    sessions.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ids = []
+    for name in names:
         conversation = Conversation(title=f"the {name} one")
         conversation.messages.append(Message.user(f"question of the {name} tab"))
         (sessions / f"{conversation.id}.json").write_text(json.dumps(conversation.to_json_dict()))
-        opened.append(conversation.id)
-    (data_dir / "workspace.json").write_text(
-        json.dumps({"open_tabs": opened, "active_tab": opened[1]})
-    )
+        ids.append(conversation.id)
+    return ids
+
+
+def _conversations_drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The conversation of the tab shown in each frame of the first screen ("" for none),
+    filled in as the frames are drawn."""
     shown: list[str] = []
-    """The conversation of the tab shown in each frame of the first screen."""
     display = App._display
 
     def drawn(app: App[object], screen: Screen[object], renderable: RenderableType | None) -> None:
@@ -252,6 +254,19 @@ async def test_the_first_frame_shows_the_tab_that_was_active_at_the_last_quit(
         display(app, screen, renderable)
 
     monkeypatch.setattr(App, "_display", drawn)
+    return shown
+
+
+async def test_the_first_frame_shows_the_tab_that_was_active_at_the_last_quit(
+    make_app: MakeApp, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The reopened tabs are composed with the first screen, which would show the first of
+    # them: the one that was active is chosen before that screen is drawn, not a frame on.
+    opened = _saved(data_dir, "first", "second", "third")
+    (data_dir / "workspace.json").write_text(
+        json.dumps({"open_tabs": opened, "active_tab": opened[1]})
+    )
+    shown = _conversations_drawn(monkeypatch)
     app: OllamaTuiApp = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(app)
@@ -260,6 +275,44 @@ async def test_the_first_frame_shows_the_tab_that_was_active_at_the_last_quit(
         )
         await pilot.pause()
         assert shown and set(shown) == {opened[1]}
+
+
+async def test_the_conversation_asked_for_on_the_command_line_is_in_the_first_frame(
+    fake_ollama: FakeOllama, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `--session ID` with a tab of the last quit open: the asked one is shown from the first
+    # frame (it was opened once the screen was up: three frames without a tab, then it).
+    asked, reopened = _saved(data_dir, "asked", "reopened")
+    (data_dir / "workspace.json").write_text(
+        json.dumps({"open_tabs": [reopened], "active_tab": reopened})
+    )
+    shown = _conversations_drawn(monkeypatch)
+    app = build_app(Settings(host=fake_ollama.url, data_dir=data_dir), open_session=asked)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(app)
+        await wait_until(
+            lambda: "question of the asked tab" in screen_text(app), message="its question"
+        )
+        await pilot.pause()
+        assert shown and set(shown) == {asked}
+        assert app.tabs.tab_count == 2
+
+
+async def test_a_conversation_asked_for_that_cannot_be_opened_is_said_and_a_new_one_is_ready(
+    fake_ollama: FakeOllama, data_dir: Path
+) -> None:
+    missing = Conversation().id  # a valid id with no file
+    app = build_app(Settings(host=fake_ollama.url, data_dir=data_dir), open_session=missing)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(app)
+        await wait_until(
+            lambda: notified(app, "Could not open the conversation"), message="the notice"
+        )
+        await pilot.pause()
+        view = app.tabs.current_view
+        assert app.tabs.tab_count == 1
+        assert view is not None and not view.conversation.messages
+        assert view.conversation.id != missing and app.focused is view.composer
 
 
 async def test_the_stylesheet_is_parsed_once_before_the_first_frame(

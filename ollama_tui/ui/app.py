@@ -129,8 +129,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         return WorkspaceScreen()
 
     def compose(self) -> ComposeResult:
-        with ChatTabs(self.backend, id="tabs") as tabs:
-            yield from tabs.first_tabs(self._restored, opening=self.open_session is not None)
+        yield ChatTabs(self.backend, self._restored, open_session=self.open_session, id="tabs")
         with Vertical(id="bottom-bar"):
             yield KeysFooter(first=FOOTER_FIRST)
             yield StatusLine(id="status")
@@ -235,7 +234,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         restored = self._restored
         for problem in settings.problems:
             notify_plain(self, problem, severity="warning", timeout=15)
-        await self.tabs.finish_opening(restored.active_id, self.open_session)
+        self.tabs.finish_opening()
         for problem in restored.problems:
             notify_plain(self, problem, severity="warning", timeout=10)
         # After the first frame: the HTTP client is built on a thread, then the server is

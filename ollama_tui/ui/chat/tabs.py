@@ -64,14 +64,79 @@ def unsaved_question(views: list[ChatView]) -> Content:
     )
 
 
+def _fresh_conversation(
+    backend: Backend, kind: ConversationKind, last_model: str | None
+) -> Conversation:
+    """A new conversation of `kind` with the default settings, the model used last (else the
+    default one), on the host new conversations go to."""
+    settings = backend.workspace.conversation_defaults(backend.settings.conversation_defaults)
+    settings.model = default_model(
+        backend.catalogue.models or [], last_model or backend.settings.default_model
+    )
+    if kind is ConversationKind.COMPLETION and settings.raw is None:
+        settings.raw = True  # completions are mostly for base models, which want raw text
+    conversation = Conversation(kind=kind, settings=settings)
+    backend.move_to_host(conversation, backend.new_conversation_host)
+    return conversation
+
+
+def _fresh_chat(backend: Backend, opening: RestoredWorkspace) -> Conversation:
+    return _fresh_conversation(backend, ConversationKind.CHAT, opening.last_model)
+
+
+def _could_not_open(error: StoreError) -> str:
+    return f"Could not open the conversation: {error}"
+
+
+def _first_open(
+    backend: Backend, opening: RestoredWorkspace, open_session: str | None
+) -> tuple[list[OpenConversation], str | None, str | None]:
+    """The conversations of the first tabs, the one to show, and why the one asked for on
+    the command line could not be opened (or None)."""
+    items: list[OpenConversation] = []
+    for item in opening.conversations:
+        if item.never_saved:
+            # Only its unsent prompt was kept: a new conversation, as Ctrl+N makes one.
+            conversation = _fresh_chat(backend, opening)
+            conversation.id = item.conversation.id
+            item = OpenConversation(conversation, draft=item.draft)
+        items.append(item)
+    active, problem = opening.active_id, None
+    if open_session is not None:
+        if all(item.conversation.id != open_session for item in items):
+            try:
+                items.append(backend.workspace.open(open_session))
+            except StoreError as error:
+                problem = _could_not_open(error)
+        if problem is None:
+            active = open_session
+    if not items:
+        items.append(OpenConversation(_fresh_chat(backend, opening)))
+    return items, active, problem
+
+
 class ChatTabs(ConversationTabs):
     """The open conversations, one tab each, and the model the next new one starts with."""
 
-    def __init__(self, backend: Backend, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(
+        self,
+        backend: Backend,
+        opening: RestoredWorkspace,
+        *,
+        open_session: str | None = None,
+        id: str | None = None,
+    ) -> None:
+        """`opening`: the tabs open at the last quit; `open_session`: a conversation asked for
+        on the command line. They are composed with the app's first screen, the one to show
+        chosen from the start: added once the screen was up, the screen was laid out three
+        times as their widgets mounted and drawn only then, the prompt not yet focused."""
+        items, active, self._opening_problem = _first_open(backend, opening, open_session)
+        super().__init__(initial=pane_id(active) if active else "", id=id)
         self.backend = backend
-        self.last_model: str | None = None
+        self.last_model: str | None = opening.last_model
         """The model chosen or used last: new conversations start with it."""
+        for item in items:
+            self.compose_add_child(self._tab_for(item)[0])
         self.closing = False
         """Set while the app quits: the open tabs are then remembered once, at the end."""
         self._pending: WorkspaceSnapshot | None = None
@@ -117,47 +182,15 @@ class ChatTabs(ConversationTabs):
 
     # -- opening --------------------------------------------------------------------------
 
-    def first_tabs(self, restored: RestoredWorkspace, *, opening: bool) -> list[TabPane]:
-        """The panes of the app's first screen, composed with it: the tabs open at the last
-        quit, or a new conversation when there were none and none is asked for on the command
-        line (`opening`). Composed rather than added once the screen is up, the whole first
-        screen is mounted, styled and laid out in one pass."""
-        self.last_model = restored.last_model
-        reopened: list[OpenConversation] = []
-        for item in restored.conversations:
-            if item.never_saved:
-                # Only its unsent prompt was kept: a new conversation, as Ctrl+N makes one.
-                conversation = self._new_conversation(ConversationKind.CHAT)
-                conversation.id = item.conversation.id
-                item = OpenConversation(conversation, draft=item.draft)
-            reopened.append(item)
-        if not reopened and not opening:
-            reopened.append(OpenConversation(self._new_conversation(ConversationKind.CHAT)))
-        return [self._tab_for(item)[0] for item in reopened]
-
-    async def finish_opening(self, active_id: str | None, open_session: str | None) -> None:
-        """Once the first screen is up: the tab that was active at the last quit, then the
-        conversation asked for on the command line (a new one if that cannot be opened and
-        no tab is open)."""
-        if active_id:
-            self.active = pane_id(active_id)
-        if open_session:
-            await self.open_conversation(open_session)
-        if not self.tab_count:
-            await self.new_tab(ConversationKind.CHAT)
+    def finish_opening(self) -> None:
+        """Once the first screen is up: say why the conversation asked for on the command line
+        could not be opened, if it could not, and focus the prompt."""
+        if self._opening_problem:
+            notify_plain(self.app, self._opening_problem, severity="error")
         self.focus_composer()
 
     def _new_conversation(self, kind: ConversationKind) -> Conversation:
-        backend = self.backend
-        settings = backend.workspace.conversation_defaults(backend.settings.conversation_defaults)
-        settings.model = default_model(
-            backend.catalogue.models or [], self.last_model or backend.settings.default_model
-        )
-        if kind is ConversationKind.COMPLETION and settings.raw is None:
-            settings.raw = True  # completions are mostly for base models, which want raw text
-        conversation = Conversation(kind=kind, settings=settings)
-        backend.move_to_host(conversation, backend.new_conversation_host)
-        return conversation
+        return _fresh_conversation(self.backend, kind, self.last_model)
 
     def _tab_for(self, item: OpenConversation) -> tuple[TabPane, ChatView]:
         view = ChatView(
@@ -195,7 +228,7 @@ class ChatTabs(ConversationTabs):
         try:
             item = self.backend.workspace.open(session_id)
         except StoreError as error:
-            notify_plain(self.app, f"Could not open the conversation: {error}", severity="error")
+            notify_plain(self.app, _could_not_open(error), severity="error")
             return
         await self._add_tab(item)
 
