@@ -422,3 +422,117 @@ print(json.dumps(built))
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout
     assert json.loads(out.splitlines()[-1]) == [False]
+
+
+def test_what_typing_and_sending_need_is_loaded_after_the_first_frame_off_the_loop(
+    tmp_path: Path,
+) -> None:
+    # Slash commands, attachments, compacting and the tool rounds are imported where they
+    # are used, and the conversation's and the wire's validators built on first use: the
+    # first frame waits for none of them, and the app loads and builds them from threads
+    # right after it, so that the first key and the first Enter do not either.
+    script = f"""
+import asyncio, json, sys, threading
+from pathlib import Path
+from textual.app import App
+from ollama_tui.api.wire import ChatRequest
+from ollama_tui.cli import build_app
+from ollama_tui.config import Settings
+from ollama_tui.domain.conversation import Conversation
+from ollama_tui.ui.chat import chat_view
+
+seen = {{}}
+display = App._display
+
+def drawn(app, screen, renderable):
+    if "first" not in seen and renderable is not None:
+        seen["first"] = sorted(sys.modules)
+        seen["built_at_first"] = built()
+    display(app, screen, renderable)
+
+App._display = drawn
+load = chat_view.load_after_the_first_frame
+
+def watched():
+    seen["thread"] = threading.current_thread() is threading.main_thread()
+    load()
+    seen["loaded"] = all(name in sys.modules for name in chat_view.LOADED_AFTER_THE_FIRST_FRAME)
+
+chat_view.load_after_the_first_frame = watched
+
+def built():
+    return [Conversation.__pydantic_complete__, ChatRequest.__pydantic_complete__]
+
+async def first_frame():
+    app = build_app(Settings(host="http://127.0.0.1:9", data_dir=Path({str(tmp_path)!r})))
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(500):
+            await pilot.pause(0.01)
+            if "loaded" in seen and all(built()):
+                break
+    seen["built"] = built()
+
+asyncio.run(first_frame())
+print(json.dumps(seen))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    seen = json.loads(out.splitlines()[-1])
+    assert seen.get("loaded") is True, "what typing needs was not loaded after the first frame"
+    assert seen["thread"] is False
+    assert sorted(set(LOADED_AFTER_THE_FIRST_FRAME) & set(seen["first"])) == []
+    assert seen["built_at_first"] == [False, False]
+    assert seen["built"] == [True, True]
+
+
+LOADED_AFTER_THE_FIRST_FRAME = (
+    "ollama_tui.ui.chat.slash_commands",
+    "ollama_tui.services.slash",
+    "ollama_tui.services.path_completion",
+    "ollama_tui.services.text_files",
+    "ollama_tui.services.images",
+    "ollama_tui.services.compaction",
+    "ollama_tui.services.tools.loop",
+    "ollama_tui.services.compare",
+    "ollama_tui.api.mcp_client",
+)
+"""Of this package, what the first frame of a new conversation does without (the last two
+come with a comparison and with an MCP server configured)."""
+
+
+def test_no_pydantic_plugin_sees_what_the_app_validates(tmp_path: Path) -> None:
+    # A plugin installed beside the app (a tracer, say) would be handed every conversation
+    # and request validated; looking for one also read every installed distribution's entry
+    # points at start-up.
+    site = tmp_path / "site"
+    info = site / "probe_plugin-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: probe-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pydantic]\nprobe = probe_plugin:plugin\n")
+    (site / "probe_plugin.py").write_text(
+        "class Plugin:\n"
+        "    def new_schema_validator(self, *args, **kwargs):\n"
+        "        return None, None, None\n"
+        "plugin = Plugin()\n"
+    )
+    script = f"""
+import sys
+from ollama_tui import cli
+from ollama_tui.domain.conversation import Conversation, build_models
+
+cli._prepare(["--host", "http://127.0.0.1:9", "--data-dir", {str(tmp_path / "data")!r}])
+build_models()
+Conversation.model_validate({{}})
+print("probe_plugin" in sys.modules)
+"""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(site), *sys.path]),
+        "OLLAMA_TUI_CONFIG": str(tmp_path / "no-config.toml"),
+    }
+    env.pop("PYDANTIC_DISABLE_PLUGINS", None)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    assert out.splitlines()[-1] == "False"

@@ -51,6 +51,7 @@ from .wire import (
     PullProgress,
     RunningModel,
     ShowResponse,
+    build_models,
     server_text,
 )
 
@@ -154,8 +155,10 @@ class OllamaClient:
             self._http = None
 
     def prepare(self) -> None:
-        """Build the HTTP client now: importing httpx and making its SSL context take a few
-        tenths of a second, which a thread can spend instead of the loop."""
+        """Build the HTTP client and the wire models' validators now: importing httpx and
+        making its SSL context take a few tenths of a second, which a thread can spend
+        instead of the loop."""
+        build_models()
         self._client()
 
     def _client(self) -> httpx.AsyncClient:

@@ -63,9 +63,15 @@ Ids = Annotated[list[str] | None, BeforeValidator(_ids)]
 
 
 class _Tolerant(BaseModel):
-    """Keeps fields it does not know, so a rewrite never loses what a newer version added."""
+    """Keeps fields it does not know, so a rewrite never loses what a newer version added.
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, validate_assignment=False)
+    Each model builds its validator and serializer when first used, not when it is defined:
+    a new conversation's first frame uses neither (`Conversation.new`), and the app builds
+    them right after it (`build_models`)."""
+
+    model_config = ConfigDict(
+        extra="allow", populate_by_name=True, validate_assignment=False, defer_build=True
+    )
 
 
 class MessageStatus(str, Enum):
@@ -300,6 +306,12 @@ class Conversation(_Tolerant):
     settings: ConversationSettings = Field(default_factory=ConversationSettings)
     messages: list[Message] = Field(default_factory=list)
 
+    @classmethod
+    def new(cls, kind: ConversationKind, settings: ConversationSettings) -> Conversation:
+        """A conversation not yet saved, made of our own values: nothing in it to validate,
+        so its model's validator is not built for it (see `_Tolerant`)."""
+        return cls.model_construct(kind=kind, settings=settings)
+
     def touch(self) -> None:
         """Mark the conversation as changed now."""
         self.updated_at = utc_now()
@@ -316,3 +328,10 @@ class Conversation(_Tolerant):
             if message.role is Role.ASSISTANT and message.model:
                 seen.setdefault(message.model, None)
         return list(seen)
+
+
+def build_models() -> None:
+    """Build the validators and serializers of the conversation's models now, from a thread
+    after the first frame, so that neither that frame nor the first save waits for them."""
+    for model in (Stats, Message, ConversationSettings, Conversation):
+        model.model_rebuild()

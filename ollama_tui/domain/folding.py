@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-from .text import CJK_CHARACTER, is_cjk
+from .text import cjk_characters, is_cjk
 
 
 class _FoldTable(dict[int, str]):
@@ -41,7 +41,7 @@ def _pattern(word: str) -> re.Pattern[str]:
     """A folded word as the index finds it: CJK characters are words of their own there,
     so they match across the spaces and line breaks between them."""
     parts = [re.escape(char) for char in word]
-    if not CJK_CHARACTER.search(word):
+    if not cjk_characters().search(word):
         return re.compile("".join(parts))
     return re.compile(r"\s*".join(parts))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -59,14 +60,18 @@ def sanitize_for_terminal(text: str) -> str:
     return text.translate(_TRANSLATION)
 
 
-CJK_CHARACTER = re.compile(
-    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ffff]"
-)
-"""Kana, CJK ideographs and Hangul: scripts written without spaces between words."""
+@functools.cache
+def cjk_characters() -> re.Pattern[str]:
+    """Kana, CJK ideographs and Hangul: scripts written without spaces between words.
+    Compiled on first use (a few ms: its range beyond U+FFFF makes a large set), which the
+    search, not start-up, is the first to make."""
+    return re.compile(
+        "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ffff]"
+    )
 
 
 def is_cjk(char: str) -> bool:
-    return CJK_CHARACTER.match(char) is not None
+    return cjk_characters().match(char) is not None
 
 
 TITLE_LENGTH = 40

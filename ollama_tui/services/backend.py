@@ -19,14 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..api.host import display_host, public_url
-from ..api.mcp_client import CLOSE_TIMEOUT as MCP_CLOSE_TIMEOUT
-from ..domain.conversation import Conversation, ConversationKind, Message
-from ..domain.events import ReplyHost, StreamEvent
+from ..domain.conversation import Conversation, ConversationKind, Message, build_models
+from ..domain.events import ReplyHost
 from ..store.prompt_files import FOLDER as PROMPTS_FOLDER
 from ..store.prompt_files import PromptFiles
 from .catalogue import ModelCatalogue, ModelChoice, load_catalogue
 from .chat_turn import ChatTurn
-from .compare import CompareTarget, Comparison
 from .connection import ServerStatus, probe_server
 from .context_meter import ContextUse, context_limit, tokens_used
 from .errors import OllamaError
@@ -36,10 +34,8 @@ from .model_admin import CreateSpec, EmbeddingReport, embed_texts, unload_model
 from .prompt_library import PromptLibrary
 from .routing import AUTO, HostRouter, ReplyClient, RoutedClient
 from .saver import ConversationSaver, SaveProblem
-from .tools.base import ToolSpec
+from .tools.base import ToolSource, ToolSpec
 from .tools.builtin import BuiltinTools
-from .tools.loop import Approver, ToolPermissions, ToolRounds
-from .tools.mcp import mcp_sources
 from .tools.registry import ToolRegistry
 from .workspace import Workspace
 
@@ -48,9 +44,14 @@ if TYPE_CHECKING:
     from ..api.version import ServerVersion
     from ..api.wire import RunningModel, ShowResponse
     from ..config import Settings
+    from ..domain.events import StreamEvent
 
-    # The throughput test's module is imported when a test is run or saved.
+    # Imported where they are used: a comparison, the tool rounds of a reply and the MCP
+    # servers' closing come after the first frame, and the throughput test's module when a
+    # test is run or saved.
+    from .compare import Comparison
     from .throughput import Progress, SaveFormat, ThroughputPlan, ThroughputResult
+    from .tools.loop import Approver, ToolRounds
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,16 @@ class HostCatalogue:
     label: str
     models: list[ModelChoice]
     problem: str | None = None
+
+
+def _mcp_sources(settings: Settings) -> list[ToolSource]:
+    """A source of tools per MCP server configured; MCP's client is imported only when one
+    is (most users have none)."""
+    if not settings.mcp_servers:
+        return []
+    from .tools.mcp import mcp_sources
+
+    return list(mcp_sources(settings.mcp_servers))
 
 
 class Backend:
@@ -103,7 +114,7 @@ class Backend:
         self.router = HostRouter(hosts.clients)
         """Where each request of a conversation on `auto` goes; counts what is in flight."""
         self.builtin_tools = BuiltinTools(settings.tool_roots)
-        self.tools = ToolRegistry([self.builtin_tools, *mcp_sources(settings.mcp_servers)])
+        self.tools = ToolRegistry([self.builtin_tools, *_mcp_sources(settings)])
         """Every source of tools: the built-in ones, and each MCP server added to it."""
 
     @property
@@ -194,6 +205,8 @@ class Backend:
     ) -> Comparison:
         """The next reply by each of `models` (name, host name; "" for the conversation's
         host), from the conversation's history and settings."""
+        from .compare import CompareTarget, Comparison
+
         targets = []
         for model, host in models:
             name = host if host in self.hosts.clients else self.host_of(conversation)
@@ -264,7 +277,10 @@ class Backend:
         return display_host(self.client.base_url)
 
     def prepare(self) -> None:
-        """Build the default host's HTTP client now (it blocks: from a thread)."""
+        """Build what the first reply would otherwise wait for (it blocks: from a thread,
+        after the first frame): the conversation models' validators, which a new
+        conversation's first frame does without, and the default host's HTTP client."""
+        build_models()
         self.client.prepare()
 
     async def probe(self) -> ServerStatus:
@@ -293,6 +309,8 @@ class Backend:
         (a chat only, and only with the tools the conversation enables). Continuing a reply
         that called tools sends its calls' results for the model to answer, in a new reply;
         any other is carried on in place."""
+        from .tools.loop import ToolPermissions, ToolRounds
+
         answering = continuing if continuing is not None and continuing.tool_calls else None
         if answering is not None:
             continuing = None
@@ -387,6 +405,8 @@ class Backend:
         self.router.close()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self.jobs.aclose(), timeout)
+        from ..api.mcp_client import CLOSE_TIMEOUT as MCP_CLOSE_TIMEOUT
+
         with contextlib.suppress(asyncio.TimeoutError):
             # An MCP server that ignores its closed input is killed within its own bound:
             # giving up sooner would leave its process behind.

@@ -127,6 +127,10 @@ class Workspace:
         parse are dropped rather than refusing to start."""
         data = {**(configured or {}), **self._state.conversation_defaults}
         data.pop("model", None)
+        if not data:
+            # The usual case, at start-up: nothing to validate, so the first frame does
+            # not wait for the settings' validator to be built (see `Conversation.new`).
+            return ConversationSettings.model_construct()
         try:
             return ConversationSettings.model_validate(data)
         except ValueError:

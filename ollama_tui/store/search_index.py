@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..domain.text import CJK_CHARACTER
+from ..domain.text import cjk_characters
 from .disk_json import DiskJsonError, read_json
 from .summary_index import FileStamp
 
@@ -38,7 +38,7 @@ BUSY_TIMEOUT_SECONDS = 10.0
 
 def _indexed_words(text: str) -> str:
     """The text as FTS5 tokenizes it: CJK characters become words of their own."""
-    return CJK_CHARACTER.sub(r" \g<0> ", text)
+    return cjk_characters().sub(r" \g<0> ", text)
 
 
 _UNSEARCHABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -57,7 +57,7 @@ def fts_query(words: Iterable[str]) -> str | None:
         if not any(char.isalnum() for char in spaced):
             continue  # punctuation alone is never indexed; titles still match it
         quoted = '"' + " ".join(spaced.split()).replace('"', '""') + '"'
-        terms.append(quoted if CJK_CHARACTER.search(word) else quoted + "*")
+        terms.append(quoted if cjk_characters().search(word) else quoted + "*")
     return " AND ".join(terms) if terms else None
 
 

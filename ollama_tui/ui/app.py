@@ -30,11 +30,10 @@ from ..domain.text import sanitize_for_terminal
 from ..services.backend import Backend
 from ..services.catalogue import ModelChoice
 from ..services.connection import ConnectionState, ServerStatus
-from ..services.conversation_options import SettingsForm
 from ..services.errors import OllamaError
 from ..services.failure_log import report_failure
 from ..services.jobs import ModelJob
-from .chat import render
+from .chat import chat_view, render
 from .chat.chat_view import ChatView
 from .chat.composer import Composer
 from .chat.render_palette import RenderPalette
@@ -62,6 +61,8 @@ from .widgets.keys_footer import KeysFooter
 from .widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
+    from ..services.conversation_options import SettingsForm
+
     # The screens and dialogs behind a key are imported when that key is first pressed:
     # the first frame draws none of them, and start-up is paid in imports.
     from .dialogs.model_picker import ModelPickerScreen
@@ -487,8 +488,10 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         """markdown-it, Rich's Markdown and Pygments (~0.1 s of imports), after the first
         frame and off the loop: a new conversation's first frame draws none of them, and the
         first reply then finds them loaded instead of importing them between the Enter and
-        the request. Nothing here touches a widget: it draws a sample into plain lines."""
+        the request. Nothing here touches a widget: it draws a sample into plain lines.
+        Then what typing and sending need beyond the first frame (`chat_view`)."""
         render.prepare(palette)
+        chat_view.load_after_the_first_frame()
 
     @background("Indexing the saved conversations", group="index", exclusive=True, thread=True)
     def index_conversations(self) -> None:

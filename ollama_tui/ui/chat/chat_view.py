@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -27,14 +28,6 @@ from ...domain.conversation import (
     MessageStatus,
     Role,
 )
-from ...domain.events import (
-    ReplyHost,
-    StreamDone,
-    StreamEvent,
-    TextDelta,
-    ThinkingDelta,
-    ToolCallsArrived,
-)
 from ...domain.quantities import count_of, format_size
 from ...domain.text import code_blocks
 from ...domain.versions import (
@@ -46,47 +39,52 @@ from ...domain.versions import (
 )
 from ...services.backend import Backend
 from ...services.chat_turn import TurnOutcome, add_user_message, can_continue, last_reply
-from ...services.compaction import (
-    CompactionError,
-    CompactionPlan,
-    apply_summary,
-    plan_compaction,
-    set_restored,
-    summarise,
-)
-from ...services.conversation_options import SettingsForm
 from ...services.errors import (
     ConnectionLost,
     ModelNotFound,
     ServerUnavailable,
     ToolsNotSupported,
 )
-from ...services.images import ImageAttachment
-from ...services.path_completion import path_completions
 from ...services.saver import SaveProblem
-from ...services.slash import Prompt, Run, attach_argument, read_line, save_spec
-from ...services.text_files import (
-    MAX_FILE_BYTES,
-    MAX_TOTAL_BYTES,
-    TextAttachment,
-    prompt_with_files,
-    read_attachments,
-)
-from ...services.tools.loop import ApprovalRequest, Decision, RoundsReport
 from ..kit.keys import bindings, bound_key
 from ..kit.safe_text import notify_plain, plain
 from ..kit.workers import background
 from .composer import Composer
-from .slash_commands import completion_for, run_command, tab_line
 from .slash_popup import SlashPopup
 from .transcript import Transcript
 from .welcome import RECENT_COUNT, Welcome
 
 if TYPE_CHECKING:
+    from ...domain.events import ReplyHost, StreamEvent
+    from ...services.compaction import CompactionPlan
+    from ...services.conversation_options import SettingsForm
+    from ...services.images import ImageAttachment
+    from ...services.text_files import TextAttachment
+    from ...services.tools.loop import ApprovalRequest, Decision, RoundsReport
+
     # Imported when a comparison or a pull starts: a new conversation's first frame has
     # neither.
     from ..widgets.pull_panel import PullPanel
     from .compare_view import CompareView
+
+LOADED_AFTER_THE_FIRST_FRAME = (
+    "ollama_tui.ui.chat.slash_commands",
+    "ollama_tui.services.path_completion",
+    "ollama_tui.services.text_files",
+    "ollama_tui.services.compaction",
+    "ollama_tui.services.tools.loop",
+)
+"""What typing, sending and replying need beyond the first frame (slash commands and their
+popup, files attached, compacting, the tool rounds of a reply): imported where it is used,
+and loaded by `load_after_the_first_frame` once that frame is drawn, so that neither the first
+frame nor the first key or Enter waits for it."""
+
+
+def load_after_the_first_frame() -> None:
+    """Import `LOADED_AFTER_THE_FIRST_FRAME` (it blocks: from a thread)."""
+    for name in LOADED_AFTER_THE_FIRST_FRAME:
+        importlib.import_module(name)
+
 
 SAVE_RETRY_INTERVAL = 5.0
 """Seconds between attempts to save a conversation whose last save failed."""
@@ -265,16 +263,16 @@ class ChatView(Vertical):
             self.welcome.show_where(
                 model, self.backend.host_label if host == self.backend.default_host else host
             )
-        self.composer.border_subtitle = (
-            Content(
-                "Images: "
-                if all(isinstance(a, ImageAttachment) for a in self.attachments)
-                else "Attached: "
-            )
+        self.composer.border_subtitle = self._attachments_line() if self.attachments else ""
+
+    def _attachments_line(self) -> Content:
+        from ...services.images import ImageAttachment
+
+        images = all(isinstance(a, ImageAttachment) for a in self.attachments)
+        return (
+            Content("Images: " if images else "Attached: ")
             + plain(", ".join(a.name for a in self.attachments))
             + Content(f" · {self._key('chat.attach')} adds")
-            if self.attachments
-            else ""
         )
 
     def show_recent(self) -> None:
@@ -313,6 +311,9 @@ class ChatView(Vertical):
     def _draft_edited(self) -> None:
         """Ask for the draft to be saved once typing pauses, or at least every few seconds
         while it goes on."""
+        from ...services.slash import attach_argument
+        from .slash_commands import completion_for
+
         text = self.composer.text
         typed_path = attach_argument(text)
         if typed_path is not None:
@@ -345,6 +346,9 @@ class ChatView(Vertical):
 
     @background("Completing the path", group="path-completion", exclusive=True, thread=True)
     def _complete_path(self, text: str, typed_path: str) -> None:
+        from ...services.path_completion import path_completions
+        from .slash_commands import completion_for
+
         paths = path_completions(typed_path)
 
         def offer() -> None:
@@ -359,6 +363,8 @@ class ChatView(Vertical):
         popup = self.slash_popup
         if not popup.lines:
             return
+        from .slash_commands import tab_line
+
         popup.highlighted = ((popup.highlighted or 0) + event.step) % len(popup.lines)
         self.composer.completion = tab_line(popup.lines[popup.highlighted])
 
@@ -374,6 +380,9 @@ class ChatView(Vertical):
             self.app.call_from_thread(self._offer_library_names)
 
     def _offer_library_names(self) -> None:
+        from ...services.slash import attach_argument
+        from .slash_commands import completion_for
+
         text = self.composer.text
         if attach_argument(text) is None:
             self._offer(*completion_for(text, self))
@@ -410,6 +419,11 @@ class ChatView(Vertical):
 
     @on(Composer.Submitted)
     async def _on_submitted(self, event: Composer.Submitted) -> None:
+        from ...services.images import ImageAttachment
+        from ...services.slash import Prompt, Run, read_line
+        from ...services.text_files import TextAttachment, prompt_with_files
+        from .slash_commands import run_command
+
         event.stop()
         line = read_line(event.text)
         if isinstance(line, Run):
@@ -538,6 +552,14 @@ class ChatView(Vertical):
     async def stream_reply(
         self, versions: list[list[Message]] | None, continuing: Message | None
     ) -> None:
+        from ...domain.events import (
+            ReplyHost,
+            StreamDone,
+            TextDelta,
+            ThinkingDelta,
+            ToolCallsArrived,
+        )
+
         transcript = self.transcript
 
         def on_event(event: StreamEvent) -> None:
@@ -613,6 +635,7 @@ class ChatView(Vertical):
 
     async def _approve(self, request: ApprovalRequest) -> Decision:
         """Ask the user about one call; stopping the reply meanwhile closes the question."""
+        from ...services.tools.loop import Decision
         from ..dialogs.tool_approval import ToolApprovalDialog  # the first frame needs none
 
         answer: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
@@ -700,6 +723,8 @@ class ChatView(Vertical):
     @background("Saving the conversation as a model", group="save-model")
     async def save_as_model(self, name: str) -> None:
         """`/save NAME`: a create job (its progress on the models screen), said when it fails."""
+        from ...services.slash import save_spec
+
         try:
             spec = save_spec(self.conversation, name)
         except ValueError as error:
@@ -1011,6 +1036,8 @@ class ChatView(Vertical):
         if refusal:
             notify_plain(self.app, refusal, severity="warning")
             return
+        from ...services.compaction import CompactionError, plan_compaction
+
         try:
             plan = plan_compaction(self.conversation)
         except CompactionError as error:
@@ -1038,6 +1065,8 @@ class ChatView(Vertical):
             self.post_message(self.StreamingChanged(self))
 
     async def _summarise(self, plan: CompactionPlan) -> None:
+        from ...services.compaction import CompactionError, apply_summary, summarise
+
         try:
             summary = await summarise(
                 self.backend.client_for(self.conversation), plan, self._show_compacting
@@ -1064,6 +1093,8 @@ class ChatView(Vertical):
         """The context meter warns: say once how to win space."""
         if self._compaction_offered or self.is_completion or self.read_only_reason:
             return
+        from ...services.compaction import CompactionError, plan_compaction
+
         try:
             plan_compaction(self.conversation)
         except CompactionError:
@@ -1079,6 +1110,7 @@ class ChatView(Vertical):
 
     @on(Transcript.SummaryOpened)
     def _summary_opened(self, event: Transcript.SummaryOpened) -> None:
+        from ...services.compaction import set_restored
         from ..dialogs.summary import SummaryDialog  # the first frame needs no dialog
 
         event.stop()
@@ -1132,6 +1164,13 @@ class ChatView(Vertical):
         """Attach what `typed` names (a file, a glob, a folder's files): images for a vision
         model, anything else as text in the prompt; what is refused is said with why.
         Whether anything was attached."""
+        from ...services.text_files import (
+            MAX_FILE_BYTES,
+            MAX_TOTAL_BYTES,
+            TextAttachment,
+            read_attachments,
+        )
+
         used = sum(a.size for a in self.attachments if isinstance(a, TextAttachment))
         attached = await asyncio.to_thread(read_attachments, typed, used)
         for refusal in attached.refused:

@@ -14,7 +14,6 @@ from pathlib import Path
 from textual import events
 from textual.message import Message
 
-from ...services.slash import block_is_open
 from ..kit import frame_timer
 from ..kit.keys import bindings, bound_key
 from ..kit.safe_text import SafeTextArea, notify_plain
@@ -76,6 +75,8 @@ class Composer(SafeTextArea):
         self.call_later(self._submit)
 
     def _submit(self) -> None:
+        from ...services.slash import block_is_open  # loaded after the first frame
+
         if block_is_open(self.text):
             # Inside a """ prompt, as in `ollama run`: Enter adds a line until it is closed.
             self.insert("\n")

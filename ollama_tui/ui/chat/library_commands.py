@@ -24,7 +24,6 @@ from ...services.prompt_library import (
     apply_persona,
     name_problem,
 )
-from ...services.slash import read_library_command
 from ..kit.safe_text import notify_plain, plain
 
 if TYPE_CHECKING:
@@ -56,6 +55,8 @@ def last_prompt(host: SlashHost) -> str:
 
 async def run_library_command(host: SlashHost, kind: str, argument: str) -> None:
     """`/prompt …` or `/persona …` (`kind`), as typed."""
+    from ...services.slash import read_library_command  # loaded after the first frame
+
     try:
         command = read_library_command(argument)
     except ValueError:
