@@ -63,6 +63,22 @@ DRAWN_LATER = ("markdown_it", "rich.markdown", "pygments.lexers.python")
 off the loop, so that neither start-up nor the first Enter pays for it. (Pygments and Rich's Syntax
 come with httpx, whose command line imports them, on the first request after that frame.)"""
 
+TYPED_LATER = (
+    "ollama_tui.ui.chat.slash_commands",
+    "ollama_tui.services.slash",
+    "ollama_tui.services.path_completion",
+    "ollama_tui.services.text_files",
+    "ollama_tui.services.images",
+    "ollama_tui.services.compaction",
+    "ollama_tui.services.tools.loop",
+)
+"""What typing and sending need beyond the first frame (slash commands, attachments,
+compacting, the tool rounds of a reply): loaded after it, off the loop, like the renderer."""
+
+LOADED_LATER = (*TYPED_LATER, "ollama_tui.services.compare", "ollama_tui.api.mcp_client")
+"""Of this package, what a new conversation's first frame does without (the last two come
+with a comparison and with an MCP server configured)."""
+
 
 def _modules_after(script: str) -> set[str]:
     listing = "import sys, json\nprint(json.dumps(sorted(sys.modules)))"
@@ -101,37 +117,59 @@ asyncio.run(first_frame())
     assert sorted(set(OPENED_LATER + STARTED_LATER) & loaded) == []
 
 
-def test_what_replies_draw_with_is_loaded_after_the_first_frame_off_the_loop(
+def test_what_replies_and_typing_need_is_loaded_after_the_first_frame_off_the_loop(
     tmp_path: Path,
 ) -> None:
     # What is loaded when the app starts loading the renderer is what the first frame
-    # needed; it loads on a thread, and the first reply then finds it loaded.
+    # needed. The renderer, then what typing and sending need, load on a thread, and the
+    # conversation's and the wire's validators are built on another (none at the first
+    # frame): the first key, the first Enter and the first reply then find them ready.
     script = f"""
 import asyncio, sys, threading
 from pathlib import Path
+from textual.app import App
+from ollama_tui.api.wire import ChatRequest
 from ollama_tui.cli import build_app
 from ollama_tui.config import Settings
-from ollama_tui.ui.chat import render
+from ollama_tui.domain.conversation import Conversation
+from ollama_tui.ui.chat import chat_view, render
 
 seen = {{}}
 prepare = render.prepare
+load_rest = chat_view.load_after_the_first_frame
+display = App._display
+
+def built():
+    return [Conversation.__pydantic_complete__, ChatRequest.__pydantic_complete__]
+
+def drawn(app, screen, renderable):
+    if "built_at_first" not in seen and renderable is not None:
+        seen["built_at_first"] = built()
+    display(app, screen, renderable)
 
 def watched(palette):
     seen["modules"] = sorted(sys.modules)
     seen["thread"] = threading.current_thread() is threading.main_thread()
     prepare(palette)
     seen["loaded"] = all(name in sys.modules for name in {DRAWN_LATER!r})
+
+def watched_rest():
+    load_rest()
+    seen["typed"] = all(name in sys.modules for name in {TYPED_LATER!r})
     seen["done"] = True
 
+App._display = drawn
 render.prepare = watched
+chat_view.load_after_the_first_frame = watched_rest
 
 async def first_frame():
     app = build_app(Settings(host="http://127.0.0.1:9", data_dir=Path({str(tmp_path)!r})))
     async with app.run_test(size=(100, 30)) as pilot:
         for _ in range(500):
             await pilot.pause(0.01)
-            if "done" in seen:
+            if "done" in seen and all(built()):
                 break
+    seen["built"] = built()
 
 asyncio.run(first_frame())
 import json
@@ -145,8 +183,13 @@ print(json.dumps(seen))
     assert seen.get("done"), "the renderer was not loaded after the first frame"
     assert seen["thread"] is False
     first_frame = set(seen["modules"])
-    assert sorted(set(OPENED_LATER + STARTED_LATER + DRAWN_LATER) & first_frame) == []
+    assert (
+        sorted(set(OPENED_LATER + STARTED_LATER + DRAWN_LATER + LOADED_LATER) & first_frame) == []
+    )
     assert seen["loaded"] is True
+    assert seen["typed"] is True
+    assert seen["built_at_first"] == [False, False]
+    assert seen["built"] == [True, True]
 
 
 async def test_the_first_screen_is_styled_once_in_its_theme(
@@ -422,83 +465,6 @@ print(json.dumps(built))
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout
     assert json.loads(out.splitlines()[-1]) == [False]
-
-
-def test_what_typing_and_sending_need_is_loaded_after_the_first_frame_off_the_loop(
-    tmp_path: Path,
-) -> None:
-    # Slash commands, attachments, compacting and the tool rounds are imported where they
-    # are used, and the conversation's and the wire's validators built on first use: the
-    # first frame waits for none of them, and the app loads and builds them from threads
-    # right after it, so that the first key and the first Enter do not either.
-    script = f"""
-import asyncio, json, sys, threading
-from pathlib import Path
-from textual.app import App
-from ollama_tui.api.wire import ChatRequest
-from ollama_tui.cli import build_app
-from ollama_tui.config import Settings
-from ollama_tui.domain.conversation import Conversation
-from ollama_tui.ui.chat import chat_view
-
-seen = {{}}
-display = App._display
-
-def drawn(app, screen, renderable):
-    if "first" not in seen and renderable is not None:
-        seen["first"] = sorted(sys.modules)
-        seen["built_at_first"] = built()
-    display(app, screen, renderable)
-
-App._display = drawn
-load = chat_view.load_after_the_first_frame
-
-def watched():
-    seen["thread"] = threading.current_thread() is threading.main_thread()
-    load()
-    seen["loaded"] = all(name in sys.modules for name in chat_view.LOADED_AFTER_THE_FIRST_FRAME)
-
-chat_view.load_after_the_first_frame = watched
-
-def built():
-    return [Conversation.__pydantic_complete__, ChatRequest.__pydantic_complete__]
-
-async def first_frame():
-    app = build_app(Settings(host="http://127.0.0.1:9", data_dir=Path({str(tmp_path)!r})))
-    async with app.run_test(size=(100, 30)) as pilot:
-        for _ in range(500):
-            await pilot.pause(0.01)
-            if "loaded" in seen and all(built()):
-                break
-    seen["built"] = built()
-
-asyncio.run(first_frame())
-print(json.dumps(seen))
-"""
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    ).stdout
-    seen = json.loads(out.splitlines()[-1])
-    assert seen.get("loaded") is True, "what typing needs was not loaded after the first frame"
-    assert seen["thread"] is False
-    assert sorted(set(LOADED_AFTER_THE_FIRST_FRAME) & set(seen["first"])) == []
-    assert seen["built_at_first"] == [False, False]
-    assert seen["built"] == [True, True]
-
-
-LOADED_AFTER_THE_FIRST_FRAME = (
-    "ollama_tui.ui.chat.slash_commands",
-    "ollama_tui.services.slash",
-    "ollama_tui.services.path_completion",
-    "ollama_tui.services.text_files",
-    "ollama_tui.services.images",
-    "ollama_tui.services.compaction",
-    "ollama_tui.services.tools.loop",
-    "ollama_tui.services.compare",
-    "ollama_tui.api.mcp_client",
-)
-"""Of this package, what the first frame of a new conversation does without (the last two
-come with a comparison and with an MCP server configured)."""
 
 
 def test_no_pydantic_plugin_sees_what_the_app_validates(tmp_path: Path) -> None:
