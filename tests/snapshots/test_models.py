@@ -40,6 +40,9 @@ def test_inspect(shoot: Shoot, look: Look) -> None:
 
 async def _show_parameters(pilot: Pilot[None]) -> None:
     await pilot.press(*"/set parameter temperature 0", "enter")
+    # Its toast is drawn on the conversation before the next command opens the dialog: one
+    # drawn a moment later would be drawn on the dialog.
+    await shows(pilot, "Set parameter temperature to 0.")
     await pilot.press(*"/show parameters", "enter")
     await shows(pilot, "Parameters set in this conversation")
 
