@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .. import __version__
-from ..domain.conversation import Stats
+from ..domain.conversation import Stats, build_models
 from ..domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta, ToolCallsArrived
 from ..domain.headers import header_problem
 from ..domain.secrets import remember_connection
@@ -51,7 +51,7 @@ from .wire import (
     PullProgress,
     RunningModel,
     ShowResponse,
-    build_models,
+    WireModel,
     server_text,
 )
 
@@ -158,7 +158,7 @@ class OllamaClient:
         """Build the HTTP client and the wire models' validators now: importing httpx and
         making its SSL context take a few tenths of a second, which a thread can spend
         instead of the loop."""
-        build_models()
+        build_models(WireModel)
         self._client()
 
     def _client(self) -> httpx.AsyncClient:

@@ -29,7 +29,7 @@ class WireModel(BaseModel):
     """A newer server's extra fields survive; an older server's missing ones never break.
 
     Each model builds its validator when first used, not when it is defined: start-up
-    defines them all and the first frame uses none (`build_models` builds them after it)."""
+    defines them all and the first frame uses none (`OllamaClient.prepare` builds them after it)."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
@@ -151,13 +151,3 @@ class ChatResult(WireResponse):
     done_reason: str | None = None
     stats: Stats = Field(default_factory=Stats)
     model: str = ""
-
-
-def build_models() -> None:
-    """Build every wire model's validator and serializer now (from a thread, after the first
-    frame), so that no request or answer waits for one."""
-    pending: list[type[WireModel]] = [WireModel]
-    while pending:
-        model = pending.pop()
-        pending.extend(model.__subclasses__())
-        model.model_rebuild()

@@ -330,8 +330,13 @@ class Conversation(_Tolerant):
         return list(seen)
 
 
-def build_models() -> None:
-    """Build the validators and serializers of the conversation's models now, from a thread
-    after the first frame, so that neither that frame nor the first save waits for them."""
-    for model in (Stats, Message, ConversationSettings, Conversation):
+def build_models(*bases: type[BaseModel]) -> None:
+    """Build now the validators and serializers of `bases` (the conversation's models when
+    none is given) and of every model derived from them. From a thread after the first
+    frame, for models that defer their build (`_Tolerant`, `api.wire.WireModel`): neither
+    that frame nor the first save or request then waits for one."""
+    pending = list(bases or (_Tolerant,))
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
         model.model_rebuild()

@@ -72,14 +72,14 @@ class HostCatalogue:
     problem: str | None = None
 
 
-def _mcp_sources(settings: Settings) -> list[ToolSource]:
+def _mcp_sources(settings: Settings) -> Sequence[ToolSource]:
     """A source of tools per MCP server configured; MCP's client is imported only when one
     is (most users have none)."""
     if not settings.mcp_servers:
         return []
     from .tools.mcp import mcp_sources
 
-    return list(mcp_sources(settings.mcp_servers))
+    return mcp_sources(settings.mcp_servers)
 
 
 class Backend:
