@@ -296,9 +296,9 @@ def _prepare(argv: list[str] | None) -> int | OllamaTuiApp:
         parser.error(f"--session: {args.session!r} is not a conversation id")
     if settings.max_fps:
         os.environ["TEXTUAL_FPS"] = str(settings.max_fps)  # read when Textual is imported
-    # A pydantic plugin (a tracer, say) would see every conversation and request this
-    # process validates, and looking for one reads every installed distribution's entry
-    # points as the first model is built (~16 ms of start-up): none is loaded.
+    # A pydantic plugin (a tracer, say) would see every request and answer this process
+    # validates, and looking for one reads every installed distribution's entry points as
+    # the first model is built (~16 ms): none is loaded.
     os.environ[PYDANTIC_PLUGINS_ENV] = "__all__"
     try:
         if args.command:

@@ -87,7 +87,7 @@ def test_an_edit_sets_aside_the_later_turns_and_survives_a_round_trip_through_js
     start_version(edited, versions)
     messages.append(edited)
     conversation = Conversation(messages=messages)
-    again = Conversation.model_validate(conversation.to_json_dict())
+    again = Conversation.read(conversation.to_json_dict())
     old = (again.messages[0].alternatives or [])[0]
     assert contents(old) == ["a", "ra", "b", "rb2"]
     assert contents((old[3].alternatives or [])[0]) == ["rb"]  # the nested version is kept too
@@ -154,14 +154,14 @@ def test_a_version_number_out_of_range_in_a_file_is_drawn_and_flipped_safely() -
 
 def test_a_version_without_turns_in_a_file_is_left_out_and_flipping_still_works() -> None:
     data = {"role": "assistant", "content": "one", "alternatives": [[], [{"role": "assistant"}]]}
-    head = Message.model_validate(data)
+    head = Message.read(data, ())
     assert [len(tail) for tail in head.alternatives or []] == [1]
     messages = [Message.user("q"), head]
     switch_version(messages, 1, 1)
     assert contents(messages) == ["q", ""]
     switch_version(messages, 1, 0)
     assert contents(messages) == ["q", "one"]
-    only_empty = Message.model_validate({**data, "alternatives": [[]], "version": 1})
+    only_empty = Message.read({**data, "alternatives": [[]], "version": 1}, ())
     assert only_empty.alternatives is None and only_empty.version_count == 1
 
 

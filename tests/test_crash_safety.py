@@ -88,7 +88,7 @@ def test_sigkill_at_random_moments_never_corrupts_or_loses_more_than_two_seconds
     conversations: dict[str, Conversation] = {}
     for folder in dirs:
         for path in (folder / "sessions").glob("*.json"):
-            Conversation.model_validate(json.loads(path.read_text()))
+            Conversation.read(json.loads(path.read_text()))
         store = SessionStore(folder)
         summaries, unreadable = store.list_sessions()
         assert unreadable == []

@@ -397,7 +397,7 @@ def test_any_conversation_survives_a_round_trip(
     tmp_path: Path, title: str, contents: list[str], extra: dict[str, object]
 ) -> None:
     store = SessionStore(tmp_path)
-    conversation = Conversation(title=title, **extra)
+    conversation = Conversation(title=title, unknown=extra)
     for content in contents:
         conversation.messages.append(Message.user(content))
     store.save(conversation)

@@ -327,7 +327,7 @@ def test_allowing_for_the_conversation_is_read_from_every_version_of_the_file() 
     fresh = Message.assistant("llama3.2:latest")
     start_version(fresh, set_aside(found.messages, 1))
     found.messages.append(fresh)
-    saved_again = Conversation.model_validate_json(found.model_dump_json())
+    saved_again = found.copy()
     permissions = ToolPermissions.of(saved_again, frozenset())
     assert permissions.allowed == {"run_command"}
 

@@ -109,7 +109,7 @@ async def test_compact_sends_the_summary_instead_of_the_turns(
             ("user", "four"),
         ]
     # Reopened, the conversation reads back folded.
-    reopened = Conversation.model_validate(
+    reopened = Conversation.read(
         json.loads(session_file(data_dir, view.conversation.id).read_text())
     )
     assert reopened.messages[4].summary_of == [m.id for m in reopened.messages[:4]]
@@ -272,7 +272,7 @@ async def test_compacting_again_summarises_the_summary_and_the_newer_turns(
 
 
 def test_old_and_hostile_summary_fields_load() -> None:
-    conversation = Conversation.model_validate(
+    conversation = Conversation.read(
         {
             "messages": [
                 {"role": "user", "content": "x"},

@@ -157,15 +157,15 @@ def test_every_set_word_round_trips_through_the_form() -> None:
 
 
 def test_old_and_hostile_files_load_with_the_usual_display() -> None:
-    old = Conversation.model_validate({"settings": {"model": "m"}, "messages": []})
+    old = Conversation.read({"settings": {"model": "m"}, "messages": []})
     assert (old.settings.verbose, old.settings.wordwrap, old.settings.history) == (None,) * 3
-    hostile = Conversation.model_validate(
+    hostile = Conversation.read(
         {"settings": {"verbose": "\x1b[2J", "wordwrap": 7, "history": ["x"]}, "messages": []}
     )
     assert (hostile.settings.verbose, hostile.settings.wordwrap) == (None, None)
     assert hostile.settings.history is None
     message = Message(role=Role.USER, content="x")
-    assert "verbose" not in message.model_dump()
+    assert "verbose" not in message.to_json_dict()
 
 
 async def test_a_line_streaming_past_the_edge_gets_its_mark(

@@ -206,7 +206,7 @@ def test_an_imported_file_brings_no_tool_allowed_without_asking(tmp_path: Path) 
     )
     assert done.returncode == 0, done.stderr
     saved_text = (data_dir / "sessions" / f"{done.stdout.strip()}.json").read_text()
-    imported = Conversation.model_validate_json(saved_text)
+    imported = Conversation.read(json.loads(saved_text))
     assert ToolPermissions.of(imported, frozenset()).allowed == set()
     # The record still says the call ran, allowed by the user who made the file.
     assert imported.messages[2].approval == Approval.ONCE.value

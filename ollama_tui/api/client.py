@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .. import __version__
-from ..domain.conversation import Stats, build_models
+from ..domain.conversation import STAT_COUNTERS, Stats
 from ..domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta, ToolCallsArrived
 from ..domain.headers import header_problem
 from ..domain.secrets import remember_connection
@@ -51,7 +51,7 @@ from .wire import (
     PullProgress,
     RunningModel,
     ShowResponse,
-    WireModel,
+    build_models,
     server_text,
 )
 
@@ -65,7 +65,6 @@ ERROR_BODY_LIMIT = 64 * 1024
 BODY_LIMIT = 16 * 1024 * 1024
 """Bytes of a whole (not streamed) answer, after decompression. `/api/tags` with hundreds of
 models is well under 1 MB; a 1 MB gzip body that inflates to gigabytes stops here."""
-_STAT_FIELDS = tuple(Stats.model_fields)
 
 
 @dataclass(frozen=True)
@@ -79,9 +78,9 @@ class Timeouts:
 
 
 def _stats_of(data: Mapping[str, Any]) -> Stats:
-    counters = {
+    counters: dict[str, Any] = {
         name: value
-        for name in _STAT_FIELDS
+        for name in STAT_COUNTERS
         if isinstance(value := data.get(name), int) and not isinstance(value, bool)
     }
     return Stats(**counters)
@@ -158,7 +157,7 @@ class OllamaClient:
         """Build the HTTP client and the wire models' validators now: importing httpx and
         making its SSL context take a few tenths of a second, which a thread can spend
         instead of the loop."""
-        build_models(WireModel)
+        build_models()
         self._client()
 
     def _client(self) -> httpx.AsyncClient:

@@ -151,3 +151,14 @@ class ChatResult(WireResponse):
     done_reason: str | None = None
     stats: Stats = Field(default_factory=Stats)
     model: str = ""
+
+
+def build_models() -> None:
+    """Build now the validators and serializers of every wire model (`WireModel` defers
+    them): from a thread after the first frame, so that neither that frame nor the first
+    request waits for one."""
+    pending: list[type[BaseModel]] = [WireModel]
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        model.model_rebuild()

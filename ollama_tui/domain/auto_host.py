@@ -2,7 +2,7 @@
 
 A module of its own, apart from the conversation model: the config checks host names against
 it, and the command line imports the config, so `--version` and `--help` would otherwise load
-pydantic for one string.
+the conversation model for one string.
 """
 
 from __future__ import annotations

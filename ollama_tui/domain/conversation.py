@@ -1,24 +1,33 @@
-"""Provides the conversation model: the contents of one session file (storage contract v1)."""
+"""Provides the conversation model: the contents of one session file (storage contract v1).
+
+Plain classes, read from and written to JSON by hand (`domain.json_fields`): the app's
+first frame holds a conversation, and a validation library would cost that frame more than
+everything else of ours in it.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from dataclasses import dataclass, field, fields
+from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any
-
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    SerializerFunctionWrapHandler,
-    field_validator,
-    model_serializer,
-)
+from typing import Any
 
 from . import clock
 from .ids import new_id
+from .json_fields import (
+    JsonObject,
+    Where,
+    WrongValue,
+    copied,
+    json_object,
+    list_of,
+    member,
+    optional,
+    text,
+    timestamp,
+    timestamp_text,
+    whole_number,
+)
 
 SESSION_SCHEMA = "ollama-tui/session"
 SESSION_VERSION = 1
@@ -29,29 +38,13 @@ def utc_now() -> datetime:
     return clock.utc_now()
 
 
-def comparable_time(moment: datetime) -> datetime:
-    """A time written without a zone (by hand, or by another tool) is taken as UTC, so every
-    time read is comparable with every other; years 1 and 9999 are refused, since showing
-    them in a local zone overflows."""
-    if not 1 < moment.year < 9999:
-        raise ValueError("the year must be between 2 and 9998")
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
-
-
-Timestamp = Annotated[datetime, AfterValidator(comparable_time)]
-
-
-def _switch(value: object) -> bool | None:
+def _switch(value: object, where: Where) -> bool | None:
     """A setting's on/off as written: anything but true or false (a hand-edited or newer
     file's value) reads as unset, so the conversation still opens."""
     return value if isinstance(value, bool) else None
 
 
-Switch = Annotated[bool | None, BeforeValidator(_switch)]
-"""An on/off setting added after the format's first release; None is the usual behaviour."""
-
-
-def _ids(value: object) -> list[str] | None:
+def _ids(value: object, where: Where) -> list[str] | None:
     """A list of message ids as written; anything else (a hostile or broken file) reads as
     none, so the conversation still opens and nothing is folded."""
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
@@ -59,19 +52,60 @@ def _ids(value: object) -> list[str] | None:
     return None
 
 
-Ids = Annotated[list[str] | None, BeforeValidator(_ids)]
+def _format(value: object, where: Where) -> str | dict[str, Any] | None:
+    """A structured-output format: `json`, or a JSON schema."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return json_object(value, where)
+    raise WrongValue(where, "should be text or an object")
 
 
-class _Tolerant(BaseModel):
-    """Keeps fields it does not know, so a rewrite never loses what a newer version added.
+def _think(value: object, where: Where) -> bool | str | None:
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    raise WrongValue(where, "should be true, false or text")
 
-    Each model builds its validator and serializer when first used, not when it is defined:
-    a new conversation's first frame uses neither (`Conversation.new`), and the app builds
-    them right after it (`build_models`)."""
 
-    model_config = ConfigDict(
-        extra="allow", populate_by_name=True, validate_assignment=False, defer_build=True
-    )
+def _keep_alive(value: object, where: Where) -> str | int | float | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    raise WrongValue(where, "should be text or a number")
+
+
+def _flag(value: object, where: Where) -> bool:
+    if not isinstance(value, bool):
+        raise WrongValue(where, "should be true or false")
+    return value
+
+
+def _encoded(value: Any) -> Any:
+    """A field's value as JSON holds it."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return timestamp_text(value)
+    if isinstance(value, (Stats, Message, ConversationSettings)):
+        return value.to_json_dict()
+    if isinstance(value, list):
+        return [_encoded(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _encoded(item) for key, item in value.items()}
+    return value
+
+
+def _json_names(record: type) -> tuple[str, ...]:
+    """The fields a class writes, in the file's order (its declaration's); not `unknown`."""
+    return tuple(item.name for item in fields(record) if item.name != "unknown")
+
+
+def _written(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """`record`'s fields `names` as JSON, then the fields it read and did not know."""
+    data = {name: _encoded(getattr(record, name)) for name in names}
+    data.update(copied(record.unknown))
+    return data
 
 
 class MessageStatus(str, Enum):
@@ -84,7 +118,8 @@ class MessageStatus(str, Enum):
     ERROR = "error"
 
 
-class Stats(_Tolerant):
+@dataclass(kw_only=True)
+class Stats:
     """Counters from a reply's final line; durations are nanoseconds."""
 
     prompt_eval_count: int = 0
@@ -93,6 +128,8 @@ class Stats(_Tolerant):
     total_duration: int = 0
     load_duration: int = 0
     prompt_eval_duration: int = 0
+    unknown: dict[str, Any] = field(default_factory=dict)
+    """Fields of a newer version, kept as read (so are every class's here)."""
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -100,6 +137,19 @@ class Stats(_Tolerant):
         if self.eval_count <= 0 or self.eval_duration <= 0:
             return None
         return self.eval_count / self.eval_duration * 1e9
+
+    @classmethod
+    def read(cls, value: object, where: Where) -> Stats:
+        data = JsonObject(value, where)
+        counters = {name: data.take(name, whole_number, 0) for name in STAT_COUNTERS}
+        return cls(**counters, unknown=data.unknown())
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return _written(self, STAT_COUNTERS)
+
+
+STAT_COUNTERS = _json_names(Stats)
+"""The counters a reply's final line may carry, under Ollama's names."""
 
 
 class Role(str, Enum):
@@ -140,13 +190,19 @@ class Approval(str, Enum):
     DENIED = "denied"
 
 
-class Message(_Tolerant):
+_optional_text = optional(text)
+_optional_number = optional(whole_number)
+_optional_texts = optional(list_of(text))
+
+
+@dataclass(kw_only=True)
+class Message:
     """One turn of a conversation."""
 
-    id: str = Field(default_factory=new_id)
+    id: str = field(default_factory=new_id)
     role: Role
     content: str = ""
-    created_at: Timestamp = Field(default_factory=utc_now)
+    created_at: datetime = field(default_factory=utc_now)
     thinking: str | None = None
     model: str | None = None
     status: MessageStatus | None = None
@@ -180,35 +236,14 @@ class Message(_Tolerant):
     conversation on `auto` records its choice, each reply the host that answered)."""
     host: str | None = None
     """That host's URL, never with credentials."""
-
-    @field_validator("alternatives")
-    @classmethod
-    def _versions_with_turns(cls, value: list[list[Message]] | None) -> list[list[Message]] | None:
-        """A version without a single turn (a file edited by hand) has nothing to show and
-        nothing to flip to: it is left out."""
-        kept = [tail for tail in value or () if tail]
-        return kept or None
-
-    summary_of: Ids = None
+    summary_of: list[str] | None = None
     """On a `system` message the app wrote when compacting: the ids of the messages before it
     that it summarises. They stay in the file, and the summary is sent in their place (see
     `domain.compaction`)."""
-    restored: Switch = None
+    restored: bool | None = None
     """On a summary: True once the user restored the turns it stands for, which are then sent
     again (and the summary is not)."""
-
-    @model_serializer(mode="wrap")
-    def _drop_unused_fields(self, handler: SerializerFunctionWrapHandler) -> Any:
-        data = handler(self)
-        if not isinstance(data, dict):
-            return data
-        unused: tuple[str, ...] = _OPTIONAL_FIELDS
-        if self.role is not Role.ASSISTANT:
-            unused += _ASSISTANT_FIELDS
-        for key in unused:
-            if data.get(key) is None:
-                data.pop(key, None)
-        return data
+    unknown: dict[str, Any] = field(default_factory=dict)
 
     @property
     def version_count(self) -> int:
@@ -250,6 +285,58 @@ class Message(_Tolerant):
             status=MessageStatus.STREAMING,
         )
 
+    @classmethod
+    def read(cls, value: object, where: Where) -> Message:
+        data = JsonObject(value, where)
+        return cls(
+            id=data.take_or_make("id", text, new_id),
+            role=data.require("role", member(Role)),
+            content=data.take("content", text, ""),
+            created_at=data.take_or_make("created_at", timestamp, utc_now),
+            thinking=data.take("thinking", _optional_text, None),
+            model=data.take("model", _optional_text, None),
+            status=data.take("status", optional(member(MessageStatus)), None),
+            error=data.take("error", _optional_text, None),
+            done_reason=data.take("done_reason", _optional_text, None),
+            stats=data.take("stats", optional(Stats.read), None),
+            format=data.take("format", _format, None),
+            images=data.take("images", _optional_texts, None),
+            attachments=data.take("attachments", _optional_texts, None),
+            alternatives=data.take("alternatives", _versions_with_turns, None),
+            version=data.take("version", _optional_number, None),
+            tool_calls=data.take("tool_calls", optional(list_of(json_object)), None),
+            tool_name=data.take("tool_name", _optional_text, None),
+            tool_call_id=data.take("tool_call_id", _optional_text, None),
+            approval=data.take("approval", _optional_text, None),
+            duration_ms=data.take("duration_ms", _optional_number, None),
+            host_name=data.take("host_name", _optional_text, None),
+            host=data.take("host", _optional_text, None),
+            summary_of=data.take("summary_of", _ids, None),
+            restored=data.take("restored", _switch, None),
+            unknown=data.unknown(),
+        )
+
+    def to_json_dict(self) -> dict[str, Any]:
+        data = _written(self, _MESSAGE_FIELDS)
+        unused: tuple[str, ...] = _OPTIONAL_FIELDS
+        if self.role is not Role.ASSISTANT:
+            unused += _ASSISTANT_FIELDS
+        for key in unused:
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
+
+
+_MESSAGE_FIELDS = _json_names(Message)
+
+
+def _versions_with_turns(value: object, where: Where) -> list[list[Message]] | None:
+    """The alternatives as read. A version without a single turn (a file edited by hand) has
+    nothing to show and nothing to flip to: it is left out."""
+    versions = optional(list_of(list_of(Message.read)))(value, where)
+    kept = [tail for tail in versions or () if tail]
+    return kept or None
+
 
 class ConversationKind(str, Enum):
     """A chat (`/api/chat`, with history) or a completion (`/api/generate`, prompt by prompt)."""
@@ -258,7 +345,8 @@ class ConversationKind(str, Enum):
     COMPLETION = "completion"
 
 
-class ConversationSettings(_Tolerant):
+@dataclass(kw_only=True)
+class ConversationSettings:
     """The Ollama request fields for the next reply, under Ollama's own names.
 
     `raw`, `suffix` and `template` apply to completions only.
@@ -266,51 +354,106 @@ class ConversationSettings(_Tolerant):
 
     model: str | None = None
     system: str | None = None
-    options: dict[str, Any] = Field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
     format: str | dict[str, Any] | None = None
     think: bool | str | None = None
     keep_alive: str | int | float | None = None
     raw: bool | None = None
     suffix: str | None = None
     template: str | None = None
-    history: Switch = None
+    history: bool | None = None
     """False: each request carries only the last prompt (`/set nohistory`), not the turns
     before it; None: the whole conversation, as usual."""
-    verbose: Switch = None
+    verbose: bool | None = None
     """The line under each reply: True adds the server's timings (`/set verbose`), False
     leaves out the counts (`/set quiet`: the model and how it ended stay); None: the model,
     tokens and speed."""
-    wordwrap: Switch = None
+    wordwrap: bool | None = None
     """False: replies are not wrapped at the width (`/set nowordwrap`); a longer line is cut
     at the edge with a mark. None: wrapped, as usual."""
     tools: list[str] | None = None
     """The tools this conversation lets the model call: built-in names, `NAME.tool` for one
     tool of MCP server NAME, `NAME.*` for all of its tools. Sent as schemas, not as names."""
+    unknown: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, value: object, where: Where = ()) -> ConversationSettings:
+        """Settings as a file holds them.
+
+        Raises:
+            WrongValue: for the first value that is not what its field takes.
+        """
+        data = JsonObject(value, where)
+        return cls(
+            model=data.take("model", _optional_text, None),
+            system=data.take("system", _optional_text, None),
+            options=data.take("options", json_object, {}),
+            format=data.take("format", _format, None),
+            think=data.take("think", _think, None),
+            keep_alive=data.take("keep_alive", _keep_alive, None),
+            raw=data.take("raw", optional(_flag), None),
+            suffix=data.take("suffix", _optional_text, None),
+            template=data.take("template", _optional_text, None),
+            history=data.take("history", _switch, None),
+            verbose=data.take("verbose", _switch, None),
+            wordwrap=data.take("wordwrap", _switch, None),
+            tools=data.take("tools", _optional_texts, None),
+            unknown=data.unknown(),
+        )
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return _written(self, _SETTINGS_FIELDS)
+
+    def copy(self) -> ConversationSettings:
+        """An equal copy that shares nothing with this one."""
+        return ConversationSettings.read(self.to_json_dict())
 
 
-class Conversation(_Tolerant):
+_SETTINGS_FIELDS = _json_names(ConversationSettings)
+
+
+@dataclass(kw_only=True)
+class Conversation:
     """A whole conversation, exactly as saved in `<data_dir>/sessions/<id>.json`."""
 
-    schema_: str = Field(default=SESSION_SCHEMA, alias="schema")
+    schema: str = SESSION_SCHEMA
     version: int = SESSION_VERSION
-    id: str = Field(default_factory=new_id)
+    id: str = field(default_factory=new_id)
     title: str = "New conversation"
-    created_at: Timestamp = Field(default_factory=utc_now)
-    updated_at: Timestamp = Field(default_factory=utc_now)
+    created_at: datetime = field(default_factory=utc_now)
+    updated_at: datetime = field(default_factory=utc_now)
     host: str | None = None
     """The URL of the server it chats with, never with credentials."""
     host_name: str | None = None
     """That server's name in the config (`default` for `--host`/`OLLAMA_HOST`), or `auto`
     (then `host` is None: each reply records the host that wrote it)."""
     kind: ConversationKind = ConversationKind.CHAT
-    settings: ConversationSettings = Field(default_factory=ConversationSettings)
-    messages: list[Message] = Field(default_factory=list)
+    settings: ConversationSettings = field(default_factory=ConversationSettings)
+    messages: list[Message] = field(default_factory=list)
+    unknown: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def new(cls, kind: ConversationKind, settings: ConversationSettings) -> Conversation:
-        """A conversation not yet saved, made of our own values: nothing in it to validate,
-        so its model's validator is not built for it (see `_Tolerant`)."""
-        return cls.model_construct(kind=kind, settings=settings)
+    def read(cls, value: object) -> Conversation:
+        """A conversation as its file holds it (parsed JSON).
+
+        Raises:
+            WrongValue: for the first value that is not what its field takes.
+        """
+        data = JsonObject(value, ())
+        return cls(
+            schema=data.take("schema", text, SESSION_SCHEMA),
+            version=data.take("version", whole_number, SESSION_VERSION),
+            id=data.take_or_make("id", text, new_id),
+            title=data.take("title", text, "New conversation"),
+            created_at=data.take_or_make("created_at", timestamp, utc_now),
+            updated_at=data.take_or_make("updated_at", timestamp, utc_now),
+            host=data.take("host", _optional_text, None),
+            host_name=data.take("host_name", _optional_text, None),
+            kind=data.take("kind", member(ConversationKind), ConversationKind.CHAT),
+            settings=data.take_or_make("settings", ConversationSettings.read, ConversationSettings),
+            messages=data.take("messages", list_of(Message.read), []),
+            unknown=data.unknown(),
+        )
 
     def touch(self) -> None:
         """Mark the conversation as changed now."""
@@ -318,7 +461,11 @@ class Conversation(_Tolerant):
 
     def to_json_dict(self) -> dict[str, Any]:
         """The JSON-ready dict of the storage contract, unknown fields included."""
-        return self.model_dump(mode="json", by_alias=True)
+        return _written(self, _CONVERSATION_FIELDS)
+
+    def copy(self) -> Conversation:
+        """An equal copy that shares nothing with this one."""
+        return Conversation.read(self.to_json_dict())
 
     @property
     def models_used(self) -> list[str]:
@@ -330,13 +477,4 @@ class Conversation(_Tolerant):
         return list(seen)
 
 
-def build_models(*bases: type[BaseModel]) -> None:
-    """Build now the validators and serializers of `bases` (the conversation's models when
-    none is given) and of every model derived from them. From a thread after the first
-    frame, for models that defer their build (`_Tolerant`, `api.wire.WireModel`): neither
-    that frame nor the first save or request then waits for one."""
-    pending = list(bases or (_Tolerant,))
-    while pending:
-        model = pending.pop()
-        pending.extend(model.__subclasses__())
-        model.model_rebuild()
+_CONVERSATION_FIELDS = _json_names(Conversation)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    # The config checks tool names against the lists below; the conversation model (pydantic)
-    # is loaded only where messages are paired with calls, so `--version` stays without it.
+    # The config checks tool names against the lists below; the conversation model is
+    # loaded only where messages are paired with calls, so `--version` stays without it.
     from .conversation import Message
 
 BUILT_IN_TOOLS = (

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..api.host import display_host, public_url
-from ..domain.conversation import Conversation, ConversationKind, Message, build_models
+from ..domain.conversation import Conversation, ConversationKind, Message
 from ..domain.events import ReplyHost
 from ..store.prompt_files import FOLDER as PROMPTS_FOLDER
 from ..store.prompt_files import PromptFiles
@@ -278,9 +278,7 @@ class Backend:
 
     def prepare(self) -> None:
         """Build what the first reply would otherwise wait for (it blocks: from a thread,
-        after the first frame): the conversation models' validators, which a new
-        conversation's first frame does without, and the default host's HTTP client."""
-        build_models()
+        after the first frame): the default host's HTTP client."""
         self.client.prepare()
 
     async def probe(self) -> ServerStatus:

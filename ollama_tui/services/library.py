@@ -369,7 +369,7 @@ class ConversationLibrary:
         Raises:
             StoreError, OSError: from the store; nothing is written then.
         """
-        copy = Conversation.model_validate(conversation.to_json_dict())
+        copy = conversation.copy()
         copy.id = new_id()
         copy.title = title
         copy.created_at = copy.updated_at = utc_now()

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..domain.conversation import Conversation, ConversationSettings
 from ..domain.ids import is_valid_id
+from ..domain.json_fields import WrongValue
 from ..store import (
     InvalidSessionId,
     SessionNotFound,
@@ -127,13 +128,9 @@ class Workspace:
         parse are dropped rather than refusing to start."""
         data = {**(configured or {}), **self._state.conversation_defaults}
         data.pop("model", None)
-        if not data:
-            # The usual case, at start-up: nothing to validate, so the first frame does
-            # not wait for the settings' validator to be built (see `Conversation.new`).
-            return ConversationSettings.model_construct()
         try:
-            return ConversationSettings.model_validate(data)
-        except ValueError:
+            return ConversationSettings.read(data)
+        except WrongValue:
             return ConversationSettings()
 
     @property
@@ -147,7 +144,11 @@ class Workspace:
     def set_conversation_defaults(self, settings: ConversationSettings) -> str | None:
         """Remember `settings` (all but the model) for new conversations; returns a problem
         sentence instead of raising."""
-        data = settings.model_dump(mode="json", exclude={"model"}, exclude_none=True)
+        data = {
+            name: value
+            for name, value in settings.to_json_dict().items()
+            if value is not None and name != "model"
+        }
         return self._save_state("save the defaults", {"conversation_defaults": data})
 
     def close_all(self) -> None:

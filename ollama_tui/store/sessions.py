@@ -13,15 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from ..domain.conversation import (
-    SESSION_SCHEMA,
-    SESSION_VERSION,
-    Conversation,
-    comparable_time,
-)
+from ..domain.conversation import SESSION_SCHEMA, SESSION_VERSION, Conversation
 from ..domain.ids import is_valid_id
+from ..domain.json_fields import WrongValue, comparable_time, place
 from ..domain.unfinished import settle_unfinished
 from .atomic import atomic_write_bytes, ensure_private_dir, is_temp_name, sync_folder
 from .disk_json import DiskJsonError, read_json
@@ -62,12 +56,6 @@ class UnreadableEntry:
     reason: str
 
 
-def _describe_validation_error(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "the file"
-    return f"not a valid session ({where}: {first['msg']})"
-
-
 def newer_version_reason(version: int) -> str:
     return f"it was written by a newer version of ollama-tui (format {version})"
 
@@ -92,9 +80,10 @@ def parse_session(path: Path, raw: bytes) -> tuple[Conversation, int]:
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise UnreadableSession(path, f"unknown format version {version!r}")
     try:
-        conversation = Conversation.model_validate(data)
-    except ValidationError as error:
-        raise UnreadableSession(path, _describe_validation_error(error)) from None
+        conversation = Conversation.read(data)
+    except WrongValue as error:
+        reason = f"not a valid session ({place(error.where)}: {error.what})"
+        raise UnreadableSession(path, reason) from None
     except RecursionError:
         raise UnreadableSession(path, "nested too deeply to read") from None
     return conversation, version

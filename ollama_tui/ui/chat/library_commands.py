@@ -137,7 +137,7 @@ async def save_entry(host: SlashHost, kind: str, name: str, text: str = "") -> N
     except LibraryError as error:
         notify_plain(host.app, f"Usage: /{kind} save NAME. {error}", severity="error")
         return
-    settings = host.conversation.settings.model_copy(deep=True)
+    settings = host.conversation.settings.copy()
 
     async def write() -> None:
         try:

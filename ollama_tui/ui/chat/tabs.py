@@ -75,7 +75,7 @@ def _fresh_conversation(
     )
     if kind is ConversationKind.COMPLETION and settings.raw is None:
         settings.raw = True  # completions are mostly for base models, which want raw text
-    conversation = Conversation.new(kind, settings)
+    conversation = Conversation(kind=kind, settings=settings)
     backend.move_to_host(conversation, backend.new_conversation_host)
     return conversation
 
