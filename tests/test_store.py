@@ -176,7 +176,37 @@ def test_a_newer_version_opens_read_only_and_is_never_written(tmp_path: Path) ->
         (b'{"schema": "ollama-tui/session", "version": "x"}', "unknown format version"),
         (
             b'{"schema": "ollama-tui/session", "version": 1, "messages": [{"role": "alien"}]}',
-            "not a valid session (messages.0.role",
+            "not a valid session (messages.0.role: should be one of system, user, assistant",
+        ),
+        (
+            b'{"schema": "ollama-tui/session", "version": 1, "created_at": "\\u001b[2J soon"}',
+            "not a valid session (created_at: should be an ISO 8601 time)",
+        ),
+        (
+            b'{"schema": "ollama-tui/session", "version": 1, "created_at": "0001-01-01T00:00:00"}',
+            "not a valid session (created_at: the year must be between 2 and 9998)",
+        ),
+        (
+            b'{"schema": "ollama-tui/session", "version": 1, "messages": {"role": "user"}}',
+            "not a valid session (messages: should be a list)",
+        ),
+        (
+            b'{"schema": "ollama-tui/session", "version": 1, "messages": [{"content": "x"}]}',
+            "not a valid session (messages.0.role: is missing)",
+        ),
+        (
+            b'{"schema": "ollama-tui/session", "version": 1, "messages": [{"role": "assistant",'
+            b' "stats": {"eval_count": "many"}}]}',
+            "not a valid session (messages.0.stats.eval_count: should be a whole number)",
+        ),
+        (
+            b'{"schema": "ollama-tui/session", "version": 1, "messages": [{"role": "user",'
+            b' "alternatives": [[{"role": "user", "content": 5}]]}]}',
+            "not a valid session (messages.0.alternatives.0.0.content: should be text)",
+        ),
+        (
+            b'{"schema": "ollama-tui/session", "version": 1, "settings": {"options": [1]}}',
+            "not a valid session (settings.options: should be an object)",
         ),
     ],
 )
@@ -379,6 +409,26 @@ def test_workspace_state_round_trip_and_a_corrupt_file(tmp_path: Path) -> None:
 
 _text = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=200)
 _json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**53), 2**53), _text)
+
+
+def test_a_file_written_by_an_earlier_version_is_read_and_written_as_it_was(
+    tmp_path: Path,
+) -> None:
+    # Written by the version whose conversation was a pydantic model: every kind of field,
+    # unset ones left out by role, times with Z and with an offset, a newer version's
+    # fields at each level. Read and written again, it is the same document, key for key.
+    written = (Path(__file__).parent / "files" / "session_v1.json").read_text()
+    data = json.loads(written)
+    store = SessionStore(tmp_path)
+    (store.sessions_dir / f"{data['id']}.json").write_text(written)
+    loaded = store.load(data["id"])
+    assert loaded.read_only_reason is None
+    assert json.dumps(loaded.conversation.to_json_dict(), indent=2) + "\n" == written
+    copy = loaded.conversation.copy()
+    assert copy == loaded.conversation
+    copy.settings.options["temperature"] = 1.0
+    copy.messages[1].tool_calls[0]["function"]["name"] = "changed"  # type: ignore[index]
+    assert loaded.conversation.to_json_dict() == data
 
 
 @settings(

@@ -23,6 +23,7 @@ from .json_fields import (
     list_of,
     member,
     optional,
+    optional_text,
     text,
     timestamp,
     timestamp_text,
@@ -81,8 +82,14 @@ def _flag(value: object, where: Where) -> bool:
     return value
 
 
+_AS_IS = frozenset((str, int, float, bool, type(None)))
+"""Types JSON holds as they are (a str enumeration's type is not among them)."""
+
+
 def _encoded(value: Any) -> Any:
     """A field's value as JSON holds it."""
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
@@ -190,8 +197,11 @@ class Approval(str, Enum):
     DENIED = "denied"
 
 
-_optional_text = optional(text)
 _optional_number = optional(whole_number)
+_role = member(Role)
+_status = optional(member(MessageStatus))
+_stats = optional(Stats.read)
+_tool_calls = optional(list_of(json_object))
 _optional_texts = optional(list_of(text))
 
 
@@ -290,50 +300,60 @@ class Message:
         data = JsonObject(value, where)
         return cls(
             id=data.take_or_make("id", text, new_id),
-            role=data.require("role", member(Role)),
+            role=data.require("role", _role),
             content=data.take("content", text, ""),
             created_at=data.take_or_make("created_at", timestamp, utc_now),
-            thinking=data.take("thinking", _optional_text, None),
-            model=data.take("model", _optional_text, None),
-            status=data.take("status", optional(member(MessageStatus)), None),
-            error=data.take("error", _optional_text, None),
-            done_reason=data.take("done_reason", _optional_text, None),
-            stats=data.take("stats", optional(Stats.read), None),
+            thinking=data.take("thinking", optional_text, None),
+            model=data.take("model", optional_text, None),
+            status=data.take("status", _status, None),
+            error=data.take("error", optional_text, None),
+            done_reason=data.take("done_reason", optional_text, None),
+            stats=data.take("stats", _stats, None),
             format=data.take("format", _format, None),
             images=data.take("images", _optional_texts, None),
             attachments=data.take("attachments", _optional_texts, None),
             alternatives=data.take("alternatives", _versions_with_turns, None),
             version=data.take("version", _optional_number, None),
-            tool_calls=data.take("tool_calls", optional(list_of(json_object)), None),
-            tool_name=data.take("tool_name", _optional_text, None),
-            tool_call_id=data.take("tool_call_id", _optional_text, None),
-            approval=data.take("approval", _optional_text, None),
+            tool_calls=data.take("tool_calls", _tool_calls, None),
+            tool_name=data.take("tool_name", optional_text, None),
+            tool_call_id=data.take("tool_call_id", optional_text, None),
+            approval=data.take("approval", optional_text, None),
             duration_ms=data.take("duration_ms", _optional_number, None),
-            host_name=data.take("host_name", _optional_text, None),
-            host=data.take("host", _optional_text, None),
+            host_name=data.take("host_name", optional_text, None),
+            host=data.take("host", optional_text, None),
             summary_of=data.take("summary_of", _ids, None),
             restored=data.take("restored", _switch, None),
             unknown=data.unknown(),
         )
 
     def to_json_dict(self) -> dict[str, Any]:
-        data = _written(self, _MESSAGE_FIELDS)
-        unused: tuple[str, ...] = _OPTIONAL_FIELDS
-        if self.role is not Role.ASSISTANT:
-            unused += _ASSISTANT_FIELDS
-        for key in unused:
-            if data.get(key) is None:
-                data.pop(key, None)
+        unused = _UNUSED_WHEN_UNSET[self.role is Role.ASSISTANT]
+        data = {}
+        for name in _MESSAGE_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = _encoded(value)
+            elif name not in unused:
+                data[name] = None
+        data.update(copied(self.unknown))
         return data
 
 
 _MESSAGE_FIELDS = _json_names(Message)
+_UNUSED_WHEN_UNSET = {
+    True: frozenset(_OPTIONAL_FIELDS),
+    False: frozenset(_OPTIONAL_FIELDS + _ASSISTANT_FIELDS),
+}
+"""By whether the message is an assistant's: the fields its JSON leaves out when unset."""
+
+
+_versions = optional(list_of(list_of(Message.read)))
 
 
 def _versions_with_turns(value: object, where: Where) -> list[list[Message]] | None:
     """The alternatives as read. A version without a single turn (a file edited by hand) has
     nothing to show and nothing to flip to: it is left out."""
-    versions = optional(list_of(list_of(Message.read)))(value, where)
+    versions = _versions(value, where)
     kept = [tail for tail in versions or () if tail]
     return kept or None
 
@@ -385,15 +405,15 @@ class ConversationSettings:
         """
         data = JsonObject(value, where)
         return cls(
-            model=data.take("model", _optional_text, None),
-            system=data.take("system", _optional_text, None),
+            model=data.take("model", optional_text, None),
+            system=data.take("system", optional_text, None),
             options=data.take("options", json_object, {}),
             format=data.take("format", _format, None),
             think=data.take("think", _think, None),
             keep_alive=data.take("keep_alive", _keep_alive, None),
-            raw=data.take("raw", optional(_flag), None),
-            suffix=data.take("suffix", _optional_text, None),
-            template=data.take("template", _optional_text, None),
+            raw=data.take("raw", _optional_flag, None),
+            suffix=data.take("suffix", optional_text, None),
+            template=data.take("template", optional_text, None),
             history=data.take("history", _switch, None),
             verbose=data.take("verbose", _switch, None),
             wordwrap=data.take("wordwrap", _switch, None),
@@ -410,6 +430,9 @@ class ConversationSettings:
 
 
 _SETTINGS_FIELDS = _json_names(ConversationSettings)
+_optional_flag = optional(_flag)
+_kind = member(ConversationKind)
+_messages = list_of(Message.read)
 
 
 @dataclass(kw_only=True)
@@ -447,11 +470,11 @@ class Conversation:
             title=data.take("title", text, "New conversation"),
             created_at=data.take_or_make("created_at", timestamp, utc_now),
             updated_at=data.take_or_make("updated_at", timestamp, utc_now),
-            host=data.take("host", _optional_text, None),
-            host_name=data.take("host_name", _optional_text, None),
-            kind=data.take("kind", member(ConversationKind), ConversationKind.CHAT),
+            host=data.take("host", optional_text, None),
+            host_name=data.take("host_name", optional_text, None),
+            kind=data.take("kind", _kind, ConversationKind.CHAT),
             settings=data.take_or_make("settings", ConversationSettings.read, ConversationSettings),
-            messages=data.take("messages", list_of(Message.read), []),
+            messages=data.take("messages", _messages, []),
             unknown=data.unknown(),
         )
 

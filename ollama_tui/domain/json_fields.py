@@ -7,6 +7,7 @@ Messages say what a value should be, never what it is (the file may be anyone's)
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime, timezone
 from enum import Enum
@@ -44,6 +45,9 @@ def copied(value: Any) -> Any:
     return value
 
 
+_ABSENT = object()
+
+
 class JsonObject:
     """One JSON object being read: each field read is taken out of it, and what is left is
     what this version does not know (kept, so a rewrite never loses what a newer one added)."""
@@ -56,15 +60,13 @@ class JsonObject:
 
     def take(self, name: str, read: Read[T], default: T) -> T:
         """The field `name` read by `read`, or `default` when it is not there."""
-        if name not in self._left:
-            return default
-        return read(self._left.pop(name), (*self.where, name))
+        value = self._left.pop(name, _ABSENT)
+        return default if value is _ABSENT else read(value, (*self.where, name))
 
     def take_or_make(self, name: str, read: Read[T], make: Callable[[], T]) -> T:
         """The field `name` read by `read`, or a value made by `make` when it is not there."""
-        if name not in self._left:
-            return make()
-        return read(self._left.pop(name), (*self.where, name))
+        value = self._left.pop(name, _ABSENT)
+        return make() if value is _ABSENT else read(value, (*self.where, name))
 
     def require(self, name: str, read: Read[T]) -> T:
         if name not in self._left:
@@ -89,6 +91,13 @@ def text(value: object, where: Where) -> str:
     if not isinstance(value, str):
         raise WrongValue(where, "should be text")
     return value
+
+
+def optional_text(value: object, where: Where) -> str | None:
+    """Text or null: `optional(text)`, in one call (most fields of a message are this)."""
+    if value is None or isinstance(value, str):
+        return value
+    raise WrongValue(where, "should be text")
 
 
 def whole_number(value: object, where: Where) -> int:
@@ -121,9 +130,8 @@ def member(kind: type[E]) -> Read[E]:
     """A member of the enumeration `kind`, by its value."""
 
     def read_member(value: object, where: Where) -> E:
-        for candidate in kind:
-            if candidate.value == value:
-                return candidate
+        with contextlib.suppress(ValueError, TypeError):  # TypeError: a list, say
+            return kind(value)
         names = ", ".join(str(candidate.value) for candidate in kind)
         raise WrongValue(where, f"should be one of {names}")
 
