@@ -83,15 +83,6 @@ TEXTUAL_FLOOR = Client(
     "Textual floor", None, PROMPT_SHOWN, b"", script=("start_floor.py",), start_only=True
 )
 """The app's first screen drawn by Textual alone."""
-MODELS_FLOOR = Client(
-    "floor + models",
-    None,
-    PROMPT_SHOWN,
-    b"",
-    script=("start_floor.py", "--models"),
-    start_only=True,
-)
-"""The same, after building the conversation models (pydantic) as the app must first."""
 
 
 def app_client(label: str, checkout: Path, *, ssh: bool = False) -> Client:

@@ -36,7 +36,6 @@ sys.path.insert(0, str(ROOT))
 from bench import measure, report  # noqa: E402
 from bench.clients import (  # noqa: E402
     BARE_LOOP,
-    MODELS_FLOOR,
     TEXTUAL_FLOOR,
     Client,
     Size,
@@ -151,10 +150,10 @@ def _measured(
 
 @contextlib.contextmanager
 def _clients(compare: str | None, bare: bool, ssh: bool) -> Iterator[list[Client]]:
-    """The floors (the bare loop, and Textual's and pydantic's shares of start-up), the
-    revision compared against, and this checkout, in that order."""
+    """The floors (the bare loop, and Textual's share of start-up), the revision compared
+    against, and this checkout, in that order."""
     now = app_client(f"now ({describe_checkout(ROOT)})", ROOT, ssh=ssh)
-    floor = [BARE_LOOP, TEXTUAL_FLOOR, MODELS_FLOOR] if bare else []
+    floor = [BARE_LOOP, TEXTUAL_FLOOR] if bare else []
     if compare is None:
         yield [*floor, now]
         return

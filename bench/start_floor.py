@@ -2,11 +2,9 @@
 
 A tab bar with one tab, an empty transcript, a composer showing "Ask anything", a status line
 and a footer of keys: the widgets of the app's first frame, with nothing of this repository
-behind them. With `--models` it first builds what the app cannot draw a tab without, the
-conversation models of this checkout (pydantic's import and their validators), so that the
-two floors together split the app's start into Textual's share, pydantic's and its own.
+behind them.
 
-    python bench/start_floor.py [--models] [URL]
+    python bench/start_floor.py [URL]
 
 The URL the bench hands every client is ignored: this draws and waits. Ctrl+Q quits.
 """
@@ -14,8 +12,6 @@ The URL the bench hands every client is ignored: this draws and waits. Ctrl+Q qu
 from __future__ import annotations
 
 import gc
-import sys
-from pathlib import Path
 
 # As the app's command line does: start-up makes objects that live as long as the process,
 # and collector passes over them would only add to the floor.
@@ -24,12 +20,6 @@ gc.disable()
 from textual.app import App, ComposeResult  # noqa: E402
 from textual.containers import VerticalScroll  # noqa: E402
 from textual.widgets import Footer, Static, TabbedContent, TabPane, TextArea  # noqa: E402
-
-if "--models" in sys.argv[1:]:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from ollama_tui.domain.conversation import Conversation, ConversationSettings
-
-    Conversation(settings=ConversationSettings())
 
 
 class StartFloor(App[None]):
