@@ -25,6 +25,7 @@ from ..domain.headers import header_problem
 from ..domain.secrets import remember_connection
 from ..domain.text import map_strings
 from ..domain.tool_calls import ToolCall
+from .answers import Listing, server_text
 from .body import ACCEPTED_ENCODINGS, decoded_chunks
 from .errors import (
     ConnectionLost,
@@ -46,13 +47,11 @@ from .wire import (
     ChatRequest,
     ChatResult,
     GenerateRequest,
-    Listing,
     ModelEntry,
     PullProgress,
     RunningModel,
     ShowResponse,
     WireModel,
-    server_text,
 )
 
 if TYPE_CHECKING:

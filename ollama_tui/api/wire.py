@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..domain.conversation import Stats
-from ..domain.secrets import mask_remembered
-from ..domain.text import map_strings, sanitize_for_terminal
-
-if TYPE_CHECKING:
-    from .errors import ProtocolError
-
-EntryT = TypeVar("EntryT")
-
-
-class Listing(list[EntryT], Generic[EntryT]):
-    """The entries of a list the server sent that could be read, in order; `skipped` has an
-    error for each one that could not, to be reported rather than hide the rest."""
-
-    def __init__(self, entries: list[EntryT] | None = None) -> None:
-        super().__init__(entries or [])
-        self.skipped: list[ProtocolError] = []
+from ..domain.text import map_strings
+from .answers import server_text
 
 
 class WireModel(BaseModel):
@@ -32,13 +18,6 @@ class WireModel(BaseModel):
     defines them all and the first frame uses none (`OllamaClient.prepare` builds them after it)."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
-
-
-def server_text(text: str) -> str:
-    """A string a server sent, made display-safe and cleared of any secret this process sent
-    (a hostile server or a proxy may echo a header): the one rule for every text from a server,
-    whether it comes in a validated answer or as a streamed chunk."""
-    return mask_remembered(sanitize_for_terminal(text))
 
 
 class WireResponse(WireModel):
