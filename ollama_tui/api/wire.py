@@ -1,4 +1,9 @@
-"""Provides the Ollama API's wire models, tolerant: unknown fields kept, missing ones default."""
+"""Provides the Ollama API's wire models, tolerant: unknown fields kept, missing ones default.
+
+They come with pydantic: this module is imported by `OllamaClient.prepare`, on a thread after
+the first frame, and elsewhere only by a function that makes or reads a model (annotations name
+them under TYPE_CHECKING), so that the client and the services load before that frame without
+them."""
 
 from __future__ import annotations
 
@@ -14,8 +19,8 @@ from .answers import server_text
 class WireModel(BaseModel):
     """A newer server's extra fields survive; an older server's missing ones never break.
 
-    Each model builds its validator when first used, not when it is defined: start-up
-    defines them all and the first frame uses none (`OllamaClient.prepare` builds them after it)."""
+    Each model builds its validator when first used, not when it is defined: importing
+    this module stays cheap, and `OllamaClient.prepare` builds them all after it."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from ..api.answers import Listing
 from ..api.errors import OllamaError, ResponseError
-from ..api.wire import ModelEntry, RunningModel
 
 if TYPE_CHECKING:
     from ..api.client import OllamaClient
+    from ..api.wire import ModelEntry, RunningModel
 
 
 EMBEDDING_FAMILIES = frozenset(
