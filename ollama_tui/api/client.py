@@ -1,7 +1,8 @@
 """Provides the async Ollama client: a thin layer on httpx with one error hierarchy.
 
 httpx is imported at the first request, not with this module, so the app can draw its first
-frame before paying for it. Streams are async context managers: leaving the block for any
+frame before paying for it; so are pydantic and the wire models, which `prepare` loads on a
+thread after that frame. Streams are async context managers: leaving the block for any
 reason closes the response, and closing the connection is what stops Ollama generating.
 """
 
@@ -16,8 +17,6 @@ from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
-
 from .. import __version__
 from ..domain.conversation import STAT_COUNTERS, Stats
 from ..domain.events import StreamDone, StreamEvent, TextDelta, ThinkingDelta, ToolCallsArrived
@@ -25,6 +24,7 @@ from ..domain.headers import header_problem
 from ..domain.secrets import remember_connection
 from ..domain.text import map_strings
 from ..domain.tool_calls import ToolCall
+from .answers import Listing, server_text
 from .body import ACCEPTED_ENCODINGS, decoded_chunks
 from .errors import (
     ConnectionLost,
@@ -42,23 +42,22 @@ from .errors import (
 from .host import display_host
 from .ndjson import DEFAULT_MAX_LINE_BYTES, iter_json_lines
 from .version import ServerVersion
-from .wire import (
-    ChatRequest,
-    ChatResult,
-    GenerateRequest,
-    Listing,
-    ModelEntry,
-    PullProgress,
-    RunningModel,
-    ShowResponse,
-    build_models,
-    server_text,
-)
 
 if TYPE_CHECKING:
     import httpx
+    from pydantic import BaseModel
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
+    from .wire import (
+        ChatRequest,
+        ChatResult,
+        GenerateRequest,
+        ModelEntry,
+        PullProgress,
+        RunningModel,
+        ShowResponse,
+    )
+
+ModelT = TypeVar("ModelT", bound="BaseModel")
 
 ERROR_BODY_LIMIT = 64 * 1024
 """Bytes of an error answer read (after decompression): enough for any message or page title."""
@@ -154,9 +153,11 @@ class OllamaClient:
             self._http = None
 
     def prepare(self) -> None:
-        """Build the HTTP client and the wire models' validators now: importing httpx and
-        making its SSL context take a few tenths of a second, which a thread can spend
-        instead of the loop."""
+        """Load the wire models and build their validators, and build the HTTP client, now:
+        importing pydantic and httpx and making httpx's SSL context take a few tenths of a
+        second, which a thread can spend instead of the loop."""
+        from .wire import build_models
+
         build_models()
         self._client()
 
@@ -327,6 +328,8 @@ class OllamaClient:
 
     def _validated(self, model: type[ModelT], data: object, path: str) -> ModelT:
         """`data` as `model`, or a ProtocolError naming the endpoint and the field."""
+        from pydantic import ValidationError
+
         try:
             return model.model_validate(data)
         except ValidationError as error:
@@ -337,6 +340,8 @@ class OllamaClient:
     def _entries(self, model: type[ModelT], data: dict[str, Any], path: str) -> Listing[ModelT]:
         """The `models` list of an answer: an entry that cannot be read is left out and
         reported, so one bad entry never hides the others."""
+        from pydantic import ValidationError
+
         items = data.get("models")
         if items is None:
             return Listing()
@@ -423,16 +428,22 @@ class OllamaClient:
 
     async def tags(self) -> Listing[ModelEntry]:
         """Installed models; `skipped` holds an error for each entry that could not be read."""
+        from .wire import ModelEntry
+
         return self._entries(
             ModelEntry, await self._request_object("GET", "/api/tags"), "/api/tags"
         )
 
     async def ps(self) -> Listing[RunningModel]:
         """Loaded models; `skipped` as for `tags`."""
+        from .wire import RunningModel
+
         data = await self._request_object("GET", "/api/ps")
         return self._entries(RunningModel, data, "/api/ps")
 
     async def show(self, model: str, *, verbose: bool = False) -> ShowResponse:
+        from .wire import ShowResponse
+
         body: dict[str, Any] = {"model": model}
         if verbose:
             body["verbose"] = True
@@ -456,6 +467,8 @@ class OllamaClient:
 
     @staticmethod
     def _result(data: dict[str, Any], source: dict[str, Any], text_key: str) -> ChatResult:
+        from .wire import ChatResult
+
         reason = data.get("done_reason")
         return ChatResult(
             content=server_text(str(source.get(text_key) or "")),
@@ -480,6 +493,8 @@ class OllamaClient:
     async def _progress_stream(
         self, path: str, body: dict[str, Any]
     ) -> AsyncIterator[AsyncIterator[PullProgress]]:
+        from .wire import PullProgress
+
         async def progress(response: httpx.Response) -> AsyncGenerator[PullProgress, None]:
             async for data in self._lines(response):
                 yield self._validated(PullProgress, data, path)

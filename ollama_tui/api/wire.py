@@ -1,44 +1,28 @@
-"""Provides the Ollama API's wire models, tolerant: unknown fields kept, missing ones default."""
+"""Provides the Ollama API's wire models, tolerant: unknown fields kept, missing ones default.
+
+They come with pydantic: this module is imported by `OllamaClient.prepare`, on a thread after
+the first frame, and elsewhere only by a function that makes or reads a model (annotations name
+them under TYPE_CHECKING), so that the client and the services load before that frame without
+them."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..domain.conversation import Stats
-from ..domain.secrets import mask_remembered
-from ..domain.text import map_strings, sanitize_for_terminal
-
-if TYPE_CHECKING:
-    from .errors import ProtocolError
-
-EntryT = TypeVar("EntryT")
-
-
-class Listing(list[EntryT], Generic[EntryT]):
-    """The entries of a list the server sent that could be read, in order; `skipped` has an
-    error for each one that could not, to be reported rather than hide the rest."""
-
-    def __init__(self, entries: list[EntryT] | None = None) -> None:
-        super().__init__(entries or [])
-        self.skipped: list[ProtocolError] = []
+from ..domain.text import map_strings
+from .answers import server_text
 
 
 class WireModel(BaseModel):
     """A newer server's extra fields survive; an older server's missing ones never break.
 
-    Each model builds its validator when first used, not when it is defined: start-up
-    defines them all and the first frame uses none (`OllamaClient.prepare` builds them after it)."""
+    Each model builds its validator when first used, not when it is defined: importing
+    this module stays cheap, and `OllamaClient.prepare` builds them all after it."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
-
-
-def server_text(text: str) -> str:
-    """A string a server sent, made display-safe and cleared of any secret this process sent
-    (a hostile server or a proxy may echo a header): the one rule for every text from a server,
-    whether it comes in a validated answer or as a streamed chunk."""
-    return mask_remembered(sanitize_for_terminal(text))
 
 
 class WireResponse(WireModel):

@@ -9,11 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from ..api.answers import Listing
 from ..api.errors import OllamaError, ResponseError
-from ..api.wire import Listing, ModelEntry, RunningModel
 
 if TYPE_CHECKING:
     from ..api.client import OllamaClient
+    from ..api.wire import ModelEntry, RunningModel
 
 
 EMBEDDING_FAMILIES = frozenset(

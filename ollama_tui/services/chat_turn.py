@@ -7,10 +7,9 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..api.errors import OllamaError, StreamIncomplete
-from ..api.wire import ChatRequest, GenerateRequest
 from ..config import DEFAULT_MAX_REPLY_BYTES
 from ..domain.compaction import folded_ids, is_summary
 from ..domain.conversation import (
@@ -36,6 +35,9 @@ from .routing import ReplyClient
 from .saver import ConversationSaver, SaveProblem
 from .tools.base import ToolSpec
 from .tools.limits import OUTPUT_CAP, cap
+
+if TYPE_CHECKING:
+    from ..api.wire import ChatRequest, GenerateRequest
 
 SUMMARY_HEADING = "Summary of the conversation so far (it replaces the earlier turns):"
 
@@ -134,6 +136,8 @@ def build_chat_request(
     being continued goes last, as the assistant's text for the model to carry on from.
     `tools`: those the model may call in this reply.
     """
+    from ..api.wire import ChatRequest  # pydantic's models: loaded after the first frame
+
     settings = conversation.settings
     if not settings.model:
         raise ValueError("the conversation has no model")
@@ -165,6 +169,8 @@ def build_generate_request(
     one raw prompt, so it carries on word for word; that needs `raw` (a templated prompt
     cannot be resumed without the deprecated token `context`).
     """
+    from ..api.wire import GenerateRequest  # pydantic's models: loaded after the first frame
+
     settings = conversation.settings
     if not settings.model:
         raise ValueError("the conversation has no model")
@@ -361,6 +367,8 @@ class ChatTurn:
         self.conversation.touch()
 
     def _open_stream(self) -> contextlib.AbstractAsyncContextManager[AsyncIterator[StreamEvent]]:
+        from ..api.wire import GenerateRequest  # pydantic's models: loaded after the first frame
+
         if isinstance(self.request, GenerateRequest):
             return self.client.generate_stream(self.request)
         return self.client.chat_stream(self.request)

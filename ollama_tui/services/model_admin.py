@@ -12,12 +12,12 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..api.errors import StreamIncomplete
-from ..api.wire import ShowResponse
 from ..domain.conversation import utc_now
 
 if TYPE_CHECKING:
     from ..api.client import OllamaClient
     from ..api.version import ServerVersion
+    from ..api.wire import ShowResponse
 
 _PART = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _MODEL_NAME = re.compile(

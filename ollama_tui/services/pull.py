@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..api.errors import OllamaError, StreamIncomplete
-from ..api.wire import PullProgress
 
 if TYPE_CHECKING:
     from ..api.client import OllamaClient
+    from ..api.wire import PullProgress
 
 
 SPEED_WINDOW = 5.0

@@ -39,13 +39,13 @@ from ..api.errors import (
     StreamIncomplete,
 )
 from ..api.host import public_url
-from ..api.wire import ChatRequest, GenerateRequest
 from ..domain.auto_host import AUTO_HOST
 from ..domain.events import ReplyHost, StreamEvent
 from .catalogue import load_catalogue
 
 if TYPE_CHECKING:
     from ..api.client import OllamaClient
+    from ..api.wire import ChatRequest, GenerateRequest
 
 AUTO = AUTO_HOST
 RETRY_AFTER = 30.0
