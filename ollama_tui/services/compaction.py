@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..api.errors import OllamaError
+from ..api.wire import ChatRequest
 from ..domain.compaction import folded_ids
 from ..domain.conversation import Conversation, Message, Role, Stats
 from ..domain.events import StreamDone, TextDelta
@@ -19,7 +20,6 @@ from .chat_turn import build_chat_request, sent_history
 from .context_meter import tokens_used
 
 if TYPE_CHECKING:
-    from ..api.wire import ChatRequest
     from .routing import ReplyClient
 
 SUMMARY_PROMPT = (
@@ -56,8 +56,6 @@ def plan_compaction(conversation: Conversation) -> CompactionPlan:
     Raises:
         CompactionError: there is nothing to summarise yet, or no model.
     """
-    from ..api.wire import ChatRequest  # pydantic's models: loaded after the first frame
-
     settings = conversation.settings
     if not settings.model:
         raise CompactionError("This conversation has no model to write a summary.")

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
+from ..api.wire import ChatRequest
 from ..domain.events import ReplyHost, StreamDone, TextDelta, ThinkingDelta
 from ..domain.text import sanitize_for_terminal
 from ..store import atomic_write_bytes, ensure_private_dir
@@ -304,8 +305,6 @@ async def _one(
     tell: Callable[[str], None] = lambda _: None,
 ) -> Timing:
     """One request; `tell`: each note `auto` gives about its hosts on the way."""
-    from ..api.wire import ChatRequest  # pydantic's models: loaded after the first frame
-
     request = ChatRequest(
         model=plan.model,
         messages=[{"role": "user", "content": plan.prompt}],
