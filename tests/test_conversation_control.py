@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,7 +48,7 @@ SCHEMA = {
 }
 
 
-def reply(text: str, **fields: object) -> Message:
+def reply(text: str, **fields: Any) -> Message:
     return Message(role=Role.ASSISTANT, content=text, status=MessageStatus.COMPLETE, **fields)
 
 
@@ -208,7 +209,7 @@ def test_structured_replies_are_checked_with_paths_to_the_errors() -> None:
     assert "the schema itself is invalid" in invalid_schema.problems[0]
 
 
-def completion(**settings: object) -> Conversation:
+def completion(**settings: Any) -> Conversation:
     return Conversation(
         kind=ConversationKind.COMPLETION,
         settings=ConversationSettings(model="base", **settings),
