@@ -20,6 +20,7 @@ from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
 from textual.geometry import Size
 from textual.screen import Screen
+from textual.widgets import OptionList
 
 from ollama_tui.cli import build_app
 from ollama_tui.config import Settings
@@ -408,6 +409,31 @@ async def test_the_stylesheet_is_parsed_once_before_the_first_frame(
         await wait_until(lambda: bool(at_first_frame), message="the first frame")
         await pilot.pause()
         assert at_first_frame == [1]
+
+
+async def test_the_lists_the_first_frame_does_not_show_are_mounted_when_they_have_rows(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The slash commands' popup and the recent conversations are lists with nothing to show
+    # in a new conversation's first frame: they are mounted on the first offer and when
+    # there are saved conversations, and their styles were parsed before that frame.
+    parses: list[int] = []
+    parse = Stylesheet.parse
+
+    def counted(stylesheet: Stylesheet) -> None:
+        parses.append(len(stylesheet.source))
+        parse(stylesheet)
+
+    monkeypatch.setattr(Stylesheet, "parse", counted)
+    app: OllamaTuiApp = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app)
+        assert list(app.screen.query(OptionList)) == []
+        parsed = len(parses)
+        await pilot.press("/", "s")
+        await wait_until(lambda: "/set" in screen_text(app), message="the popup")
+        assert [type(found).__name__ for found in app.screen.query(OptionList)] == ["SlashPopup"]
+        assert len(parses) == parsed
 
 
 def test_start_up_runs_no_full_collection_and_sets_its_objects_aside(tmp_path: Path) -> None:

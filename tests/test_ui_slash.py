@@ -20,6 +20,7 @@ from ollama_tui.services.slash import (
     read_line,
 )
 from ollama_tui.ui.app import OllamaTuiApp
+from ollama_tui.ui.chat.chat_view import ChatView
 from ollama_tui.ui.dialogs.inspect_model import InspectScreen
 from ollama_tui.ui.dialogs.settings import SettingsDialog
 from ollama_tui.ui.dialogs.slash_help import CommandsScreen
@@ -35,6 +36,11 @@ from tests.pilot import (
     session_file,
     wait_until,
 )
+
+
+def _popup_shown(view: ChatView) -> bool:
+    """The popup is mounted on the first offer, and hidden when there is none."""
+    return view.slash_popup is not None and view.slash_popup.display
 
 
 def test_lines_are_read_as_ollama_run_reads_them() -> None:
@@ -285,7 +291,7 @@ async def test_the_popup_completes_commands_and_arguments(make_app: MakeApp) -> 
         await ready(app)
         view = current_view(app)
         await pilot.press("/", "s")
-        await wait_until(lambda: view.slash_popup.display)
+        await wait_until(lambda: _popup_shown(view))
         text = screen_text(app)
         assert "/set" in text and "/show" in text and "/save" in text
         await pilot.press("e", "tab")
@@ -298,7 +304,7 @@ async def test_the_popup_completes_commands_and_arguments(make_app: MakeApp) -> 
         assert view.composer.text == "/load qwen2.5:0.5b "
         await pilot.press("enter")
         await wait_until(lambda: view.conversation.settings.model == "qwen2.5:0.5b")
-        assert not view.slash_popup.display
+        assert not _popup_shown(view)
         # Without a popup, Tab moves on as before.
         await pilot.press("h", "tab")
         assert not view.composer.has_focus
@@ -367,12 +373,12 @@ async def test_the_popup_arrows_move_the_highlight_escape_closes_it(make_app: Ma
         await ready(app)
         view = current_view(app)
         await pilot.press("/", "s")
-        await wait_until(lambda: view.slash_popup.display)
+        await wait_until(lambda: _popup_shown(view))
         await pilot.press("down", "tab")  # /set, then /show highlighted
         assert view.composer.text == "/show "
         view.composer.clear()
         await pilot.press("/", "s")
-        await wait_until(lambda: view.slash_popup.display)
+        await wait_until(lambda: _popup_shown(view))
         await pilot.press("up", "tab")  # from the first, up wraps to the last: /save
         assert view.composer.text == "/save "
         view.composer.clear()

@@ -95,8 +95,9 @@ FIRST_SCREEN_TYPES = (
     FooterKey,
 )
 """The widget types of a new conversation's first frame whose CSS (or a base's) is their
-own, in the order they first mount: their default CSS is parsed once, before the first frame
-(`kit/default_css.py`)."""
+own, in the order they first mount, and the slash commands' popup, mounted at the first `/`
+typed: their default CSS is parsed once, before the first frame (`kit/default_css.py`), so
+that neither that frame nor a key parses the stylesheet again."""
 
 
 class OllamaTuiApp(KeysInOrderApp[None]):

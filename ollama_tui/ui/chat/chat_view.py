@@ -164,7 +164,9 @@ class ChatView(Vertical):
             user_label="Prompt" if self.is_completion else "You",
         )
         self.composer = Composer(keymap=backend.settings.keymap, id="composer")
-        self.slash_popup = SlashPopup()
+        self.slash_popup: SlashPopup | None = None
+        """Mounted the first time the prompt has something to offer (as `pull_panel`): the
+        first frame does without it."""
         self.pull_panel: PullPanel | None = None
         """Mounted the first time a pull needs it: most conversations never do."""
         self._stream_worker: Worker[None] | None = None
@@ -203,7 +205,6 @@ class ChatView(Vertical):
         if self.read_only_reason:
             yield Static(plain(f"Read-only: {self.read_only_reason}"), classes="read-only-banner")
         yield self.transcript
-        yield self.slash_popup
         yield self.composer
         if not self.conversation.messages and not self.read_only_reason:
             # Docked at the top, above the empty transcript.
@@ -339,10 +340,16 @@ class ChatView(Vertical):
 
     def _offer(self, offers: list[tuple[str, str]], completion: str | None) -> None:
         self.composer.completion = completion
-        self.slash_popup.offer(offers)
+        popup = self.slash_popup
+        if popup is None:
+            if not offers:
+                return
+            popup = self.slash_popup = SlashPopup()
+            self.mount(popup, before=self.composer)  # in the DOM at once; its offer below
+        popup.offer(offers)
         if self.welcome is not None:
             # The welcome takes most of a small terminal: the popup goes in its place.
-            self.welcome.display = not self.slash_popup.display
+            self.welcome.display = not popup.display
 
     @background("Completing the path", group="path-completion", exclusive=True, thread=True)
     def _complete_path(self, text: str, typed_path: str) -> None:
@@ -361,7 +368,7 @@ class ChatView(Vertical):
     def _popup_moved(self, event: Composer.PopupMoved) -> None:
         event.stop()
         popup = self.slash_popup
-        if not popup.lines:
+        if popup is None or not popup.lines:
             return
         from .slash_commands import tab_line
 

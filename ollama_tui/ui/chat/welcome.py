@@ -79,10 +79,8 @@ class Welcome(Vertical):
             id="welcome-keys",
         )
         yield Static("", id="welcome-recent-title")
-        yield OptionList(id="welcome-recent")
-
-    def on_mount(self) -> None:
-        self.query_one("#welcome-recent", OptionList).display = False
+        # The list of recent conversations is mounted when there are some (they are read
+        # after the first frame, which does without it).
 
     def show_where(self, model: str | None, host: str) -> None:
         """The model the first prompt goes to, and the server that answers."""
@@ -92,9 +90,14 @@ class Welcome(Vertical):
     def show_recent(self, entries: list[LibraryEntry]) -> None:
         """The latest saved conversations, newest first."""
         self._entries = entries
-        options = self.query_one("#welcome-recent", OptionList)
-        options.set_options(_entry_rows(entries))
-        options.display = bool(entries)
+        found = self.query("#welcome-recent").results(OptionList)
+        options = next(found, None)
+        if options is None and entries:
+            options = OptionList(id="welcome-recent")
+            self.mount(options)  # in the DOM at once; filled below
+        if options is not None:
+            options.set_options(_entry_rows(entries))
+            options.display = bool(entries)
         self.query_one("#welcome-recent-title", Static).update(
             plain(f"Recent conversations · {self._choose_key} to choose, Enter opens")
             if entries
