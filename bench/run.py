@@ -13,8 +13,9 @@ compare-keys (keystrokes in the composer while 3 compare columns stream at 400/s
 on screen), memory (10 tabs open), cli (--version and --help), start (start to ready and
 Enter to the request alone, answered by a few tokens: the quick way to measure start-up).
 Start to ready and Enter to the request come from every stream run too. The start step also
-runs two floors of start-up (bench/start_floor.py): the app's first screen drawn by Textual
-alone, and the same after building the conversation models, pydantic's share.
+runs the floor of start-up (bench/start_floor.py): the app's first screen drawn by Textual
+alone. `bench/instructions.py` counts what start-up executes, a figure the machine's speed
+does not move.
 """
 
 from __future__ import annotations
