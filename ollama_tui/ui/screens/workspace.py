@@ -16,6 +16,11 @@ class WorkspaceScreen(Screen[None]):
     (a dialog or screen closed over it) restyle as usual.
     """
 
+    AUTO_FOCUS = ""
+    """None: the conversation focuses its own prompt (or its transcript when read-only) as it
+    mounts. Textual's default focused the tab bar first, the first focusable widget, and the
+    focus moved on before the first frame: the footer's keys were mounted twice for it."""
+
     def __init__(self) -> None:
         super().__init__(id="_default")
         self._resumed = False
