@@ -382,12 +382,8 @@ async def test_a_conversation_asked_for_that_cannot_be_opened_is_said_and_a_new_
         assert view.conversation.id != missing and app.focused is view.composer
 
 
-async def test_the_stylesheet_is_parsed_once_before_the_first_frame(
-    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Textual parses the stylesheet again each time a widget of a new type mounts; the
-    # default CSS of every type on the first screen is added before anything is styled.
-    # (A new widget type on the first screen belongs in `FIRST_SCREEN_TYPES`.)
+def _parses_counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The stylesheet's parses from now on (the length of its sources at each)."""
     parses: list[int] = []
     parse = Stylesheet.parse
 
@@ -396,6 +392,16 @@ async def test_the_stylesheet_is_parsed_once_before_the_first_frame(
         parse(stylesheet)
 
     monkeypatch.setattr(Stylesheet, "parse", counted)
+    return parses
+
+
+async def test_the_stylesheet_is_parsed_once_before_the_first_frame(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Textual parses the stylesheet again each time a widget of a new type mounts; the
+    # default CSS of every type on the first screen is added before anything is styled.
+    # (A new widget type on the first screen belongs in `FIRST_SCREEN_TYPES`.)
+    parses = _parses_counted(monkeypatch)
     at_first_frame: list[int] = []
     on_ready = OllamaTuiApp.on_ready
 
@@ -417,14 +423,7 @@ async def test_the_lists_the_first_frame_does_not_show_are_mounted_when_they_hav
     # The slash commands' popup and the recent conversations are lists with nothing to show
     # in a new conversation's first frame: they are mounted on the first offer and when
     # there are saved conversations, and their styles were parsed before that frame.
-    parses: list[int] = []
-    parse = Stylesheet.parse
-
-    def counted(stylesheet: Stylesheet) -> None:
-        parses.append(len(stylesheet.source))
-        parse(stylesheet)
-
-    monkeypatch.setattr(Stylesheet, "parse", counted)
+    parses = _parses_counted(monkeypatch)
     app: OllamaTuiApp = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app)
