@@ -15,7 +15,7 @@ from typing import Any
 
 from ..domain.conversation import SESSION_SCHEMA, SESSION_VERSION, Conversation
 from ..domain.ids import is_valid_id
-from ..domain.json_fields import WrongValue, comparable_time, place
+from ..domain.json_fields import WrongValue, comparable_time
 from ..domain.unfinished import settle_unfinished
 from .atomic import atomic_write_bytes, ensure_private_dir, is_temp_name, sync_folder
 from .disk_json import DiskJsonError, read_json
@@ -82,8 +82,7 @@ def parse_session(path: Path, raw: bytes) -> tuple[Conversation, int]:
     try:
         conversation = Conversation.read(data)
     except WrongValue as error:
-        reason = f"not a valid session ({place(error.where)}: {error.what})"
-        raise UnreadableSession(path, reason) from None
+        raise UnreadableSession(path, f"not a valid session ({error})") from None
     except RecursionError:
         raise UnreadableSession(path, "nested too deeply to read") from None
     return conversation, version
