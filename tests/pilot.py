@@ -40,10 +40,29 @@ async def wait_until(
     `predicate` is called without arguments; a lambda in a loop may bind the loop's
     variables as default arguments (`lambda turns=turns: ...`)."""
     deadline = time.monotonic() + timeout
-    while not predicate():
+    while True:
+        _screen_reads.before_layout = False
+        if predicate() and not _screen_reads.before_layout:
+            return
         if time.monotonic() > deadline:
+            if predicate():  # a screen laid out again and again all the while: it holds
+                return
             raise AssertionError(f"timed out waiting for: {message or predicate}")
         await asyncio.sleep(0.01)
+
+
+class _ScreenReads:
+    """Whether `screen_strips` read a screen that had a layout pending.
+
+    It renders each widget's content now in the region of the last layout: a Static updated
+    from one line to ten shows one line until the next frame lays it out. A predicate that
+    found its text in such a read is asked again once the layout has caught up, so what a
+    test then reads is there whole."""
+
+    before_layout = False
+
+
+_screen_reads = _ScreenReads()
 
 
 async def ready(app: OllamaTuiApp, timeout: float = 5.0) -> None:
@@ -131,7 +150,10 @@ def screen_strips(app: App[Any]) -> list[Strip]:
 
     Textual has no public reader of the composed screen (only SVG screenshots): this is the
     one place tests read its compositor."""
-    return app.screen._compositor.render_strips()
+    screen = app.screen
+    if screen._layout_required:
+        _screen_reads.before_layout = True
+    return screen._compositor.render_strips()
 
 
 def screen_text(app: App[Any]) -> str:
