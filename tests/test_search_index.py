@@ -120,6 +120,21 @@ def test_the_index_is_private_and_a_broken_one_is_rebuilt(tmp_path: Path) -> Non
     assert again.matching(["gamma"]) == {kept.id}
 
 
+def test_an_index_deleted_while_in_use_is_built_again_though_searched_first(
+    tmp_path: Path, index: SearchIndex
+) -> None:
+    kept = _save(tmp_path, "kept", "zanzibarine")
+    _sync(index)
+    assert index.matching(["zanzib"]) == {kept.id}
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"search.sqlite3{suffix}").unlink(missing_ok=True)
+    # A search before the next sync finds nothing yet, and must not leave an empty index
+    # that the sync of an unchanged folder would take for up to date.
+    assert index.matching(["zanzib"]) == set()
+    assert _sync(index) is True
+    assert index.matching(["zanzib"]) == {kept.id}
+
+
 def test_without_a_usable_index_titles_are_still_searched(tmp_path: Path) -> None:
     kept = _save(tmp_path, "Delta title", "epsilon")
     (tmp_path / "search.sqlite3").mkdir()  # cannot be opened as a database

@@ -251,6 +251,27 @@ async def test_the_search_index_is_rebuilt_when_deleted_or_behind_the_apps_back(
     assert (data_dir / "search.sqlite3").stat().st_mode & 0o777 == 0o600
 
 
+async def test_a_search_index_deleted_with_nothing_else_changed_is_built_again(
+    make_app: MakeApp, data_dir: Path
+) -> None:
+    deep = _save(data_dir, "Deep", "Filler. " * 50 + "The answer is zanzibarine.")
+    app = make_app()
+    async with app.run_test(size=(110, 36)) as pilot:
+        screen = await _browse(app, pilot)
+        await pilot.press(*"zanzib")
+        await wait_until(lambda: _ids(screen) == [deep.id], message="found through the index")
+        await pilot.press("escape")
+        for cache in ("search.sqlite3", "search.sqlite3-wal", "search.sqlite3-shm"):
+            (data_dir / cache).unlink(missing_ok=True)
+        # Opened again, a search runs before the index is built again.
+        screen = await press_for(pilot, "ctrl+o", ConversationsScreen)
+        await pilot.press("x")  # replaces the last search, which stays selected
+        await wait_until(lambda: "Nothing matches 'x'." in screen_text(app))
+        await pilot.press("backspace", *"zanzib")
+        await wait_until(lambda: _ids(screen) == [deep.id], message="found again")
+        assert "1 of 1 conversation" in screen_text(app)
+
+
 async def test_a_corrupt_index_is_replaced(make_app: MakeApp, data_dir: Path) -> None:
     deep = _save(data_dir, "Deep", "The word is quetzalcoatlus.")
     (data_dir / "search.sqlite3").write_bytes(b"this is not a database" * 100)

@@ -197,6 +197,11 @@ class SearchIndex:
                 self._reader.close()
                 self._reader = None
             if self._reader is None:
+                if not self.path.exists():
+                    # Deleted behind our back: the next sync builds it again. Made here, it
+                    # would be empty, and a sync of an unchanged folder would take it for
+                    # up to date (nothing found in any message until a file changed).
+                    return []
                 self._reader = self._connect()
                 self._reader_identity = self._file_identity()
             return self._reader.execute(query, parameters).fetchall()
