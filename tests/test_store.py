@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -249,6 +250,28 @@ def test_ids_that_could_leave_the_folder_are_refused(tmp_path: Path, bad: str) -
 def test_missing_session(tmp_path: Path) -> None:
     with pytest.raises(SessionNotFound):
         SessionStore(tmp_path).load("01NOPE")
+
+
+@pytest.mark.parametrize("deleted", ["data/sessions", "data"])
+def test_folders_deleted_while_running_are_made_again_private_at_the_next_save(
+    tmp_path: Path, deleted: str
+) -> None:
+    previous = os.umask(0o022)
+    try:
+        store = SessionStore(tmp_path / "data")
+        held, new = _conversation("held"), _conversation("new")
+        store.save(held)
+        shutil.rmtree(tmp_path / deleted)
+        store.save(new)  # a lock to take first, in a locks folder that is gone too
+        held.title = "held, changed"
+        store.save(held)  # this instance holds its lock
+    finally:
+        os.umask(previous)
+    assert {s.title for s in store.list_sessions()[0]} == {"new", "held, changed"}
+    assert _mode(tmp_path / "data") == 0o700
+    assert _mode(store.sessions_dir) == 0o700
+    assert _mode(tmp_path / "data" / "locks") == 0o700
+    assert _mode(store.path_for(new.id)) == 0o600
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(

@@ -1,11 +1,13 @@
-"""A full disk as the user meets it: told once, nothing lost, saved by itself once there is
-room again."""
+"""The disk as the user meets it: full (told once, nothing lost, saved by itself once there
+is room again), or the data folder deleted while the app runs (made again at the next save)."""
 
 from __future__ import annotations
 
 import errno
 import json
 import os
+import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from tests.pilot import (
     notifications,
     notified,
     ready,
+    screen_text,
     session_file,
     wait_until,
 )
@@ -55,3 +58,25 @@ async def test_a_full_disk_is_said_once_the_reply_kept_and_saved_when_there_is_r
         await wait_until(lambda: notified(app, "is saved again"))
     saved = json.loads(path.read_text())
     assert [m["content"] for m in saved["messages"]] == ["keep this", "all of it"]
+
+
+async def test_a_data_folder_deleted_while_the_app_runs_is_made_again_at_the_next_save(
+    make_app: MakeApp, data_dir: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app)
+        view = current_view(app)
+        await ask(pilot, view, "first")
+        path = session_file(data_dir, view.conversation.id)
+        await wait_until(lambda: path.exists(), message="the first save")
+        shutil.rmtree(data_dir)
+        await ask(pilot, view, "second")
+        await wait_until(lambda: path.exists(), message="the save after the deletion")
+        assert not [n for n in notifications(app) if "Could not save" in n]
+        assert "not saved" not in screen_text(app)
+    saved = json.loads(path.read_text())
+    assert [m["content"] for m in saved["messages"]][::2] == ["first", "second"]
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700  # the data folder
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

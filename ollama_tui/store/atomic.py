@@ -104,7 +104,9 @@ def write_user_file(path: Path, data: bytes) -> Path:
 
 
 def ensure_private_dir(path: Path, *, tighten: bool = True) -> Path:
-    """Create `path` (and parents) as 0700, whatever the umask.
+    """Create `path` as 0700, whatever the umask, and each missing parent alike (`mkdir -p`
+    would make those with the umask's mode: a data folder deleted while the app runs, made
+    again as the parent of its `locks`, would be readable by all).
 
     Args:
         path: The folder.
@@ -112,7 +114,9 @@ def ensure_private_dir(path: Path, *, tighten: bool = True) -> Path:
             named, which may be shared on purpose.
     """
     existed = path.is_dir()
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not existed and not path.parent.is_dir():
+        ensure_private_dir(path.parent, tighten=False)
+    path.mkdir(mode=0o700, exist_ok=True)
     if not existed or tighten:
         info = path.stat()
         if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) != 0o700:

@@ -251,8 +251,15 @@ class SessionStore:
             raise SessionReadOnly(reason)
         if path.is_symlink():
             raise SessionReadOnly(SYMLINK_REASON)
-        text = json.dumps(data, ensure_ascii=False, indent=1)
-        atomic_write_bytes(path, text.encode("utf-8"), then_sync_folder=then_sync_folder)
+        encoded = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+        try:
+            atomic_write_bytes(path, encoded, then_sync_folder=then_sync_folder)
+        except FileNotFoundError:
+            # The sessions folder, or the whole data folder, was deleted while the app ran:
+            # made again, private, so what is open is saved rather than kept only on screen.
+            ensure_private_dir(self.data_dir, tighten=False)
+            ensure_private_dir(self.sessions_dir)
+            atomic_write_bytes(path, encoded, then_sync_folder=then_sync_folder)
 
     def sync_folder(self) -> None:
         """Make the conversations renamed into place so far outlive a power cut."""
