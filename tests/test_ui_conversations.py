@@ -225,19 +225,30 @@ def _ids(screen: ConversationsScreen) -> list[str]:
     return [match.entry.id for match in screen.matches]
 
 
+SEARCH_INDEX_FILES = ("search.sqlite3", "search.sqlite3-wal", "search.sqlite3-shm")
+
+
+async def _found_then_deleted(
+    app: OllamaTuiApp, pilot: Pilot[None], data_dir: Path, deep: Conversation, *caches: str
+) -> None:
+    """Find `deep` by a word of its reply (through the search index), leave the screen, and
+    delete `caches` while the app runs."""
+    screen = await _browse(app, pilot)
+    await pilot.press(*"zanzib")
+    await wait_until(lambda: _ids(screen) == [deep.id], message="found through the index")
+    await pilot.press("escape")
+    for cache in caches:
+        (data_dir / cache).unlink(missing_ok=True)
+
+
 async def test_the_search_index_is_rebuilt_when_deleted_or_behind_the_apps_back(
     make_app: MakeApp, data_dir: Path
 ) -> None:
     deep = _save(data_dir, "Deep", "Filler. " * 500 + "The answer is zanzibarine.")
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
-        screen = await _browse(app, pilot)
-        await pilot.press(*"zanzib")
-        await wait_until(lambda: _ids(screen) == [deep.id], message="found through the index")
-        await pilot.press("escape")
         # Both caches deleted while the app runs: nothing is lost, they are built again.
-        for cache in ("index.json", "search.sqlite3", "search.sqlite3-wal", "search.sqlite3-shm"):
-            (data_dir / cache).unlink(missing_ok=True)
+        await _found_then_deleted(app, pilot, data_dir, deep, "index.json", *SEARCH_INDEX_FILES)
         # Another instance saves a conversation, and rewrites the old one without the word.
         other = _save(data_dir, "Other", "It mentions zanzibarine too.")
         deep.messages[-1].content = "Rewritten elsewhere."
@@ -257,12 +268,7 @@ async def test_a_search_index_deleted_with_nothing_else_changed_is_built_again(
     deep = _save(data_dir, "Deep", "Filler. " * 50 + "The answer is zanzibarine.")
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
-        screen = await _browse(app, pilot)
-        await pilot.press(*"zanzib")
-        await wait_until(lambda: _ids(screen) == [deep.id], message="found through the index")
-        await pilot.press("escape")
-        for cache in ("search.sqlite3", "search.sqlite3-wal", "search.sqlite3-shm"):
-            (data_dir / cache).unlink(missing_ok=True)
+        await _found_then_deleted(app, pilot, data_dir, deep, *SEARCH_INDEX_FILES)
         # Opened again, a search runs before the index is built again.
         screen = await press_for(pilot, "ctrl+o", ConversationsScreen)
         await pilot.press("x")  # replaces the last search, which stays selected
