@@ -86,7 +86,9 @@ def test_queries_quote_every_term() -> None:
 def test_sync_follows_new_changed_and_removed_files(tmp_path: Path, index: SearchIndex) -> None:
     first = _save(tmp_path, "first", "alpha words")
     assert _sync(index) is True
+    counted = index.generation
     assert _sync(index) is False  # nothing changed: nothing redone
+    assert index.generation == counted  # and a view showing results need not search again
     assert not index.progress.running and index.progress.complete
     second = _save(tmp_path, "second", "alpha again")
     store = SessionStore(tmp_path)
@@ -94,6 +96,7 @@ def test_sync_follows_new_changed_and_removed_files(tmp_path: Path, index: Searc
     store.save(first)
     store.close()
     _sync(index)
+    assert index.generation > counted
     assert index.matching(["alpha"]) == {second.id}
     assert index.matching(["beta"]) == {first.id}
     (tmp_path / "sessions" / f"{second.id}.json").unlink()

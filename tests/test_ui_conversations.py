@@ -14,6 +14,7 @@ from textual.widgets import Input
 from ollama_tui.domain.clock import relative_time
 from ollama_tui.domain.conversation import Conversation, Message, MessageStatus
 from ollama_tui.store import SessionStore
+from ollama_tui.ui import app as app_module
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.dialogs.basic import ConfirmDialog, TextDialog
 from ollama_tui.ui.screens.conversations import ConversationsScreen
@@ -260,6 +261,27 @@ async def test_the_search_index_is_rebuilt_when_deleted_or_behind_the_apps_back(
         await wait_until(lambda: _ids(screen) == [other.id], message="the index follows files")
     assert (data_dir / "search.sqlite3").exists()
     assert (data_dir / "search.sqlite3").stat().st_mode & 0o777 == 0o600
+
+
+async def test_a_search_shown_follows_the_index_the_app_brought_up_to_date_meanwhile(
+    make_app: MakeApp, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app indexes at start-up on its own worker. When that sync ends while the browser
+    shows a search, the browser's own check finds the work done; the results follow anyway."""
+    monkeypatch.setattr(app_module, "INDEX_DELAY", 3600.0)  # fired below instead, in order
+    deep = _save(data_dir, "Deep", "The answer is zanzibarine.")
+    app = make_app()
+    async with app.run_test(size=(110, 36)) as pilot:
+        screen = await _browse(app, pilot)
+        await pilot.press(*"zanzib")
+        await wait_until(lambda: _ids(screen) == [deep.id], message="found through the index")
+        other = _save(data_dir, "Other", "It mentions zanzibarine too.")  # another instance
+        app.index_conversations()  # the start-up timer firing now
+        await wait_until(
+            lambda: _ids(screen) == [other.id, deep.id], message="the results follow the index"
+        )
+        assert "2 of 2 conversations" in screen_text(app)
+        assert "indexing" not in screen_text(app)
 
 
 async def test_a_search_index_deleted_with_nothing_else_changed_is_built_again(

@@ -118,6 +118,10 @@ class SearchIndex:
         self._reader: sqlite3.Connection | None = None
         self._reader_identity: tuple[int, int] | None = None
         self._synced: dict[str, FileStamp] | None = None
+        self.generation = 0
+        """Counts the changes this instance's syncs committed: a view that shows search results
+        compares it with the count its search saw, whichever worker synced (a sync that finds
+        the work done by another returns False to its caller)."""
 
     # -- connections ----------------------------------------------------------------------
 
@@ -231,6 +235,7 @@ class SearchIndex:
             if connection is None:
                 return False
             self.progress.running = True
+            changed = True  # a failure changes what a search can say
             try:
                 changed = self._sync(connection, stamps, should_stop)
                 if self.progress.complete:
@@ -245,6 +250,10 @@ class SearchIndex:
             finally:
                 self.progress.running = False
                 connection.close()
+                if changed:
+                    # Counted after `running` is off: a search that sees the count sees the
+                    # sync finished (no "indexing" left in a view's note).
+                    self.generation += 1
 
     def _sync(
         self,
@@ -275,6 +284,7 @@ class SearchIndex:
                 self.progress.indexed += 1
                 if time.monotonic() - batch_started > BATCH_SECONDS:
                     connection.execute("COMMIT")
+                    self.generation += 1  # searches see the files indexed so far
                     batch_started = time.monotonic()
                     connection.execute("BEGIN IMMEDIATE")
             connection.execute("COMMIT")

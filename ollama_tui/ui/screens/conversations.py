@@ -119,6 +119,8 @@ class ConversationsScreen(ModalScreen[str | None]):
         self._words: list[str] = []
         self._deleted: list[str] = []
         self._reload_when_shown = False
+        self._searched_generation = -1
+        """`index.generation` as the search shown last saw it (-1: none shown yet)."""
         self._doing = ""
         """What a file worker is doing, shown in the note until it is done."""
 
@@ -133,7 +135,7 @@ class ConversationsScreen(ModalScreen[str | None]):
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.set_interval(0.5, self._follow_indexing)
+        self.set_interval(0.5, self._follow_the_index)
 
     def on_screen_resume(self) -> None:
         # The first time, the screen resumes before its widgets are composed.
@@ -196,9 +198,11 @@ class ConversationsScreen(ModalScreen[str | None]):
         if self.library.update_index(lambda: worker.is_cancelled) and not worker.is_cancelled:
             self.app.call_from_thread(self._search_again)
 
-    def _follow_indexing(self) -> None:
-        """While the index is being built, search again now and then: results grow."""
-        if self.is_current and self.library.index.progress.running:
+    def _follow_the_index(self) -> None:
+        """Search again when the index changed since the results shown were searched: while
+        it is built (results grow), and when a sync by another worker finished (the app's own
+        at start-up, which `reload` waits for and then finds nothing left to do)."""
+        if self.is_current and self.library.index.generation != self._searched_generation:
             self._search_again()
 
     def _search_again(self) -> None:
@@ -219,13 +223,15 @@ class ConversationsScreen(ModalScreen[str | None]):
 
     @background("Searching the saved conversations", group="search", exclusive=True, thread=True)
     def search(self, query: str) -> None:
+        generation = self.library.index.generation  # read first: the results are as new
         matches = self.library.search(query)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_search, matches, query)
+            self.app.call_from_thread(self._show_search, matches, query, generation)
 
-    def _show_search(self, matches: list[LibraryMatch], query: str) -> None:
+    def _show_search(self, matches: list[LibraryMatch], query: str, generation: int) -> None:
         # Searches run in threads and can finish out of order: only the latest query counts.
         if query == self.query_one("#query", SafeInput).value and not self.showing_trash:
+            self._searched_generation = generation
             self._show(matches, query)
 
     def _show(self, matches: list[LibraryMatch], query: str) -> None:
