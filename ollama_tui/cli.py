@@ -21,7 +21,6 @@ from .config import (
     DEFAULT_FLUSH_HZ,
     DEFAULT_MAX_REPLY_BYTES,
     HOST_ENV,
-    SSH_FPS,
     ConfigFile,
     HostConfig,
     Settings,
@@ -54,8 +53,8 @@ environment variables:
   {CONFIG_ENV}     the config file; default: config.toml in the platform's user
                         config dir (honours XDG_CONFIG_HOME)
   VISUAL, EDITOR        the editor Ctrl+G opens for a long prompt (default: vi)
-  SSH_CONNECTION        when set (an SSH session): {SSH_FPS} frames a second and no animation,
-                        unless the config says otherwise
+  SSH_CONNECTION        when set (an SSH session): no animation, and a reply followed half
+                        a view at a time, unless the config says otherwise
   HTTP_PROXY, HTTPS_PROXY, NO_PROXY
                         used only for hosts with use_proxy = true in the config
   TEXTUAL_COLOR_SYSTEM  force a colour depth: truecolor, 256, standard (16)
@@ -194,7 +193,10 @@ def settings_from_args(
         keymap=dict(config.keys),
         cursor_blink=bool(config.cursor_blink),
         animations=config.animations if config.animations is not None else not remote,
-        max_fps=config.max_fps or (SSH_FPS if remote and not environ.get("TEXTUAL_FPS") else None),
+        # Over SSH too: at 20 a second a reply's last words and its stats line waited for
+        # the frames (tail lag 23 ms, output for 160 ms after the end, against 11 and 65 at
+        # Textual's 60) to save 3-7% of the bytes (bench/PROFILE.md, section (n)).
+        max_fps=config.max_fps,
         default_model=config.default_model,
         conversation_defaults=dict(config.conversation_defaults),
         theme_dirs=(config_path.parent / "themes",),

@@ -25,9 +25,6 @@ SSH_FOLLOW_STEP = None
 screen at once still sent about 10% fewer bytes than a row at a time (measured: 300 and 340
 bytes a token at 160x48, 50 tokens a second), and a move that cannot be a scroll region (a
 notification over the transcript) repaints it whole."""
-SSH_FPS = 20
-"""Frames per second over SSH unless the config says otherwise: each frame is bytes on the
-wire, and 60 a second is more than a remote terminal shows smoothly."""
 
 __all__ = [
     "APP_NAME",
