@@ -65,12 +65,13 @@ class _ScreenReads:
 _screen_reads = _ScreenReads()
 
 
-async def ready(app: OllamaTuiApp, timeout: float = 5.0) -> None:
+async def ready(app: OllamaTuiApp, timeout: float = 5.0) -> ChatView:
     """Wait until the server answered (within `timeout`) and the first tab has its default
-    model."""
+    model; that tab's conversation."""
     await wait_until(lambda: app.models is not None, timeout, message="the model list")
     view = current_view(app)
     await wait_until(lambda: view.conversation.settings.model, message="a default model")
+    return view
 
 
 def current_view(app: OllamaTuiApp) -> ChatView:

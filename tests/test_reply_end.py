@@ -10,7 +10,7 @@ from textual.geometry import Region
 from textual.widgets._tabs import Tab, Underline
 
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import MakeApp, current_view, drawn, last_reply, ready, wait_until
+from tests.pilot import MakeApp, drawn, last_reply, ready, wait_until
 
 
 def _under(tab: Tab, underline: Underline) -> bool:
@@ -27,8 +27,7 @@ async def test_a_finished_reply_keeps_its_streamed_body_and_the_tab_its_width(
     app = make_app()
     try:
         async with app.run_test() as pilot:
-            await ready(app)
-            view = current_view(app)
+            view = await ready(app)
             await pilot.press(*"question", "enter")
             transcript = view.transcript
             await wait_until(lambda: last_reply(view))
@@ -82,8 +81,7 @@ async def test_the_tab_underline_moves_under_a_new_title_at_once_not_sliding(
     fake_ollama.script_reply(["alpha ", "beta ", "ZQXEND"])
     app = make_app()
     async with app.run_test() as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         underline = app.query_one(Underline)
         slides: list[str] = []
         animate = underline.animate

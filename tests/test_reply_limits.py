@@ -15,7 +15,7 @@ from ollama_tui.services.chat_turn import ChatTurn, add_user_message
 from ollama_tui.services.saver import ConversationSaver
 from ollama_tui.store import SessionStore
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import MakeApp, ask, current_view, ready, screen_text, session_file
+from tests.pilot import MakeApp, ask, ready, screen_text, session_file
 
 CAP = 64 * 1024
 
@@ -82,8 +82,7 @@ async def test_the_app_says_why_a_reply_was_cut_off(
     fake_ollama.script_reply(["word " * 100], end="endless")
     app = make_app(max_reply_bytes=CAP)
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         reply = await ask(pilot, view, "go")
         assert reply.status is MessageStatus.INCOMPLETE
         await pilot.pause()

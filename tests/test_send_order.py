@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import MakeApp, current_view, ready, session_file, wait_until
+from tests.pilot import MakeApp, ready, session_file, wait_until
 
 
 def _path_of(fd: int) -> Path:
@@ -41,9 +41,7 @@ async def test_a_slow_folder_sync_does_not_hold_the_request(
     app = make_app()
     try:
         async with app.run_test() as pilot:
-            await ready(app)
-            view = current_view(app)
-            assert view is not None
+            view = await ready(app)
             await pilot.press(*"hi")
             # Not Pilot's press: it waits for the app to go idle, which a held save is not.
             app.simulate_key("enter")

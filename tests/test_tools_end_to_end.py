@@ -18,7 +18,6 @@ from ollama_tui.ui.screens.conversations import ConversationsScreen
 from tests.fake_ollama.script import tool_call
 from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
-    current_view,
     press_for,
     quit_app,
     ready,
@@ -63,9 +62,7 @@ async def test_read_a_file_run_a_command_deny_one_find_the_result_and_quit(
     assert settings.problems == ()
     app = build_app(settings)
     async with app.run_test(size=(110, 36)) as pilot:
-        await ready(app)
-        view = current_view(app)
-        assert view is not None
+        view = await ready(app)
         await pilot.press(*"read notes.txt and touch a file", "enter")
 
         async def asked(tool: str) -> str:

@@ -23,7 +23,6 @@ from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
     MakeApp,
     ask,
-    current_view,
     drawn,
     frames_written,
     last_reply,
@@ -237,8 +236,7 @@ async def test_a_link_clicked_is_copied_and_the_thinking_opens_on_a_click(
     )
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "where?")
         await pilot.pause()
         rows = screen_text(app).splitlines()
@@ -260,8 +258,7 @@ async def test_the_text_of_the_transcript_can_be_selected_with_the_mouse(
     fake_ollama.script_reply("A reply to select.")
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "select me")
         await pilot.pause()
         rows = screen_text(app).splitlines()
@@ -282,8 +279,7 @@ async def test_the_transcript_is_drawn_again_in_each_theme_previewed_from_the_pa
     fake_ollama.script_reply("A short answer.")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "hi")
         await pilot.press("ctrl+p", *"theme")
         await wait_until(lambda: "theme" in screen_text(app).lower())

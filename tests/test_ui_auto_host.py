@@ -24,7 +24,6 @@ from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
     MakeApp,
     ask,
-    current_view,
     notified,
     press_for,
     ready,
@@ -78,8 +77,7 @@ async def test_a_conversation_on_auto_is_answered_by_the_host_with_the_model_loa
     gpu.set_running(LLAMA, loaded=True)
     app = make_app(other_hosts=(HostConfig("gpu", gpu.url),))
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         picker = await press_for(pilot, "ctrl+l", ModelPickerScreen)
         await wait_until(lambda: "── gpu" in screen_text(app))
         text = screen_text(app)
@@ -111,8 +109,7 @@ async def test_a_failing_host_is_skipped_with_a_note_and_the_reply_still_written
     the first host listed is asked, fails, and the other one writes the reply."""
     app = _from_config(tmp_path, data_dir, fake_ollama, gpu)
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await wait_until(lambda: f"{LLAMA} @ auto" in screen_text(app))
         fake_ollama.fail_next("/api/chat", 503, {"error": "the runner stopped"})
         reply = await ask(pilot, view, "hello")
@@ -133,8 +130,7 @@ async def test_two_replies_compared_on_auto_go_to_the_two_hosts(
 ) -> None:
     app = _from_config(tmp_path, data_dir, fake_ollama, gpu)
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         picker = await press_for(pilot, "f5", ModelPickerScreen)
         await wait_until(lambda: "── gpu" in screen_text(app))
         # It opens on the conversation's model on `auto`; the next row is qwen on `auto`.
@@ -238,8 +234,7 @@ async def test_a_model_only_on_a_host_left_out_is_said_so_and_no_pull_is_offered
     gpu.add_model(MISTRAL)
     app = make_app(other_hosts=(HostConfig("gpu", gpu.url),), auto_host=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await press_for(pilot, "ctrl+l", ModelPickerScreen)
         await wait_until(lambda: "── gpu" in screen_text(app))
         await pilot.press(*"mistral", "enter")  # auto's row, listed first
@@ -273,8 +268,7 @@ async def test_a_model_no_host_has_offers_a_pull_naming_the_host_it_goes_to(
     fake_ollama.script_pull(layers=1, steps=2)
     app = make_app(other_hosts=(HostConfig("gpu", gpu.url),), auto_host=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await wait_until(lambda: f"{LLAMA} @ auto" in screen_text(app))
         for server in (fake_ollama, gpu):
             server.models = [m for m in server.models if m["name"] != LLAMA]

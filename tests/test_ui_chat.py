@@ -37,8 +37,7 @@ async def test_enter_sends_and_the_reply_streams_into_the_session_file(
     fake_ollama.script_reply(["Rayleigh ", "**scattering**", "\n\n```python\nprint(1)\n```\n"])
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await pilot.press(*"Why is the sky blue?")
         await pilot.press("enter")
         await wait_until(lambda: not view.is_streaming and len(view.conversation.messages) == 2)
@@ -72,8 +71,7 @@ async def test_enter_sends_and_the_reply_streams_into_the_session_file(
 async def test_files_are_private(make_app: MakeApp, data_dir: Path) -> None:
     app = make_app()
     async with app.run_test() as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "hi")
     path = session_file(data_dir, view.conversation.id)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -88,8 +86,7 @@ async def test_escape_stops_the_reply_keeps_the_text_and_closes_the_connection(
     app = make_app()
     try:
         async with app.run_test() as pilot:
-            await ready(app)
-            view = current_view(app)
+            view = await ready(app)
             reply = await ask_until_text(pilot, view, "tell me", "answer")
             await pilot.press("escape")
             await wait_until(lambda: not view.is_streaming)
@@ -111,8 +108,7 @@ async def test_ctrl_j_adds_a_line_and_paste_keeps_lines(
 ) -> None:
     app = make_app()
     async with app.run_test() as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await pilot.press(*"first", "ctrl+j", *"second")
         assert view.composer.text == "first\nsecond"
         assert not fake_ollama.requests_to("/api/chat")
@@ -156,8 +152,7 @@ async def test_ctrl_g_edits_the_prompt_in_the_editor(
     monkeypatch.setenv("VISUAL", f"{sys.executable} {editor}")
     app = make_app()
     async with app.run_test() as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await pilot.press(*"draft")
         await pilot.press("ctrl+g")
         await wait_until(lambda: "editor" in view.composer.text)
@@ -188,8 +183,7 @@ async def test_a_failed_reply_keeps_the_prompt_and_shows_the_error(
     )
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "question")
         await pilot.pause()
         assert "model runner has unexpectedly stopped" in screen_text(app)
@@ -210,8 +204,7 @@ async def test_following_the_bottom_stops_when_scrolled_up(
     app = make_app()
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            await ready(app)
-            view = current_view(app)
+            view = await ready(app)
             transcript = view.transcript
 
             async def settled(turns: int) -> None:
@@ -255,8 +248,7 @@ async def test_thinking_is_shown_apart_from_the_answer_in_both_server_generation
     fake_ollama.script_reply(["<", "3 is not a tag"])
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         for turns, prompt in ((2, "one"), (4, "two"), (6, "three")):
             await pilot.press(*prompt, "enter")
             await wait_until(
@@ -304,8 +296,7 @@ async def test_a_prompt_is_drawn_as_typed_with_its_lines_and_indentation(
     fake_ollama.script_reply("ok")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await pilot.press(*"first line", "ctrl+j", *"second line", "ctrl+j")
         await pilot.press(*"    indented(code);  # kept", "ctrl+j", *"*not* a # heading")
         await ask(pilot, view, "")
@@ -328,8 +319,7 @@ async def test_a_pasted_code_fence_in_a_prompt_keeps_its_lines_and_is_highlighte
     fake_ollama.script_reply("ok")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await pilot.press(*"Why does this fail?", "ctrl+j")
         app.post_message(events.Paste("```python\ndef f(x):\n    return x + 1\n```"))
         await pilot.pause()

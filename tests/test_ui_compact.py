@@ -24,7 +24,6 @@ from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
     MakeApp,
     ask,
-    current_view,
     notified,
     ready,
     screen_text,
@@ -67,8 +66,7 @@ async def test_compact_sends_the_summary_instead_of_the_turns(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await type_line(pilot, "/set system Be brief.")
         await three_turns(pilot, view, fake_ollama)
         await compact(app, pilot, fake_ollama)
@@ -120,8 +118,7 @@ async def test_restore_sends_the_turns_again(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await three_turns(pilot, view, fake_ollama)
         await compact(app, pilot, fake_ollama)
         # Select the folded line (above the last prompt and its reply) and press Enter.
@@ -154,8 +151,7 @@ async def test_a_failed_summary_changes_nothing(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await three_turns(pilot, view, fake_ollama)
         before = saved(data_dir, view)["messages"]
         fake_ollama.fail_next("/api/chat", 500, {"error": "model \x1b[31mcrashed"})
@@ -171,8 +167,7 @@ async def test_escape_stops_the_summary_and_changes_nothing(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await three_turns(pilot, view, fake_ollama)
         before = saved(data_dir, view)["messages"]
         hold = threading.Event()
@@ -197,8 +192,7 @@ async def test_escape_stops_the_summary_and_changes_nothing(
 async def test_nothing_to_compact_is_said(make_app: MakeApp, fake_ollama: FakeOllama) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "only")
         await type_line(pilot, "/compact")
         await wait_until(lambda: notified(app, "Nothing to compact yet"))
@@ -210,8 +204,7 @@ async def test_the_meter_warning_offers_compacting_and_the_palette_does_it(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         # 26 prompt tokens and 1 of reply: 90% of 30 is past the meter's warning.
         await type_line(pilot, "/set parameter num_ctx 30")
         await ask(pilot, view, "one")
@@ -234,8 +227,7 @@ async def test_compacting_again_summarises_the_summary_and_the_newer_turns(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await three_turns(pilot, view, fake_ollama)
         await compact(app, pilot, fake_ollama)
         fake_ollama.script_reply("A4")
@@ -289,8 +281,7 @@ async def test_versions_of_the_last_turn_still_work_after_compacting(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await three_turns(pilot, view, fake_ollama)
         await compact(app, pilot, fake_ollama)
         fake_ollama.script_reply("A3, again")
@@ -321,8 +312,7 @@ async def test_a_hostile_summary_is_kept_and_shown_inert(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await three_turns(pilot, view, fake_ollama)
         fake_ollama.script_reply("Notes \x1b[2J\x1b]52;c;UFdORUQ=\x07 end [/]")
         await type_line(pilot, "/compact")
@@ -340,8 +330,7 @@ async def test_a_long_summary_is_shown_whole_and_scrolls(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await three_turns(pilot, view, fake_ollama)
         fake_ollama.script_reply("".join(f"note {n}\n\n" for n in range(1, 61)) + "the last note")
         await type_line(pilot, "/compact")
@@ -382,8 +371,7 @@ async def test_save_after_compacting_saves_the_summary_not_the_turns(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await three_turns(pilot, view, fake_ollama)
         await compact(app, pilot, fake_ollama)
         await type_line(pilot, "/save notes-bot")

@@ -53,8 +53,7 @@ async def test_regenerate_keeps_the_old_reply_and_the_user_flips_between_them(
     fake_ollama.script_reply("Second answer")
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "question")
         await pilot.press("ctrl+r")
         await wait_until(
@@ -103,8 +102,7 @@ async def test_editing_an_earlier_prompt_keeps_the_later_turns_as_a_version(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "first")
         await ask(pilot, view, "second")
         await pilot.press("shift+tab")
@@ -149,8 +147,7 @@ async def test_escape_cancels_an_edit_and_nothing_changes(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "only")
         await pilot.press("shift+tab", "up", "e")
         await wait_until(lambda: view.editing is not None)
@@ -168,8 +165,7 @@ async def test_copy_a_message_and_its_code_blocks_one_after_another(
     fake_ollama.script_reply(reply)
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "how?")
         await pilot.press("shift+tab", "c")
         await wait_until(lambda: app.clipboard == reply)
@@ -192,8 +188,7 @@ async def test_continue_carries_on_a_reply_cut_off_by_the_length_limit(
     fake_ollama.script_reply([" a ", "time."])
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         reply = await ask(pilot, view, "tell a story")
         await pilot.pause()
         assert "cut off at the length limit" in screen_text(app)
@@ -220,8 +215,7 @@ async def test_a_structured_reply_is_shown_indented_and_checked_against_its_sche
     fake_ollama.script_reply("not json at all")
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         view.conversation.settings.format = SCHEMA
         await ask(pilot, view, "how old?")
         first = last_reply(view)
@@ -253,8 +247,7 @@ async def test_thinking_is_open_while_the_model_thinks_and_closes_when_the_answe
     fake_ollama.script_reply(["The answer"], thinking=["weighing"], hold=hold, hold_after=1)
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await pilot.press(*"q", "enter")
         await wait_until(lambda: last_reply(view))
         reply = last_reply(view)
@@ -319,8 +312,7 @@ async def test_an_image_is_attached_by_path_sent_as_base64_and_saved(
     (tmp_path / "notes.bin").write_bytes(b"\x00\x01not an image")
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         # Long temporary paths are set rather than typed key by key (slow); the keys that
         # matter (completion, Enter) are pressed.
         dialog = await press_for(pilot, "ctrl+t", AttachImageDialog)
@@ -359,8 +351,7 @@ async def test_the_context_meter_shows_tokens_against_the_context_size(
     fake_ollama.script_reply(["e"])
     app = make_app()
     async with app.run_test(size=(140, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "hi")
         await wait_until(lambda: "ctx 30/131,072 (model max)" in screen_text(app))
         view.conversation.settings.options["num_ctx"] = 32

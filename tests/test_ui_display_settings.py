@@ -18,7 +18,6 @@ from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
     MakeApp,
     ask,
-    current_view,
     drawn,
     notified,
     press_for,
@@ -77,8 +76,7 @@ async def test_verbose_and_quiet_change_the_line_under_replies(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         reply = await ask(pilot, view, "Hi")
         assert "token" in drawn(view, reply) and "load" not in drawn(view, reply)
         await type_line(pilot, "/set verbose")
@@ -103,8 +101,7 @@ async def test_nowordwrap_cuts_long_lines_with_a_mark(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         fake_ollama.script_reply(LONG_LINE)
         await ask(pilot, view, "long")
         await wait_until(lambda: "THEEND" in screen_text(app), message="wrapped: all shown")
@@ -124,8 +121,7 @@ async def test_history_is_shown_and_changed_in_f4(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "one")
         await f4_shows(app, pilot, {"history": "whole conversation"})
         await type_line(pilot, "/set nohistory")
@@ -175,8 +171,7 @@ async def test_a_line_streaming_past_the_edge_gets_its_mark(
     soon as it does, though the cells before the edge did not change."""
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await type_line(pilot, "/set nowordwrap")
         # The reply's margin is 2 cells and the transcript's padding 1 each side: 74 fill it.
         fake_ollama.script_reply(["x" * 73 + "y", " and more past the edge"], tokens_per_second=4)

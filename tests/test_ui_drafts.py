@@ -58,8 +58,7 @@ async def test_a_draft_is_saved_while_typing_so_a_kill_loses_a_moment_at_most(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await pilot.press(*"typed before a crash")
         await wait_until(
             lambda: (
@@ -76,8 +75,7 @@ async def test_closing_a_saved_conversation_keeps_its_draft_for_when_it_is_reope
 ) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "first")
         conversation_id = view.conversation.id
         await pilot.press(*"second, not sent")
@@ -96,8 +94,7 @@ async def test_closing_a_saved_conversation_keeps_its_draft_for_when_it_is_reope
 async def test_closing_a_new_tab_with_a_draft_asks_first(make_app: MakeApp, data_dir: Path) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await pilot.press(*"never sent")
         dialog = await press_for(pilot, "ctrl+w", ConfirmDialog)
         assert "never sent" in screen_text(app) or "unsent" in screen_text(app)

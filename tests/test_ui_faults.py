@@ -79,8 +79,7 @@ async def test_a_fault_is_explained_the_partial_reply_kept_and_the_app_answers(
     arrange(fake_ollama)
     app = make_app(read_timeout=0.5)
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         reply = await ask(pilot, view, "first")
         assert reply.status is status
         assert words.casefold() in (reply.error or "").casefold(), reply.error
@@ -106,8 +105,7 @@ async def test_an_enormous_reply_is_kept_whole_and_the_app_answers(
     fake_ollama.script_reply(chunks)
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await pilot.press(*"big", "enter")
         await wait_until(
             lambda: len(view.conversation.messages) == 2 and not view.is_streaming, timeout=60
@@ -145,8 +143,7 @@ async def test_a_server_restarted_between_two_prompts_is_not_noticed(
         port = int(first.url.rsplit(":", 1)[1].strip("/"))
         app = make_app(host=first.url)
         async with app.run_test(size=(100, 30)) as pilot:
-            await ready(app)
-            view = current_view(app)
+            view = await ready(app)
             await ask(pilot, view, "before")
             first.stop()
             with FakeOllama(port=port):

@@ -71,7 +71,6 @@ async def test_enter_sends_without_rebuilding_the_footer(
         await wait_until(lambda: "esc Stop" in _footer_row(app), message="Stop in the footer")
         hold.set()
         view = current_view(app)
-        assert view is not None
         await wait_until(lambda: not view.is_streaming, message="the reply's end")
         # ...and not after it.
         await wait_until(lambda: "esc Stop" not in _footer_row(app), message="Stop gone")

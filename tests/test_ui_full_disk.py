@@ -17,7 +17,6 @@ from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
     MakeApp,
     ask,
-    current_view,
     notifications,
     notified,
     ready,
@@ -44,8 +43,7 @@ async def test_a_full_disk_is_said_once_the_reply_kept_and_saved_when_there_is_r
     fake_ollama.script_reply(["all ", "of ", "it"])
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         reply = await ask(pilot, view, "keep this")
         assert reply.content == "all of it"
         await wait_until(lambda: notified(app, "the disk is full"))
@@ -65,8 +63,7 @@ async def test_a_data_folder_deleted_while_the_app_runs_is_made_again_at_the_nex
 ) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "first")
         path = session_file(data_dir, view.conversation.id)
         await wait_until(lambda: path.exists(), message="the first save")

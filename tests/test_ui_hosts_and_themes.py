@@ -39,8 +39,7 @@ async def test_two_hosts_in_one_picker_and_a_conversation_moves_between_them(
             ),
         )
         async with app.run_test(size=(120, 40)) as pilot:
-            await ready(app)
-            view = current_view(app)
+            view = await ready(app)
             await ask(pilot, view, "hello local")
             picker = await press_for(pilot, "ctrl+l", ModelPickerScreen)
             await wait_until(lambda: "big-gpu-model" in screen_text(app))

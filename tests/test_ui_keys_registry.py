@@ -251,7 +251,6 @@ async def test_the_approval_dialog_names_its_keys_as_rebound(
         await pilot.press("o")  # and it is the key that works
         await wait_until(lambda: not isinstance(app.screen, ToolApprovalDialog))
         view = current_view(app)
-        assert view is not None
         await wait_until(lambda: not view.is_streaming, timeout=10, message="the turn to end")
         await pilot.pause()
         assert "allowed once" in screen_text(app)

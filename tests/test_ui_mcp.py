@@ -13,7 +13,7 @@ from ollama_tui.ui.dialogs.settings import SettingsDialog
 from ollama_tui.ui.dialogs.tool_approval import ToolApprovalDialog
 from tests.fake_ollama.script import tool_call
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import current_view, quit_app, ready, screen_text, session_file, wait_until
+from tests.pilot import quit_app, ready, screen_text, session_file, wait_until
 from tests.test_mcp import process_gone, stdio_server
 
 
@@ -27,9 +27,7 @@ async def test_an_mcp_tool_is_approved_with_keys_listed_in_f4_and_stopped_at_qui
         conversation_defaults={"tools": ["t.*"]},
     )
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
-        assert view is not None
+        view = await ready(app)
         await pilot.press(*"which pid?", "enter")
         await wait_until(
             lambda: isinstance(app.screen, ToolApprovalDialog), timeout=30, message="approval"

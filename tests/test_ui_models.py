@@ -58,8 +58,7 @@ async def test_switching_model_mid_conversation_keeps_history(
 ) -> None:
     app = make_app()
     async with app.run_test() as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "first")
         await press_for(pilot, "ctrl+l", ModelPickerScreen)
         await pilot.press(*"qwen", "enter")
@@ -103,8 +102,7 @@ async def test_a_loaded_model_is_the_default_without_a_last_used_one(
 
 async def _ask_a_missing_model(app: OllamaTuiApp, pilot: Pilot[None]) -> ChatView:
     """Send a prompt to a model the server lacks and wait for the offer to pull it."""
-    await ready(app)
-    view = current_view(app)
+    view = await ready(app)
     view.set_model("mistral:7b")
     await pilot.press(*"hello", "enter")
     await wait_until(lambda: isinstance(app.screen, PullOfferScreen))

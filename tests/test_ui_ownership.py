@@ -87,8 +87,7 @@ async def test_export_and_continue_leave_the_open_tabs_lock_in_place(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "kept")
         await _browse(app, pilot)
         await press_for(pilot, "ctrl+e", TextDialog)
@@ -113,8 +112,7 @@ async def _unsaved_turn(
 ) -> Path:
     """A conversation whose file became a symlink behind the app's back: the next turn
     cannot be saved."""
-    await ready(app)
-    view = current_view(app)
+    view = await ready(app)
     await ask(pilot, view, "saved turn")
     path = session_file(data_dir, view.conversation.id)
     elsewhere = tmp_path / "elsewhere.json"
@@ -227,8 +225,7 @@ async def test_a_symlinked_session_opens_read_only_saying_why(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "linked")
         await quit_app(pilot)
     path = session_file(data_dir, view.conversation.id)

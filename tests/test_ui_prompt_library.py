@@ -59,8 +59,7 @@ async def test_prompt_save_writes_the_lines_under_it_and_prompt_name_inserts_the
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await type_line(pilot, "/prompt save review\nReview this code:\nbe kind.")
         path = _prompts(data_dir) / "review.md"
         await wait_until(path.exists, message="the prompt's file")
@@ -93,8 +92,7 @@ async def test_a_persona_saved_then_applied_is_what_the_next_request_carries(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await type_line(pilot, "/load qwen2.5:0.5b")
         await type_line(pilot, "/set system You are terse.")
         await type_line(pilot, "/set parameter temperature 0")
@@ -131,8 +129,7 @@ async def test_the_list_filters_inserts_deletes_and_starts_a_conversation_with_a
     _write(data_dir, "translate", "Translate to French:")
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await type_line(pilot, "/prompt")
         await wait_until(lambda: isinstance(app.screen, PromptLibraryScreen))
         await wait_until(lambda: "3 of 3" in screen_text(app))
@@ -191,8 +188,7 @@ async def test_the_palette_saves_and_applies(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await type_line(pilot, "/set system Reply in Latin.")
         await pilot.press(*"Carpe diem")
         await pilot.press("ctrl+p", *"Save the prompt")
@@ -238,8 +234,7 @@ async def test_the_palette_saves_and_applies(
 async def test_the_popup_completes_the_library_s_names(make_app: MakeApp, data_dir: Path) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         _write(data_dir, "code review", "Review:")
         _write(data_dir, "haiku", PERSONA)
         await pilot.press(*"/prompt c")
@@ -258,8 +253,7 @@ async def test_using_the_wrong_kind_or_a_missing_name_is_said(
     _write(data_dir, "haiku", PERSONA)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await type_line(pilot, "/prompt haiku")
         await wait_until(lambda: notified(app, "haiku is a persona: /persona haiku uses it."))
         await type_line(pilot, "/persona nobody")
@@ -299,8 +293,7 @@ async def test_the_new_conversation_key_rebound_is_the_library_s_too(
     _write(data_dir, "haiku", PERSONA)
     app = make_app(keymap={"app.new_tab": "f9"})
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await type_line(pilot, "/persona")
         await wait_until(lambda: "1 of 1" in screen_text(app))
         assert "F9: a new conversation with the persona" in screen_text(app)

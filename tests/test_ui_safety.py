@@ -28,8 +28,7 @@ async def test_hostile_model_output_is_shown_inert(
     fake_ollama.script_reply(HOSTILE)
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "be hostile")
         await pilot.pause()
         assert _no_escape_bytes("\n".join(view.transcript.text_lines()))
@@ -50,8 +49,7 @@ async def test_hostile_titles_and_model_names_do_not_crash(
     fake_ollama.add_model("\x1b]0;pwned\x07:latest")
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "a[/]b [bold]title")
         await pilot.press("ctrl+l")
         await pilot.pause()

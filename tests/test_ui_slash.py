@@ -97,8 +97,7 @@ async def test_set_changes_what_the_next_request_sends_and_the_file(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "Hi")
         await type_line(pilot, "/set parameter temperature 0")
         await type_line(pilot, "/set system You are terse.")
@@ -131,8 +130,7 @@ async def test_set_refuses_a_bad_value_and_changes_nothing(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await type_line(pilot, "/set parameter temperature hot")
         await wait_until(lambda: notified(app, "temperature takes a number"))
         assert view.conversation.settings.options == {}
@@ -143,8 +141,7 @@ async def test_nohistory_sends_only_the_last_prompt(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "one")
         await type_line(pilot, "/set nohistory")
         await ask(pilot, view, "two")
@@ -191,8 +188,7 @@ async def test_load_uses_the_model_from_the_next_reply(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await type_line(pilot, "/load qwen2.5:0.5b")
         assert view.conversation.settings.model == "qwen2.5:0.5b"
         assert "qwen2.5:0.5b" in screen_text(app)
@@ -247,8 +243,7 @@ async def test_an_unknown_command_is_said_and_not_sent(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await type_line(pilot, "/sett x")
         await wait_until(lambda: notified(app, "Unknown command /sett. Did you mean /set?"))
         assert fake_ollama.requests_to("/api/chat") == []
@@ -258,8 +253,7 @@ async def test_an_unknown_command_is_said_and_not_sent(
 async def test_two_slashes_send_one(make_app: MakeApp, fake_ollama: FakeOllama) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await ask(pilot, view, "//etc/hosts is what?")
         assert view.conversation.messages[0].content == "/etc/hosts is what?"
         body = fake_ollama.requests_to("/api/chat")[-1].body
@@ -271,8 +265,7 @@ async def test_triple_quotes_make_one_prompt_of_several_lines(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await type_line(pilot, '"""first line')
         await type_line(pilot, "second line")
         assert fake_ollama.requests_to("/api/chat") == []
@@ -288,8 +281,7 @@ async def test_triple_quotes_make_one_prompt_of_several_lines(
 async def test_the_popup_completes_commands_and_arguments(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await pilot.press("/", "s")
         await wait_until(lambda: _popup_shown(view))
         text = screen_text(app)
@@ -311,8 +303,7 @@ async def test_the_popup_completes_commands_and_arguments(make_app: MakeApp) -> 
 
 
 async def _save_on(app: OllamaTuiApp, pilot: Pilot[None], server: FakeOllama) -> None:
-    await ready(app)
-    view = current_view(app)
+    view = await ready(app)
     await type_line(pilot, "/set system You are terse.")
     await type_line(pilot, "/set parameter temperature 0")
     server.script_reply("Blue, from scattering.")
@@ -370,8 +361,7 @@ async def test_save_refuses_a_name_ollama_would_refuse(
 async def test_the_popup_arrows_move_the_highlight_escape_closes_it(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await pilot.press("/", "s")
         await wait_until(lambda: _popup_shown(view))
         await pilot.press("down", "tab")  # /set, then /show highlighted
@@ -406,8 +396,7 @@ async def test_attach_completes_paths_from_the_working_directory(
     monkeypatch.setenv("HOME", str(home))
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await pilot.press(*"/attach ")
         await wait_until(lambda: "/attach src/" in screen_text(app), message="the folder's files")
         text = screen_text(app)

@@ -129,8 +129,7 @@ async def test_quit_while_streaming_saves_the_reply_as_interrupted(
     app = make_app()
     try:
         async with app.run_test() as pilot:
-            await ready(app)
-            view = current_view(app)
+            view = await ready(app)
             await ask_until_text(pilot, view, "question", "so far")
             await quit_app(pilot)
     finally:
@@ -151,8 +150,7 @@ async def test_closing_a_streaming_tab_saves_the_reply_and_frees_the_conversatio
     app = make_app()
     try:
         async with app.run_test() as pilot:
-            await ready(app)
-            view = current_view(app)
+            view = await ready(app)
             await ask_until_text(pilot, view, "question", "kept")
             await pilot.press("ctrl+w")
             assert view not in app.chat_views()

@@ -16,7 +16,6 @@ from tests.fake_ollama.server import FakeOllama
 from tests.pilot import (
     MakeApp,
     ask,
-    current_view,
     notified,
     press_for,
     ready,
@@ -48,8 +47,7 @@ async def test_a_glob_attaches_code_sent_as_a_fenced_block_under_its_path(
     folder = _files(tmp_path / "src")
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await _line(pilot, f"/attach {folder}/*.py")
         await wait_until(lambda: notified(app, "add.py"))
         assert notified(app, "of the 400 KB a prompt may hold, 100 KB per file")
@@ -69,8 +67,7 @@ async def test_a_folder_attaches_its_text_files_and_refuses_the_rest_saying_why(
     folder = _files(tmp_path / "src")
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await _line(pilot, f"/attach {folder}")
         await wait_until(lambda: len(view.attachments) == 2)
         assert [a.name for a in view.attachments] == [f"{folder}/add.py", f"{folder}/notes.txt"]
@@ -87,8 +84,7 @@ async def test_ctrl_t_takes_a_text_file_too(
     folder = _files(tmp_path / "src")
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         dialog = await press_for(pilot, "ctrl+t", AttachImageDialog)
         dialog.query_one(Input).value = str(folder / "notes.txt")
         await pilot.press("enter")
@@ -106,8 +102,7 @@ async def test_a_mistyped_path_comes_back_to_be_fixed(
     monkeypatch.chdir(tmp_path / "src")  # a short path, typed key by key
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await press_for(pilot, "ctrl+t", AttachImageDialog)
         await pilot.press(*"note.txt", "enter")
         await wait_until(lambda: notified(app, "No file note.txt"))

@@ -53,8 +53,7 @@ async def test_slash_tools_lists_and_revoke_withdraws_so_the_next_call_asks(
         make_app, root, ["read_file", "list_directory"], auto_approve=frozenset({"list_directory"})
     )
     async with app.run_test(size=(100, 32)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await send(pilot, "read it")
         await approval(app)
         await pilot.press("a")

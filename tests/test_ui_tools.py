@@ -14,7 +14,7 @@ from ollama_tui.ui.chat.chat_view import ChatView
 from ollama_tui.ui.dialogs.tool_approval import ToolApprovalDialog
 from tests.fake_ollama.script import tool_call
 from tests.fake_ollama.server import FakeOllama
-from tests.pilot import current_view, ready, screen_text, session_file, wait_until
+from tests.pilot import ready, screen_text, session_file, wait_until
 
 
 @pytest.fixture
@@ -64,9 +64,7 @@ async def test_an_approved_call_asks_with_its_arguments_runs_and_shows_its_block
     fake_ollama.script_reply("The code is plum.")
     app = tools_app(make_app, root, ["read_file"])
     async with app.run_test(size=(100, 32)) as pilot:
-        await ready(app)
-        view = current_view(app)
-        assert view is not None
+        view = await ready(app)
         await send(pilot, "what is in notes.txt?")
         await approval(app)
         text = screen_text(app)
@@ -93,9 +91,7 @@ async def test_r_denies_with_a_reason_and_the_command_never_runs(
     fake_ollama.script_reply("Understood, I will not.")
     app = tools_app(make_app, root, ["run_command"])
     async with app.run_test(size=(100, 32)) as pilot:
-        await ready(app)
-        view = current_view(app)
-        assert view is not None
+        view = await ready(app)
         await send(pilot, "make a file")
         await approval(app)
         text = screen_text(app)
@@ -147,9 +143,7 @@ async def test_escape_in_the_dialog_denies_and_the_turn_goes_on(
     fake_ollama.script_reply("Read it instead.")
     app = tools_app(make_app, root, ["run_command", "read_file"])
     async with app.run_test(size=(100, 32)) as pilot:
-        await ready(app)
-        view = current_view(app)
-        assert view is not None
+        view = await ready(app)
         await send(pilot, "go")
         await approval(app)
         await pilot.press("escape")
@@ -171,9 +165,7 @@ async def test_a_allows_the_tool_for_the_rest_of_the_conversation(
     fake_ollama.script_reply("Read three times.")
     app = tools_app(make_app, root, ["read_file"])
     async with app.run_test(size=(100, 32)) as pilot:
-        await ready(app)
-        view = current_view(app)
-        assert view is not None
+        view = await ready(app)
         await send(pilot, "read it thrice")
         await approval(app)
         await pilot.press("a")
@@ -191,9 +183,7 @@ async def test_auto_approve_runs_read_only_tools_without_asking(
     fake_ollama.script_reply("One file.")
     app = tools_app(make_app, root, ["list_directory"], auto_approve=frozenset({"list_directory"}))
     async with app.run_test(size=(100, 32)) as pilot:
-        await ready(app)
-        view = current_view(app)
-        assert view is not None
+        view = await ready(app)
         await send(pilot, "what is here?")
         await settled(view)
         await pilot.pause()
@@ -210,9 +200,7 @@ async def test_escape_mid_tool_stops_the_command_and_keeps_the_call(
     )
     app = tools_app(make_app, root, ["run_command"])
     async with app.run_test(size=(100, 32)) as pilot:
-        await ready(app)
-        view = current_view(app)
-        assert view is not None
+        view = await ready(app)
         await send(pilot, "wait")
         await approval(app)
         await pilot.press("y")
@@ -236,9 +224,7 @@ async def test_enter_on_a_selected_reply_opens_its_calls(
     fake_ollama.script_reply("Plum.")
     app = tools_app(make_app, root, ["read_file"], auto_approve=frozenset({"read_file"}))
     async with app.run_test(size=(100, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
-        assert view is not None
+        view = await ready(app)
         await send(pilot, "read")
         await settled(view)
         assert "the launch code is plum" not in screen_text(app)
@@ -256,9 +242,7 @@ async def test_f4_ticks_a_tool_for_the_conversation(
 ) -> None:
     app = make_app(tool_roots=(root,))
     async with app.run_test(size=(100, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
-        assert view is not None
+        view = await ready(app)
         await pilot.press("f4")
         await wait_until(lambda: app.screen.query("#tools"), message="the settings")
         tools = app.screen.query_one("#tools")
@@ -325,9 +309,7 @@ async def test_the_round_limit_stops_the_turn_and_says_so(
         make_app, root, ["read_file"], auto_approve=frozenset({"read_file"}), tool_rounds=1
     )
     async with app.run_test(size=(100, 32)) as pilot:
-        await ready(app)
-        view = current_view(app)
-        assert view is not None
+        view = await ready(app)
         await send(pilot, "loop forever")
         await settled(view)
         await wait_until(lambda: notified(app, "Stopped after 1 round of tool calls"))

@@ -41,8 +41,7 @@ async def test_continue_after_a_stop_mid_tool_answers_every_call_and_the_model_g
     fake_ollama.script_reply("You stopped me; going on.")
     app = tools_app(make_app, root, ["run_command", "read_file"])
     async with app.run_test(size=(100, 32)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await send(pilot, "wait")
         await stop_mid_tool(pilot, app)
         # The call after the stopped one never ran, and the screen and the file say so now.
@@ -83,8 +82,7 @@ async def test_regenerate_after_a_stop_mid_tool_keeps_the_round_as_a_version(
     fake_ollama.script_reply("A fresh answer.")
     app = tools_app(make_app, root, ["run_command"])
     async with app.run_test(size=(100, 32)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await send(pilot, "wait")
         await stop_mid_tool(pilot, app)
         await pilot.press("ctrl+r")
@@ -115,8 +113,7 @@ async def test_continue_after_the_round_limit_starts_a_new_count_of_rounds(
         make_app, root, ["read_file"], auto_approve=frozenset({"read_file"}), tool_rounds=1
     )
     async with app.run_test(size=(100, 32)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await send(pilot, "loop")
         await settled(view)
         await wait_until(lambda: notified(app, "Stopped after 1 round of tool calls"))
@@ -142,8 +139,7 @@ async def test_allowing_a_tool_for_the_conversation_holds_after_a_restart(
     fake_ollama.script_reply("Read.")
     app = tools_app(make_app, root, ["read_file"])
     async with app.run_test(size=(100, 32)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await send(pilot, "read it")
         await approval(app)
         await pilot.press("a")
@@ -218,8 +214,7 @@ async def test_quitting_while_a_call_waits_for_approval_saves_it_as_not_run(
     fake_ollama.script_reply("", tool_calls=[tool_call("run_command", {"command": "touch q"})])
     app = tools_app(make_app, root, ["run_command"])
     async with app.run_test(size=(100, 32)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await send(pilot, "do it")
         await approval(app)
         assert await quit_app(pilot) == 0

@@ -95,8 +95,7 @@ async def test_regenerating_an_earlier_reply_keeps_the_turns_after_it_as_a_versi
 ) -> None:
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         fake_ollama.script_reply("A1")
         await ask(pilot, view, "first")
         fake_ollama.script_reply("A2")
@@ -128,8 +127,7 @@ async def test_flipping_an_earlier_branch_keeps_the_branches_made_later_inside_i
 ) -> None:
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await two_branches(pilot, view, fake_ollama)
         # Now a branch inside the second version: its last reply written again.
         await select(pilot, view, "A3")
@@ -161,8 +159,7 @@ async def test_the_map_shows_every_branch_and_enter_jumps_to_one_that_the_next_r
 ) -> None:
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await two_branches(pilot, view, fake_ollama)
         await select(pilot, view, "third")
         dialog = await press_for(pilot, "t", VersionMapScreen)
@@ -213,8 +210,7 @@ async def test_the_palette_opens_the_map_and_escape_closes_it_with_nothing_chang
 ) -> None:
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         await two_branches(pilot, view, fake_ollama)
         path = session_file(data_dir, view.conversation.id)
         before = (path.read_bytes(), os.stat(path).st_mtime_ns)
@@ -404,8 +400,7 @@ async def test_ctrl_r_writes_the_selected_reply_again_as_f1_and_the_palette_say(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         fake_ollama.script_reply("A1")
         await ask(pilot, view, "first")
         fake_ollama.script_reply("A2")

@@ -19,7 +19,6 @@ from ollama_tui.ui.chat.chat_view import ChatView
 from ollama_tui.ui.dialogs.model_picker import ModelPickerScreen
 from ollama_tui.ui.dialogs.pull_offer import PullOfferScreen
 from tests.pilot import (
-    current_view,
     drawn,
     last_reply,
     press_for,
@@ -83,8 +82,7 @@ async def test_reply_stop_and_model_switch_are_saved(
 ) -> None:
     app = make_real_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         view.set_model(real_model)
         view.conversation.settings.options = dict(REPLY_CAP)
         await _send(pilot, view, "Name three colours.")
@@ -145,8 +143,7 @@ async def test_unknown_model_is_reported_and_offered(
 
     app = make_real_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         view.set_model("no-such-model:latest")
         await _send(pilot, view, "hello")
         await wait_until(lambda: isinstance(app.screen, PullOfferScreen), timeout=30)

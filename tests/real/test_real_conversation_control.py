@@ -17,7 +17,6 @@ from ollama_tui.services.structured import check_structured_reply
 from ollama_tui.ui.app import OllamaTuiApp
 from ollama_tui.ui.dialogs.settings import SettingsDialog
 from tests.pilot import (
-    current_view,
     drawn,
     press_for,
     quit_app,
@@ -64,8 +63,7 @@ async def test_a_new_user_sets_up_a_conversation_regenerates_flips_and_edits(
 ) -> None:
     app = make_real_app()
     async with app.run_test(size=(120, 50)) as pilot:
-        await ready(app)
-        view = current_view(app)
+        view = await ready(app)
         view.set_model(real_model)
         dialog = await press_for(pilot, "f4", SettingsDialog)
         dialog.query_one("#system", TextArea).text = "Reply in JSON."

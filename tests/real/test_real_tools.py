@@ -16,7 +16,7 @@ from ollama_tui.services.chat_turn import add_user_message
 from ollama_tui.services.errors import ToolsNotSupported
 from ollama_tui.services.tools.loop import ApprovalRequest, Decision
 from ollama_tui.ui.dialogs.basic import ConfirmDialog
-from tests.pilot import current_view, ready, screen_text, session_file, wait_until
+from tests.pilot import ready, screen_text, session_file, wait_until
 from tests.real.conftest import REPLY_CAP
 
 pytestmark = pytest.mark.real_ollama
@@ -70,9 +70,7 @@ async def test_the_app_offers_to_turn_tools_off_and_asks_again(
         )
     )
     async with app.run_test(size=(110, 32)) as pilot:
-        await ready(app)
-        view = current_view(app)
-        assert view is not None
+        view = await ready(app)
         view.composer.text = "Say hello."
         app.simulate_key("enter")
         await wait_until(
