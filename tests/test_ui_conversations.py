@@ -23,6 +23,7 @@ from tests.pilot import (
     MakeApp,
     current_view,
     drawn,
+    frames_written,
     last_reply,
     notified,
     press_for,
@@ -55,6 +56,22 @@ async def _browse(app: OllamaTuiApp, pilot: Pilot[None]) -> ConversationsScreen:
     assert isinstance(screen, ConversationsScreen)
     await wait_until(lambda: screen.matches or "No saved" in screen_text(app))
     return screen
+
+
+async def test_the_frame_that_first_shows_the_browser_shows_the_list(
+    make_app: MakeApp, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not an empty browser first and its list a frame later (a third of a first Ctrl+O)."""
+    _save(data_dir, "Quokka notes", "reply")
+    app = make_app()
+    async with app.run_test(size=(110, 36)) as pilot:
+        await ready(app)
+        await wait_until(lambda: bool(app.backend.library.entries), message="listed at start")
+        frames = frames_written(app, monkeypatch)
+        await press_for(pilot, "ctrl+o", ConversationsScreen)
+        await wait_until(lambda: "Quokka notes" in screen_text(app))
+        shown = [frame for frame in frames if "Saved conversations" in frame]
+        assert shown and "Quokka notes" in shown[0]
 
 
 async def test_lists_newest_first_and_finds_words_deep_inside_replies(

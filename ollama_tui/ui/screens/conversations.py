@@ -138,8 +138,14 @@ class ConversationsScreen(ModalScreen[str | None]):
         self.set_interval(0.5, self._follow_the_index)
 
     def on_screen_resume(self) -> None:
-        # The first time, the screen resumes before its widgets are composed.
-        self.call_after_refresh(self._opened)
+        if self._matches:
+            # Shown before: the frame that shows it again draws the last results at once,
+            # and what `_opened` starts (a search, a check of the files) comes after it.
+            self.call_after_refresh(self._opened)
+        else:
+            # The first time (the widgets are composed and mounted by now): the list is
+            # filled before the frame that shows it, rather than one frame after an empty one.
+            self._opened()
 
     def _opened(self) -> None:
         """Each time the screen is shown: what is known at once, then the files checked."""
