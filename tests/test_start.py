@@ -417,6 +417,33 @@ async def test_the_stylesheet_is_parsed_once_before_the_first_frame(
         assert at_first_frame == [1]
 
 
+async def test_a_dialog_with_widget_types_of_its_own_parses_only_their_css(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Textual's re-parse (at start, and when the theme changes) kept no cache of what it
+    # parsed, so the first Ctrl+O parsed every source again for three new ones.
+    from textual.css.parse import parse
+
+    from ollama_tui.ui.screens.conversations import ConversationsScreen
+
+    parsed: list[str] = []
+
+    def recorded(scope: str, css: str, read_from: object, **options: object) -> object:
+        parsed.append(str(read_from))
+        return parse(scope, css, read_from, **options)  # type: ignore[arg-type]
+
+    app: OllamaTuiApp = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app)
+        monkeypatch.setattr("textual.css.stylesheet.parse", recorded)
+        await pilot.press("ctrl+o")
+        await wait_until(lambda: isinstance(app.screen, ConversationsScreen))
+        await pilot.pause()
+    assert parsed, "the browser brings CSS of its own"
+    assert not [source for source in parsed if "app.tcss" in source], parsed
+    assert all("DEFAULT_CSS" in source for source in parsed), parsed
+
+
 async def test_the_lists_the_first_frame_does_not_show_are_mounted_when_they_have_rows(
     make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -41,7 +41,7 @@ from .chat.slash_popup import SlashPopup
 from .chat.tabs import ChatTabs, unsaved_question
 from .chat.transcript import Transcript
 from .kit import collector, frame_rows, frame_timer
-from .kit.default_css import add_default_css
+from .kit.default_css import add_default_css, keep_parsed_css
 from .kit.keys import (
     actions_taken_over,
     bindings,
@@ -111,6 +111,7 @@ class OllamaTuiApp(KeysInOrderApp[None]):
         super().__init__()
         frame_timer.install()  # a change is drawn at the next frame, not the one after
         frame_rows.install()  # a frame renders only the rows it draws
+        keep_parsed_css()  # a dialog's new widget types parse their own CSS, not all of it
         self.backend = backend
         self.open_session = open_session
         """A conversation asked for on the command line, opened (or focused) at start."""
