@@ -61,7 +61,7 @@ async def _browse(app: OllamaTuiApp, pilot: Pilot[None]) -> ConversationsScreen:
 async def test_the_frame_that_first_shows_the_browser_shows_the_list(
     make_app: MakeApp, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Not an empty browser first and its list a frame later (a third of a first Ctrl+O)."""
+    """Not an empty browser first and its list a frame later (a fifth of a first Ctrl+O)."""
     _save(data_dir, "Quokka notes", "reply")
     app = make_app()
     async with app.run_test(size=(110, 36)) as pilot:

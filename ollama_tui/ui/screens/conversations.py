@@ -159,6 +159,9 @@ class ConversationsScreen(ModalScreen[str | None]):
             if field.value.strip():
                 self.search(field.value)
             else:
+                # Searched here rather than on a worker: counted as `search` counts it, or
+                # the next tick of `_follow_the_index` would search and draw it all again.
+                self._searched_generation = self.library.index.generation
                 self._show(self.library.search(""), "")
             return
         if not self._matches:
